@@ -1,0 +1,68 @@
+"""The Hydra app: compose the config, pick the product, build providers, run one job.
+
+A multirun (``-m``) goes through the catalog sweeper (``hydra_plugins``), which turns
+``products=<csv>`` into one job per product x archetype x hook; each job lands here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from adbatch import catalog
+from adbatch.assets import Providers
+from adbatch.config import register_configs
+from adbatch.paths import CONF_DIR
+from adbatch.pipeline import run_job
+
+register_configs()
+
+
+def first_valid_key(cfg: dict[str, Any]) -> str:
+    """The job key of the first valid product, for a single run without ``product_id``."""
+    cat = catalog.load_catalog(cfg["products"])
+    errors = []
+    for row in range(1, len(cat) + 1):
+        try:
+            cat.validate_row(row, image_cache=Path(cfg["cache_dir"]), max_mb=cfg["image_max_mb"],
+                             timeout_s=cfg["url_timeout_s"])
+            return cat.job_key(row)
+        except catalog.RowError as exc:
+            errors.append(str(exc))
+    raise catalog.CatalogError("no valid product in the catalog:\n  " + "\n  ".join(errors))
+
+
+def build_providers(cfg: DictConfig) -> tuple[Any, Providers]:
+    """Instantiate each stage's provider from its ``_target_``."""
+    p = cfg.provider
+    return instantiate(p.script), Providers(voice=instantiate(p.voice), scenes=instantiate(p.scenes),
+                                            image=instantiate(p.image), music=instantiate(p.music))
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def main(cfg: DictConfig) -> dict[str, Any]:
+    """Render one video; return a small summary (the manifest on disk has the rest)."""
+    plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
+    if not plain["products"]:
+        sys.exit("adbatch: products=<catalog.csv> is required, e.g. products=examples/catalog.csv")
+    plain["products"] = str(Path(plain["products"]).expanduser().resolve())
+    try:
+        if not plain["product_id"]:
+            plain["product_id"] = first_valid_key(plain)
+        writer, providers = build_providers(cfg)
+    except catalog.CatalogError as exc:
+        sys.exit(f"adbatch: {exc}")
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    result = run_job(plain, out_dir=out_dir, writer=writer, providers=providers)
+    return {"status": result.status, "product_id": result.product_id, "archetype": result.archetype,
+            "hook": result.hook_requested, "cost_usd": result.cost_usd, "dir": str(out_dir)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Structured-config schemas for adbatch, stored in Hydra's ConfigStore.
+
+The YAML files in ``conf/`` are merged onto these dataclasses, so a misspelled key
+or a value of the wrong type fails at composition time, before any job starts.
+Each field carries the default the YAML mirrors and a comment saying what it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+@dataclass
+class ArchetypeConf:
+    name: str = MISSING  # file stem in archetypes/ (ugc, pov, ...)
+    transition: Optional[str] = None  # override the archetype's beat transition: cut | swipe
+
+
+@dataclass
+class PacingConf:
+    name: str = "default"
+    duration: float = 30.0  # total video length, seconds
+    hook_scene: float = 1.8  # length of the opening (hook) scene
+    scene_min: float = 2.0  # every other scene lasts at least this long...
+    scene_max: float = 3.0  # ...and never longer than this
+    text_lead: float = 0.3  # on-screen text appears this long before its voice line
+    cut: float = 0.1  # length of a quick cut transition between shots
+    swipe: float = 0.2  # length of a swipe transition between beats
+    product_visible_by: float = 1.0  # product image and hook text on screen before this time
+    voice_tail: float = 0.2  # breathing room after a voice line before the next beat
+    max_voice_speedup: float = 1.25  # at most this much tempo-up to fit a long voiceover
+
+
+@dataclass
+class RenderConf:
+    name: str = "final"
+    width: int = 1080
+    height: int = 1920
+    fps: int = 30
+    codec: str = "libx264"
+    preset: str = "veryfast"  # x264 speed/size trade-off
+    crf: int = 21  # x264 constant-quality factor (lower is better)
+    audio_codec: str = "aac"
+    audio_bitrate: str = "160k"
+    audio_fps: int = 44100
+    threads: int = 2  # encoder threads
+    thumb_time: float = 0.9  # thumbnail frame time, seconds
+    motion_margin: float = 0.18  # plates are this much larger than the frame, room for camera moves
+
+
+@dataclass
+class CostCapConf:
+    name: str = "default"
+    per_video_usd: float = 1.50  # no paid call may push one video past this
+    per_sweep_usd: float = 50.0  # no paid call may push the whole sweep past this
+
+
+@dataclass
+class ProviderConf:
+    name: str = "offline"
+    # each stage is a node with a Hydra `_target_`: the class implementing its Protocol
+    script: Any = MISSING
+    voice: Any = MISSING
+    scenes: Any = MISSING
+    image: Any = MISSING
+    music: Any = MISSING
+
+
+@dataclass
+class HookScoringConf:
+    # weights of the offline scroll-stop score; see adbatch.hooks for each feature
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "names_product": 1.0,
+            "length_fit": 1.5,
+            "reading_fit": 1.5,
+            "question": 0.6,
+            "number": 0.6,
+            "second_person": 0.8,
+            "curiosity_gap": 0.9,
+            "pain_point": 1.0,
+            "angle_preference": 1.2,
+        }
+    )
+    ideal_words: list[int] = field(default_factory=lambda: [4, 9])  # hook text length sweet spot
+    reading_wps: float = 3.5  # words per second a viewer reads on screen
+
+
+@dataclass
+class AdbatchConf:
+    products: Optional[str] = None  # path to the product catalog CSV
+    product_id: Optional[str] = None  # which product this job renders (set by the sweeper)
+    hook: str = "best"  # best | 1..5: rank of the hook candidate to render
+    seed: int = 0  # base seed: same seed + inputs -> same script, style and video
+    cache_dir: str = "outputs/cache"  # content-addressed asset cache shared across sweeps
+    archetypes_dir: Optional[str] = None  # default: the project's archetypes/
+    prompts_dir: Optional[str] = None  # default: the project's prompts/
+    image_max_mb: float = 10.0  # product images larger than this are rejected
+    url_timeout_s: float = 20.0  # time limit for fetching an image URL
+    log_level: str = "INFO"
+    archetype: ArchetypeConf = field(default_factory=ArchetypeConf)
+    pacing: PacingConf = field(default_factory=PacingConf)
+    render: RenderConf = field(default_factory=RenderConf)
+    cost_cap: CostCapConf = field(default_factory=CostCapConf)
+    provider: ProviderConf = field(default_factory=ProviderConf)
+    hook_scoring: HookScoringConf = field(default_factory=HookScoringConf)
+
+
+def register_configs() -> None:
+    """Store the schema so conf/config.yaml can extend it (``defaults: [adbatch_schema, ...]``)."""
+    cs = ConfigStore.instance()
+    cs.store(name="adbatch_schema", node=AdbatchConf)

@@ -1,0 +1,113 @@
+"""The offline scroll-stop score: rank hook candidates by transparent features.
+
+Every feature is a number in [0, 1] with a one-line rationale below; the score is
+their weighted mean (weights in ``conf``: ``hook_scoring.weights``) times 100. The
+features and the weighted sum are recorded in the manifest, so a ranking can be
+read and argued with, not just trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from adbatch.archetypes import Archetype
+from adbatch.script import HookCandidate
+
+CURIOSITY_WORDS = ("why", "secret", "nobody", "didn't expect", "wait", "…", "this is", "here is why", "pov")
+NUMBER_WORDS = ("one", "two", "three", "five", "ten", "100", "first")
+_WORD = re.compile(r"[\w']+")
+
+
+class HookContext:
+    """What the features look at besides the hook itself."""
+
+    def __init__(self, *, product_name: str, pains: Sequence[str], archetype: Archetype,
+                 ideal_words: Sequence[int], reading_wps: float, hook_seconds: float) -> None:
+        self.product_words = {w.lower() for w in _WORD.findall(product_name) if len(w) > 2}
+        self.pains = [p.lower() for p in pains]
+        self.angles = list(archetype.hook_angles)
+        self.ideal_words = (int(ideal_words[0]), int(ideal_words[1]))
+        self.reading_wps = reading_wps
+        self.hook_seconds = hook_seconds
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def names_product(h: HookCandidate, ctx: HookContext) -> float:
+    """Naming the product in the first second ties the stop to the brand."""
+    return 1.0 if ctx.product_words & set(_words(h.text + " " + h.voice)) else 0.0
+
+
+def length_fit(h: HookCandidate, ctx: HookContext) -> float:
+    """Hooks of 4-9 words stop best: shorter says nothing, longer is not read."""
+    n, (lo, hi) = len(_words(h.text)), ctx.ideal_words
+    if lo <= n <= hi:
+        return 1.0
+    return max(0.0, 1.0 - (lo - n if n < lo else n - hi) / hi)
+
+
+def reading_fit(h: HookCandidate, ctx: HookContext) -> float:
+    """The on-screen text must be readable within the hook scene."""
+    needed = len(_words(h.text)) / ctx.reading_wps
+    return min(1.0, ctx.hook_seconds / needed) if needed else 0.0
+
+
+def question(h: HookCandidate, ctx: HookContext) -> float:
+    """A question invites an answer in the viewer's head."""
+    return 1.0 if h.text.rstrip().endswith("?") else 0.0
+
+
+def number(h: HookCandidate, ctx: HookContext) -> float:
+    """Numbers and prices are concrete and scannable."""
+    text = h.text.lower()
+    return 1.0 if re.search(r"\d", text) or any(w in _words(text) for w in NUMBER_WORDS) else 0.0
+
+
+def second_person(h: HookCandidate, ctx: HookContext) -> float:
+    """Talking to "you" makes the viewer the subject."""
+    return 1.0 if {"you", "your", "you're"} & set(_words(h.text + " " + h.voice)) else 0.0
+
+
+def curiosity_gap(h: HookCandidate, ctx: HookContext) -> float:
+    """An open loop (why, secret, wait...) makes people stay for the answer."""
+    text = (h.text + " " + h.voice).lower()
+    return 1.0 if any(w in text for w in CURIOSITY_WORDS) else 0.0
+
+
+def pain_point(h: HookCandidate, ctx: HookContext) -> float:
+    """A pain in the customers' own words is recognized instantly."""
+    text = (h.text + " " + h.voice).lower()
+    return 1.0 if any(p and p in text for p in ctx.pains) else 0.0
+
+
+def angle_preference(h: HookCandidate, ctx: HookContext) -> float:
+    """Each archetype has angles that suit its format (archetype ``hook_angles``)."""
+    return 1.0 - ctx.angles.index(h.angle) / max(1, len(ctx.angles) - 1)
+
+
+FEATURES: dict[str, Callable[[HookCandidate, HookContext], float]] = {
+    f.__name__: f
+    for f in (names_product, length_fit, reading_fit, question, number, second_person,
+              curiosity_gap, pain_point, angle_preference)
+}
+
+
+def score(h: HookCandidate, ctx: HookContext, weights: Mapping[str, float]) -> HookCandidate:
+    """The hook with its features and weighted score (0-100) filled in."""
+    unknown = set(weights) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"hook_scoring.weights has unknown features {sorted(unknown)}; known: {sorted(FEATURES)}")
+    feats = {name: round(FEATURES[name](h, ctx), 3) for name in weights}
+    total = sum(weights.values()) or 1.0
+    value = 100.0 * sum(weights[n] * feats[n] for n in weights) / total
+    return h.model_copy(update={"features": feats, "score": round(value, 2)})
+
+
+def rank(hooks: Sequence[HookCandidate], ctx: HookContext, weights: Mapping[str, float]) -> tuple[HookCandidate, ...]:
+    """Score every hook and number them 1..n, best first (ties go to the archetype's preferred angle)."""
+    scored = [score(h, ctx, weights) for h in hooks]
+    ordered = sorted(scored, key=lambda h: (-h.score, ctx.angles.index(h.angle)))
+    return tuple(h.model_copy(update={"rank": i}) for i, h in enumerate(ordered, start=1))

@@ -1,0 +1,267 @@
+"""One job = one video: catalog row -> script -> assets -> timeline -> render -> manifest.
+
+``run_job`` never raises for a problem with the video itself: a bad row ends as
+``invalid``, any other failure as ``failed`` with its stage, type and message, and the
+manifest is written in every case, so one bad product never stops a sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from adbatch import __version__, catalog, endcard, hooks, insights, manifest, mix, render, timeline
+from adbatch.archetypes import Archetype, load_archetype
+from adbatch.assets import AssetPlan, Assets, Producer, Providers, generate
+from adbatch.cache import AssetCache, content_key
+from adbatch.logs import job_logger
+from adbatch.palette import palette
+from adbatch.paths import ARCHETYPES_DIR, or_default
+from adbatch.probe import probe
+from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, ScriptRequest, ScriptWriter
+from adbatch.script import Script, check_structure, parse_hook_choice, spoken_words
+
+
+class StageError(Exception):
+    """Wraps a failure with the stage it happened in."""
+
+    def __init__(self, stage: str, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.stage, self.cause = stage, cause
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclasses.dataclass
+class Job:
+    cfg: Mapping[str, Any]
+    out_dir: Path
+    writer: ScriptWriter
+    providers: Providers
+    key: str
+    log: Any = None
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        tic = time.perf_counter()
+        self.log.info("stage_start", stage=name)
+        try:
+            yield
+        except (catalog.RowError, StageError):
+            raise
+        except Exception as exc:
+            raise StageError(name, exc) from exc
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - tic, 4)
+
+
+def run_job(cfg: Mapping[str, Any], *, out_dir: Path, writer: ScriptWriter, providers: Providers) -> manifest.Manifest:
+    """Render the video ``cfg['product_id']`` describes into ``out_dir``; always write its manifest."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started, tic = _now(), time.perf_counter()
+    key = str(cfg["product_id"])
+    job = Job(cfg=cfg, out_dir=out_dir, writer=writer, providers=providers, key=key)
+    cache = AssetCache(cfg["cache_dir"])
+    with job_logger(out_dir / "log.jsonl", job=str(out_dir), product=key, archetype=cfg["archetype"]["name"],
+                    hook=str(cfg["hook"])) as log:
+        job.log = log
+        producer = Producer(cache, log)
+        status, error = "ok", None
+        try:
+            _pipeline(job, producer)
+        except catalog.RowError as exc:
+            status = "invalid"
+            error = manifest.ErrorInfo(stage="catalog", type="RowError", message=str(exc), row=exc.row, field=exc.field)
+        except StageError as exc:
+            status = "failed"
+            error = manifest.ErrorInfo(stage=exc.stage, type=type(exc.cause).__name__, message=str(exc.cause))
+        job.timings["total"] = round(time.perf_counter() - tic, 4)
+        result = manifest.Manifest(
+            adbatch_version=__version__, status=status, product_id=key, archetype=cfg["archetype"]["name"],
+            hook_requested=str(cfg["hook"]), config=_config_summary(cfg),
+            calls=[manifest.Call(**dataclasses.asdict(c)) for c in producer.calls],
+            cost_usd=round(sum(c.cost_usd for c in producer.calls), 6), timings=job.timings, error=error,
+            started_at=started, finished_at=_now(), **job.fields)
+        manifest.write(result, out_dir)
+        log.info("job_end", status=status, seconds=job.timings["total"], cost_usd=result.cost_usd,
+                 error=error.message if error else None)
+        shutil.rmtree(out_dir / ".work", ignore_errors=True)
+    return result
+
+
+def _config_summary(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    return {"render": cfg["render"]["name"], "pacing": cfg["pacing"]["name"], "provider": cfg["provider"]["name"],
+            "cost_cap": cfg["cost_cap"]["name"], "seed": cfg["seed"], "duration": cfg["pacing"]["duration"],
+            "width": cfg["render"]["width"], "height": cfg["render"]["height"], "fps": cfg["render"]["fps"]}
+
+
+def _pipeline(job: Job, producer: Producer) -> None:
+    cfg = job.cfg
+    with job.stage("catalog"):
+        cat = catalog.load_catalog(cfg["products"])
+        row = cat.row_for_key(job.key)
+        job.fields["row"] = row
+        product = cat.validate_row(row, image_cache=Path(cfg["cache_dir"]), max_mb=cfg["image_max_mb"],
+                                   timeout_s=cfg["url_timeout_s"])
+        job.fields["product_name"] = product.name
+        archetype = load_archetype(cfg["archetype"]["name"], or_default(cfg.get("archetypes_dir"), ARCHETYPES_DIR))
+        hook_choice = parse_hook_choice(cfg["hook"])
+        facts = insights.extract(product)
+        job.fields["insights"] = facts.model_dump()
+        job.fields["input_hash"] = content_key({"row": cat.raw_row(row), "image": product.image,
+                                                "archetype": archetype.model_dump(), "cfg": dict(cfg)})
+    seed = int(content_key({"seed": cfg["seed"], "product": product.id, "archetype": archetype.name})[:8], 16)
+    with job.stage("script"):
+        script = asyncio.run(_write_script(job, producer, product, facts, archetype, seed))
+        chosen = script.hook(hook_choice)
+        job.fields["hooks"] = [h.model_dump() for h in script.hooks]
+        job.fields["hook"] = chosen.model_dump()
+    texts = {archetype.slots[0].id: chosen.text} | {s.slot: s.text for s in script.slots}
+    voice = {archetype.slots[0].id: chosen.voice} | {s.slot: s.voice for s in script.slots}
+    pal = palette(product.brand_color)
+    with job.stage("assets"):
+        planned = _layout(job, archetype, texts, {k: _estimate(v, job.providers.voice) for k, v in voice.items() if v})
+        plan = _plan(job, product, archetype, script, voice, planned, seed, pal)
+        assets = asyncio.run(generate(plan, job.providers, producer))
+    with job.stage("timeline"):
+        work = job.out_dir / ".work"
+        work.mkdir(exist_ok=True)
+        lines = {slot: timeline.SpokenLine(text=voice[slot], duration=p.meta["duration"],
+                                           words=tuple(tuple(w) for w in p.meta["words"]))
+                 for slot, p in assets.voice.items()}
+        final = _layout(job, archetype, texts, lines)
+        voice_files = _tempo_adjusted(assets, final, work)
+        (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
+        card = _end_card(job, product, assets, pal, work)
+    with job.stage("render"):
+        shots = _shot_sources(final, assets, planned, card)
+        job_r = render.RenderJob(timeline=final, shots=shots, voice=voice_files, music=assets.music.path,
+                                 music_gain_db=getattr(job.providers.music, "gain_db", 0.0), seed=seed)
+        render.render(job_r, cfg["render"], video=job.out_dir / "video.mp4", thumb=job.out_dir / "thumb.jpg",
+                      work_dir=work)
+        info = probe(job.out_dir / "video.mp4")
+        job.fields["outputs"] = manifest.Outputs(
+            video="video.mp4", thumb="thumb.jpg", timeline="timeline.json", duration_s=info.duration,
+            size_bytes=info.size_bytes, width=info.width, height=info.height, fps=info.fps,
+            video_codec=info.video_codec, audio_codec=info.audio_codec)
+
+
+async def _write_script(job: Job, producer: Producer, product, facts, archetype: Archetype, seed: int) -> Script:
+    voice = job.providers.voice
+    request = ScriptRequest(product=product, insights=facts, archetype=archetype, seed=seed,
+                            words_per_second=getattr(voice, "words_per_second", 2.6),
+                            speech_seconds=timeline.speech_budget(archetype, job.cfg["pacing"]))
+    holder: dict[str, Script] = {}
+
+    async def make(out: Path):
+        script, usage = await job.writer.write(request)
+        out.write_text(script.model_dump_json())
+        return usage
+
+    parts = {"product": product.model_dump(mode="json", exclude={"image", "logo"}), "image": product.image,
+             "archetype": archetype.model_dump(), "seed": seed, "wps": request.words_per_second,
+             "speech_seconds": request.speech_seconds}
+    produced = await producer.run(stage="script", provider=job.writer, parts=parts, suffix=".json", make=make)
+    holder["script"] = check_structure(Script.model_validate_json(produced.path.read_text()), archetype)
+    weights = job.cfg["hook_scoring"]["weights"]
+    ctx = hooks.HookContext(product_name=product.name, pains=facts.pains, archetype=archetype,
+                            ideal_words=job.cfg["hook_scoring"]["ideal_words"],
+                            reading_wps=job.cfg["hook_scoring"]["reading_wps"],
+                            hook_seconds=job.cfg["pacing"]["hook_scene"])
+    ranked = hooks.rank(holder["script"].hooks, ctx, weights)
+    return holder["script"].model_copy(update={"hooks": ranked})
+
+
+def _estimate(line: str, voice: Any) -> timeline.SpokenLine:
+    wps = getattr(voice, "words_per_second", 2.6)
+    return timeline.SpokenLine(text=line, duration=spoken_words(line) / wps + 0.2 if line else 0.0)
+
+
+def _layout(job: Job, archetype: Archetype, texts, lines) -> timeline.Timeline:
+    """Build the timeline. If the voice overflows, speed it up (within pacing.max_voice_speedup); if that
+    is not enough, mute the lightest body beats' voice one by one (their text stays) and record it."""
+    lines = dict(lines)
+    cap = job.cfg["pacing"]["max_voice_speedup"]
+    mutable = sorted((s for s in archetype.body if s.id in lines), key=lambda s: s.weight)
+    args = dict(archetype=archetype, pacing=job.cfg["pacing"], texts=texts,
+                fps=int(job.cfg["render"]["fps"]), transition=job.cfg["archetype"].get("transition"))
+    while True:
+        try:
+            return timeline.build(**args, lines=lines)
+        except timeline.VoiceTooLong as exc:
+            if exc.tempo <= cap:
+                return timeline.build(**args, lines=lines, tempo=exc.tempo)
+            if not mutable:
+                raise timeline.TimelineError(f"{exc}; even muting every body line it needs {exc.tempo:.2f}x speed, "
+                                             f"over the {cap:.2f}x cap (pacing.max_voice_speedup)") from exc
+            slot = mutable.pop(0)
+            lines.pop(slot.id)
+            job.log.info("voice_muted", slot=slot.id, reason=str(exc))
+
+
+def _plan(job: Job, product, archetype: Archetype, script: Script, voice: Mapping[str, str],
+          planned: timeline.Timeline, seed: int, pal: tuple[str, str]) -> AssetPlan:
+    r = job.cfg["render"]
+    w, h = (int(round(s * (1 + r["motion_margin"]))) for s in (r["width"], r["height"]))
+    slots = {s.id: s for s in archetype.slots}
+    prompts = {s.slot: s.visual for s in script.slots} | {archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"}
+    scenes = {(sh.slot, sh.shot): SceneRequest(product=product, slot=slots[sh.slot], shot=sh.shot,
+                                              prompt=prompts.get(sh.slot, product.name), width=w, height=h,
+                                              seed=seed, palette=pal)
+              for sh in planned.shots if sh.layout != timeline.ENDCARD}
+    cta = archetype.slots[-1]  # the CTA beat may grow a shot before its end card once real voice lengths are in
+    scenes.setdefault((cta.id, 0), SceneRequest(product=product, slot=cta, shot=0, prompt=prompts.get(cta.id, product.name),
+                                                width=w, height=h, seed=seed, palette=pal))
+    card = CardRequest(product=product, width=int(r["width"]), height=int(r["height"]), seed=seed, palette=pal)
+    bed_seed = int(content_key({"music": archetype.name})[:8], 16)  # one bed per archetype: shared, cached
+    music = MusicRequest(mood=archetype.music.mood, bpm=archetype.music.bpm,
+                         seconds=float(job.cfg["pacing"]["duration"]), seed=bed_seed)
+    spoken = {cue.slot for cue in planned.voice}  # lines muted to fit are not paid for
+    return AssetPlan(voice={k: v for k, v in voice.items() if k in spoken}, scenes=scenes, card=card, music=music)
+
+
+def _tempo_adjusted(assets: Assets, final: timeline.Timeline, work: Path) -> dict[str, Path]:
+    files = {slot: p.path for slot, p in assets.voice.items()}
+    for cue in final.voice:
+        if cue.tempo != 1.0:
+            files[cue.slot] = mix.tempo(files[cue.slot], work / f"voice-{cue.slot}.wav", cue.tempo, render.ffmpeg_exe())
+    return files
+
+
+def _end_card(job: Job, product, assets: Assets, pal: tuple[str, str], work: Path) -> Path:
+    r = job.cfg["render"]
+    size = (int(r["width"]), int(r["height"]))
+    with Image.open(assets.card.path) as bg, Image.open(product.image) as photo:
+        logo = Image.open(product.logo) if product.logo else None
+        frame = endcard.compose(background=bg, photo=photo, name=product.name, price=product.price_text,
+                                cta=product.cta, url=product.url, palette=pal, logo=logo, size=size)
+    path = work / "endcard.png"
+    Image.fromarray(frame).save(path)
+    return path
+
+
+def _shot_sources(final: timeline.Timeline, assets: Assets, planned: timeline.Timeline, card: Path) -> list[render.ShotSource]:
+    counts: dict[str, int] = {}
+    for sh in planned.shots:
+        if sh.layout != timeline.ENDCARD:
+            counts[sh.slot] = counts.get(sh.slot, 0) + 1
+    sources = []
+    for sh in final.shots:
+        if sh.layout == timeline.ENDCARD:
+            sources.append(render.ShotSource(path=card, kind="static"))
+        else:
+            sources.append(render.ShotSource(path=assets.scenes[(sh.slot, sh.shot % max(1, counts.get(sh.slot, 0)))].path, kind="still"))
+    return sources

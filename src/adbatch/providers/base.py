@@ -1,0 +1,121 @@
+"""The stage Protocols every provider implements, and the requests they take.
+
+A provider is a small adapter chosen by Hydra ``_target_`` in ``conf/provider/``; it
+knows its engine or SDK and nothing about other stages. Caching, cost recording and
+retries are wrappers written once (``adbatch.assets``), not repeated per adapter.
+
+Each generating method writes its result to the path it is given and returns an
+``Output``: the facts to keep (duration, word timings...) and the usage that is billed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from adbatch.archetypes import Archetype, Slot
+from adbatch.catalog import Product
+from adbatch.insights import Insights
+from adbatch.script import Script
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a provider call produced besides its file: facts, billed units and cost."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, float] = field(default_factory=dict)  # tokens, characters, seconds, images
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScriptRequest:
+    product: Product
+    insights: Insights
+    archetype: Archetype
+    seed: int
+    words_per_second: float  # the voice's speaking rate, so lines fit their slots
+    speech_seconds: Mapping[str, float]  # slot id -> seconds of speech it can hold (timeline.speech_budget)
+
+
+@dataclass(frozen=True)
+class SceneRequest:
+    product: Product
+    slot: Slot
+    shot: int  # index of the shot within its slot (varies the framing)
+    prompt: str
+    width: int  # plate size in pixels (larger than the frame: room for camera moves)
+    height: int
+    seed: int
+    palette: tuple[str, str]  # brand primary and secondary colours, #RRGGBB
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    product: Product
+    width: int
+    height: int
+    seed: int
+    palette: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class MusicRequest:
+    mood: str
+    bpm: int
+    seconds: float
+    seed: int
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str  # provider name recorded in manifests (offline, anthropic, ...)
+    model: str  # model or engine name recorded in manifests and cache keys
+
+    def params(self) -> dict[str, Any]:
+        """Settings that change the output: part of every cache key."""
+
+
+class ScriptWriter(Provider, Protocol):
+    async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
+        """Fill the archetype's slots and write 5 hooks (one per angle), unranked."""
+
+
+class VoiceSynth(Provider, Protocol):
+    async def speak(self, text: str, out: Path) -> Output:
+        """Speak ``text`` into the WAV file ``out``; meta has ``duration`` and ``words``."""
+
+
+class SceneGenerator(Provider, Protocol):
+    async def scene(self, request: SceneRequest, out: Path) -> Output:
+        """Write one scene: a still plate (JPEG/PNG) or a clip (MP4); meta has ``kind``."""
+
+
+class ImageGenerator(Provider, Protocol):
+    async def card(self, request: CardRequest, out: Path) -> Output:
+        """Write the end card's background image at the requested size."""
+
+
+class MusicSource(Provider, Protocol):
+    async def bed(self, request: MusicRequest, out: Path) -> Output:
+        """Write a music bed (WAV) at least ``seconds`` long."""
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """One provider call as the manifest and report see it."""
+
+    stage: str  # script | voice | scenes | image | music
+    provider: str
+    model: str
+    key: str  # content hash of the asset (cache key)
+    units: dict[str, float]
+    cost_usd: float  # what this call cost now: 0 on a cache hit
+    latency_s: float
+    attempts: int = 1
+    cache_hit: bool = False
+    saved_usd: float = 0.0  # on a cache hit: what the original call cost
+    ok: bool = True
+    error: str | None = None

@@ -1,0 +1,137 @@
+"""Render a timeline and its assets to ``video.mp4`` and ``thumb.jpg`` with MoviePy.
+
+One MoviePy ``VideoClip`` whose frame function is the compositor (``adbatch.frames``)
+and one ``AudioArrayClip`` holding the mixed soundtrack (``adbatch.mix``). Outputs are
+written under temporary names and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from adbatch import mix, text
+from adbatch.atomic import atomic_path
+from adbatch.frames import Compositor, OverlayPatch, StaticShot, StillShot
+from adbatch.safezone import SafeZone
+from adbatch.timeline import Overlay, Timeline
+
+
+@dataclass(frozen=True)
+class ShotSource:
+    """The picture behind one shot: a plate to film with its camera, or a full static frame."""
+
+    path: Path
+    kind: Literal["still", "static"]
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    timeline: Timeline
+    shots: Sequence[ShotSource]  # one per timeline shot, in order
+    voice: Mapping[str, Path]  # slot id -> WAV (already at the timeline's tempo)
+    music: Path | None
+    music_gain_db: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    video: Path
+    thumb: Path
+    frame_seconds: float  # time spent making frames (the rest of the render is encoding)
+    total_seconds: float
+
+
+def ffmpeg_exe() -> str:
+    """The FFmpeg binary shipped by imageio-ffmpeg (no system FFmpeg needed)."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def overlay_patches(timeline: Timeline, size: tuple[int, int]) -> list[OverlayPatch]:
+    """Text overlays drawn once and placed in the safe zone (the end card carries its own CTA)."""
+    w, h = size
+    zone = SafeZone(w, h)
+    patches = []
+    for ov in timeline.overlays:
+        if ov.role == "cta":
+            continue
+        rgba = _draw(ov, zone)
+        x = (w - rgba.shape[1]) // 2
+        y = zone.top + int(h * 0.05) if ov.role == "hook" else zone.bottom - rgba.shape[0] - int(h * 0.03)
+        patches.append(OverlayPatch(ov, rgba, (x, y)))
+    return patches
+
+
+def _draw(ov: Overlay, zone: SafeZone) -> np.ndarray:
+    if ov.role == "hook":
+        style = text.TextStyle(size=int(zone.w * 0.082), fill=(15, 15, 15), stroke=None, box=(255, 255, 255))
+        return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.2))
+    style = text.TextStyle(size=int(zone.w * 0.078), stroke_ratio=0.09)
+    return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.18))
+
+
+def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
+    """An image file as a contiguous RGB uint8 array, resized to ``size`` if given."""
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError(f"cannot read image {path}")
+    img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    if size and (img.shape[1], img.shape[0]) != size:
+        img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(img)
+
+
+def compositor(job: RenderJob, conf: Mapping) -> Compositor:
+    """Prepare every shot and overlay once; the result makes frames on demand."""
+    size = (int(conf["width"]), int(conf["height"]))
+    plate_size = tuple(int(round(s * (1 + conf["motion_margin"]))) for s in size)
+    shots = []
+    for shot, src in zip(job.timeline.shots, job.shots, strict=True):
+        if src.kind == "static":
+            shots.append(StaticShot(load_rgb(src.path, size), shot))
+        else:
+            shots.append(StillShot(load_rgb(src.path, plate_size), shot, size, job.seed))
+    return Compositor(job.timeline, shots, overlay_patches(job.timeline, size), size)
+
+
+def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path) -> RenderResult:
+    """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail."""
+    from moviepy import VideoClip
+    from moviepy.audio.AudioClip import AudioArrayClip
+
+    started = time.perf_counter()
+    comp = compositor(job, conf)
+    spent = [0.0]
+
+    def frame_function(t: float) -> np.ndarray:
+        tic = time.perf_counter()
+        frame = comp.frame(t)
+        spent[0] += time.perf_counter() - tic
+        return frame
+
+    rate = int(conf["audio_fps"])
+    track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
+    clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
+    clip = clip.with_audio(AudioArrayClip(track, fps=rate))
+    with atomic_path(video) as tmp:
+        clip.write_videofile(
+            str(tmp), fps=conf["fps"], codec=conf["codec"], preset=conf["preset"], threads=conf["threads"],
+            audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"], audio_fps=rate,
+            temp_audiofile=str(work_dir / "audio.m4a"),
+            ffmpeg_params=["-crf", str(conf["crf"]), "-movflags", "+faststart", "-pix_fmt", "yuv420p"],
+            logger=None,
+        )
+    clip.close()
+    with atomic_path(thumb) as tmp:
+        Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(tmp, "JPEG", quality=88)
+    return RenderResult(video=video, thumb=thumb, frame_seconds=spent[0], total_seconds=time.perf_counter() - started)

@@ -1,0 +1,28 @@
+"""The catalog sweeper: Hydra's basic sweeper, plus one job per catalog row.
+
+Thin on purpose (Hydra imports every plugin module at start-up): the catalog work
+lives in ``_core`` and is imported only when a sweep actually runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+
+class CatalogSweeper(BasicSweeper):
+    """Expands ``products=<csv>`` into ``product_id=<id>`` per row, then sweeps like BasicSweeper."""
+
+    def __init__(self, max_batch_size: Optional[int] = None, params: Optional[Dict[str, str]] = None,
+                 products_key: str = "products", product_key: str = "product_id") -> None:
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        self.products_key, self.product_key = products_key, product_key
+
+    def sweep(self, arguments: List[str]) -> Any:
+        from ._core import expand_catalog
+
+        assert self.config is not None
+        expanded = expand_catalog(arguments, config=self.config, products_key=self.products_key,
+                                  product_key=self.product_key)
+        return super().sweep(expanded)

@@ -1,0 +1,69 @@
+"""Shared fixtures: small real inputs (a 2-row CSV, tiny PNGs) and config helpers."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from adbatch.archetypes import Archetype, load_archetype
+from adbatch.config import PacingConf
+from adbatch.paths import ARCHETYPES_DIR
+
+COLUMNS = ["id", "name", "description", "image", "price", "benefits", "reviews", "audience", "brand_color",
+           "cta", "url"]
+
+
+def make_png(path: Path, size: tuple[int, int] = (64, 64), color: tuple[int, int, int] = (200, 80, 60)) -> Path:
+    """A small real PNG with a gradient, so plates have something to show."""
+    w, h = size
+    ramp = np.linspace(0, 255, w, dtype=np.uint8)[None, :, None]
+    img = np.broadcast_to(ramp, (h, w, 3)).copy()
+    img[h // 4: 3 * h // 4, w // 4: 3 * w // 4] = color
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(img).save(path)
+    return path
+
+
+def product_row(pid: str, **over: str) -> dict[str, str]:
+    row = {
+        "id": pid, "name": f"{pid.replace('-', ' ').title()}", "description": "A small thing that makes mornings better.",
+        "image": f"images/{pid}.png", "price": "19.99", "benefits": "saves time|feels great|lasts for years",
+        "reviews": "I was tired of cold coffee. This fixed it.|Honestly the best gift I bought this year.",
+        "audience": "busy people", "brand_color": "#3366CC", "cta": "Shop now", "url": "https://example.com/p",
+    }
+    row.update(over)
+    return row
+
+
+def write_catalog(folder: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> Path:
+    """Write ``rows`` as catalog.csv in ``folder`` (images are created for local paths that look like ours)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "catalog.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns or COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def tiny_catalog(tmp_path: Path) -> Path:
+    """A valid 2-product catalog with 64x64 PNG images."""
+    for pid in ("alpha-mug", "beta-lamp"):
+        make_png(tmp_path / "images" / f"{pid}.png")
+    return write_catalog(tmp_path, [product_row("alpha-mug"), product_row("beta-lamp", brand_color="#E8A33D")])
+
+
+@pytest.fixture
+def pacing() -> dict:
+    return dataclasses.asdict(PacingConf())
+
+
+@pytest.fixture
+def ugc() -> Archetype:
+    return load_archetype("ugc", ARCHETYPES_DIR)

@@ -1,0 +1,175 @@
+"""The offline writer, hook ranking and LLM JSON extraction."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from adbatch import hooks, insights, timeline
+from adbatch.archetypes import ANGLES, available, load_archetype
+from adbatch.catalog import load_catalog
+from adbatch.config import HookScoringConf, PacingConf
+from adbatch.paths import ARCHETYPES_DIR
+from adbatch.providers.base import ScriptRequest
+from adbatch.providers.offline import OfflineScriptWriter
+from adbatch.script import HookCandidate, Script, ScriptError, check_structure, extract_json, parse_hook_choice
+from tests.conftest import make_png, product_row, write_catalog
+
+
+def product(tmp_path: Path, **over: str):
+    make_png(tmp_path / "images" / "p.png")
+    path = write_catalog(tmp_path, [product_row("p", image="images/p.png", **over)])
+    return load_catalog(path).validate_row(1, image_cache=tmp_path, max_mb=10, timeout_s=5)
+
+
+def request(prod, archetype, seed: int = 7, seconds: float = 30.0) -> ScriptRequest:
+    pacing = dataclasses.asdict(PacingConf()) | {"duration": seconds}
+    return ScriptRequest(product=prod, insights=insights.extract(prod), archetype=archetype, seed=seed,
+                         words_per_second=2.6, speech_seconds=timeline.speech_budget(archetype, pacing))
+
+
+def test_offline_script_is_deterministic_for_a_seed(tmp_path: Path, ugc) -> None:
+    """Same product, archetype and seed give the same script; another seed may differ."""
+    prod, writer = product(tmp_path), OfflineScriptWriter()
+    first = writer.write_now(request(prod, ugc, seed=7))
+    assert writer.write_now(request(prod, ugc, seed=7)) == first
+    others = {writer.write_now(request(prod, ugc, seed=s)).model_dump_json() for s in range(8)}
+    assert len(others) > 1
+
+
+@pytest.mark.parametrize("name", available(ARCHETYPES_DIR))
+def test_offline_script_fills_exactly_the_archetype_slots(tmp_path: Path, name: str) -> None:
+    """Every archetype's non-hook slots are filled, in order, with five hooks of distinct angles."""
+    arch = load_archetype(name, ARCHETYPES_DIR)
+    script = OfflineScriptWriter().write_now(request(product(tmp_path), arch))
+    check_structure(script, arch)
+    assert sorted(h.angle for h in script.hooks) == sorted(ANGLES)
+    assert all(s.voice and s.visual for s in script.slots)
+
+
+def test_product_text_is_data_not_template_source(tmp_path: Path, ugc) -> None:
+    """Jinja syntax in a product name is printed literally, never evaluated."""
+    prod = product(tmp_path, name="{{ 7*7 }} Mug {% raw %}", benefits="{{ config }}|b|c")
+    script = OfflineScriptWriter().write_now(request(prod, ugc))
+    text = script.model_dump_json()
+    assert "{{ 7*7 }} Mug" in text and "49 Mug" not in text
+
+
+def test_writer_uses_customer_phrases(tmp_path: Path, ugc) -> None:
+    """The pain point a review names reaches the copy."""
+    prod = product(tmp_path, reviews="I was tired of cold coffee by nine. Not anymore.")
+    assert insights.extract(prod).pains[0] == "cold coffee by nine"
+    scripts = [OfflineScriptWriter().write_now(request(prod, ugc, seed=s)) for s in range(4)]
+    assert any("cold coffee by nine" in s.model_dump_json() for s in scripts)
+
+
+def test_shorter_videos_get_shorter_lines(tmp_path: Path, ugc) -> None:
+    """The word budget follows the speaking time available."""
+    prod, writer = product(tmp_path), OfflineScriptWriter()
+
+    def words(seconds: float) -> int:
+        return sum(len(s.voice.split()) for s in writer.write_now(request(prod, ugc, seconds=seconds)).slots)
+
+    assert words(15.0) < words(45.0)
+
+
+def test_async_write_reports_units(tmp_path: Path, ugc) -> None:
+    """The async Protocol method returns the script and its usage."""
+    script, usage = asyncio.run(OfflineScriptWriter().write(request(product(tmp_path), ugc)))
+    assert isinstance(script, Script) and usage.units["hooks"] == 5 and usage.cost_usd == 0
+
+
+def ctx(ugc, pains=("cold coffee",)) -> hooks.HookContext:
+    conf = HookScoringConf()
+    return hooks.HookContext(product_name="Kiln Mug", pains=pains, archetype=ugc, ideal_words=conf.ideal_words,
+                             reading_wps=conf.reading_wps, hook_seconds=1.8)
+
+
+def hook(text: str, voice: str = "Plain words here.", angle: str = "benefit") -> HookCandidate:
+    return HookCandidate(angle=angle, text=text, voice=voice)
+
+
+@pytest.mark.parametrize(("feature", "good", "bad"), [
+    ("names_product", hook("The Kiln Mug is here"), hook("This is here")),
+    ("question", hook("Still drinking cold coffee?"), hook("Still drinking cold coffee.")),
+    ("number", hook("3 reasons to switch"), hook("Reasons to switch")),
+    ("second_person", hook("You need this mug"), hook("I need this mug")),
+    ("curiosity_gap", hook("Why nobody told me"), hook("A mug for mornings")),
+    ("pain_point", hook("Cold coffee again?"), hook("Warm mornings ahead")),
+    ("length_fit", hook("Five words fit right here"), hook("Too many words in this hook make it impossible to read fast")),
+    ("reading_fit", hook("Short and sweet"), hook("A hook that is far too long to read in under two seconds at all")),
+])
+def test_each_scorer_feature_separates_good_from_bad(ugc, feature: str, good, bad) -> None:
+    """Each documented feature scores the good example above the bad one."""
+    fn = hooks.FEATURES[feature]
+    assert fn(good, ctx(ugc)) > fn(bad, ctx(ugc))
+
+
+def test_angle_preference_follows_the_archetype(ugc) -> None:
+    """The archetype's first angle scores 1 and its last 0."""
+    first, last = ugc.hook_angles[0], ugc.hook_angles[-1]
+    assert hooks.angle_preference(hook("x", angle=first), ctx(ugc)) == 1.0
+    assert hooks.angle_preference(hook("x", angle=last), ctx(ugc)) == 0.0
+
+
+def test_rank_orders_by_score_and_numbers_from_one(ugc) -> None:
+    """Ranks are 1..5 by descending score; the score is the weighted feature mean x100."""
+    cands = [hook(f"Hook {a}", angle=a) for a in ANGLES]
+    cands[2] = hook("Why is the Kiln Mug fixing your cold coffee?", angle=ANGLES[2])
+    weights = HookScoringConf().weights
+    ranked = hooks.rank(cands, ctx(ugc), weights)
+    assert [h.rank for h in ranked] == [1, 2, 3, 4, 5]
+    assert ranked[0].angle == ANGLES[2]
+    assert [h.score for h in ranked] == sorted((h.score for h in ranked), reverse=True)
+    top = ranked[0]
+    expected = 100 * sum(weights[k] * top.features[k] for k in weights) / sum(weights.values())
+    assert top.score == pytest.approx(expected, abs=0.01)
+
+
+def test_unknown_weight_is_an_error(ugc) -> None:
+    """A misspelled feature weight fails loudly."""
+    with pytest.raises(ValueError, match="unknown features"):
+        hooks.score(hook("x"), ctx(ugc), {"qestion": 1.0})
+
+
+def test_hook_choice_accepts_best_and_ranks_only() -> None:
+    """hook=best or 1..5; anything else is a clear error."""
+    assert parse_hook_choice("best") == "best" and parse_hook_choice(3) == "3"
+    for bad in ("0", "6", "first"):
+        with pytest.raises(ScriptError):
+            parse_hook_choice(bad)
+
+
+@pytest.mark.parametrize("reply", [
+    '{"a": 1}',
+    'Here you go:\n```json\n{"a": 1}\n```\nEnjoy!',
+    '```\n{"a": 1}\n```',
+    'Sure! {"a": 1} -- hope it helps',
+])
+def test_json_is_extracted_from_markdown_wrapped_replies(reply: str) -> None:
+    """LLM replies with fences or chatter still yield the JSON object."""
+    assert extract_json(reply) == {"a": 1}
+
+
+def test_reply_without_json_is_a_script_error() -> None:
+    """No object at all is a ScriptError, which the writer may repair once."""
+    with pytest.raises(ScriptError):
+        extract_json("I cannot help with that.")
+
+
+def test_every_slot_type_and_angle_has_a_variant_needing_only_name_and_benefit(ugc) -> None:
+    """A product with only the required columns still gets a full script (benefit falls back to the description)."""
+    import yaml
+
+    from adbatch.archetypes import SlotType
+    from adbatch.paths import PROMPTS_DIR
+    from adbatch.providers.offline import _fill
+
+    bank = yaml.safe_load((PROMPTS_DIR / "offline" / "copy.yaml").read_text())
+    facts = {"name": "Thing", "cta": "Shop now", "desc_short": "A thing.", "price_line": "", "benefit": "it works"}
+    for group, names in (("hooks", ANGLES), ("slots", [t for t in SlotType.__args__ if t != "hook"])):
+        for name in names:
+            assert any(all(_fill(t, facts) for t in v.values()) for v in bank[group][name]), (group, name)
