@@ -45,7 +45,7 @@ class Producer:
 
         async def produce(tmp: Path) -> dict[str, Any]:
             out = await make(tmp)
-            return {"meta": out.meta, "units": out.units, "cost_usd": out.cost_usd}
+            return {"meta": out.meta, "units": out.units, "cost_usd": out.cost_usd, "attempts": out.attempts}
 
         try:
             entry = await self.cache.get_or_make(key, suffix, produce)
@@ -58,6 +58,7 @@ class Producer:
         call = ProviderCall(stage=stage, provider=provider.name, model=provider.model, key=key,
                             units=entry.record.get("units", {}), cost_usd=0.0 if entry.hit else cost,
                             latency_s=round(time.perf_counter() - tic, 4), cache_hit=entry.hit,
+                            attempts=0 if entry.hit else int(entry.record.get("attempts", 1)),
                             saved_usd=cost if entry.hit else 0.0)
         self.calls.append(call)
         self.log.info("provider_call", stage=stage, provider=provider.name, model=provider.model,
@@ -105,7 +106,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
                  "size": [req.width, req.height], "seed": req.seed, "shot": req.shot, "palette": req.palette,
                  "camera": req.slot.camera}
         assets.scenes[key] = await producer.run(
-            stage="scenes", provider=providers.scenes, parts=parts, suffix=".jpg",
+            stage="scenes", provider=providers.scenes, parts=parts, suffix=getattr(providers.scenes, "suffix", ".jpg"),
             make=lambda out: providers.scenes.scene(req, out))
 
     async def card() -> None:

@@ -27,7 +27,8 @@ class Output:
 
     meta: dict[str, Any] = field(default_factory=dict)
     units: dict[str, float] = field(default_factory=dict)  # tokens, characters, seconds, images
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # actual cost, from the usage and the dated price table in conf/
+    attempts: int = 1  # HTTP attempts the call took (retries + 1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class Provider(Protocol):
 
     def params(self) -> dict[str, Any]:
         """Settings that change the output: part of every cache key."""
+
+    def estimate(self, request: Any) -> float:
+        """USD this call would cost for ``request`` (reserved against the caps before calling)."""
 
 
 class ScriptWriter(Provider, Protocol):

@@ -77,6 +77,9 @@ class OfflineScriptWriter:
     def params(self) -> dict[str, Any]:
         return {"bank": file_digest(self.path)}
 
+    def estimate(self, request: Any) -> float:
+        return 0.0
+
     async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
         script = self.write_now(request)
         return script, Output(units={"hooks": len(script.hooks), "slots": len(script.slots)})
@@ -140,6 +143,9 @@ class EspeakVoice:
     def params(self) -> dict[str, Any]:
         return {"voice": self.voice, "rate_wpm": self.rate_wpm, "pitch": self.pitch}
 
+    def estimate(self, request: Any) -> float:
+        return 0.0
+
     async def speak(self, text: str, out: Path) -> Output:
         speech = await asyncio.to_thread(espeak.synthesize, text, voice=self.voice, rate_wpm=self.rate_wpm,
                                          pitch=self.pitch)
@@ -156,6 +162,9 @@ class PlateSceneGenerator:
 
     def params(self) -> dict[str, Any]:
         return {}
+
+    def estimate(self, request: Any) -> float:
+        return 0.0
 
     async def scene(self, request: SceneRequest, out: Path) -> Output:
         def draw() -> None:
@@ -177,6 +186,9 @@ class CardImageGenerator:
     def params(self) -> dict[str, Any]:
         return {}
 
+    def estimate(self, request: Any) -> float:
+        return 0.0
+
     async def card(self, request: CardRequest, out: Path) -> Output:
         img = await asyncio.to_thread(offline_art.card_background, (request.width, request.height),
                                       request.palette, request.seed)
@@ -195,6 +207,9 @@ class SynthMusic:
 
     def params(self) -> dict[str, Any]:
         return {}
+
+    def estimate(self, request: Any) -> float:
+        return 0.0
 
     async def bed(self, request: MusicRequest, out: Path) -> Output:
         audio = await asyncio.to_thread(offline_art.music_bed, mood=request.mood, bpm=request.bpm,
