@@ -1,0 +1,13 @@
+#!/bin/sh
+# System packages the test suite drives for real: a Redis server (RQ launcher, ledger),
+# headless Chromium (report.html), tesseract (OCR of rendered frames). Installed only
+# when missing, so a machine that has them runs nothing here.
+set -e
+need=""
+command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v tesseract >/dev/null 2>&1 || need="$need tesseract-ocr"
+[ -z "$need" ] && exit 0
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >/dev/null
