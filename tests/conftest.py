@@ -67,3 +67,14 @@ def pacing() -> dict:
 @pytest.fixture
 def ugc() -> Archetype:
     return load_archetype("ugc", ARCHETYPES_DIR)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """A real redis-server on 127.0.0.1 (random port), for the session."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()

@@ -6,18 +6,21 @@ A multirun (``-m``) goes through the catalog sweeper (``hydra_plugins``), which 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from adbatch import catalog
 from adbatch.assets import Providers
 from adbatch.config import register_configs
+from adbatch.ledger import Caps, Ledger, RedisLedger, SqliteLedger
 from adbatch.paths import CONF_DIR
 from adbatch.pipeline import run_job
 
@@ -45,6 +48,25 @@ def build_providers(cfg: DictConfig) -> tuple[Any, Providers]:
                                             image=instantiate(p.image), music=instantiate(p.music))
 
 
+def build_ledger(cfg: DictConfig) -> Ledger:
+    """The sweep's shared ledger: Redis under the RQ launcher (or when asked), else SQLite in the sweep dir."""
+    hc = HydraConfig.get()
+    multirun = hc.mode == RunMode.MULTIRUN
+    base = Path(hc.sweep.dir if multirun else hc.runtime.output_dir).resolve()
+    caps = Caps(per_video_usd=cfg.cost_cap.per_video_usd, per_sweep_usd=cfg.cost_cap.per_sweep_usd)
+    kind = cfg.cost_cap.ledger
+    launcher = OmegaConf.select(hc, "launcher._target_", default="") or ""
+    if kind == "auto":
+        kind = "redis" if "rq_launcher" in launcher else "sqlite"
+    if kind == "redis":
+        url = (cfg.cost_cap.redis_url or OmegaConf.select(hc, "launcher.redis.url", default=None)
+               or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        return RedisLedger(url, sweep=str(base), caps=caps)
+    if kind != "sqlite":
+        sys.exit(f"adbatch: cost_cap.ledger={kind!r}: use auto, sqlite or redis")
+    return SqliteLedger(base / "ledger.sqlite", caps)
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: DictConfig) -> dict[str, Any]:
     """Render one video; return a small summary (the manifest on disk has the rest)."""
@@ -59,7 +81,7 @@ def main(cfg: DictConfig) -> dict[str, Any]:
     except catalog.CatalogError as exc:
         sys.exit(f"adbatch: {exc}")
     out_dir = Path(HydraConfig.get().runtime.output_dir)
-    result = run_job(plain, out_dir=out_dir, writer=writer, providers=providers)
+    result = run_job(plain, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))
     return {"status": result.status, "product_id": result.product_id, "archetype": result.archetype,
             "hook": result.hook_requested, "cost_usd": result.cost_usd, "dir": str(out_dir)}
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from adbatch.cache import AssetCache, content_key
+from adbatch.ledger import CapExceeded, Ledger
 from adbatch.providers.base import (
     CardRequest, ImageGenerator, MusicRequest, MusicSource, Output, ProviderCall, SceneGenerator,
     SceneRequest, VoiceSynth,
@@ -31,28 +32,43 @@ class Produced:
 
 
 class Producer:
-    """Runs provider calls through the cache and keeps the record of every call."""
+    """Runs provider calls through the cache and the spend ledger, and keeps the record of every call."""
 
-    def __init__(self, cache: AssetCache, log: Any) -> None:
-        self.cache, self.log = cache, log
+    def __init__(self, cache: AssetCache, log: Any, *, ledger: Ledger | None = None, video: str = "") -> None:
+        self.cache, self.log, self.ledger, self.video = cache, log, ledger, video
         self.calls: list[ProviderCall] = []
 
     async def run(self, *, stage: str, provider: Any, parts: Mapping[str, Any], suffix: str,
-                  make: Callable[[Path], Awaitable[Output]]) -> Produced:
+                  make: Callable[[Path], Awaitable[Output]], estimate_usd: float = 0.0) -> Produced:
+        """The asset for ``parts``: from the cache at $0, or made once after reserving its estimate."""
         key = content_key({"stage": stage, "provider": provider.name, "model": provider.model,
                            "params": provider.params(), **parts})
         tic = time.perf_counter()
 
         async def produce(tmp: Path) -> dict[str, Any]:
-            out = await make(tmp)
-            return {"meta": out.meta, "units": out.units, "cost_usd": out.cost_usd, "attempts": out.attempts}
+            reservation = self._reserve(estimate_usd)
+            try:
+                out = await make(tmp)
+            except asyncio.CancelledError:
+                self._settle(reservation, estimate_usd)  # may have been billed: keep the money counted
+                raise
+            except BaseException as exc:
+                # a failed call may still have been billed: providers attach ``cost_usd`` to the error then
+                self._settle(reservation, float(getattr(exc, "cost_usd", 0.0)))
+                raise
+            self._settle(reservation, out.cost_usd)
+            return {"meta": out.meta, "units": out.units, "cost_usd": out.cost_usd, "attempts": out.attempts,
+                    "estimate_usd": estimate_usd}
 
         try:
             entry = await self.cache.get_or_make(key, suffix, produce)
         except Exception as exc:
             self.calls.append(ProviderCall(stage=stage, provider=provider.name, model=provider.model, key=key,
-                                           units={}, cost_usd=0.0, latency_s=time.perf_counter() - tic,
+                                           units={}, cost_usd=float(getattr(exc, "cost_usd", 0.0)),
+                                           latency_s=round(time.perf_counter() - tic, 4),
+                                           attempts=int(getattr(exc, "attempts", 0 if isinstance(exc, CapExceeded) else 1)),
                                            ok=False, error=f"{type(exc).__name__}: {exc}"))
+            self.log.warning("provider_call_failed", stage=stage, provider=provider.name, error=str(exc))
             raise
         cost = float(entry.record.get("cost_usd", 0.0))
         call = ProviderCall(stage=stage, provider=provider.name, model=provider.model, key=key,
@@ -62,8 +78,17 @@ class Producer:
                             saved_usd=cost if entry.hit else 0.0)
         self.calls.append(call)
         self.log.info("provider_call", stage=stage, provider=provider.name, model=provider.model,
-                      cache_hit=entry.hit, latency_s=call.latency_s, cost_usd=call.cost_usd)
+                      cache_hit=entry.hit, latency_s=call.latency_s, cost_usd=call.cost_usd, attempts=call.attempts)
         return Produced(path=entry.path, meta=entry.record.get("meta", {}), call=call)
+
+    def _settle(self, reservation: str | None, actual: float) -> None:
+        if reservation:
+            self.ledger.settle(reservation, actual)
+
+    def _reserve(self, estimate_usd: float) -> str | None:
+        if self.ledger is None or estimate_usd <= 0:
+            return None
+        return self.ledger.reserve(self.video, estimate_usd)
 
 
 @dataclass(frozen=True)
@@ -93,13 +118,17 @@ class Assets:
 
 
 async def generate(plan: AssetPlan, providers: Providers, producer: Producer) -> Assets:
-    """Run every asset call of the plan concurrently; the first failure cancels the rest."""
+    """Run every asset call of the plan concurrently; raise an ExceptionGroup of the failures.
+
+    A failure does not cancel the calls in flight: they are already reserved and likely
+    billed, so they finish and land in the cache, where a rerun (or a higher cap) reuses them.
+    """
     assets = Assets()
 
     async def voice(slot: str, line: str) -> None:
         assets.voice[slot] = await producer.run(
             stage="voice", provider=providers.voice, parts={"text": line}, suffix=".wav",
-            make=lambda out: providers.voice.speak(line, out))
+            make=lambda out: providers.voice.speak(line, out), estimate_usd=providers.voice.estimate(line))
 
     async def scene(key: tuple[str, int], req: SceneRequest) -> None:
         parts = {"image": req.product.image, "layout": req.slot.layout, "prompt": req.prompt,
@@ -107,26 +136,27 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
                  "camera": req.slot.camera}
         assets.scenes[key] = await producer.run(
             stage="scenes", provider=providers.scenes, parts=parts, suffix=getattr(providers.scenes, "suffix", ".jpg"),
-            make=lambda out: providers.scenes.scene(req, out))
+            make=lambda out: providers.scenes.scene(req, out), estimate_usd=providers.scenes.estimate(req))
 
     async def card() -> None:
         req = plan.card
         parts = {"size": [req.width, req.height], "seed": req.seed, "palette": req.palette,
                  "product": req.product.name}
         assets.card = await producer.run(stage="image", provider=providers.image, parts=parts, suffix=".jpg",
-                                         make=lambda out: providers.image.card(req, out))
+                                         make=lambda out: providers.image.card(req, out),
+                                         estimate_usd=providers.image.estimate(req))
 
     async def music() -> None:
         req = plan.music
         parts = {"mood": req.mood, "bpm": req.bpm, "seconds": req.seconds, "seed": req.seed}
         assets.music = await producer.run(stage="music", provider=providers.music, parts=parts, suffix=".wav",
-                                          make=lambda out: providers.music.bed(req, out))
+                                          make=lambda out: providers.music.bed(req, out),
+                                          estimate_usd=providers.music.estimate(req))
 
-    async with asyncio.TaskGroup() as group:
-        for slot, line in plan.voice.items():
-            group.create_task(voice(slot, line))
-        for key, req in plan.scenes.items():
-            group.create_task(scene(key, req))
-        group.create_task(card())
-        group.create_task(music())
+    calls = [voice(slot, line) for slot, line in plan.voice.items()]
+    calls += [scene(key, req) for key, req in plan.scenes.items()]
+    results = await asyncio.gather(*calls, card(), music(), return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise BaseExceptionGroup("asset generation failed", errors)
     return assets

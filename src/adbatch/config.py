@@ -57,6 +57,8 @@ class CostCapConf:
     name: str = "default"
     per_video_usd: float = 1.50  # no paid call may push one video past this
     per_sweep_usd: float = 50.0  # no paid call may push the whole sweep past this
+    ledger: str = "auto"  # auto (redis under the RQ launcher, else sqlite) | sqlite | redis
+    redis_url: Optional[str] = None  # for the redis ledger; default: the RQ launcher's URL, then REDIS_URL
 
 
 @dataclass

@@ -19,10 +19,11 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import __version__, catalog, endcard, hooks, insights, manifest, mix, render, timeline
+from adbatch import __version__, catalog, endcard, hooks, insights, manifest, mix, render, resume, timeline
 from adbatch.archetypes import Archetype, load_archetype
 from adbatch.assets import AssetPlan, Assets, Producer, Providers, generate
 from adbatch.cache import AssetCache, content_key
+from adbatch.ledger import CapExceeded, Ledger
 from adbatch.logs import job_logger
 from adbatch.palette import palette
 from adbatch.paths import ARCHETYPES_DIR, or_default
@@ -63,30 +64,47 @@ class Job:
         except (catalog.RowError, StageError):
             raise
         except Exception as exc:
-            raise StageError(name, exc) from exc
+            raise StageError(name, _first_cause(exc)) from exc
         finally:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - tic, 4)
 
 
-def run_job(cfg: Mapping[str, Any], *, out_dir: Path, writer: ScriptWriter, providers: Providers) -> manifest.Manifest:
-    """Render the video ``cfg['product_id']`` describes into ``out_dir``; always write its manifest."""
+def _first_cause(exc: BaseException) -> BaseException:
+    """The error to report from a failed task group: a cap refusal if any, else the first error."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return exc
+    leaves = [_first_cause(e) for e in exc.exceptions]
+    return next((e for e in leaves if isinstance(e, CapExceeded)), leaves[0])
+
+
+def run_job(cfg: Mapping[str, Any], *, out_dir: Path, writer: ScriptWriter, providers: Providers,
+            ledger: Ledger | None = None) -> manifest.Manifest:
+    """Render the video ``cfg['product_id']`` describes into ``out_dir``; always write its manifest.
+
+    Paid calls reserve their estimate in ``ledger`` first; a call that would cross a cap is not
+    made and the video ends ``skipped_cap``. A video finished before with the same input hash is
+    reused and ends ``cached``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     started, tic = _now(), time.perf_counter()
     key = str(cfg["product_id"])
     job = Job(cfg=cfg, out_dir=out_dir, writer=writer, providers=providers, key=key)
     cache = AssetCache(cfg["cache_dir"])
+    video_key = f"{key}/{cfg['archetype']['name']}/hook-{cfg['hook']}"
+    if ledger is not None:
+        ledger.release_stale(video_key)  # left by an attempt of this video that died mid-call
     with job_logger(out_dir / "log.jsonl", job=str(out_dir), product=key, archetype=cfg["archetype"]["name"],
                     hook=str(cfg["hook"])) as log:
         job.log = log
-        producer = Producer(cache, log)
+        producer = Producer(cache, log, ledger=ledger, video=video_key)
         status, error = "ok", None
         try:
-            _pipeline(job, producer)
+            status = _pipeline(job, producer)
         except catalog.RowError as exc:
             status = "invalid"
             error = manifest.ErrorInfo(stage="catalog", type="RowError", message=str(exc), row=exc.row, field=exc.field)
         except StageError as exc:
-            status = "failed"
+            status = "skipped_cap" if isinstance(exc.cause, CapExceeded) else "failed"
             error = manifest.ErrorInfo(stage=exc.stage, type=type(exc.cause).__name__, message=str(exc.cause))
         job.timings["total"] = round(time.perf_counter() - tic, 4)
         result = manifest.Manifest(
@@ -96,6 +114,8 @@ def run_job(cfg: Mapping[str, Any], *, out_dir: Path, writer: ScriptWriter, prov
             cost_usd=round(sum(c.cost_usd for c in producer.calls), 6), timings=job.timings, error=error,
             started_at=started, finished_at=_now(), **job.fields)
         manifest.write(result, out_dir)
+        if status == "ok":
+            resume.store(out_dir, cache.root, result.input_hash)
         log.info("job_end", status=status, seconds=job.timings["total"], cost_usd=result.cost_usd,
                  error=error.message if error else None)
         shutil.rmtree(out_dir / ".work", ignore_errors=True)
@@ -108,7 +128,8 @@ def _config_summary(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "width": cfg["render"]["width"], "height": cfg["render"]["height"], "fps": cfg["render"]["fps"]}
 
 
-def _pipeline(job: Job, producer: Producer) -> None:
+def _pipeline(job: Job, producer: Producer) -> str:
+    """Run the stages; return the status (ok, or cached when an identical finished video was reused)."""
     cfg = job.cfg
     with job.stage("catalog"):
         cat = catalog.load_catalog(cfg["products"])
@@ -122,7 +143,11 @@ def _pipeline(job: Job, producer: Producer) -> None:
         facts = insights.extract(product)
         job.fields["insights"] = facts.model_dump()
         job.fields["input_hash"] = content_key({"row": cat.raw_row(row), "image": product.image,
-                                                "archetype": archetype.model_dump(), "cfg": dict(cfg)})
+                                                "archetype": archetype.model_dump(), "version": __version__,
+                                                "cfg": resume.hashed_config(dict(cfg))})
+        earlier = resume.find(job.out_dir, Path(cfg["cache_dir"]), job.fields["input_hash"])
+    if earlier is not None:
+        return _reuse(job, earlier)
     seed = int(content_key({"seed": cfg["seed"], "product": product.id, "archetype": archetype.name})[:8], 16)
     with job.stage("script"):
         script = asyncio.run(_write_script(job, producer, product, facts, archetype, seed))
@@ -150,13 +175,24 @@ def _pipeline(job: Job, producer: Producer) -> None:
         shots = _shot_sources(final, assets, planned, card)
         job_r = render.RenderJob(timeline=final, shots=shots, voice=voice_files, music=assets.music.path,
                                  music_gain_db=getattr(job.providers.music, "gain_db", 0.0), seed=seed)
-        render.render(job_r, cfg["render"], video=job.out_dir / "video.mp4", thumb=job.out_dir / "thumb.jpg",
-                      work_dir=work)
+        done = render.render(job_r, cfg["render"], video=job.out_dir / "video.mp4", thumb=job.out_dir / "thumb.jpg",
+                             work_dir=work)
+        job.timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
         info = probe(job.out_dir / "video.mp4")
         job.fields["outputs"] = manifest.Outputs(
             video="video.mp4", thumb="thumb.jpg", timeline="timeline.json", duration_s=info.duration,
             size_bytes=info.size_bytes, width=info.width, height=info.height, fps=info.fps,
             video_codec=info.video_codec, audio_codec=info.audio_codec)
+    return "ok"
+
+
+def _reuse(job: Job, earlier: Path) -> str:
+    """Take the finished video from ``earlier`` instead of making it again: status cached, $0."""
+    old = manifest.read(earlier / manifest.MANIFEST)
+    resume.restore(earlier, job.out_dir)
+    job.fields.update(hook=old.hook, hooks=old.hooks, insights=old.insights, outputs=old.outputs)
+    job.log.info("reused", source=str(earlier))
+    return "cached"
 
 
 async def _write_script(job: Job, producer: Producer, product, facts, archetype: Archetype, seed: int) -> Script:
@@ -174,7 +210,8 @@ async def _write_script(job: Job, producer: Producer, product, facts, archetype:
     parts = {"product": product.model_dump(mode="json", exclude={"image", "logo"}), "image": product.image,
              "archetype": archetype.model_dump(), "seed": seed, "wps": request.words_per_second,
              "speech_seconds": request.speech_seconds}
-    produced = await producer.run(stage="script", provider=job.writer, parts=parts, suffix=".json", make=make)
+    produced = await producer.run(stage="script", provider=job.writer, parts=parts, suffix=".json", make=make,
+                                  estimate_usd=job.writer.estimate(request))
     holder["script"] = check_structure(Script.model_validate_json(produced.path.read_text()), archetype)
     weights = job.cfg["hook_scoring"]["weights"]
     ctx = hooks.HookContext(product_name=product.name, pains=facts.pains, archetype=archetype,

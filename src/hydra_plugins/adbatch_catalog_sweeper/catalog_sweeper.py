@@ -25,4 +25,8 @@ class CatalogSweeper(BasicSweeper):
         assert self.config is not None
         expanded = expand_catalog(arguments, config=self.config, products_key=self.products_key,
                                   product_key=self.product_key)
+        if self.config.get("dry_run"):
+            from ._dry_run import dry_run
+
+            return dry_run(self, expanded)
         return super().sweep(expanded)

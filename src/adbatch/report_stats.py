@@ -1,0 +1,230 @@
+"""The report's maths: KPIs against targets, group-bys, provider health, variant experiments.
+
+Everything here takes the two tables ``adbatch.report`` builds from manifests (one row per
+video, one row per provider call) and returns plain numbers, so it is testable on
+hand-built manifests with known answers. Percentiles use linear interpolation between
+order statistics (numpy's default). Definitions, in one place:
+
+- attempted: every readable manifest. valid: attempted minus ``invalid`` (bad catalog row).
+- succeeded: ``ok`` plus ``cached`` (a finished video reused by a rerun, shown apart too).
+- success rate: succeeded / valid (``skipped_cap`` counts against it: the video was not made).
+- cost per video: over valid videos; per successful video: total spend / succeeded, so the
+  money spent on failures is carried by the videos that did come out.
+- generation time: the ``total`` timing of videos made in this run (status ``ok``).
+- an API call: a call that reached its provider (not a cache hit, at least one attempt);
+  retries = attempts - 1 per such call. Cache hit rate: hits / (hits + API calls).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SUCCESS = ("ok", "cached")
+COMPONENTS = ("catalog", "script", "voice", "scenes", "music", "render")  # always listed; others when seen
+NONE = "(none)"  # group label for videos that never got that far (no hook chosen, ...)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The seed's KPI targets (README, "The report"); ``python -m adbatch.report --help`` overrides them."""
+
+    success_rate: float = 0.95  # share of valid videos that must come out (strictly above)
+    cost_per_video_usd: float = 1.50  # spend per successful video must stay below this
+    minutes_per_video: float = 8.0  # p95 generation time must stay below this
+    confidence: float = 0.95  # confidence level of the CTR intervals
+    alpha: float = 0.05  # significance level of the winner test (Bonferroni-corrected)
+
+
+def pct(values: Any, q: float) -> float | None:
+    """The ``q``-th percentile (linear interpolation), or None for no values."""
+    arr = np.asarray(pd.Series(values, dtype="float64").dropna())
+    return float(np.percentile(arr, q)) if arr.size else None
+
+
+def ratio(num: float, den: float) -> float | None:
+    """``num / den``, or None when there is nothing to divide by."""
+    return float(num) / float(den) if den else None
+
+
+def _check(value: float | None, target: float, *, below: bool) -> bool | None:
+    if value is None:
+        return None
+    return value < target if below else value > target
+
+
+def counts(videos: pd.DataFrame) -> dict[str, int]:
+    """How many videos ended in each status, plus attempted, valid and succeeded."""
+    status = videos["status"].value_counts()
+    out = {s: int(status.get(s, 0)) for s in ("ok", "cached", "failed", "invalid", "skipped_cap", "missing", "corrupt")}
+    out["attempted"] = sum(out[s] for s in ("ok", "cached", "failed", "invalid", "skipped_cap"))
+    out["valid"] = out["attempted"] - out["invalid"]
+    out["succeeded"] = out["ok"] + out["cached"]
+    return out
+
+
+def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[str, Any]:
+    """The headline numbers, each with its target and pass/fail where the seed set one."""
+    n = counts(videos)
+    read = videos[videos["status"].isin(("ok", "cached", "failed", "invalid", "skipped_cap"))]
+    valid = read[read["status"] != "invalid"]
+    total = round(math.fsum(read["cost_usd"]), 6)
+    rate = ratio(n["succeeded"], n["valid"])
+    per_success = ratio(total, n["succeeded"])
+    made = read.loc[read["status"] == "ok", "wall_s"]
+    p95 = pct(made, 95)
+    return {
+        "videos": n,
+        "success_rate": {"value": rate, "target": targets.success_rate,
+                         "pass": _check(rate, targets.success_rate, below=False)},
+        "cost": {"total_usd": total, "per_video_mean_usd": float(valid["cost_usd"].mean()) if len(valid) else None,
+                 "per_video_p50_usd": pct(valid["cost_usd"], 50),
+                 "per_video_max_usd": float(valid["cost_usd"].max()) if len(valid) else None,
+                 "per_successful_video_usd": per_success, "target_usd": targets.cost_per_video_usd,
+                 "pass": _check(per_success, targets.cost_per_video_usd, below=True)},
+        "time": {"p50_s": pct(made, 50), "p95_s": p95, "max_s": float(made.max()) if len(made) else None,
+                 "target_s": targets.minutes_per_video * 60,
+                 "pass": _check(p95, targets.minutes_per_video * 60, below=True)},
+        "cache": cache(calls, n["cached"]),
+    }
+
+
+def api_calls(calls: pd.DataFrame) -> pd.DataFrame:
+    """The calls that reached a provider (not cache hits, not refused by the cost cap before sending)."""
+    return calls[~calls["cache_hit"] & (calls["attempts"] > 0)]
+
+
+def cache(calls: pd.DataFrame, videos_reused: int) -> dict[str, Any]:
+    """Cache hit rate over asset lookups, money saved, and whole videos reused by reruns."""
+    hits = int(calls["cache_hit"].sum())
+    lookups = hits + len(api_calls(calls))
+    return {"lookups": lookups, "hits": hits, "hit_rate": ratio(hits, lookups),
+            "saved_usd": round(math.fsum(calls["saved_usd"]), 6), "videos_reused": videos_reused}
+
+
+def providers(calls: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per provider and model: API calls, failures, failure rate, retries and latency p50/p95/p99."""
+    out = []
+    for (provider, model), g in api_calls(calls).groupby(["provider", "model"], sort=True):
+        failed = int((~g["ok"]).sum())
+        out.append({"provider": provider, "model": model, "calls": len(g), "failed": failed,
+                    "failure_rate": failed / len(g), "retries": int((g["attempts"] - 1).clip(lower=0).sum()),
+                    "cost_usd": round(math.fsum(g["cost_usd"]), 6),
+                    "latency_p50_s": pct(g["latency_s"], 50), "latency_p95_s": pct(g["latency_s"], 95),
+                    "latency_p99_s": pct(g["latency_s"], 99)})
+    return out
+
+
+def components(videos: pd.DataFrame) -> list[dict[str, Any]]:
+    """Errors (failed or invalid videos) per component, as a share of attempted videos."""
+    n = counts(videos)["attempted"]
+    broken = videos[videos["status"].isin(("failed", "invalid"))]
+    seen = broken["error_component"].fillna("unknown").value_counts()
+    names = list(COMPONENTS) + sorted(set(seen.index) - set(COMPONENTS))
+    return [{"component": c, "errors": int(seen.get(c, 0)), "rate": ratio(int(seen.get(c, 0)), n)} for c in names]
+
+
+GROUPS = {"archetype": "archetype", "hook_angle": "hook_angle", "hook_rank": "hook_rank", "product": "product_id"}
+
+
+def group_by(videos: pd.DataFrame, column: str) -> list[dict[str, Any]]:
+    """Count, success rate (over valid videos), mean cost and mean wall time per value of ``column``."""
+    read = videos[~videos["status"].isin(("missing", "corrupt"))].copy()
+    read[column] = read[column].map(lambda v: NONE if v is None or (isinstance(v, float) and math.isnan(v))
+                                    else str(int(v)) if isinstance(v, float) else str(v))
+    out = []
+    for value, g in read.groupby(column, sort=True):
+        valid = int((g["status"] != "invalid").sum())
+        out.append({column: value, "videos": len(g), "succeeded": int(g["status"].isin(SUCCESS).sum()),
+                    "success_rate": ratio(int(g["status"].isin(SUCCESS).sum()), valid),
+                    "mean_cost_usd": float(g["cost_usd"].mean()), "mean_wall_s": float(g["wall_s"].mean())})
+    return out
+
+
+def groups(videos: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Every group-by the report shows: per archetype, hook angle, hook rank and product."""
+    return {name: group_by(videos, column) for name, column in GROUPS.items()}
+
+
+# --- variant experiments --------------------------------------------------------------------
+
+def wilson(clicks: int, impressions: int, confidence: float = 0.95) -> tuple[float | None, float | None]:
+    """Wilson score interval for a click-through rate (good at small counts and near 0 %)."""
+    if impressions <= 0:
+        return None, None
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p, n = clicks / impressions, impressions
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def two_proportion(c1: int, n1: int, c2: int, n2: int) -> tuple[float, float]:
+    """Pooled two-proportion z-test: (z, two-sided p-value) for CTR ``c1/n1`` against ``c2/n2``."""
+    pooled = (c1 + c2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 0.0, 1.0
+    z = (c1 / n1 - c2 / n2) / se
+    return z, 2 * NormalDist().cdf(-abs(z))
+
+
+def rates(table: pd.DataFrame, by: str, targets: Targets) -> list[dict[str, Any]]:
+    """Per value of ``by``: impressions, clicks, CTR with its interval, and cost per click/conversion
+    counting ad spend plus what the videos cost to generate."""
+    out = []
+    for value, g in table.groupby(by, sort=True):
+        imp, clicks = int(g["impressions"].sum()), int(g["clicks"].sum())
+        conv = g["conversions"].sum(min_count=1)
+        total = float(g["spend"].sum()) + float(g["gen_cost_usd"].sum())
+        low, high = wilson(clicks, imp, targets.confidence)
+        out.append({by: value, "videos": len(g), "impressions": imp, "clicks": clicks, "ctr": ratio(clicks, imp),
+                    "ctr_low": low, "ctr_high": high, "spend_usd": float(g["spend"].sum()),
+                    "gen_cost_usd": float(g["gen_cost_usd"].sum()),
+                    "conversions": None if pd.isna(conv) else int(conv),
+                    "cost_per_click_usd": ratio(total, clicks),
+                    "cost_per_conversion_usd": None if pd.isna(conv) else ratio(total, int(conv))})
+    return out
+
+
+def winners(table: pd.DataFrame, targets: Targets) -> list[dict[str, Any]]:
+    """Per product, the variant with the highest CTR, a winner only if it beats every other variant
+    (two-proportion z-test, p-values Bonferroni-corrected for the number of comparisons)."""
+    out = []
+    for product, g in table[table["impressions"] > 0].groupby("product_id", sort=True):
+        g = g.assign(ctr=g["clicks"] / g["impressions"]).sort_values(["ctr", "impressions"], ascending=False)
+        lead, rest = g.iloc[0], g.iloc[1:]
+        row = {"product_id": product, "variants": len(g), "leader": lead["video"], "archetype": lead["archetype"],
+               "hook_angle": lead["hook_angle"], "ctr": float(lead["ctr"]), "runner_up": None, "p_value": None,
+               "significant": False, "winner": None}
+        if len(rest):
+            ps = [two_proportion(int(lead["clicks"]), int(lead["impressions"]), int(r["clicks"]),
+                                 int(r["impressions"]))[1] for _, r in rest.iterrows()]
+            p = min(1.0, max(ps) * len(rest))
+            row.update(runner_up=rest.iloc[0]["video"], p_value=p, significant=p < targets.alpha)
+            row["winner"] = lead["video"] if row["significant"] else None
+        out.append(row)
+    return out
+
+
+def experiment(table: pd.DataFrame, targets: Targets, unmatched: list[str]) -> dict[str, Any]:
+    """The variant report: per-video CTRs, per hook angle and archetype, and winners per product."""
+    per_video = []
+    for _, r in table.sort_values("video").iterrows():
+        low, high = wilson(int(r["clicks"]), int(r["impressions"]), targets.confidence)
+        per_video.append({"video": r["video"], "product_id": r["product_id"], "archetype": r["archetype"],
+                          "hook_angle": r["hook_angle"], "impressions": int(r["impressions"]),
+                          "clicks": int(r["clicks"]), "ctr": ratio(int(r["clicks"]), int(r["impressions"])),
+                          "ctr_low": low, "ctr_high": high})
+    return {"confidence": targets.confidence, "alpha": targets.alpha, "videos": per_video,
+            "hook_angle": rates(table, "hook_angle", targets), "archetype": rates(table, "archetype", targets),
+            "winners": winners(table, targets), "unmatched": unmatched}
+
+
+def targets_dict(targets: Targets) -> dict[str, float]:
+    return asdict(targets)

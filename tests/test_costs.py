@@ -1,0 +1,143 @@
+"""Caps, dry runs, incremental reruns and crash recovery, through the real app."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adbatch.ledger import Caps, SqliteLedger
+from adbatch.manifest import read
+from adbatch.paths import PROJECT_ROOT
+from adbatch.probe import probe
+from tests.conftest import make_png, product_row, write_catalog
+
+FAST = ["render=draft", "pacing=short"]
+
+
+def adbatch(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "adbatch", *args], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=600, **kw)
+
+
+def catalog(folder: Path, ids=("alpha-mug", "beta-lamp")) -> Path:
+    for pid in ids:
+        make_png(folder / "images" / f"{pid}.png", size=(128, 128))
+    return write_catalog(folder, [product_row(pid) for pid in ids])
+
+
+def priced(invoice: Path, price: float = 0.05) -> list[str]:
+    return ["provider.scenes._target_=tests.paid.PricedPlates", f"+provider.scenes.price_usd={price}",
+            f"+provider.scenes.invoice={invoice}"]
+
+
+def manifests(sweep: Path) -> list:
+    return [read(p) for p in sorted(sweep.glob("*/*/*/manifest.json"))]
+
+
+def invoice_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_dry_run_prices_every_video_and_spends_nothing(tmp_path: Path) -> None:
+    """+dry_run=true lists each video's estimate and the caps' verdict, renders nothing, exits 0."""
+    cat = catalog(tmp_path / "cat")
+    proc = adbatch(f"products={cat}", "archetype=ugc,pov", *FAST, *priced(tmp_path / "invoice.jsonl"),
+                   "cost_cap.per_video_usd=0.30", f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "dry run: 4 videos (4 valid, 0 invalid)" in proc.stdout
+    assert "paidfake/plates-priced" in proc.stdout
+    assert proc.stdout.count("SKIPPED by the per-video cap") == 4  # 7+ scenes x $0.05 > $0.30
+    assert not invoice_lines(tmp_path / "invoice.jsonl") and not list(tmp_path.glob("out/*/*/*/video.mp4"))
+
+
+def test_per_video_cap_skips_the_video_without_crossing_it(tmp_path: Path) -> None:
+    """A $0.20 cap with $0.05 scenes: the videos end skipped_cap having spent at most $0.20 each."""
+    cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
+    invoice = tmp_path / "invoice.jsonl"
+    proc = adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_video_usd=0.20",
+                   f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (m,) = manifests(tmp_path / "out")
+    assert m.status == "skipped_cap" and m.error.type == "CapExceeded" and "per-video cap $0.20" in m.error.message
+    paid = sum(line["usd"] for line in invoice_lines(invoice))
+    assert 0 < paid <= 0.20 + 1e-9 and m.cost_usd == pytest.approx(paid)
+
+
+def test_per_sweep_cap_holds_across_parallel_processes(tmp_path: Path) -> None:
+    """joblib with 2 processes and a $0.60 sweep cap: the invoice total never passes $0.60."""
+    cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
+    invoice = tmp_path / "invoice.jsonl"
+    proc = adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
+                   "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'out'}",
+                   f"cache_dir={tmp_path / 'cache'}", "-m")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    paid = sum(line["usd"] for line in invoice_lines(invoice))
+    found = manifests(tmp_path / "out")
+    assert paid <= 0.60 + 1e-9 and {m.status for m in found} <= {"ok", "skipped_cap"}
+    assert any(m.status == "skipped_cap" for m in found)
+    ledger = SqliteLedger(tmp_path / "out" / "ledger.sqlite", Caps(1, 1))
+    assert ledger.totals().settled_usd == pytest.approx(paid)
+    assert sum(m.cost_usd for m in found) == pytest.approx(paid)
+
+
+def test_unchanged_rerun_is_cached_and_a_changed_row_rerenders(tmp_path: Path) -> None:
+    """Rerun: every video is 'cached' at $0 with no provider call; edit one row: only it re-renders."""
+    cat = catalog(tmp_path / "cat")
+    common = [f"products={cat}", *FAST, f"cache_dir={tmp_path / 'cache'}"]
+    assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'first'}", "-m").returncode == 0
+    tic = time.perf_counter()
+    assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'second'}", "-m").returncode == 0
+    rerun_s = time.perf_counter() - tic
+    second = manifests(tmp_path / "second")
+    assert [m.status for m in second] == ["cached", "cached"] and all(not m.calls for m in second)
+    for m in second:
+        folder = tmp_path / "second" / m.product_id / "ugc" / "hook-best"
+        assert probe(folder / "video.mp4").size_bytes == m.outputs.size_bytes
+    assert rerun_s < 60
+    text = cat.read_text().replace("A small thing that makes mornings better.,images/beta-lamp.png",
+                                   "A brand new lamp description.,images/beta-lamp.png")
+    cat.write_text(text)
+    assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'third'}", "-m").returncode == 0
+    assert {m.product_id: m.status for m in manifests(tmp_path / "third")} == {"alpha-mug": "cached", "beta-lamp": "ok"}
+
+
+def test_sweep_killed_mid_render_finishes_on_rerun_without_paying_twice(tmp_path: Path) -> None:
+    """SIGKILL during a render, rerun into the same dir: all videos valid, no asset billed twice."""
+    cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
+    invoice = tmp_path / "invoice.jsonl"
+    args = [sys.executable, "-m", "adbatch", f"products={cat}", *FAST, *priced(invoice, 0.01),
+            f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m"]
+    proc = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not _rendering_second_video(tmp_path / "out"):
+        assert proc.poll() is None and time.monotonic() < deadline, "sweep ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    billed_before = invoice_lines(invoice)
+    rerun = adbatch(*args[3:])
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    found = manifests(tmp_path / "out")
+    assert len(found) == 3 and {m.status for m in found} <= {"ok", "cached"}
+    for m in found:
+        info = probe(tmp_path / "out" / m.product_id / "ugc" / "hook-best" / "video.mp4")
+        assert info.duration == pytest.approx(20.0, abs=0.1)
+    bills = invoice_lines(invoice)
+    keys = [(b["product"], b["slot"], b["shot"]) for b in bills]
+    assert len(keys) == len(set(keys)), "an asset was billed twice"
+    assert len(bills) > len(billed_before) > 0
+    assert not list((tmp_path / "out").rglob("video.mp4.part*"))
+
+
+def _rendering_second_video(sweep: Path) -> bool:
+    done = list(sweep.glob("*/*/*/manifest.json"))
+    logs = [p for p in sweep.glob("*/*/*/log.jsonl") if '"stage": "render"' in p.read_text()]
+    return len(done) >= 1 and len(logs) >= 2
