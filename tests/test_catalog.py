@@ -179,3 +179,53 @@ def test_job_keys_use_ids_or_row_numbers(tmp_path: Path) -> None:
     assert [cat.row_for_key(k) for k in ("ok", "_row2", "_row3")] == [1, 2, 3]
     with pytest.raises(CatalogError):
         cat.row_for_key("missing")
+
+
+@pytest.fixture
+def image_server(tmp_path: Path):
+    """A local HTTP server on 127.0.0.1 serving tmp_path/www (URL images without the internet)."""
+    import functools
+    import http.server
+    import threading
+
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield www, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_image_url_is_fetched_checked_and_cached(tmp_path: Path, image_server) -> None:
+    """An http image URL is downloaded once into the cache and checked by content."""
+    www, base = image_server
+    make_png(www / "shot.png")
+    path = write_catalog(tmp_path / "cat", [product_row("web", image=f"{base}/shot.png")])
+    product = validate(path, 1, tmp_path)
+    assert product.image.is_file() and product.image.is_relative_to(tmp_path / "cache")
+    (www / "shot.png").unlink()  # a second validation uses the cached copy
+    assert validate(path, 1, tmp_path).image == product.image
+
+
+def test_image_url_over_the_size_limit_is_refused_while_downloading(tmp_path: Path, image_server) -> None:
+    """A URL image larger than the limit fails with the limit in the message, and leaves no file."""
+    www, base = image_server
+    make_png(www / "big.png", size=(400, 400))
+    path = write_catalog(tmp_path / "cat", [product_row("web", image=f"{base}/big.png")])
+    with pytest.raises(RowError) as info:
+        validate(path, 1, tmp_path, max_mb=0.001)
+    assert info.value.field == "image" and "limit" in info.value.reason
+    assert not list((tmp_path / "cache").rglob("*.img"))
+
+
+def test_image_url_that_is_not_an_image_is_refused(tmp_path: Path, image_server) -> None:
+    """HTML at an image URL is caught by the content check; a 404 is reported as such."""
+    www, base = image_server
+    (www / "page.png").write_text("<html>nope</html>")
+    path = write_catalog(tmp_path / "cat", [product_row("a", image=f"{base}/page.png"),
+                                            product_row("b", image=f"{base}/missing.png")])
+    assert "not a PNG, JPEG or WebP" in row_error(path, tmp_path, row=1).reason
+    assert "HTTP 404" in row_error(path, tmp_path, row=2).reason

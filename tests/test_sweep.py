@@ -126,3 +126,15 @@ def test_product_id_picks_one_product(tmp_path: Path) -> None:
                    f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert [p.parts[-4] for p in (tmp_path / "out").glob("*/*/*/manifest.json")] == ["two"]
+
+
+def test_max_batch_size_is_respected(tmp_path: Path) -> None:
+    """hydra.sweeper.max_batch_size=1 launches the catalog's jobs one batch at a time, all of them."""
+    for pid in ("one", "two"):
+        make_png(tmp_path / "images" / f"{pid}.png")
+    catalog = write_catalog(tmp_path, [product_row("one"), product_row("two")])
+    proc = adbatch(f"products={catalog}", "render=draft", "pacing=short", "hydra.sweeper.max_batch_size=1",
+                   f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (proc.stdout + proc.stderr).count("Launching 1 jobs locally") == 2
+    assert len(list((tmp_path / "out").glob("*/*/*/video.mp4"))) == 2

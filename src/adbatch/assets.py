@@ -58,7 +58,7 @@ class Producer:
                 raise
             self._settle(reservation, out.cost_usd)
             return {"meta": out.meta, "units": out.units, "cost_usd": out.cost_usd, "attempts": out.attempts,
-                    "estimate_usd": estimate_usd}
+                    "estimate_usd": estimate_usd, "stage": stage, "provider": provider.name, "model": provider.model}
 
         try:
             entry = await self.cache.get_or_make(key, suffix, produce)

@@ -37,6 +37,12 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def main() -> None:  # pragma: no cover - thin entry point, tested through adbatch.housekeeping
+    from adbatch.housekeeping import main as run
+
+    run()
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Path):
         return {"file": file_digest(value)}
@@ -66,6 +72,7 @@ class AssetCache:
         """The complete entry for ``key``, or None (a file without its sidecar is incomplete)."""
         path, sidecar = self._paths(key, suffix)
         if path.is_file() and sidecar.is_file():
+            os.utime(sidecar)  # the record's mtime is the entry's last use, for pruning
             return Entry(path=path, record=json.loads(sidecar.read_text()), hit=True)
         return None
 
@@ -91,3 +98,7 @@ class AssetCache:
             write_text(sidecar, json.dumps(record, sort_keys=True))
         return Entry(path=path, record=record, hit=False)
 
+
+
+if __name__ == "__main__":
+    main()
