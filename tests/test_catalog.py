@@ -229,3 +229,26 @@ def test_image_url_that_is_not_an_image_is_refused(tmp_path: Path, image_server)
                                             product_row("b", image=f"{base}/missing.png")])
     assert "not a PNG, JPEG or WebP" in row_error(path, tmp_path, row=1).reason
     assert "HTTP 404" in row_error(path, tmp_path, row=2).reason
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("r.txt", "Loved it, best mug ever.\n\nKeeps coffee hot for hours.\n"),
+    ("r.csv", 'stars,review\n5,"Loved it, best mug ever."\n4,Keeps coffee hot for hours.\n'),
+    ("r.json", '[{"text": "Loved it, best mug ever."}, "Keeps coffee hot for hours."]'),
+])
+def test_reviews_file_adds_reviews(tmp_path: Path, name: str, content: str) -> None:
+    """A reviews_file (TXT, CSV or JSON) next to the catalog adds its reviews to the row's."""
+    make_png(tmp_path / "images" / "m.png")
+    (tmp_path / name).write_text(content)
+    row = product_row("m", image="images/m.png", reviews="Inline one.") | {"reviews_file": name}
+    path = write_catalog(tmp_path, [row], columns=[*row])
+    assert validate(path, 1, tmp_path).reviews == ("Inline one.", "Loved it, best mug ever.", "Keeps coffee hot for hours.")
+
+
+def test_reviews_file_outside_the_folder_is_rejected(tmp_path: Path) -> None:
+    """reviews_file follows the same containment rule as images."""
+    make_png(tmp_path / "cat" / "images" / "m.png")
+    (tmp_path / "secret.txt").write_text("x")
+    row = product_row("m", image="images/m.png") | {"reviews_file": "../secret.txt"}
+    path = write_catalog(tmp_path / "cat", [row], columns=[*row])
+    assert row_error(path, tmp_path / "cat", row=1).field == "reviews_file"

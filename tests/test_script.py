@@ -173,3 +173,20 @@ def test_every_slot_type_and_angle_has_a_variant_needing_only_name_and_benefit(u
     for group, names in (("hooks", ANGLES), ("slots", [t for t in SlotType.__args__ if t != "hook"])):
         for name in names:
             assert any(all(_fill(t, facts) for t in v.values()) for v in bank[group][name]), (group, name)
+
+
+def test_insights_rank_praise_over_caveats(tmp_path: Path) -> None:
+    """Quotes prefer short first-person praise; a review that hedges ("I wish...") ranks last."""
+    prod = product(tmp_path, reviews="I wish it came in a bigger size.|I love how it keeps my coffee hot for 3 hours!|"
+                                     "It is a mug.")
+    facts = insights.extract(prod)
+    assert facts.quotes[0].startswith("I love how it keeps my coffee hot") and facts.quotes[-1].startswith("I wish")
+    assert facts.scores[facts.quotes[0]] > facts.scores[facts.quotes[-1]]
+
+
+def test_insights_find_unique_selling_points_with_keyphrases(tmp_path: Path) -> None:
+    """USPs are keyphrases of the description and benefits (YAKE), most relevant first."""
+    prod = product(tmp_path, description="A double-walled stainless steel travel mug that keeps drinks hot.",
+                   benefits="keeps coffee hot for 6 hours|leak-proof lid|fits cup holders")
+    usps = " ".join(insights.extract(prod).usps).lower()
+    assert "stainless steel" in usps or "travel mug" in usps

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from adbatch import media
 
 REQUIRED = ("id", "name", "description", "image")
-OPTIONAL = ("price", "benefits", "reviews", "audience", "brand_color", "logo", "cta", "url")
+OPTIONAL = ("price", "benefits", "reviews", "audience", "brand_color", "logo", "cta", "url", "reviews_file")
+REVIEWS_FILE_MAX_MB = 2.0
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 TEXT_LIMITS = {"name": 80, "description": 2000, "audience": 200, "cta": 40, "benefits": 1000}
@@ -128,7 +129,7 @@ class Catalog:
             image_source=cells["image"],
             price=_price(cells.get("price", ""), fail),
             benefits=_split(cells.get("benefits", "")),
-            reviews=_split(cells.get("reviews", "")),
+            reviews=_split(cells.get("reviews", "")) + _reviews_file(cells.get("reviews_file", ""), self.path.parent, fail),
             audience=cells.get("audience", ""),
             brand_color=_color(cells.get("brand_color", ""), fail),
             logo=logo,
@@ -198,6 +199,42 @@ def _url(value: str, fail) -> str:
     if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
         fail("url", f"{value!r} is not an http(s) URL")
     return value
+
+
+def _reviews_file(value: str, base: Path, fail) -> tuple[str, ...]:
+    """Reviews from a CSV (a review/text/body column, else the first), JSON (strings or objects
+    with one of those keys) or TXT (one per line) file inside the catalog's folder."""
+    if not value:
+        return ()
+    path = (base / value).resolve()
+    if not path.is_relative_to(base.resolve()):
+        return fail("reviews_file", f"{value!r} points outside the catalog's folder {base}")
+    if path.suffix.lower() not in (".csv", ".json", ".txt"):
+        return fail("reviews_file", f"{value!r}: use a .csv, .json or .txt file")
+    if not path.is_file():
+        return fail("reviews_file", f"{value!r} does not exist")
+    if path.stat().st_size > REVIEWS_FILE_MAX_MB * 1024 * 1024:
+        return fail("reviews_file", f"{value!r} is larger than {REVIEWS_FILE_MAX_MB:g} MB")
+    try:
+        return tuple(r.strip() for r in _read_reviews(path) if r and r.strip())
+    except (ValueError, KeyError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        return fail("reviews_file", f"{value!r} cannot be read: {exc}")
+
+
+def _read_reviews(path: Path) -> list[str]:
+    keys = ("review", "text", "body")
+    if path.suffix.lower() == ".txt":
+        return path.read_text(encoding="utf-8").splitlines()
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        column = next((c for c in frame.columns if c.strip().lower() in keys), frame.columns[0])
+        return list(frame[column])
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError("expected a JSON list of reviews")
+    return [item if isinstance(item, str) else next(str(item[k]) for k in keys if k in item) for item in data]
 
 
 def _checked_image(value: str, field: str, fail, fetch: dict) -> Path:
