@@ -70,6 +70,8 @@ def test_manifest_records_the_whole_job(sweep: Path, arch: str) -> None:
     assert {"catalog", "script", "assets", "timeline", "render", "total"} <= set(m.timings)
     assert m.outputs.video == "video.mp4" and m.outputs.duration_s == pytest.approx(20.0, abs=0.1)
     assert m.input_hash and m.config["render"] == "draft"
+    assert all({"rule", "message", "applied"} <= set(note) for note in m.director)
+    assert {"director", "assets"} <= set(m.timings)
 
 
 def test_invalid_row_is_recorded_and_renders_nothing(sweep: Path) -> None:

@@ -93,6 +93,15 @@ class HookScoringConf:
 
 
 @dataclass
+class DirectorConf:
+    auto_fix: bool = True  # apply the notes that map to edits (trim, zoom, swap hook)
+    max_dead_air: float = 0.8  # seconds of silence a beat may hold after its line
+    long_shot: float = 2.6  # a slow-camera shot this long gets a jump zoom
+    hook_min_score: float = 35.0  # hooks scoring below this are "too generic"
+    max_voice_wps: float = 3.4  # faster than this sounds rushed
+
+
+@dataclass
 class AdbatchConf:
     products: Optional[str] = None  # path to the product catalog CSV
     product_id: Optional[str] = None  # which product this job renders (set by the sweeper)
@@ -110,6 +119,7 @@ class AdbatchConf:
     cost_cap: CostCapConf = field(default_factory=CostCapConf)
     provider: ProviderConf = field(default_factory=ProviderConf)
     hook_scoring: HookScoringConf = field(default_factory=HookScoringConf)
+    director: DirectorConf = field(default_factory=DirectorConf)
 
 
 def register_configs() -> None:

@@ -77,6 +77,7 @@ class Manifest(BaseModel):
     hooks: list[dict[str, Any]] = []  # all five, ranked
     config: dict[str, Any] = {}  # preset names and key settings (never secrets)
     insights: dict[str, Any] = {}
+    director: list[dict[str, Any]] = []  # the creative director's notes, each with its edit and whether applied
     calls: list[Call] = []
     timings: dict[str, float] = {}  # seconds per stage, plus total
     cost_usd: float = 0.0

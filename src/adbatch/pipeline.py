@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import __version__, catalog, endcard, hooks, insights, manifest, mix, render, resume, timeline
+from adbatch import __version__, catalog, director, endcard, hooks, insights, manifest, mix, render, resume, timeline
 from adbatch.archetypes import Archetype, load_archetype
 from adbatch.assets import AssetPlan, Assets, Producer, Providers, generate
 from adbatch.cache import AssetCache, content_key
@@ -154,20 +154,33 @@ def _pipeline(job: Job, producer: Producer) -> str:
         chosen = script.hook(hook_choice)
         job.fields["hooks"] = [h.model_dump() for h in script.hooks]
         job.fields["hook"] = chosen.model_dump()
-    texts = {archetype.slots[0].id: chosen.text} | {s.slot: s.text for s in script.slots}
-    voice = {archetype.slots[0].id: chosen.voice} | {s.slot: s.voice for s in script.slots}
     pal = palette(product.brand_color)
+    hook_id = archetype.slots[0].id
+    with job.stage("director"):
+        estimated = {k: _estimate(v, job.providers.voice) for k, v in _words(script, chosen, hook_id).items() if v}
+        reserve = {hook_id: max(_estimate(h.voice, job.providers.voice).duration for h in script.hooks)}
+        planned = _layout(job, archetype, _texts(script, chosen, hook_id), estimated, reserve=reserve)
+        direction = _direct(job, planned, script, chosen, hook_choice)
+        if direction.hook_rank:
+            chosen = script.hook(direction.hook_rank)
+            job.fields["hook"] = chosen.model_dump()
+        edits = dict(soft_max=direction.soft_max, cameras=direction.cameras, reserve=reserve)
+        estimated = {k: _estimate(v, job.providers.voice) for k, v in _words(script, chosen, hook_id).items() if v}
+        planned = _layout(job, archetype, _texts(script, chosen, hook_id), estimated, **edits)
+    texts, voice = _texts(script, chosen, hook_id), _words(script, chosen, hook_id)
     with job.stage("assets"):
-        planned = _layout(job, archetype, texts, {k: _estimate(v, job.providers.voice) for k, v in voice.items() if v})
         plan = _plan(job, product, archetype, script, voice, planned, seed, pal)
         assets = asyncio.run(generate(plan, job.providers, producer))
     with job.stage("timeline"):
         work = job.out_dir / ".work"
         work.mkdir(exist_ok=True)
-        lines = {slot: timeline.SpokenLine(text=voice[slot], duration=p.meta["duration"],
+        lines = {slot: timeline.SpokenLine(text=plan.voice[slot], duration=p.meta["duration"],
                                            words=tuple(tuple(w) for w in p.meta["words"]))
                  for slot, p in assets.voice.items()}
-        final = _layout(job, archetype, texts, lines)
+        edits["reserve"] = {hook_id: max(line.duration for slot, line in lines.items()
+                                         if slot == hook_id or slot.startswith(HOOK_VARIANT))}
+        final = _layout(job, archetype, texts, {k: v for k, v in lines.items() if not k.startswith(HOOK_VARIANT)},
+                        **edits)
         voice_files = _tempo_adjusted(assets, final, work)
         (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
         card = _end_card(job, product, assets, pal, work)
@@ -201,15 +214,16 @@ async def _write_script(job: Job, producer: Producer, product, facts, archetype:
                             words_per_second=getattr(voice, "words_per_second", 2.6),
                             speech_seconds=timeline.speech_budget(archetype, job.cfg["pacing"]))
     holder: dict[str, Script] = {}
+    vision = await _vision_notes(job, producer, product)
 
     async def make(out: Path):
-        script, usage = await job.writer.write(request)
+        script, usage = await (job.writer.write(request) if vision is None else job.writer.write(request, vision=vision))
         out.write_text(script.model_dump_json())
         return usage
 
     parts = {"product": product.model_dump(mode="json", exclude={"image", "logo"}), "image": product.image,
              "archetype": archetype.model_dump(), "seed": seed, "wps": request.words_per_second,
-             "speech_seconds": request.speech_seconds}
+             "speech_seconds": request.speech_seconds} | ({} if vision is None else {"vision": vision})
     produced = await producer.run(stage="script", provider=job.writer, parts=parts, suffix=".json", make=make,
                                   estimate_usd=job.writer.estimate(request))
     holder["script"] = check_structure(Script.model_validate_json(produced.path.read_text()), archetype)
@@ -222,19 +236,55 @@ async def _write_script(job: Job, producer: Producer, product, facts, archetype:
     return holder["script"].model_copy(update={"hooks": ranked})
 
 
+async def _vision_notes(job: Job, producer: Producer, product) -> dict | None:
+    """A live writer's notes on the product photo (its own call, cached per product and model, fed to
+    every script of that product); None for writers without an ``analyze`` step."""
+    analyze = getattr(job.writer, "analyze", None)
+    if analyze is None:
+        return None
+    parts = {"image": product.image, "name": product.name, "description": product.description}
+    produced = await producer.run(stage="vision", provider=job.writer, parts=parts, suffix=".json",
+                                  make=lambda out: analyze(product, out), estimate_usd=job.writer.estimate(product))
+    import json  # (local: only live writers get here)
+
+    return json.loads(produced.path.read_text(encoding="utf-8"))
+
+
 def _estimate(line: str, voice: Any) -> timeline.SpokenLine:
     wps = getattr(voice, "words_per_second", 2.6)
     return timeline.SpokenLine(text=line, duration=spoken_words(line) / wps + 0.2 if line else 0.0)
 
 
-def _layout(job: Job, archetype: Archetype, texts, lines) -> timeline.Timeline:
+HOOK_VARIANT = "_hook"  # voice assets of the other hook candidates: "_hook2" is the rank-2 hook's line
+
+
+def _texts(script: Script, chosen, hook_id: str) -> dict[str, str]:
+    return {hook_id: chosen.text} | {s.slot: s.text for s in script.slots}
+
+
+def _words(script: Script, chosen, hook_id: str) -> dict[str, str]:
+    return {hook_id: chosen.voice} | {s.slot: s.voice for s in script.slots}
+
+
+def _direct(job: Job, planned: timeline.Timeline, script: Script, chosen, hook_choice: str) -> director.Direction:
+    conf = job.cfg["director"]
+    review = director.Review(timeline=planned, hook=chosen, hooks=script.hooks, hook_requested=hook_choice,
+                             reading_wps=job.cfg["hook_scoring"]["reading_wps"], conf=conf)
+    direction = director.direct(review, auto_fix=conf["auto_fix"])
+    job.fields["director"] = [n.model_dump() for n in direction.notes]
+    for note in direction.notes:
+        job.log.info("director_note", rule=note.rule, message=note.message, applied=note.applied)
+    return direction
+
+
+def _layout(job: Job, archetype: Archetype, texts, lines, **edits) -> timeline.Timeline:
     """Build the timeline. If the voice overflows, speed it up (within pacing.max_voice_speedup); if that
     is not enough, mute the lightest body beats' voice one by one (their text stays) and record it."""
     lines = dict(lines)
     cap = job.cfg["pacing"]["max_voice_speedup"]
     mutable = sorted((s for s in archetype.body if s.id in lines), key=lambda s: s.weight)
-    args = dict(archetype=archetype, pacing=job.cfg["pacing"], texts=texts,
-                fps=int(job.cfg["render"]["fps"]), transition=job.cfg["archetype"].get("transition"))
+    args = dict(archetype=archetype, pacing=job.cfg["pacing"], texts=texts, fps=int(job.cfg["render"]["fps"]),
+                transition=job.cfg["archetype"].get("transition"), **edits)
     while True:
         try:
             return timeline.build(**args, lines=lines)
@@ -267,7 +317,11 @@ def _plan(job: Job, product, archetype: Archetype, script: Script, voice: Mappin
     music = MusicRequest(mood=archetype.music.mood, bpm=archetype.music.bpm,
                          seconds=float(job.cfg["pacing"]["duration"]), seed=bed_seed)
     spoken = {cue.slot for cue in planned.voice}  # lines muted to fit are not paid for
-    return AssetPlan(voice={k: v for k, v in voice.items() if k in spoken}, scenes=scenes, card=card, music=music)
+    lines = {k: v for k, v in voice.items() if k in spoken}
+    # every hook candidate is voiced (a few cents live): the hook beat reserves the longest, so all
+    # hook variants share one body, and rendering another variant later costs only its opener
+    lines |= {f"{HOOK_VARIANT}{h.rank}": h.voice for h in script.hooks if h.voice != voice[archetype.slots[0].id]}
+    return AssetPlan(voice=lines, scenes=scenes, card=card, music=music)
 
 
 def _tempo_adjusted(assets: Assets, final: timeline.Timeline, work: Path) -> dict[str, Path]:
@@ -300,5 +354,6 @@ def _shot_sources(final: timeline.Timeline, assets: Assets, planned: timeline.Ti
         if sh.layout == timeline.ENDCARD:
             sources.append(render.ShotSource(path=card, kind="static"))
         else:
-            sources.append(render.ShotSource(path=assets.scenes[(sh.slot, sh.shot % max(1, counts.get(sh.slot, 0)))].path, kind="still"))
+            scene = assets.scenes[(sh.slot, sh.shot % max(1, counts.get(sh.slot, 0)))]
+            sources.append(render.ShotSource(path=scene.path, kind="clip" if scene.meta.get("kind") == "clip" else "still"))
     return sources

@@ -138,14 +138,25 @@ def build(
     fps: int,
     tempo: float = 1.0,
     transition: str | None = None,
+    soft_max: Mapping[str, float] | None = None,
+    cameras: Mapping[tuple[str, int], str] | None = None,
+    reserve: Mapping[str, float] | None = None,
 ) -> Timeline:
-    """Lay out the video; raise VoiceTooLong (with the tempo that would fit) or TimelineError."""
+    """Lay out the video; raise VoiceTooLong (with the tempo that would fit) or TimelineError.
+
+    ``soft_max`` (seconds per slot id) and ``cameras`` ((slot id, shot in slot) -> camera) are the
+    creative director's edits: trim a beat's dead air, punch in on a long shot. ``reserve``
+    (seconds per slot id) holds room for a longer line than the one given: the hook beat
+    reserves its longest candidate, so every hook variant gets the same body, to the frame.
+    """
+    reserve = reserve or {}
     total = round(pacing["duration"] * fps)
     try:
-        ranges = _shot_counts(archetype, pacing, lines, fps, tempo, total)
+        ranges = _shot_counts(archetype, pacing, lines, fps, tempo, total, reserve)
     except VoiceTooLong as exc:
-        raise VoiceTooLong(str(exc), _fitting_tempo(archetype, pacing, lines, fps, tempo, total)) from None
-    frames = _distribute(ranges, total)
+        raise VoiceTooLong(str(exc), _fitting_tempo(archetype, pacing, lines, fps, tempo, total, reserve)) from None
+    frames = _distribute(ranges, total, {k: round(v * fps) for k, v in (soft_max or {}).items()})
+    cameras = cameras or {}
     shots, overlays, voice, transitions = [], [], [], []
     beat_cut = transition or archetype.transition
     cursor = 0
@@ -160,7 +171,8 @@ def build(
             card = slot.type == "cta" and k == len(lengths) - 1
             shots.append(Shot(index=len(shots), slot=slot.id, slot_type=slot.type, shot=k,
                               start=cursor / fps, end=(cursor + length) / fps,
-                              camera="static" if card else slot.camera if k == 0 else _varied(slot.camera, k),
+                              camera="static" if card else cameras.get((slot.id, k)) or (
+                                  slot.camera if k == 0 else _varied(slot.camera, k)),
                               layout=ENDCARD if card else slot.layout))
             cursor += length
         role = "hook" if slot.type == "hook" else "cta" if slot.type == "cta" else "body"
@@ -190,13 +202,13 @@ def speech_budget(archetype: Archetype, pacing: Mapping) -> dict[str, float]:
 
 
 def _shot_counts(archetype: Archetype, pacing: Mapping, lines: Mapping[str, SpokenLine],
-                 fps: int, tempo: float, total: int) -> list[_Range]:
+                 fps: int, tempo: float, total: int, reserve: Mapping[str, float]) -> list[_Range]:
     lo_f, hi_f = math.ceil(pacing["scene_min"] * fps - 1e-6), math.floor(pacing["scene_max"] * fps + 1e-6)
     hook_f = round(pacing["hook_scene"] * fps)
     ranges = []
     for slot in archetype.slots:
         line = lines.get(slot.id)
-        spoken = line.duration / tempo if (slot.vo and line and line.duration > 0) else 0.0
+        spoken = max(line.duration, reserve.get(slot.id, 0.0)) / tempo if (slot.vo and line and line.duration > 0) else 0.0
         need = math.ceil((pacing["text_lead"] + spoken + pacing["voice_tail"]) * fps) if spoken else 0
         first = hook_f if slot.type == "hook" else None
         rng = _Range(slot=slot, need=need, first=first, n=1, lo_f=lo_f, hi_f=hi_f)
@@ -219,13 +231,13 @@ def _shot_counts(archetype: Archetype, pacing: Mapping, lines: Mapping[str, Spok
 
 
 def _fitting_tempo(archetype: Archetype, pacing: Mapping, lines: Mapping[str, SpokenLine], fps: int,
-                   tempo: float, total: int) -> float:
+                   tempo: float, total: int, reserve: Mapping[str, float]) -> float:
     """The smallest tempo (in 1 % steps, up to 4x) at which the voice fits; inf if none does."""
     trial = tempo
     while trial < 4.0:
         trial = round(trial + 0.01, 2)
         try:
-            _shot_counts(archetype, pacing, lines, fps, trial, total)
+            _shot_counts(archetype, pacing, lines, fps, trial, total, reserve)
             return trial
         except VoiceTooLong:
             continue
@@ -236,18 +248,28 @@ def _with_n(rng: _Range, n: int) -> _Range:
     return _Range(slot=rng.slot, need=rng.need, first=rng.first, n=n, lo_f=rng.lo_f, hi_f=rng.hi_f)
 
 
-def _distribute(ranges: Sequence[_Range], total: int) -> list[int]:
-    """Frames per slot: each at least its minimum, slack shared in proportion to its room."""
+def _distribute(ranges: Sequence[_Range], total: int, soft_max: Mapping[str, int] | None = None) -> list[int]:
+    """Frames per slot: each at least its minimum, slack shared in proportion to its room.
+
+    ``soft_max`` (frames per slot id) is honoured first: slack goes to slots below their
+    soft maximum, and only what is left goes past it (the total must still be filled).
+    """
     spans = [r.lo for r in ranges]
-    room = [r.hi - r.lo for r in ranges]
-    slack = total - sum(spans)
-    if slack and sum(room):
-        shares = [slack * x / sum(room) for x in room]
-        extra = [math.floor(s) for s in shares]
-        for i in sorted(range(len(shares)), key=lambda i: extra[i] - shares[i])[: slack - sum(extra)]:
-            extra[i] += 1
-        spans = [s + e for s, e in zip(spans, extra)]
-    return spans
+    soft = soft_max or {}
+    first_room = [max(0, min(r.hi, soft.get(r.slot.id, r.hi)) - r.lo) for r in ranges]
+    spans = _share(spans, first_room, min(total - sum(spans), sum(first_room)))
+    return _share(spans, [r.hi - s for r, s in zip(ranges, spans)], total - sum(spans))
+
+
+def _share(spans: list[int], room: list[int], slack: int) -> list[int]:
+    """Add ``slack`` frames in proportion to ``room`` (largest remainders get the odd frames)."""
+    if slack <= 0 or not sum(room):
+        return spans
+    shares = [slack * x / sum(room) for x in room]
+    extra = [math.floor(s) for s in shares]
+    for i in sorted(range(len(shares)), key=lambda i: extra[i] - shares[i])[: slack - sum(extra)]:
+        extra[i] += 1
+    return [s + e for s, e in zip(spans, extra)]
 
 
 def _split(span: int, n: int, first: int | None) -> list[int]:
