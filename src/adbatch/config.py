@@ -93,6 +93,19 @@ class HookScoringConf:
 
 
 @dataclass
+class BrandConf:
+    name: str = "none"
+    brand_name: str = ""  # shown on the end card above the product name
+    logo: Optional[str] = None  # PNG/JPEG/WebP; relative paths from the working dir, then the project
+    primary: Optional[str] = None  # #RRGGBB; a product's brand_color wins over it
+    secondary: Optional[str] = None  # #RRGGBB; derived from the primary when unset
+    font_bold: Optional[str] = None  # TTF/OTF for headlines and overlays (default DejaVu Sans Bold)
+    cta: Optional[str] = None  # default call to action; a product's cta wins over it
+    watermark: bool = False  # the logo in a corner of every shot but the end card
+    watermark_opacity: float = 0.85
+
+
+@dataclass
 class DirectorConf:
     auto_fix: bool = True  # apply the notes that map to edits (trim, zoom, swap hook)
     max_dead_air: float = 0.8  # seconds of silence a beat may hold after its line
@@ -120,6 +133,7 @@ class AdbatchConf:
     provider: ProviderConf = field(default_factory=ProviderConf)
     hook_scoring: HookScoringConf = field(default_factory=HookScoringConf)
     director: DirectorConf = field(default_factory=DirectorConf)
+    brand: BrandConf = field(default_factory=BrandConf)
 
 
 def register_configs() -> None:

@@ -17,37 +17,54 @@ from adbatch.safezone import SafeZone
 
 
 def compose(*, background: Image.Image, photo: Image.Image, name: str, price: str, cta: str, url: str,
-            palette: tuple[str, str], logo: Image.Image | None, size: tuple[int, int]) -> np.ndarray:
-    """The end card as an RGB uint8 frame of ``size``."""
+            palette: tuple[str, str], logo: Image.Image | None, size: tuple[int, int], brand_name: str = "",
+            font_path: str | None = None) -> np.ndarray:
+    """The end card as an RGB uint8 frame of ``size`` (``font_path``: the brand's headline font)."""
     w, h = size
     zone = SafeZone(w, h)
     card = background.convert("RGB").resize(size, Image.LANCZOS)
+    gap, y = int(h * 0.015), zone.top + int(h * 0.02)
     if logo is not None:
         mark = logo.convert("RGBA")
         mark.thumbnail((int(w * 0.2), int(h * 0.07)))
-        card.paste(mark, ((w - mark.width) // 2, zone.top), mark)
-    title = text.render(name, text.TextStyle(size=int(w * 0.085), stroke=(0, 0, 0), stroke_ratio=0.06, max_lines=2),
+        card.paste(mark, ((w - mark.width) // 2, y), mark)
+        y += mark.height + gap
+    if brand_name:
+        kicker = text.render(brand_name.upper(), text.TextStyle(size=int(w * 0.04), stroke=(0, 0, 0), stroke_ratio=0.06,
+                                                                max_lines=1, font_path=font_path),
+                             zone.centered_width, int(h * 0.05))
+        y = _paste(card, kicker, (w - kicker.shape[1]) // 2, y) + gap
+    title = text.render(name, text.TextStyle(size=int(w * 0.085), stroke=(0, 0, 0), stroke_ratio=0.06, max_lines=2,
+                                             font_path=font_path),
                         zone.centered_width, int(h * 0.14))
-    _paste(card, title, (w - title.shape[1]) // 2, zone.top + int(h * 0.07))
-    paste_with_shadow(card, rounded(photo.convert("RGB"), int(w * 0.56)), (w // 2, int(h * 0.45)))
-    if price:
-        badge = text.render(price, text.TextStyle(size=int(w * 0.075), fill=text_on(palette[0]), stroke=None,
-                                                  box=rgb(palette[0]), box_alpha=255), int(w * 0.4), int(h * 0.08))
-        _paste(card, badge, int(w * 0.62) - badge.shape[1] // 2, int(h * 0.585))
+    y = _paste(card, title, (w - title.shape[1]) // 2, y) + 2 * gap
     button = text.render(cta or "Shop now", text.TextStyle(size=int(w * 0.07), fill=(20, 20, 20), stroke=None,
-                                                          box=(255, 255, 255), box_alpha=255, pad_ratio=0.5, max_lines=1),
+                                                          box=(255, 255, 255), box_alpha=255, pad_ratio=0.5, max_lines=1,
+                                                          font_path=font_path),
                          zone.centered_width, int(h * 0.09))
-    by = int(h * 0.66)
-    _paste(card, button, (w - button.shape[1]) // 2, by)
+    link = None
     if url:
         domain = url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www.")
         link = text.render(domain, text.TextStyle(size=int(w * 0.038), stroke=(0, 0, 0), stroke_ratio=0.08, max_lines=1),
                            zone.centered_width, int(h * 0.05))
-        _paste(card, link, (w - link.shape[1]) // 2, min(zone.bottom - link.shape[0], by + button.shape[0] + int(h * 0.015)))
+    below = button.shape[0] + (link.shape[0] + gap if link is not None else 0) + 3 * gap
+    side = max(int(w * 0.3), min(int(w * 0.62), zone.bottom - below - y))  # the photo gets the room that is left
+    photo_card = rounded(photo.convert("RGB"), side)
+    paste_with_shadow(card, photo_card, (w // 2, y + photo_card.height // 2))
+    y += photo_card.height
+    if price:
+        badge = text.render(price, text.TextStyle(size=int(w * 0.07), fill=text_on(palette[0]), stroke=None,
+                                                  box=rgb(palette[0]), box_alpha=255), int(w * 0.4), int(h * 0.08))
+        _paste(card, badge, w // 2 + side // 2 - badge.shape[1] + int(w * 0.04), y - badge.shape[0] // 2)
+    y = _paste(card, button, (w - button.shape[1]) // 2, y + 2 * gap + (gap if price else 0)) + gap
+    if link is not None:
+        _paste(card, link, (w - link.shape[1]) // 2, y)
     return np.asarray(card.convert("RGB"))
 
 
-def _paste(base: Image.Image, rgba: np.ndarray, x: int, y: int) -> None:
+def _paste(base: Image.Image, rgba: np.ndarray, x: int, y: int) -> int:
+    """Paste an RGBA patch at (x, y); return the y just below it (the layout flows downwards)."""
     patch = Image.fromarray(rgba, "RGBA")
     base.paste(patch, (x, y), patch)
+    return y + patch.height
 

@@ -19,13 +19,12 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import __version__, catalog, director, endcard, hooks, insights, manifest, mix, render, resume, timeline
+from adbatch import __version__, brand, catalog, director, endcard, hooks, insights, manifest, mix, render, resume, timeline
 from adbatch.archetypes import Archetype, load_archetype
 from adbatch.assets import AssetPlan, Assets, Producer, Providers, generate
 from adbatch.cache import AssetCache, content_key
 from adbatch.ledger import CapExceeded, Ledger
 from adbatch.logs import job_logger
-from adbatch.palette import palette
 from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.probe import probe
 from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, ScriptRequest, ScriptWriter
@@ -140,6 +139,7 @@ def _pipeline(job: Job, producer: Producer) -> str:
         job.fields["product_name"] = product.name
         archetype = load_archetype(cfg["archetype"]["name"], or_default(cfg.get("archetypes_dir"), ARCHETYPES_DIR))
         hook_choice = parse_hook_choice(cfg["hook"])
+        the_look = brand.look(cfg["brand"], product)
         facts = insights.extract(product)
         job.fields["insights"] = facts.model_dump()
         job.fields["input_hash"] = content_key({"row": cat.raw_row(row), "image": product.image,
@@ -154,7 +154,7 @@ def _pipeline(job: Job, producer: Producer) -> str:
         chosen = script.hook(hook_choice)
         job.fields["hooks"] = [h.model_dump() for h in script.hooks]
         job.fields["hook"] = chosen.model_dump()
-    pal = palette(product.brand_color)
+    pal = the_look.palette
     hook_id = archetype.slots[0].id
     with job.stage("director"):
         estimated = {k: _estimate(v, job.providers.voice) for k, v in _words(script, chosen, hook_id).items() if v}
@@ -183,7 +183,7 @@ def _pipeline(job: Job, producer: Producer) -> str:
                         **edits)
         voice_files = _tempo_adjusted(assets, final, work)
         (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
-        card = _end_card(job, product, assets, pal, work)
+        card = _end_card(job, product, assets, the_look, work)
     with job.stage("render"):
         shots = _shot_sources(final, assets, planned, card)
         job_r = render.RenderJob(timeline=final, shots=shots, voice=voice_files, music=assets.music.path,
@@ -332,13 +332,14 @@ def _tempo_adjusted(assets: Assets, final: timeline.Timeline, work: Path) -> dic
     return files
 
 
-def _end_card(job: Job, product, assets: Assets, pal: tuple[str, str], work: Path) -> Path:
+def _end_card(job: Job, product, assets: Assets, look: brand.Look, work: Path) -> Path:
     r = job.cfg["render"]
     size = (int(r["width"]), int(r["height"]))
     with Image.open(assets.card.path) as bg, Image.open(product.image) as photo:
-        logo = Image.open(product.logo) if product.logo else None
+        logo = Image.open(look.logo) if look.logo else None
         frame = endcard.compose(background=bg, photo=photo, name=product.name, price=product.price_text,
-                                cta=product.cta, url=product.url, palette=pal, logo=logo, size=size)
+                                cta=look.cta, url=product.url, palette=look.palette, logo=logo, size=size,
+                                brand_name=look.brand_name, font_path=look.font_bold)
     path = work / "endcard.png"
     Image.fromarray(frame).save(path)
     return path
