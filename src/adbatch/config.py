@@ -134,6 +134,8 @@ class AdbatchConf:
     hook_scoring: HookScoringConf = field(default_factory=HookScoringConf)
     director: DirectorConf = field(default_factory=DirectorConf)
     brand: BrandConf = field(default_factory=BrandConf)
+    # per-scene regeneration ("<slot>/<shot>" -> {seed_offset, prompt}); set by python -m adbatch.regen
+    scene_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 def register_configs() -> None:

@@ -64,7 +64,7 @@ def compose(*, background: Image.Image, photo: Image.Image, name: str, price: st
 
 def _paste(base: Image.Image, rgba: np.ndarray, x: int, y: int) -> int:
     """Paste an RGBA patch at (x, y); return the y just below it (the layout flows downwards)."""
-    patch = Image.fromarray(rgba, "RGBA")
+    patch = Image.fromarray(rgba)
     base.paste(patch, (x, y), patch)
     return y + patch.height
 

@@ -84,6 +84,7 @@ class Manifest(BaseModel):
     error: ErrorInfo | None = None
     outputs: Outputs = Field(default_factory=Outputs)
     input_hash: str | None = None
+    history: list[dict[str, Any]] = []  # earlier versions of this video (regenerated scenes), oldest first
     started_at: str
     finished_at: str
 

@@ -122,7 +122,8 @@ def run_job(cfg: Mapping[str, Any], *, out_dir: Path, writer: ScriptWriter, prov
 
 
 def _config_summary(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    return {"render": cfg["render"]["name"], "pacing": cfg["pacing"]["name"], "provider": cfg["provider"]["name"],
+    return {"catalog": str(Path(cfg["products"]).resolve()), "render": cfg["render"]["name"],
+            "pacing": cfg["pacing"]["name"], "provider": cfg["provider"]["name"],
             "cost_cap": cfg["cost_cap"]["name"], "seed": cfg["seed"], "duration": cfg["pacing"]["duration"],
             "width": cfg["render"]["width"], "height": cfg["render"]["height"], "fps": cfg["render"]["fps"]}
 
@@ -305,13 +306,17 @@ def _plan(job: Job, product, archetype: Archetype, script: Script, voice: Mappin
     w, h = (int(round(s * (1 + r["motion_margin"]))) for s in (r["width"], r["height"]))
     slots = {s.id: s for s in archetype.slots}
     prompts = {s.slot: s.visual for s in script.slots} | {archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"}
-    scenes = {(sh.slot, sh.shot): SceneRequest(product=product, slot=slots[sh.slot], shot=sh.shot,
-                                              prompt=prompts.get(sh.slot, product.name), width=w, height=h,
-                                              seed=seed, palette=pal)
-              for sh in planned.shots if sh.layout != timeline.ENDCARD}
+    tweaks = job.cfg.get("scene_overrides") or {}  # python -m adbatch.regen: new seed or prompt per scene
+
+    def request(slot_id: str, shot: int) -> SceneRequest:
+        tweak = tweaks.get(f"{slot_id}/{shot}") or {}
+        return SceneRequest(product=product, slot=slots[slot_id], shot=shot, width=w, height=h, palette=pal,
+                            prompt=tweak.get("prompt") or prompts.get(slot_id, product.name),
+                            seed=seed + int(tweak.get("seed_offset", 0)))
+
+    scenes = {(sh.slot, sh.shot): request(sh.slot, sh.shot) for sh in planned.shots if sh.layout != timeline.ENDCARD}
     cta = archetype.slots[-1]  # the CTA beat may grow a shot before its end card once real voice lengths are in
-    scenes.setdefault((cta.id, 0), SceneRequest(product=product, slot=cta, shot=0, prompt=prompts.get(cta.id, product.name),
-                                                width=w, height=h, seed=seed, palette=pal))
+    scenes.setdefault((cta.id, 0), request(cta.id, 0))
     card = CardRequest(product=product, width=int(r["width"]), height=int(r["height"]), seed=seed, palette=pal)
     bed_seed = int(content_key({"music": archetype.name})[:8], 16)  # one bed per archetype: shared, cached
     music = MusicRequest(mood=archetype.music.mood, bpm=archetype.music.bpm,
