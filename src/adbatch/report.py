@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,16 @@ from adbatch.manifest import MANIFEST, Manifest
 REPORT_CSV, SUMMARY_JSON, REPORT_HTML = "report.csv", "summary.json", "report.html"
 MERGED_DIR = "merged-report"  # default --out for several sweeps: <their common parent>/merged-report
 UNSAFE_LEAD = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula triggers (OWASP "CSV injection")
+# report.csv's fixed columns; cost_stage_*/cost_provider_* follow cost_usd and time_* follow wall_s
+VIDEO_COLUMNS = ["sweep", "video", "product_id", "product_name", "row", "archetype", "hook_requested", "hook_rank",
+                 "hook_angle", "hook_text", "status", "error_component", "error_stage", "error_type", "error_message",
+                 "cost_usd", "wall_s", "calls", "api_calls", "attempts", "retries", "failed_calls", "cache_hits",
+                 "saved_usd", "video_path", "thumb_path", "duration_s", "size_bytes", "render", "started_at",
+                 "finished_at", "folder"]
+INT_COLUMNS = ["row", "hook_rank", "calls", "api_calls", "attempts", "retries", "failed_calls", "cache_hits",
+               "size_bytes"]
+CALL_COLUMNS = ["stage", "provider", "model", "cost_usd", "latency_s", "attempts", "cache_hit", "saved_usd", "ok",
+                "error"]
 
 
 @dataclass(frozen=True)
@@ -74,12 +85,6 @@ def _read(sweep: Path, folder: Path) -> Entry:
         return Entry(sweep, folder, problem="corrupt", detail=f"unreadable manifest.json: {first}")
 
 
-def video_key(product_id: str, archetype: str, hook: str) -> str:
-    """The id of a video across sweeps: ``<product>/<archetype>/hook-<hook>``, as the folder is named."""
-    hook = str(hook).strip()
-    return f"{product_id}/{archetype}/{hook if hook.startswith('hook-') else 'hook-' + hook}"
-
-
 def _component(m: Manifest) -> str | None:
     """The component an error belongs to: the failed provider call's stage when the pipeline
     stage was the asset fan-out, else the stage the error names."""
@@ -101,7 +106,7 @@ def _row(e: Entry) -> dict[str, Any]:
     hook, err, out = m.hook or {}, m.error, m.outputs
     made = [c for c in m.calls if not c.cache_hit and c.attempts > 0]
     row = base | {
-        "video": video_key(m.product_id, m.archetype, m.hook_requested), "product_id": m.product_id,
+        "video": stats.video_key(m.product_id, m.archetype, m.hook_requested), "product_id": m.product_id,
         "product_name": m.product_name, "row": m.row, "archetype": m.archetype, "hook_requested": m.hook_requested,
         "hook_rank": hook.get("rank"), "hook_angle": hook.get("angle"), "hook_text": hook.get("text"),
         "status": m.status, "error_component": _component(m), "error_stage": err and err.stage,
@@ -136,82 +141,13 @@ def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
     videos = pd.DataFrame(rows).reindex(columns=order)
     videos[["cost_usd", *costs]] = videos[["cost_usd", *costs]].astype("float64").fillna(0.0)
     videos[["wall_s", *times]] = videos[["wall_s", *times]].astype("float64")
-    calls = pd.DataFrame([{"video": video_key(e.manifest.product_id, e.manifest.archetype,
-                                              e.manifest.hook_requested), **c.model_dump(exclude={"units", "key"})}
-                          for e in entries if e.manifest for c in e.manifest.calls],
+    videos = videos.astype({c: "Int64" for c in INT_COLUMNS})  # counts stay integers beside empty cells
+    calls = pd.DataFrame([{"video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
+                          for e, row in zip(entries, rows) if e.manifest for c in e.manifest.calls],
                          columns=["video", *CALL_COLUMNS])
     calls = calls.astype({"cache_hit": bool, "ok": bool, "attempts": "int64", "latency_s": "float64",
                           "cost_usd": "float64", "saved_usd": "float64"})
     return videos, calls
-
-
-VIDEO_COLUMNS = ["sweep", "video", "product_id", "product_name", "row", "archetype", "hook_requested", "hook_rank",
-                 "hook_angle", "hook_text", "status", "error_component", "error_stage", "error_type", "error_message",
-                 "cost_usd", "wall_s", "calls", "api_calls", "attempts", "retries", "failed_calls", "cache_hits",
-                 "saved_usd", "video_path", "thumb_path", "duration_s", "size_bytes", "render", "started_at",
-                 "finished_at", "folder"]
-CALL_COLUMNS = ["stage", "provider", "model", "cost_usd", "latency_s", "attempts", "cache_hit", "saved_usd", "ok",
-                "error"]
-
-
-# --- ad-platform results ---------------------------------------------------------------------
-
-class ResultsError(ValueError):
-    """The results CSV cannot be used: a required column is missing or a value is not a count."""
-
-
-def load_results(path: Path) -> pd.DataFrame:
-    """Read an ad-platform results CSV into one row per video key (rows for the same video are summed)."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=lambda c: c.strip().lower())
-    if "video" in df.columns:
-        keys = df["video"].map(_video_from_path)
-    elif {"product_id", "archetype", "hook"} <= set(df.columns):
-        keys = [video_key(p.strip(), a.strip(), h) for p, a, h in zip(df["product_id"], df["archetype"], df["hook"])]
-    else:
-        raise ResultsError(f"{path}: needs a 'video' column, or 'product_id', 'archetype' and 'hook'")
-    missing = {"impressions", "clicks"} - set(df.columns)
-    if missing:
-        raise ResultsError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    out = pd.DataFrame({"video": list(keys)})
-    for col in ("impressions", "clicks", "spend", "conversions"):
-        out[col] = _numbers(path, df, col) if col in df.columns else (0.0 if col == "spend" else float("nan"))
-    bad = out.index[out["clicks"] > out["impressions"]]
-    if len(bad):
-        raise ResultsError(f"{path} row {bad[0] + 1}: clicks ({out['clicks'][bad[0]]:g}) exceed impressions "
-                           f"({out['impressions'][bad[0]]:g})")
-    summed = out.groupby("video", sort=True).agg(impressions=("impressions", "sum"), clicks=("clicks", "sum"),
-                                                  spend=("spend", "sum"),
-                                                  conversions=("conversions", lambda s: s.sum(min_count=1)))
-    return summed.reset_index()
-
-
-def _video_from_path(value: str) -> str:
-    parts = [p for p in value.strip().replace("\\", "/").split("/") if p and p != "."]
-    if parts and parts[-1] in ("video.mp4", MANIFEST):
-        parts = parts[:-1]
-    return "/".join(parts[-3:])
-
-
-def _numbers(path: Path, df: pd.DataFrame, col: str) -> pd.Series:
-    values = pd.to_numeric(df[col].str.replace(r"[$,\s]", "", regex=True).replace("", "nan"), errors="coerce")
-    required = col in ("impressions", "clicks")
-    bad = values.index[(values.isna() & required) | (values < 0)]
-    if len(bad):
-        raise ResultsError(f"{path} row {bad[0] + 1}, column {col!r}: {df[col][bad[0]]!r} is not a count >= 0")
-    return values.fillna(0.0) if col == "spend" else values
-
-
-def join_results(videos: pd.DataFrame, results: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Results joined to the videos they measure, and the result keys that match no video.
-
-    A video rendered in several merged sweeps counts once: its latest successful manifest gives
-    its archetype and hook, and its generation cost is the sum over all of its renders."""
-    done = videos[videos["status"].isin(stats.SUCCESS)].sort_values("finished_at")
-    latest = done.groupby("video").tail(1).set_index("video")[["product_id", "archetype", "hook_angle", "hook_rank"]]
-    cost = videos.groupby("video")["cost_usd"].sum().rename("gen_cost_usd")
-    table = results.join(latest, on="video", how="inner").join(cost, on="video")
-    table["hook_angle"] = table["hook_angle"].fillna(stats.NONE)
-    return table, sorted(set(results["video"]) - set(latest.index))
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -240,7 +176,8 @@ class Report:
         s, k = self.summary, self.summary["kpis"]
         n, cost, t = k["videos"], k["cost"], k["time"]
         bad = n["missing"] + n["corrupt"]
-        text = (f"adbatch report: {n['attempted']} videos attempted across {len(s['sweeps'])} sweep(s): "
+        text = (f"adbatch report: {n['attempted']} video{'' if n['attempted'] == 1 else 's'} attempted across "
+                f"{len(s['sweeps'])} sweep{'' if len(s['sweeps']) == 1 else 's'}: "
                 f"{n['ok']} ok, {n['cached']} cached, {n['failed']} failed, {n['invalid']} invalid, "
                 f"{n['skipped_cap']} skipped by the cost cap"
                 + (f"; {bad} folder(s) without a readable manifest" if bad else "")
@@ -274,7 +211,7 @@ def build(sweeps: Sequence[Path], *, out: Path | None = None, results: Path | No
     videos, calls = tables(entries)
     summary: dict[str, Any] = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "sweeps": [str(s) for s in sweeps], "targets": stats.targets_dict(targets),
+        "sweeps": [str(s) for s in sweeps], "targets": asdict(targets),
         "kpis": stats.kpis(videos, calls, targets), "providers": stats.providers(calls),
         "components": stats.components(videos), "groups": stats.groups(videos),
         "problems": [{"folder": e.folder.as_posix(), "status": e.problem, "detail": e.detail}
@@ -282,7 +219,7 @@ def build(sweeps: Sequence[Path], *, out: Path | None = None, results: Path | No
         "experiment": None,
     }
     if results is not None:
-        table, unmatched = join_results(videos, load_results(Path(results)))
+        table, unmatched = stats.join_results(videos, stats.load_results(Path(results)))
         summary["experiment"] = stats.experiment(table, targets, unmatched)
     summary = _plain(summary)
     from adbatch import report_html  # matplotlib is only needed once there is something to draw
@@ -296,20 +233,7 @@ def build(sweeps: Sequence[Path], *, out: Path | None = None, results: Path | No
 
 def default_out(sweeps: Sequence[Path]) -> Path:
     """One sweep: the sweep dir itself. Several: ``merged-report`` in their deepest common folder."""
-    if len(sweeps) == 1:
-        return sweeps[0]
-    common = Path(*Path(sweeps[0]).parts[:len(_common(sweeps))])
-    return common / MERGED_DIR
-
-
-def _common(paths: Sequence[Path]) -> tuple[str, ...]:
-    parts = [p.parts for p in paths]
-    prefix = []
-    for group in zip(*parts):
-        if len(set(group)) > 1:
-            break
-        prefix.append(group[0])
-    return tuple(prefix)
+    return Path(sweeps[0]) if len(sweeps) == 1 else Path(os.path.commonpath(sweeps)) / MERGED_DIR
 
 
 def _plain(value: Any) -> Any:
@@ -318,6 +242,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if value is pd.NA:
+        return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -334,16 +260,20 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m adbatch.report",
         description="Rebuild report.csv, summary.json and report.html from the manifests of one or more sweeps.")
     p.add_argument("sweeps", nargs="+", type=Path, metavar="SWEEP_DIR", help="sweep dir(s); several are merged")
-    p.add_argument("--results", type=Path, help="ad-platform results CSV to join (see README, 'Variant experiments')")
-    p.add_argument("--out", type=Path, help=f"output dir (default: the sweep dir; for several, "
+    p.add_argument("--results", type=Path, metavar="CSV",
+                   help="ad-platform results CSV to join (see README, 'Variant experiments')")
+    p.add_argument("--out", type=Path, metavar="DIR", help=f"output dir (default: the sweep dir; for several, "
                                             f"<their common parent>/{MERGED_DIR})")
-    p.add_argument("--target-success-rate", type=float, default=t.success_rate, help="default: %(default)s")
-    p.add_argument("--target-cost", type=float, default=t.cost_per_video_usd,
+    p.add_argument("--target-success-rate", type=float, default=t.success_rate, metavar="RATE",
+                   help="share of valid videos that must succeed (default: %(default)s)")
+    p.add_argument("--target-cost", type=float, default=t.cost_per_video_usd, metavar="USD",
                    help="USD per successful video (default: %(default)s)")
-    p.add_argument("--target-minutes", type=float, default=t.minutes_per_video,
+    p.add_argument("--target-minutes", type=float, default=t.minutes_per_video, metavar="MIN",
                    help="p95 generation minutes per video (default: %(default)s)")
-    p.add_argument("--confidence", type=float, default=t.confidence, help="CTR interval level (default: %(default)s)")
-    p.add_argument("--alpha", type=float, default=t.alpha, help="winner test significance (default: %(default)s)")
+    p.add_argument("--confidence", type=float, default=t.confidence, metavar="LEVEL",
+                   help="CTR interval level (default: %(default)s)")
+    p.add_argument("--alpha", type=float, default=t.alpha, metavar="P",
+                   help="winner test significance (default: %(default)s)")
     return p
 
 
@@ -358,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       minutes_per_video=args.target_minutes, confidence=args.confidence, alpha=args.alpha)
     try:
         report = build(args.sweeps, out=args.out, results=args.results, targets=targets)
-    except (ResultsError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except (stats.ResultsError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         print(f"adbatch.report: {exc}", file=sys.stderr)
         return 2
     print(report.paragraph())

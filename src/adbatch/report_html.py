@@ -9,6 +9,7 @@ text, error messages) reaches the page as text, never as markup.
 from __future__ import annotations
 
 import base64
+import inspect
 import io
 import os
 from pathlib import Path
@@ -28,6 +29,9 @@ from adbatch import report_stats as stats  # noqa: E402
 
 THUMB_BOX = (96, 170)  # thumbnails are shrunk into this box (9:16) before embedding
 PROBLEMS = ("failed", "invalid", "skipped_cap", "missing", "corrupt")
+# matplotlib 3.10 replaced boxplot(vert=False) with orientation="horizontal"; the floor is 3.9
+_SIDEWAYS = ({"orientation": "horizontal"} if "orientation" in inspect.signature(plt.Axes.boxplot).parameters
+             else {"vert": False})
 _ENV = Environment(loader=PackageLoader("adbatch", "templates"), autoescape=True, undefined=StrictUndefined,
                    trim_blocks=True, lstrip_blocks=True)
 
@@ -41,7 +45,7 @@ def render(*, videos: pd.DataFrame, calls: pd.DataFrame, summary: dict[str, Any]
 
 
 def _video(row: dict[str, Any], out: Path) -> dict[str, Any]:
-    clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+    clean = {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in row.items()}
     clean["thumb"] = _thumb(clean.get("thumb_path"))
     clean["href"] = _href(clean.get("video_path"), out)
     return clean
@@ -93,7 +97,8 @@ def _cost(read: pd.DataFrame, target: float) -> str | None:
     if valid.empty:
         return None
     fig, ax = plt.subplots(figsize=(5.5, 3))
-    ax.hist(valid["cost_usd"], bins=min(20, max(5, len(valid) // 2)), color="#3366cc")
+    top = max(target, float(valid["cost_usd"].max())) * 1.05  # the target line always in view, 0 at the left
+    ax.hist(valid["cost_usd"], bins=20, range=(0, top), color="#3366cc")
     ax.axvline(target, color="#cc3333", linestyle="--", label=f"target ${target:.2f}")
     ax.set(xlabel="cost per video (USD)", ylabel="videos", title="Cost per video")
     ax.legend()
@@ -121,6 +126,7 @@ def _archetypes(read: pd.DataFrame) -> str | None:
     fig, ax = plt.subplots(figsize=(5.5, 3))
     table.plot.bar(stacked=True, ax=ax, color=[colors.get(c, "#555555") for c in table.columns], rot=0)
     ax.set(xlabel="", ylabel="videos", title="Outcome by archetype")
+    ax.legend(title="status", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never over them
     return _png(fig)
 
 
@@ -129,7 +135,7 @@ def _latency(api: pd.DataFrame) -> str | None:
         return None
     groups = list(api.groupby(["provider", "model"], sort=True)["latency_s"])
     fig, ax = plt.subplots(figsize=(5.5, 0.5 * len(groups) + 1.2))
-    ax.boxplot([g.values for _, g in groups], vert=False, tick_labels=[f"{p} / {m}" for (p, m), _ in groups])
+    ax.boxplot([g.values for _, g in groups], **_SIDEWAYS, tick_labels=[f"{p} / {m}" for (p, m), _ in groups])
     ax.set(xlabel="latency (s)", title="API latency per provider and model")
     return _png(fig)
 

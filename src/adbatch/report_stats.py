@@ -1,7 +1,8 @@
 """The report's maths: KPIs against targets, group-bys, provider health, variant experiments.
 
 Everything here takes the two tables ``adbatch.report`` builds from manifests (one row per
-video, one row per provider call) and returns plain numbers, so it is testable on
+video, one row per provider call), and for experiments the ad-platform results CSV
+(``load_results``), and returns plain numbers, so it is testable on
 hand-built manifests with known answers. Percentiles use linear interpolation between
 order statistics (numpy's default). Definitions, in one place:
 
@@ -18,12 +19,15 @@ order statistics (numpy's default). Definitions, in one place:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from adbatch.manifest import MANIFEST
 
 SUCCESS = ("ok", "cached")
 COMPONENTS = ("catalog", "script", "voice", "scenes", "music", "render")  # always listed; others when seen
@@ -135,13 +139,11 @@ GROUPS = {"archetype": "archetype", "hook_angle": "hook_angle", "hook_rank": "ho
 def group_by(videos: pd.DataFrame, column: str) -> list[dict[str, Any]]:
     """Count, success rate (over valid videos), mean cost and mean wall time per value of ``column``."""
     read = videos[~videos["status"].isin(("missing", "corrupt"))].copy()
-    read[column] = read[column].map(lambda v: NONE if v is None or (isinstance(v, float) and math.isnan(v))
-                                    else str(int(v)) if isinstance(v, float) else str(v))
+    read[column] = read[column].astype("object").map(lambda v: NONE if pd.isna(v) else str(v))
     out = []
     for value, g in read.groupby(column, sort=True):
-        valid = int((g["status"] != "invalid").sum())
-        out.append({column: value, "videos": len(g), "succeeded": int(g["status"].isin(SUCCESS).sum()),
-                    "success_rate": ratio(int(g["status"].isin(SUCCESS).sum()), valid),
+        valid, succeeded = int((g["status"] != "invalid").sum()), int(g["status"].isin(SUCCESS).sum())
+        out.append({column: value, "videos": len(g), "succeeded": succeeded, "success_rate": ratio(succeeded, valid),
                     "mean_cost_usd": float(g["cost_usd"].mean()), "mean_wall_s": float(g["wall_s"].mean())})
     return out
 
@@ -152,6 +154,72 @@ def groups(videos: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 # --- variant experiments --------------------------------------------------------------------
+
+def video_key(product_id: str, archetype: str, hook: str) -> str:
+    """The id of a video across sweeps: ``<product>/<archetype>/hook-<hook>``, as the folder is named."""
+    hook = str(hook).strip()
+    return f"{product_id}/{archetype}/{hook if hook.startswith('hook-') else 'hook-' + hook}"
+
+
+class ResultsError(ValueError):
+    """The results CSV cannot be used: a required column is missing or a value is not a count."""
+
+
+def load_results(path: Path) -> pd.DataFrame:
+    """Read an ad-platform results CSV into one row per video key (rows for the same video are summed)."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=lambda c: c.strip().lower())
+    if "video" in df.columns:
+        keys = df["video"].map(_video_from_path)
+    elif {"product_id", "archetype", "hook"} <= set(df.columns):
+        keys = [video_key(p.strip(), a.strip(), h) for p, a, h in zip(df["product_id"], df["archetype"], df["hook"])]
+    else:
+        raise ResultsError(f"{path}: needs a 'video' column, or 'product_id', 'archetype' and 'hook'")
+    missing = {"impressions", "clicks"} - set(df.columns)
+    if missing:
+        raise ResultsError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    out = pd.DataFrame({"video": list(keys)})
+    for col in ("impressions", "clicks", "spend", "conversions"):
+        out[col] = _numbers(path, df, col) if col in df.columns else (0.0 if col == "spend" else float("nan"))
+    bad = out.index[out["clicks"] > out["impressions"]]
+    if len(bad):
+        raise ResultsError(f"{path} row {bad[0] + 1}: clicks ({out['clicks'][bad[0]]:g}) exceed impressions "
+                           f"({out['impressions'][bad[0]]:g})")
+    summed = out.groupby("video", sort=True).agg(impressions=("impressions", "sum"), clicks=("clicks", "sum"),
+                                                  spend=("spend", "sum"),
+                                                  conversions=("conversions", lambda s: s.sum(min_count=1)))
+    return summed.reset_index()
+
+
+def _video_from_path(value: str) -> str:
+    """``product/archetype/hook-X`` from a folder or file path as an ad platform may have kept it."""
+    parts = [p for p in value.strip().replace("\\", "/").split("/") if p and p != "."]
+    if parts and parts[-1] in ("video.mp4", MANIFEST):
+        parts = parts[:-1]
+    return "/".join(parts[-3:])
+
+
+def _numbers(path: Path, df: pd.DataFrame, col: str) -> pd.Series:
+    """Column ``col`` as numbers (``$`` and thousands separators allowed); a bad cell names its row."""
+    values = pd.to_numeric(df[col].str.replace(r"[$,\s]", "", regex=True).replace("", "nan"), errors="coerce")
+    required = col in ("impressions", "clicks")
+    bad = values.index[(values.isna() & required) | (values < 0)]
+    if len(bad):
+        raise ResultsError(f"{path} row {bad[0] + 1}, column {col!r}: {df[col][bad[0]]!r} is not a count >= 0")
+    return values.fillna(0.0) if col == "spend" else values
+
+
+def join_results(videos: pd.DataFrame, results: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Results joined to the videos they measure, and the result keys that match no video.
+
+    A video rendered in several merged sweeps counts once: its latest successful manifest gives
+    its archetype and hook, and its generation cost is the sum over all of its renders."""
+    done = videos[videos["status"].isin(SUCCESS)].sort_values("finished_at")
+    latest = done.groupby("video").tail(1).set_index("video")[["product_id", "archetype", "hook_angle", "hook_rank"]]
+    cost = videos.groupby("video")["cost_usd"].sum().rename("gen_cost_usd")
+    table = results.join(latest, on="video", how="inner").join(cost, on="video")
+    table["hook_angle"] = table["hook_angle"].fillna(NONE)
+    return table, sorted(set(results["video"]) - set(latest.index))
+
 
 def wilson(clicks: int, impressions: int, confidence: float = 0.95) -> tuple[float | None, float | None]:
     """Wilson score interval for a click-through rate (good at small counts and near 0 %)."""
@@ -224,7 +292,3 @@ def experiment(table: pd.DataFrame, targets: Targets, unmatched: list[str]) -> d
     return {"confidence": targets.confidence, "alpha": targets.alpha, "videos": per_video,
             "hook_angle": rates(table, "hook_angle", targets), "archetype": rates(table, "archetype", targets),
             "winners": winners(table, targets), "unmatched": unmatched}
-
-
-def targets_dict(targets: Targets) -> dict[str, float]:
-    return asdict(targets)

@@ -1,0 +1,53 @@
+"""The Hydra callback that writes the report when a multirun ends (end to end in test_report_sweep)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from adbatch.callbacks import ReportCallback
+from tests.helpers_report import call, video, write_sweep
+
+
+def multirun_config(sweep: Path, **extra):
+    return OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}, **extra})
+
+
+def test_writes_the_report_into_the_configured_sweep_dir(tmp_path: Path) -> None:
+    """``hydra.sweep.dir`` is where the report goes."""
+    sweep = write_sweep(tmp_path, [video("alpha")])
+    ReportCallback().on_multirun_end(multirun_config(sweep))
+    assert json.loads((sweep / "summary.json").read_text())["kpis"]["videos"]["ok"] == 1
+
+
+def test_target_overrides_reach_the_report(tmp_path: Path) -> None:
+    """``hydra.callbacks.report.cost_per_video_usd=0.1`` makes a $0.25 video miss its target."""
+    sweep = write_sweep(tmp_path, [video("alpha", calls=[call(cost_usd=0.25)])])
+    ReportCallback(cost_per_video_usd=0.1).on_multirun_end(multirun_config(sweep))
+    assert json.loads((sweep / "summary.json").read_text())["kpis"]["cost"]["pass"] is False
+
+
+def test_a_failing_report_is_logged_and_never_raised(tmp_path: Path, caplog) -> None:
+    """When the report cannot be written (here report.html is a folder), the sweep still ends normally."""
+    sweep = write_sweep(tmp_path, [video("alpha")])
+    (sweep / "report.html").mkdir()
+    with caplog.at_level(logging.ERROR, logger="adbatch.callbacks"):
+        ReportCallback().on_multirun_end(multirun_config(sweep))
+    assert "could not write the report" in caplog.text and "python -m adbatch.report" in caplog.text
+
+
+def test_a_dry_run_writes_no_report(tmp_path: Path) -> None:
+    """``+dry_run=true`` makes no videos, so there is nothing to report."""
+    sweep = write_sweep(tmp_path, [video("alpha")])
+    ReportCallback().on_multirun_end(multirun_config(sweep, dry_run=True))
+    assert not (sweep / "summary.json").exists()
+
+
+def test_a_missing_sweep_dir_is_a_warning(tmp_path: Path, caplog) -> None:
+    """A multirun that never created its sweep dir leaves a warning, not an exception or an empty report."""
+    with caplog.at_level(logging.WARNING, logger="adbatch.callbacks"):
+        ReportCallback().on_multirun_end(multirun_config(tmp_path / "never"))
+    assert "does not exist" in caplog.text and not (tmp_path / "never").exists()
