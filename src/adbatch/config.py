@@ -106,6 +106,14 @@ class BrandConf:
 
 
 @dataclass
+class CaptionsConf:
+    enabled: bool = True  # burn word-by-word captions of the voice into the video, spoken word highlighted
+    srt: bool = False  # also write captions.srt (SubRip) next to video.mp4
+    highlight: str = "#FFD400"  # #RRGGBB of the word being spoken
+    max_words: int = 4  # words per caption phrase at most
+
+
+@dataclass
 class DirectorConf:
     auto_fix: bool = True  # apply the notes that map to edits (trim, zoom, swap hook)
     max_dead_air: float = 0.8  # seconds of silence a beat may hold after its line
@@ -134,6 +142,7 @@ class AdbatchConf:
     hook_scoring: HookScoringConf = field(default_factory=HookScoringConf)
     director: DirectorConf = field(default_factory=DirectorConf)
     brand: BrandConf = field(default_factory=BrandConf)
+    captions: CaptionsConf = field(default_factory=CaptionsConf)
     # per-scene regeneration ("<slot>/<shot>" -> {seed_offset, prompt}); set by python -m adbatch.regen
     scene_overrides: dict[str, Any] = field(default_factory=dict)
 

@@ -2,7 +2,8 @@
 
 The hot path is built for speed, since it runs 900 times for a 30 s ad: each still
 shot is a single ``cv2.warpAffine`` from its pre-scaled plate into a uint8 RGB frame
-(the camera move is the affine matrix), and each text overlay is a patch drawn once
+(the camera move is the affine matrix), a generated clip is decoded forward and
+converted once per source frame, and each text overlay is a patch drawn once
 and blended only over its own box. Frames are plain rgb24, with no mask, so they go
 straight down FFmpeg's pipe.
 """
@@ -10,8 +11,9 @@ straight down FFmpeg's pipe.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -85,6 +87,67 @@ class StillShot:
                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
+class ClipShot:
+    """A generated video clip, scaled and centre-cropped to cover the frame, played from its start.
+
+    Decoded forward with PyAV while the shot plays: each source frame is converted (one
+    swscale to the covering size, then a crop) only when it becomes the one on screen, and
+    reused until the next is due, so a 24 fps clip in a 30 fps video costs 24 conversions a
+    second. Asking for an earlier time reopens the file (the thumbnail after the encode);
+    the last frame holds if the shot outlasts the clip. ``close()`` releases the reader.
+    """
+
+    def __init__(self, path: Path, shot: Shot, size: tuple[int, int]) -> None:
+        self.path, self.shot, (self.w, self.h) = Path(path), shot, size
+        self._container = None
+        self._decoded: Iterator | None = None
+        self._pending = None  # the next decoded frame, not yet on screen
+        self._shown: np.ndarray | None = None
+        self._shown_at = 0.0  # clip time of the frame on screen
+        self._t0 = 0.0
+
+    def _open(self) -> None:
+        import av
+
+        self.close()
+        self._container = av.open(str(self.path))
+        stream = self._container.streams.video[0]
+        stream.thread_type = "AUTO"
+        self._decoded = self._container.decode(stream)
+        first = next(self._decoded, None)
+        if first is None:
+            raise ValueError(f"clip {self.path} has no video frames")
+        self._t0 = float(first.time or 0.0)
+        self._shown, self._shown_at = self._convert(first), 0.0
+        self._pending = next(self._decoded, None)
+
+    def _time(self, frame) -> float:
+        return float(frame.time or 0.0) - self._t0
+
+    def _convert(self, frame) -> np.ndarray:
+        scale = max(self.w / frame.width, self.h / frame.height)
+        sw, sh = max(self.w, math.ceil(frame.width * scale)), max(self.h, math.ceil(frame.height * scale))
+        rgb = frame.to_ndarray(format="rgb24", width=sw, height=sh)
+        x, y = (sw - self.w) // 2, (sh - self.h) // 2
+        return np.ascontiguousarray(rgb[y:y + self.h, x:x + self.w])
+
+    def frame(self, t: float) -> np.ndarray:
+        local = max(0.0, t - self.shot.start)
+        if self._container is None or local < self._shown_at - 1e-6:
+            self._open()
+        due = None  # the frame on screen at ``local``: the last one starting at or before it
+        while self._pending is not None and self._time(self._pending) <= local + 1e-6:
+            due, self._pending = self._pending, next(self._decoded, None)
+        if due is not None:
+            self._shown, self._shown_at = self._convert(due), self._time(due)
+        return self._shown.copy()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+        self._container = self._decoded = self._pending = None
+
+
 class StaticShot:
     """A full-frame image shown as is (the end card)."""
 
@@ -131,7 +194,7 @@ class OverlayPatch:
 class Compositor:
     """Turns the timeline plus prepared shots and overlays into frames."""
 
-    def __init__(self, timeline: Timeline, shots: Sequence[StillShot | StaticShot],
+    def __init__(self, timeline: Timeline, shots: Sequence[StillShot | StaticShot | ClipShot],
                  overlays: Sequence[OverlayPatch], size: tuple[int, int]) -> None:
         self.timeline, self.shots, self.overlays = timeline, list(shots), list(overlays)
         self.w, self.h = size
@@ -140,6 +203,12 @@ class Compositor:
 
     def shot_index(self, t: float) -> int:
         return max(0, int(np.searchsorted(self.starts, t, side="right")) - 1)
+
+    def close(self) -> None:
+        """Release the clip readers (a closed compositor reopens them if asked for a frame again)."""
+        for shot in self.shots:
+            if isinstance(shot, ClipShot):
+                shot.close()
 
     def frame(self, t: float) -> np.ndarray:
         i = self.shot_index(t)

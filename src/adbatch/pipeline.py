@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import __version__, brand, catalog, director, endcard, hooks, insights, manifest, mix, render, resume, timeline
+from adbatch import __version__, brand, captions, catalog, director, endcard, hooks, insights, manifest, mix, render, resume, timeline
 from adbatch.archetypes import Archetype, load_archetype
 from adbatch.assets import AssetPlan, Assets, Producer, Providers, generate
 from adbatch.cache import AssetCache, content_key
@@ -187,11 +187,19 @@ def _pipeline(job: Job, producer: Producer) -> str:
         card = _end_card(job, product, assets, the_look, work)
     with job.stage("render"):
         shots = _shot_sources(final, assets, planned, card)
+        cap = cfg["captions"]
+        style = captions.CaptionStyle.from_config(cap, font_path=the_look.font_bold) if cap["enabled"] else None
         job_r = render.RenderJob(timeline=final, shots=shots, voice=voice_files, music=assets.music.path,
-                                 music_gain_db=getattr(job.providers.music, "gain_db", 0.0), seed=seed)
+                                 music_gain_db=getattr(job.providers.music, "gain_db", 0.0), seed=seed,
+                                 caption_style=style, text_lead=cfg["pacing"]["text_lead"],
+                                 font_path=the_look.font_bold, watermark_opacity=the_look.watermark_opacity,
+                                 watermark=the_look.logo if the_look.watermark else None)
         done = render.render(job_r, cfg["render"], video=job.out_dir / "video.mp4", thumb=job.out_dir / "thumb.jpg",
                              work_dir=work)
         job.timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
+        if cap["srt"]:
+            captions.write_srt(final, job.out_dir / "captions.srt", max_words=cap["max_words"],
+                               text_lead=cfg["pacing"]["text_lead"])
         info = probe(job.out_dir / "video.mp4")
         job.fields["outputs"] = manifest.Outputs(
             video="video.mp4", thumb="thumb.jpg", timeline="timeline.json", duration_s=info.duration,

@@ -17,19 +17,20 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from adbatch import mix, text
+from adbatch import captions, mix, text
 from adbatch.atomic import atomic_path
-from adbatch.frames import Compositor, OverlayPatch, StaticShot, StillShot
+from adbatch.frames import ClipShot, Compositor, OverlayPatch, StaticShot, StillShot
 from adbatch.safezone import SafeZone
 from adbatch.timeline import Overlay, Timeline
 
 
 @dataclass(frozen=True)
 class ShotSource:
-    """The picture behind one shot: a plate to film with its camera, or a full static frame."""
+    """The picture behind one shot: a plate to film with its camera, a generated clip (MP4) to
+    play covering the frame, or a full static frame."""
 
     path: Path
-    kind: Literal["still", "static"]
+    kind: Literal["still", "clip", "static"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class RenderJob:
     music: Path | None
     music_gain_db: float
     seed: int
+    caption_style: captions.CaptionStyle | None = None  # burned-in word captions; None: off
+    text_lead: float = 0.3  # captions show this long before a line's first word (pacing.text_lead)
+    font_path: str | None = None  # the brand's headline font for text overlays
+    watermark: Path | None = None  # the brand logo, top-left on every shot but the end card
+    watermark_opacity: float = 0.85
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,20 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def overlay_patches(timeline: Timeline, size: tuple[int, int]) -> list[OverlayPatch]:
+def watermark_patch(timeline: Timeline, logo: Path, size: tuple[int, int], opacity: float) -> OverlayPatch:
+    """The brand logo in the safe zone's top-left corner, until the end card (which shows it large)."""
+    zone = SafeZone(*size)
+    with Image.open(logo) as img:
+        mark = img.convert("RGBA")
+    mark.thumbnail((int(size[0] * 0.14), int(size[1] * 0.06)))
+    rgba = np.asarray(mark).copy()
+    rgba[..., 3] = (rgba[..., 3].astype(np.float32) * opacity).astype(np.uint8)
+    card_start = next((s.start for s in timeline.shots if s.layout == "endcard"), timeline.duration)
+    span = Overlay(slot="watermark", role="watermark", text="", start=0.0, end=card_start)
+    return OverlayPatch(span, rgba, (zone.left, zone.top))
+
+
+def overlay_patches(timeline: Timeline, size: tuple[int, int], *, font_path: str | None = None) -> list[OverlayPatch]:
     """Text overlays drawn once and placed in the safe zone (the end card carries its own CTA)."""
     w, h = size
     zone = SafeZone(w, h)
@@ -65,18 +84,19 @@ def overlay_patches(timeline: Timeline, size: tuple[int, int]) -> list[OverlayPa
     for ov in timeline.overlays:
         if ov.role == "cta":
             continue
-        rgba = _draw(ov, zone)
+        rgba = _draw(ov, zone, font_path)
         x = (w - rgba.shape[1]) // 2
         y = zone.top + int(h * 0.05) if ov.role == "hook" else zone.bottom - rgba.shape[0] - int(h * 0.03)
         patches.append(OverlayPatch(ov, rgba, (x, y)))
     return patches
 
 
-def _draw(ov: Overlay, zone: SafeZone) -> np.ndarray:
+def _draw(ov: Overlay, zone: SafeZone, font_path: str | None = None) -> np.ndarray:
     if ov.role == "hook":
-        style = text.TextStyle(size=int(zone.w * 0.082), fill=(15, 15, 15), stroke=None, box=(255, 255, 255))
+        style = text.TextStyle(size=int(zone.w * 0.082), fill=(15, 15, 15), stroke=None, box=(255, 255, 255),
+                               font_path=font_path)
         return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.2))
-    style = text.TextStyle(size=int(zone.w * 0.078), stroke_ratio=0.09)
+    style = text.TextStyle(size=int(zone.w * 0.078), stroke_ratio=0.09, font_path=font_path)
     return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.18))
 
 
@@ -99,9 +119,16 @@ def compositor(job: RenderJob, conf: Mapping) -> Compositor:
     for shot, src in zip(job.timeline.shots, job.shots, strict=True):
         if src.kind == "static":
             shots.append(StaticShot(load_rgb(src.path, size), shot))
+        elif src.kind == "clip":
+            shots.append(ClipShot(src.path, shot, size))
         else:
             shots.append(StillShot(load_rgb(src.path, plate_size), shot, size, job.seed))
-    return Compositor(job.timeline, shots, overlay_patches(job.timeline, size), size)
+    overlays = overlay_patches(job.timeline, size, font_path=job.font_path)
+    if job.watermark is not None:
+        overlays.append(watermark_patch(job.timeline, job.watermark, size, job.watermark_opacity))
+    if job.caption_style is not None:  # last, so captions draw over the text overlays
+        overlays.append(captions.build(job.timeline, size, style=job.caption_style, text_lead=job.text_lead))
+    return Compositor(job.timeline, shots, overlays, size)
 
 
 def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path) -> RenderResult:
@@ -123,15 +150,18 @@ def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir:
     track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
     clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
     clip = clip.with_audio(AudioArrayClip(track, fps=rate))
-    with atomic_path(video) as tmp:
-        clip.write_videofile(
-            str(tmp), fps=conf["fps"], codec=conf["codec"], preset=conf["preset"], threads=conf["threads"],
-            audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"], audio_fps=rate,
-            temp_audiofile=str(work_dir / "audio.m4a"),
-            ffmpeg_params=["-crf", str(conf["crf"]), "-movflags", "+faststart", "-pix_fmt", "yuv420p"],
-            logger=None,
-        )
-    clip.close()
-    with atomic_path(thumb) as tmp:
-        Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(tmp, "JPEG", quality=88)
+    try:
+        with atomic_path(video) as tmp:
+            clip.write_videofile(
+                str(tmp), fps=conf["fps"], codec=conf["codec"], preset=conf["preset"], threads=conf["threads"],
+                audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"], audio_fps=rate,
+                temp_audiofile=str(work_dir / "audio.m4a"),
+                ffmpeg_params=["-crf", str(conf["crf"]), "-movflags", "+faststart", "-pix_fmt", "yuv420p"],
+                logger=None,
+            )
+        clip.close()
+        with atomic_path(thumb) as tmp:
+            Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(tmp, "JPEG", quality=88)
+    finally:
+        comp.close()  # clip readers
     return RenderResult(video=video, thumb=thumb, frame_seconds=spent[0], total_seconds=time.perf_counter() - started)

@@ -19,6 +19,7 @@ from pathlib import Path
 from adbatch.manifest import MANIFEST
 
 DELIVERABLES = ("video.mp4", "thumb.jpg", "timeline.json")
+EXTRAS = ("captions.srt", "sheet.jpg")  # kept and restored when the job made them
 NOT_IN_HASH = ("products", "cache_dir", "log_level", "cost_cap", "dry_run")  # paths and limits, not content
 
 
@@ -70,8 +71,9 @@ def store(out_dir: Path, cache_root: Path, input_hash: str) -> None:
         return
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{input_hash[:8]}-"))
-    for name in (*DELIVERABLES, MANIFEST):
-        _link(out_dir / name, tmp / name)
+    for name in (*DELIVERABLES, MANIFEST, *EXTRAS):
+        if name in DELIVERABLES or name == MANIFEST or (out_dir / name).is_file():
+            _link(out_dir / name, tmp / name)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
 
@@ -80,5 +82,5 @@ def restore(src: Path, out_dir: Path) -> None:
     """Link the deliverables of ``src`` into ``out_dir`` (nothing to do when they are the same folder)."""
     if src.resolve() == out_dir.resolve():
         return
-    for name in DELIVERABLES:
+    for name in (*DELIVERABLES, *(e for e in EXTRAS if (src / e).is_file())):
         _link(src / name, out_dir / name)
