@@ -42,8 +42,14 @@ def first_valid_key(cfg: dict[str, Any]) -> str:
 
 
 def build_providers(cfg: DictConfig) -> tuple[Any, Providers]:
-    """Instantiate each stage's provider from its ``_target_``."""
+    """Instantiate each stage's provider from its ``_target_``; exit naming any API key a live stage lacks."""
+    from adbatch.providers.keys import MissingKeyError, check_keys
+
     p = cfg.provider
+    try:
+        check_keys(p)
+    except MissingKeyError as exc:
+        sys.exit(f"adbatch: {exc}")
     return instantiate(p.script), Providers(voice=instantiate(p.voice), scenes=instantiate(p.scenes),
                                             image=instantiate(p.image), music=instantiate(p.music))
 

@@ -135,7 +135,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
                  "size": [req.width, req.height], "seed": req.seed, "shot": req.shot, "palette": req.palette,
                  "camera": req.slot.camera}
         assets.scenes[key] = await producer.run(
-            stage="scenes", provider=providers.scenes, parts=parts, suffix=getattr(providers.scenes, "suffix", ".jpg"),
+            stage="scenes", provider=providers.scenes, parts=parts, suffix=providers.scenes.suffix_for(req) if hasattr(providers.scenes, "suffix_for") else getattr(providers.scenes, "suffix", ".jpg"),
             make=lambda out: providers.scenes.scene(req, out), estimate_usd=providers.scenes.estimate(req))
 
     async def card() -> None:

@@ -1,0 +1,209 @@
+"""Replicate predictions, run explicitly so that attempts and costs are ours (used by ``replicate``).
+
+Upload an input (Files API), create the prediction, poll it until ``succeeded``/``failed``/
+``canceled`` within a deadline (cancelling it when the deadline passes or the job is
+cancelled), then stream its output to disk with size and type checks. No ``Prefer: wait``
+and no ``replicate.run`` (which returns ``None`` when the wait ends early). The client's own
+retry transport is made single-shot, and every request is bounded by ``timeout`` (the SDK
+sends creates and uploads with no timeout at all): ``adbatch.retry`` is the only policy.
+
+Creates are not idempotent and Replicate has no idempotency key, so a create whose request
+may have reached Replicate without an answer (read timeout, dropped connection, 502/504 from
+a gateway) is never simply sent again: that could pay for two clips. Instead we list recent
+predictions and adopt the one with our exact model and input (a start image is a fresh
+upload, so inputs are unique). If none is listed, the call fails saying the outcome is
+unknown, and a rerun of the sweep resumes from the cache: at worst one orphan prediction,
+never a silent second one. Creates that provably made nothing (connection refused, 429,
+500/503/529 answers) are retried as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from adbatch.providers.http import download
+from adbatch.providers.keys import require_key
+from adbatch.retry import ProviderError, Verdict, classify_httpx, policy
+
+KEY_ENV_VAR = "REPLICATE_API_TOKEN"
+TERMINAL = ("succeeded", "failed", "canceled", "aborted")
+UNKNOWN_OUTCOME_STATUS = (502, 504)  # a gateway answered: the API behind it may have created the prediction
+
+
+class OutcomeUnknown(ProviderError):
+    """A create request may have reached Replicate, no answer came back, and no matching prediction was found."""
+
+
+class _Tally:
+    """Retries made by the requests of one prediction (each call counts its own: calls run concurrently)."""
+
+    def __init__(self) -> None:
+        self.retries = 0
+
+
+class Predictions:
+    """Create, poll, cancel and download Replicate predictions of one model, with the retry policy."""
+
+    def __init__(self, *, model: str, version: str | None, base_url: str | None, timeout: float, poll_s: float,
+                 deadline_s: float, reconcile_s: float, max_download_mb: float, retry: Any, who: str) -> None:
+        import replicate  # noqa: F401 (now, not on first use: importing it inside the event loop stalls it)
+        self.model, self.version, self.base_url, self.timeout, self.who = model, version, base_url, float(timeout), who
+        self.poll_s, self.deadline_s, self.reconcile_s = float(poll_s), float(deadline_s), float(reconcile_s)
+        self.max_download_mb, self.retry = max_download_mb, policy(retry)
+
+    @asynccontextmanager
+    async def _client(self) -> AsyncIterator[Any]:
+        import httpx
+        import replicate
+
+        client = replicate.Client(api_token=require_key(KEY_ENV_VAR, who=self.who), base_url=self.base_url,
+                                  timeout=httpx.Timeout(self.timeout),
+                                  event_hooks={"response": [_raise_for_status]})
+        http = client._async_client  # built now, so its retry transport can be made single-shot
+        if hasattr(getattr(http, "_transport", None), "max_attempts"):
+            http._transport.max_attempts = 1  # else GETs are retried up to 10x inside the SDK, under our policy
+        try:
+            yield client
+        finally:
+            await http.aclose()
+
+    async def _call(self, fn: Any, what: str, tally: _Tally, classify: Any = classify_httpx,
+                    bounded: bool = True) -> Any:
+        """``fn`` under the retry policy; ``bounded``: also under ``timeout`` as a whole, because the SDK
+        sends creates and uploads with ``timeout=None`` (no limit at all)."""
+        call = (lambda: asyncio.wait_for(fn(), self.timeout)) if bounded else fn
+        result, attempts = await self.retry.call(call, classify=classify, what=f"replicate {what}")
+        tally.retries += attempts - 1
+        return result
+
+    async def predict(self, inputs: Mapping[str, Any], out: Path, *, kind: str,
+                      upload: tuple[str, bytes] | None = None) -> tuple[Any, int]:
+        """Run one prediction and download its (first) output into ``out``; return (prediction, retries)."""
+        tally = _Tally()
+        async with self._client() as client:
+            inputs = dict(inputs)
+            if upload:
+                field, data = upload
+                file = await self._call(lambda: client.files.async_create(
+                    io.BytesIO(data), filename=f"{field}.jpg", content_type="image/jpeg"), "file upload", tally)
+                inputs[field] = file.urls["get"]
+            prediction = await self._create(client, inputs, tally)
+            try:
+                prediction = await self._wait(client, prediction, tally)
+            except asyncio.CancelledError:  # the job failed elsewhere: do not keep paying for this one
+                await self._cancel(client, prediction.id, tally)
+                raise
+            if prediction.status != "succeeded":
+                raise ProviderError(f"replicate prediction {prediction.id} ({self.model}) {prediction.status}: "
+                                    f"{prediction.error or 'no error message'}", attempts=1 + tally.retries)
+            try:
+                url = output_url(prediction.output, prediction.id)
+                await self._call(lambda: download(url, out, kind=kind, max_mb=self.max_download_mb,
+                                                  timeout=self.timeout),
+                                 f"download of {prediction.id}", tally, bounded=False)  # httpx limits each read
+            except ProviderError as exc:
+                exc.paid = True  # the prediction succeeded, so it was billed: the caller prices the error
+                raise
+        return prediction, tally.retries
+
+    async def _create(self, client: Any, inputs: dict[str, Any], tally: _Tally) -> Any:
+        sent = time.time()
+        target = {"version": self.version} if self.version else {"model": self.model}
+
+        async def create() -> Any:
+            try:
+                return await asyncio.wait_for(client.predictions.async_create(input=inputs, **target), self.timeout)
+            except Exception as exc:
+                if not _maybe_created(exc):
+                    raise
+                found = await self._adopt(client, inputs, since=sent)
+                if found is None:
+                    raise OutcomeUnknown(
+                        f"replicate create for {self.model} got no answer ({type(exc).__name__}) after the request was "
+                        f"sent, and no matching prediction was listed after reconcile_s={self.reconcile_s:g} s; not "
+                        f"sent again so as not to pay twice. Rerun the sweep to resume.") from exc
+                return found
+
+        return await self._call(create, f"create ({self.model})", tally, classify=classify, bounded=False)
+
+    async def _adopt(self, client: Any, inputs: Mapping[str, Any], *, since: float) -> Any:
+        """The prediction our unanswered create made, if Replicate lists it (same model/version and input)."""
+        await asyncio.sleep(self.reconcile_s)
+        try:
+            page = await client.predictions.async_list()
+        except Exception:  # cannot tell: treat as not found (the caller fails without re-sending)
+            return None
+        for p in page.results:
+            same_target = p.version == self.version if self.version else p.model == self.model
+            if same_target and p.input == dict(inputs) and _timestamp(p.created_at) >= since - 120:
+                return p
+        return None
+
+    async def _wait(self, client: Any, prediction: Any, tally: _Tally) -> Any:
+        deadline = time.monotonic() + self.deadline_s
+        while prediction.status not in TERMINAL:
+            if time.monotonic() >= deadline:
+                await self._cancel(client, prediction.id, tally)
+                raise ProviderError(f"replicate prediction {prediction.id} ({self.model}) was still {prediction.status} "
+                                    f"after deadline_s={self.deadline_s:g} s; cancelled it", attempts=1 + tally.retries)
+            await asyncio.sleep(self.poll_s)
+            pid = prediction.id
+            prediction = await self._call(lambda: client.predictions.async_get(pid), f"poll of {pid}", tally)
+        return prediction
+
+    async def _cancel(self, client: Any, pid: str, tally: _Tally) -> None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._call(lambda: client.predictions.async_cancel(pid), f"cancel of {pid}", tally)
+        except Exception:  # best effort: the caller is already failing for a better reason
+            pass
+
+
+def classify(exc: BaseException) -> Verdict:
+    """Create verdicts: OutcomeUnknown is final (never re-send); the rest as for any httpx call."""
+    if isinstance(exc, OutcomeUnknown):
+        return Verdict(False, "outcome unknown")
+    return classify_httpx(exc)
+
+
+def output_url(output: Any, pid: str) -> str:
+    """The (first) output URL: a str for http URLs, a FileOutput (``.url``) for https/data ones."""
+    item = output[0] if isinstance(output, list) and output else output
+    url = getattr(item, "url", item)
+    if not isinstance(url, str) or not url:
+        raise ProviderError(f"replicate prediction {pid} succeeded without an output URL (output={output!r:.200})")
+    return url
+
+
+async def _raise_for_status(response: Any) -> None:
+    """httpx response hook: raise HTTPStatusError (status, headers, body intact) instead of the SDK's
+    ReplicateError, which drops the headers and so the Retry-After."""
+    if response.is_error:
+        await response.aread()
+        response.raise_for_status()
+
+
+def _maybe_created(exc: BaseException) -> bool:
+    """True when a create request may have been processed although no usable answer came back."""
+    import httpx
+
+    if isinstance(exc, httpx.HTTPStatusError):
+        return exc.response.status_code in UNKNOWN_OUTCOME_STATUS
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return False  # never reached the server: safe to send again
+    return isinstance(exc, (TimeoutError, httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError,
+                            httpx.WriteError))
+
+
+def _timestamp(value: str | None) -> float:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
