@@ -33,8 +33,8 @@ def make_worker(*, url: str, queues: Sequence[str], name: str | None = None, job
     from rq import Queue, Worker
 
     class AdbatchWorker(Worker):
-        def get_heartbeat_ttl(self, job: Any) -> int:
-            return super().get_heartbeat_ttl(job) - 60 + heartbeat_grace  # RQ adds a fixed 60 s
+        def get_heartbeat_ttl(self, job: Any, *args: Any, **kwargs: Any) -> int:
+            return super().get_heartbeat_ttl(job, *args, **kwargs) - 60 + heartbeat_grace  # RQ adds a fixed 60 s
 
     password = os.environ.get("REDIS_PASSWORD") or None
     connection = Redis.from_url(url, **({"password": password} if password else {}))
@@ -43,7 +43,7 @@ def make_worker(*, url: str, queues: Sequence[str], name: str | None = None, job
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m adbatch.worker", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m adbatch.worker", description="An RQ worker for sweeps launched with hydra/launcher=rq.")
     p.add_argument("--url", default=os.environ.get("REDIS_URL", DEFAULT_URL),
                    help="Redis URL (default: $REDIS_URL, else %(default)s); password: in the URL or $REDIS_PASSWORD")
     p.add_argument("--queue", action="append", dest="queues",

@@ -65,3 +65,17 @@ def _validated_keys(cat: Any, config: Any) -> List[str]:
     for message in bad:
         log.warning(f"invalid: {message} (recorded as status=invalid; the other rows go on)")
     return keys
+
+
+def progress_display(sweeper: Any, arguments: List[str]) -> Any:
+    """The sweep's live progress (``adbatch.progress``), told how many jobs BasicSweeper will launch."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from omegaconf import OmegaConf
+
+    from adbatch.progress import LiveProgress
+
+    parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
+    overrides = parser.parse_overrides([*sweeper._parse_config(), *arguments])
+    total = sum(len(batch) for batch in BasicSweeper.split_arguments(overrides, None))
+    return LiveProgress(Path(str(sweeper.config.hydra.sweep.dir)), total=total,
+                        cap_usd=OmegaConf.select(sweeper.config, "cost_cap.per_sweep_usd", default=None))

@@ -29,4 +29,7 @@ class CatalogSweeper(BasicSweeper):
             from ._dry_run import dry_run
 
             return dry_run(self, expanded)
-        return super().sweep(expanded)
+        from ._core import progress_display
+
+        with progress_display(self, expanded):  # stopped (and its last line shown) even if the sweep raises
+            return super().sweep(expanded)

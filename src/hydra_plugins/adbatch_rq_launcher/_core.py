@@ -28,9 +28,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides, run_job, setup_globals
 from hydra.errors import HydraException
-from omegaconf import OmegaConf, open_dict
+from omegaconf import open_dict
 from redis import Redis
 from rq import Queue, Retry
+from rq.exceptions import InvalidJobOperation
 from rq.job import Job
 from rq.job import JobStatus as RQStatus
 from rq.registry import StartedJobRegistry
@@ -39,7 +40,7 @@ from .rq_launcher import RQLauncher
 
 log = logging.getLogger(__name__)
 
-ENDED = {RQStatus.FINISHED, RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED}
+ENDED = {RQStatus.FINISHED, RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED, None}  # None: gone from Redis
 
 
 class RQJobError(HydraException):
@@ -110,8 +111,7 @@ def _job_data(launcher: RQLauncher, overrides: Sequence[str], num: int, sweep_di
         sweep_config.hydra.job.num = num
         sweep_config.hydra.sweep.dir = str(sweep_dir)
     payload = cloudpickle.dumps((launcher.task_function, launcher.hydra_context, sweep_config, state))
-    opts = OmegaConf.to_container(launcher.enqueue, resolve=True) if OmegaConf.is_config(launcher.enqueue) \
-        else dict(launcher.enqueue)
+    opts = dict(launcher.enqueue)
     retry = Retry(max=opts["retry"], interval=opts["retry_interval"]) if opts["retry"] else None
     return Queue.prepare_data(execute_job, args=(payload,), job_id=job_id,
                               description=" ".join(filter_overrides(overrides)) or f"job {num}",
@@ -125,9 +125,17 @@ def _wait(queue: Queue, jobs: Sequence[Job], *, polling: float) -> None:
     pending = list(jobs)
     while pending:
         _requeue_abandoned(queue)
-        pending = [job for job in pending if job.get_status(refresh=True) not in ENDED]
+        pending = [job for job in pending if _status(job) not in ENDED]
         if pending:
             time.sleep(polling)
+
+
+def _status(job: Job) -> RQStatus | None:
+    """The job's RQ status; None once Redis no longer has it (its ``enqueue.ttl`` expired, or the queue was emptied)."""
+    try:
+        return job.get_status(refresh=True)
+    except InvalidJobOperation:
+        return None
 
 
 def _requeue_abandoned(queue: Queue) -> None:
@@ -141,21 +149,26 @@ def _requeue_abandoned(queue: Queue) -> None:
 
 def _cancel_queued(jobs: Sequence[Job]) -> None:
     """On Ctrl-C (or any error while waiting), take the jobs no worker has started off the queue."""
-    queued = [job for job in jobs if job.get_status(refresh=True) in (RQStatus.QUEUED, RQStatus.SCHEDULED)]
-    for job in queued:
-        job.cancel()
+    try:
+        queued = [job for job in jobs if _status(job) in (RQStatus.QUEUED, RQStatus.SCHEDULED)]
+        for job in queued:
+            job.cancel()
+    except Exception as exc:  # noqa: BLE001 - the original error matters more
+        log.warning(f"could not cancel the queued jobs: {exc!r}")
+        return
     if queued:
         log.warning(f"cancelled {len(queued)} queued jobs; jobs already running finish on their workers")
 
 
 def _job_return(job: Job, overrides: Sequence[str]) -> JobReturn:
-    status = job.get_status(refresh=True)
+    status = _status(job)
     if status == RQStatus.FINISHED:
         ret = cloudpickle.loads(job.return_value())
         assert isinstance(ret, JobReturn)
         return ret
-    result = job.latest_result()
-    detail = (result.exc_string if result is not None and result.exc_string else "") or f"status {status}"
+    result = job.latest_result() if status is not None else None
+    detail = (result.exc_string if result is not None and result.exc_string else "") or \
+        (f"status {status}" if status else "Redis no longer has the job (enqueue.ttl expired, or the queue was emptied)")
     error = RQJobError(job_id=job.id, description=job.description or "", detail=detail.strip().splitlines()[-1])
     log.error(f"{error}\n{detail}")
     return JobReturn(overrides=list(overrides), status=JobStatus.FAILED, _return_value=error)
