@@ -102,3 +102,29 @@ def test_music_ducks_under_the_voice(tiny_job) -> None:
     cue = tiny_job.timeline.voice[1]
     mid = int((cue.start + cue.end) / 2 * rate)
     assert env[mid] < 0.3 and env[int((cue.start - 0.25) * rate)] > 0.9 and env[-1] < 0.05
+
+
+def count_frames(path: Path) -> int:
+    import av
+
+    with av.open(str(path)) as c:
+        return sum(1 for _ in c.decode(video=0))
+
+
+def test_body_is_encoded_once_and_joined_without_gaps(tiny_job, tmp_path: Path) -> None:
+    """Rendering in parts gives the same length and frame count as one encode; a hook variant reuses the body."""
+    bodies = tmp_path / "bodies"
+    whole = render.render(tiny_job, TINY, video=tmp_path / "whole.mp4", thumb=tmp_path / "w.jpg", work_dir=tmp_path)
+    first = render.render(tiny_job, TINY, video=tmp_path / "a.mp4", thumb=tmp_path / "a.jpg", work_dir=tmp_path,
+                          body_cache=bodies)
+    hook = tiny_job.timeline.overlays[0]
+    variant_tl = tiny_job.timeline.model_copy(update={"overlays": (hook.model_copy(update={"text": "Another hook"}),
+                                                                   *tiny_job.timeline.overlays[1:])})
+    second = render.render(dataclasses.replace(tiny_job, timeline=variant_tl), TINY, video=tmp_path / "b.mp4",
+                           thumb=tmp_path / "b.jpg", work_dir=tmp_path, body_cache=bodies)
+    assert not first.body_reused and second.body_reused and len(list(bodies.glob("*.mp4"))) == 1
+    frames = round(tiny_job.timeline.duration * 30)
+    for out in (whole.video, first.video, second.video):
+        info = probe(out)
+        assert count_frames(out) == frames and abs(info.duration - tiny_job.timeline.duration) <= 0.1
+        assert (info.video_codec, info.audio_codec, info.faststart) == ("h264", "aac", True)

@@ -50,6 +50,7 @@ class RenderConf:
     threads: int = 2  # encoder threads
     thumb_time: float = 0.9  # thumbnail frame time, seconds
     motion_margin: float = 0.18  # plates are this much larger than the frame, room for camera moves
+    share_body: bool = True  # encode the body after the hook once; hook variants join their opener to it
 
 
 @dataclass

@@ -56,11 +56,19 @@ CAMERAS = {
 class StillShot:
     """A plate (larger than the frame) filmed with a camera move."""
 
-    def __init__(self, plate: np.ndarray, shot: Shot, size: tuple[int, int], seed: int) -> None:
-        self.plate, self.shot, (self.w, self.h) = plate, shot, size
+    def __init__(self, plate: np.ndarray | Callable[[], np.ndarray], shot: Shot, size: tuple[int, int],
+                 seed: int) -> None:
+        self._plate, self.shot, (self.w, self.h) = plate, shot, size
         self.cam = CAMERAS[shot.camera]
         rng = np.random.default_rng(seed + shot.index)
         self.phase = rng.uniform(0, 2 * math.pi, 4)
+
+    @property
+    def plate(self) -> np.ndarray:
+        """The plate, decoded on first use: an opener-only render never decodes the body's plates."""
+        if callable(self._plate):
+            self._plate = self._plate()
+        return self._plate
 
     def matrix(self, t: float) -> np.ndarray:
         cam, ph, pw = self.cam, self.plate.shape[0], self.plate.shape[1]

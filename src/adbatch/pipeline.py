@@ -194,8 +194,10 @@ def _pipeline(job: Job, producer: Producer) -> str:
                                  caption_style=style, text_lead=cfg["pacing"]["text_lead"],
                                  font_path=the_look.font_bold, watermark_opacity=the_look.watermark_opacity,
                                  watermark=the_look.logo if the_look.watermark else None)
+        bodies = Path(cfg["cache_dir"]) / "bodies" if cfg["render"]["share_body"] else None
         done = render.render(job_r, cfg["render"], video=job.out_dir / "video.mp4", thumb=job.out_dir / "thumb.jpg",
-                             work_dir=work)
+                             work_dir=work, body_cache=bodies)
+        job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3))
         job.timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
         if cap["srt"]:
             captions.write_srt(final, job.out_dir / "captions.srt", max_words=cap["max_words"],

@@ -7,6 +7,7 @@ written under temporary names and renamed when complete.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from adbatch import captions, mix, text
+from adbatch import captions, mix, segments, text
 from adbatch.atomic import atomic_path
 from adbatch.frames import ClipShot, Compositor, OverlayPatch, StaticShot, StillShot
 from adbatch.safezone import SafeZone
@@ -54,6 +55,7 @@ class RenderResult:
     thumb: Path
     frame_seconds: float  # time spent making frames (the rest of the render is encoding)
     total_seconds: float
+    body_reused: bool = False  # the body came from the cache: only the opener was encoded
 
 
 def ffmpeg_exe() -> str:
@@ -115,6 +117,7 @@ def compositor(job: RenderJob, conf: Mapping) -> Compositor:
     """Prepare every shot and overlay once; the result makes frames on demand."""
     size = (int(conf["width"]), int(conf["height"]))
     plate_size = tuple(int(round(s * (1 + conf["motion_margin"]))) for s in size)
+    plates = functools.lru_cache(maxsize=None)(lambda path: load_rgb(path, plate_size))  # shots share a plate
     shots = []
     for shot, src in zip(job.timeline.shots, job.shots, strict=True):
         if src.kind == "static":
@@ -122,7 +125,7 @@ def compositor(job: RenderJob, conf: Mapping) -> Compositor:
         elif src.kind == "clip":
             shots.append(ClipShot(src.path, shot, size))
         else:
-            shots.append(StillShot(load_rgb(src.path, plate_size), shot, size, job.seed))
+            shots.append(StillShot(functools.partial(plates, src.path), shot, size, job.seed))
     overlays = overlay_patches(job.timeline, size, font_path=job.font_path)
     if job.watermark is not None:
         overlays.append(watermark_patch(job.timeline, job.watermark, size, job.watermark_opacity))
@@ -131,11 +134,14 @@ def compositor(job: RenderJob, conf: Mapping) -> Compositor:
     return Compositor(job.timeline, shots, overlays, size)
 
 
-def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path) -> RenderResult:
-    """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail."""
-    from moviepy import VideoClip
-    from moviepy.audio.AudioClip import AudioArrayClip
+def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path,
+           body_cache: Path | None = None) -> RenderResult:
+    """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail.
 
+    With ``body_cache``, the body (everything after the hook beat) is encoded once per
+    distinct body and kept there; this video encodes only its opener and joins the two
+    by stream copy (``adbatch.segments``), which is what makes hook variants cheap.
+    """
     started = time.perf_counter()
     comp = compositor(job, conf)
     spent = [0.0]
@@ -148,20 +154,69 @@ def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir:
 
     rate = int(conf["audio_fps"])
     track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
-    clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
-    clip = clip.with_audio(AudioArrayClip(track, fps=rate))
+    body_hit = False
     try:
-        with atomic_path(video) as tmp:
-            clip.write_videofile(
-                str(tmp), fps=conf["fps"], codec=conf["codec"], preset=conf["preset"], threads=conf["threads"],
-                audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"], audio_fps=rate,
-                temp_audiofile=str(work_dir / "audio.m4a"),
-                ffmpeg_params=["-crf", str(conf["crf"]), "-movflags", "+faststart", "-pix_fmt", "yuv420p"],
-                logger=None,
-            )
-        clip.close()
+        if body_cache is None:
+            _encode_whole(frame_function, track, job, conf, video=video, work_dir=work_dir)
+        else:
+            body_hit = _encode_in_parts(frame_function, track, job, conf, video=video, work_dir=work_dir,
+                                        body_cache=body_cache)
         with atomic_path(thumb) as tmp:
             Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(tmp, "JPEG", quality=88)
     finally:
         comp.close()  # clip readers
-    return RenderResult(video=video, thumb=thumb, frame_seconds=spent[0], total_seconds=time.perf_counter() - started)
+    return RenderResult(video=video, thumb=thumb, frame_seconds=spent[0], total_seconds=time.perf_counter() - started,
+                        body_reused=body_hit)
+
+
+def _encode_whole(frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path,
+                  work_dir: Path) -> None:
+    from moviepy import VideoClip
+    from moviepy.audio.AudioClip import AudioArrayClip
+
+    rate = int(conf["audio_fps"])
+    clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
+    clip = clip.with_audio(AudioArrayClip(track, fps=rate))
+    with atomic_path(video) as tmp:
+        clip.write_videofile(
+            str(tmp), fps=conf["fps"], codec=conf["codec"], preset=conf["preset"], threads=conf["threads"],
+            audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"], audio_fps=rate,
+            temp_audiofile=str(work_dir / "audio.m4a"),
+            ffmpeg_params=["-crf", str(conf["crf"]), "-movflags", "+faststart", "-pix_fmt", "yuv420p"],
+            logger=None,
+        )
+    clip.close()
+
+
+def body_key(job: RenderJob, conf: Mapping, split: int) -> str:
+    """Content hash of everything that decides the body's pixels."""
+    from dataclasses import asdict
+
+    from adbatch import __version__
+    from adbatch.cache import content_key
+
+    return content_key({"timeline": segments.body_signature(job.timeline, split),
+                        "shots": [{"file": s.path, "kind": s.kind} for s in job.shots],
+                        "conf": dict(conf), "seed": job.seed, "font": job.font_path, "watermark": job.watermark,
+                        "opacity": job.watermark_opacity, "lead": job.text_lead, "version": __version__,
+                        "captions": asdict(job.caption_style) if job.caption_style else None})
+
+
+def _encode_in_parts(frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path,
+                     work_dir: Path, body_cache: Path) -> bool:
+    from filelock import FileLock
+
+    fps = int(conf["fps"])
+    total = round(job.timeline.duration * fps)
+    split = segments.split_frame(job.timeline)
+    body = body_cache / f"{body_key(job, conf, split)}.mp4"
+    body.parent.mkdir(parents=True, exist_ok=True)
+    hit = True
+    with FileLock(str(body) + ".lock"):  # concurrent variants of one body encode it once
+        if not body.is_file():
+            hit = False
+            segments.encode_video(frame_function, start=split, end=total, fps=fps, conf=conf, out=body)
+    opener = segments.encode_video(frame_function, start=0, end=split, fps=fps, conf=conf, out=work_dir / "opener.mp4")
+    segments.join([opener, body], track, rate=int(conf["audio_fps"]), conf=conf, out=video, ffmpeg=ffmpeg_exe(),
+                  work=work_dir)
+    return hit

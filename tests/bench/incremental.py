@@ -47,12 +47,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="adbatch-bench-") as tmp:
         work = Path(tmp)
         base = [f"products={ROOT / 'examples' / 'catalog.csv'}", f"product_id={','.join(ids)}",
-                f"render={args.preset}", f"cache_dir={work / 'cache'}", "~hydra.callbacks"]
+                f"render={args.preset}", f"cache_dir={work / 'cache'}", "~hydra.callbacks.report"]
         first = sweep([*base, f"hydra.sweep.dir={work / 'first'}"])
         again = sweep([*base, f"hydra.sweep.dir={work / 'again'}"])
         priced = ["provider.scenes._target_=tests.paid.PricedPlates", f"+provider.scenes.price_usd={args.price}",
                   f"products={ROOT / 'examples' / 'catalog.csv'}", f"product_id={ids[0]}", f"render={args.preset}",
-                  "~hydra.callbacks"]
+                  "~hydra.callbacks.report"]
         one_s = sweep([*priced, "hook=1", f"cache_dir={work / 'c1'}", f"hydra.sweep.dir={work / 'one'}"])
         three_s = sweep([*priced, "hook=1,2,3", f"cache_dir={work / 'c3'}", f"hydra.sweep.dir={work / 'three'}"])
         one_usd, _ = spent(work / "one")
