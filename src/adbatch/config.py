@@ -51,6 +51,8 @@ class RenderConf:
     thumb_time: float = 0.9  # thumbnail frame time, seconds
     motion_margin: float = 0.18  # plates are this much larger than the frame, room for camera moves
     share_body: bool = True  # encode the body after the hook once; hook variants join their opener to it
+    loudness_lufs: float = -14.0  # soundtrack normalised to this integrated loudness (EBU R128)
+    true_peak_db: float = -1.0  # ...with its true peak at or below this, dBTP
 
 
 @dataclass
@@ -115,6 +117,13 @@ class CaptionsConf:
 
 
 @dataclass
+class QAConf:
+    platforms: list[str] = field(default_factory=lambda: ["tiktok", "reels", "shorts"])  # keys of conf/platforms
+    required: bool = True  # a failed gate fails the video (status failed, stage qa); False only records it
+    lufs_tolerance: float = 1.0  # integrated loudness may miss render.loudness_lufs by this much, LU
+
+
+@dataclass
 class DirectorConf:
     auto_fix: bool = True  # apply the notes that map to edits (trim, zoom, swap hook)
     max_dead_air: float = 0.8  # seconds of silence a beat may hold after its line
@@ -144,6 +153,8 @@ class AdbatchConf:
     director: DirectorConf = field(default_factory=DirectorConf)
     brand: BrandConf = field(default_factory=BrandConf)
     captions: CaptionsConf = field(default_factory=CaptionsConf)
+    qa: QAConf = field(default_factory=QAConf)
+    platforms: dict[str, Any] = field(default_factory=dict)  # published specs per platform (conf/platforms/)
     # per-scene regeneration ("<slot>/<shot>" -> {seed_offset, prompt}); set by python -m adbatch.regen
     scene_overrides: dict[str, Any] = field(default_factory=dict)
 

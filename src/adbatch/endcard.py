@@ -48,7 +48,7 @@ def compose(*, background: Image.Image, photo: Image.Image, name: str, price: st
         link = text.render(domain, text.TextStyle(size=int(w * 0.038), stroke=(0, 0, 0), stroke_ratio=0.08, max_lines=1),
                            zone.centered_width, int(h * 0.05))
     below = button.shape[0] + (link.shape[0] + gap if link is not None else 0) + 3 * gap
-    side = max(int(w * 0.3), min(int(w * 0.62), zone.bottom - below - y))  # the photo gets the room that is left
+    side = max(int(w * 0.18), min(int(w * 0.62), zone.bottom - below - y))  # the photo gets the room that is left
     photo_card = rounded(photo.convert("RGB"), side)
     paste_with_shadow(card, photo_card, (w // 2, y + photo_card.height // 2))
     y += photo_card.height

@@ -54,6 +54,7 @@ class Outputs(BaseModel):
     thumb: str | None = None
     log: str = "log.jsonl"
     timeline: str | None = None
+    sheet: str | None = None
     duration_s: float | None = None
     size_bytes: int | None = None
     width: int | None = None
@@ -84,7 +85,8 @@ class Manifest(BaseModel):
     error: ErrorInfo | None = None
     outputs: Outputs = Field(default_factory=Outputs)
     input_hash: str | None = None
-    history: list[dict[str, Any]] = []  # earlier versions of this video (regenerated scenes), oldest first
+    history: list[dict[str, Any]] = []
+    qa: dict[str, Any] | None = None  # per-platform delivery checks and loudness (adbatch.qa)  # earlier versions of this video (regenerated scenes), oldest first
     started_at: str
     finished_at: str
 

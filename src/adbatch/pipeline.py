@@ -19,7 +19,8 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import __version__, brand, captions, catalog, director, endcard, hooks, insights, manifest, mix, render, resume, timeline
+from adbatch import (__version__, brand, captions, catalog, director, endcard, hooks, insights, manifest, mix, qa,
+                     render, resume, sheet, timeline)
 from adbatch.archetypes import Archetype, load_archetype
 from adbatch.assets import AssetPlan, Assets, Producer, Providers, generate
 from adbatch.cache import AssetCache, content_key
@@ -204,17 +205,36 @@ def _pipeline(job: Job, producer: Producer) -> str:
                                text_lead=cfg["pacing"]["text_lead"])
         info = probe(job.out_dir / "video.mp4")
         job.fields["outputs"] = manifest.Outputs(
-            video="video.mp4", thumb="thumb.jpg", timeline="timeline.json", duration_s=info.duration,
+            video="video.mp4", thumb="thumb.jpg", timeline="timeline.json", sheet="sheet.jpg", duration_s=info.duration,
             size_bytes=info.size_bytes, width=info.width, height=info.height, fps=info.fps,
             video_codec=info.video_codec, audio_codec=info.audio_codec)
+    with job.stage("sheet"):
+        sheet.make(job.out_dir / "video.mp4", final, job.out_dir / "sheet.jpg", product=product.name,
+                   archetype=archetype.name, hook=f"#{chosen.rank} {chosen.angle}")
+    with job.stage("qa"):
+        _qa(job, final)
     return "ok"
+
+
+def _qa(job: Job, final: timeline.Timeline) -> None:
+    """Gate the delivered file on the platforms' specs; record the result, fail the job if required."""
+    r, q = job.cfg["render"], job.cfg["qa"]
+    boxes = [(p.x, p.y, p.alpha.shape[1], p.alpha.shape[0])
+             for p in render.overlay_patches(final, (int(r["width"]), int(r["height"])))]
+    result = qa.check(job.out_dir / "video.mp4", specs=job.cfg["platforms"], platforms=q["platforms"],
+                      target=qa.LoudnessTarget(r["loudness_lufs"], q["lufs_tolerance"], r["true_peak_db"]),
+                      ffmpeg=render.ffmpeg_exe(), safe_zone_boxes=boxes)
+    job.fields["qa"] = result.model_dump(mode="json")
+    if q["required"]:
+        qa.enforce(result)
 
 
 def _reuse(job: Job, earlier: Path) -> str:
     """Take the finished video from ``earlier`` instead of making it again: status cached, $0."""
     old = manifest.read(earlier / manifest.MANIFEST)
     resume.restore(earlier, job.out_dir)
-    job.fields.update(hook=old.hook, hooks=old.hooks, insights=old.insights, outputs=old.outputs)
+    job.fields.update(hook=old.hook, hooks=old.hooks, insights=old.insights, outputs=old.outputs, qa=old.qa,
+                      director=old.director)
     job.log.info("reused", source=str(earlier))
     return "cached"
 

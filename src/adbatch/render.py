@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from adbatch import captions, mix, segments, text
+from adbatch import captions, loudness, mix, segments, text
 from adbatch.atomic import atomic_path
 from adbatch.frames import ClipShot, Compositor, OverlayPatch, StaticShot, StillShot
 from adbatch.safezone import SafeZone
@@ -88,7 +88,7 @@ def overlay_patches(timeline: Timeline, size: tuple[int, int], *, font_path: str
             continue
         rgba = _draw(ov, zone, font_path)
         x = (w - rgba.shape[1]) // 2
-        y = zone.top + int(h * 0.05) if ov.role == "hook" else zone.bottom - rgba.shape[0] - int(h * 0.03)
+        y = zone.top + int(h * 0.02)  # text at the top of the zone; captions own the band above its bottom
         patches.append(OverlayPatch(ov, rgba, (x, y)))
     return patches
 
@@ -154,6 +154,8 @@ def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir:
 
     rate = int(conf["audio_fps"])
     track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
+    track, _ = loudness.normalize(track, rate, ffmpeg=ffmpeg_exe(), target_lufs=conf["loudness_lufs"],
+                                  true_peak_db=conf["true_peak_db"])
     body_hit = False
     try:
         if body_cache is None:

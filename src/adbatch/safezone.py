@@ -1,16 +1,18 @@
 """The 9:16 safe zone: where text and key visuals stay clear of the platforms' UI.
 
-TikTok, Reels and Shorts draw their captions and buttons over the bottom ~20 % of the
-frame and a column of buttons along the right edge, and a status/tabs bar at the top.
-Everything important (hook text, captions, price, CTA) is placed inside this zone.
+TikTok, Reels and Shorts draw their captions and buttons over the bottom of the frame, a
+column of buttons along the right edge, and a status/tabs bar at the top. This zone is the
+strictest of their published zones (conf/platforms/default.yaml: Reels keeps the top 14 %
+and the bottom 35 % clear), so everything placed inside it (hook and body text, captions,
+the end card) passes every platform's safe-zone gate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-TOP = 0.08  # status bar and "Following | For You" tabs
-BOTTOM = 0.20  # caption, username, music ticker
+TOP = 0.14  # status bar, tabs, the Reels ad header
+BOTTOM = 0.35  # caption, username, CTA bar, music ticker (Reels ads: 35 %)
 LEFT = 0.06
 RIGHT = 0.16  # like / comment / share column
 

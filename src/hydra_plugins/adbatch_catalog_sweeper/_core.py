@@ -45,7 +45,21 @@ def expand_catalog(arguments: List[str], *, config: Any, products_key: str, prod
         product_arg = f"{product_key}={','.join(keys)}"
     else:
         product_arg = chosen[1]
-    return [f"{products_key}={path}", product_arg, *rest]
+    # workers elsewhere (RQ, SLURM) resolve relative paths in their own folder: send absolute ones
+    cache = by_key["cache_dir"][0].value() if "cache_dir" in by_key else config.get("cache_dir")
+    rest = [arg for arg in rest if not arg.lstrip("+").startswith("cache_dir=")]
+    absolute = [f"cache_dir={Path(str(cache)).expanduser().resolve()}"] if cache else []
+    return [f"{products_key}={path}", product_arg, *absolute, *rest]
+
+
+def check_live_keys(config: Any) -> None:
+    """Raise CatalogSweepError naming every API key a live stage needs and the environment lacks."""
+    from adbatch.providers.keys import MissingKeyError, check_keys
+
+    try:
+        check_keys(config.provider)
+    except MissingKeyError as exc:
+        raise CatalogSweepError(str(exc)) from exc
 
 
 def _validated_keys(cat: Any, config: Any) -> List[str]:

@@ -6,6 +6,7 @@ lives in ``_core`` and is imported only when a sweep actually runs.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Dict, List, Optional
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -20,6 +21,14 @@ class CatalogSweeper(BasicSweeper):
         self.products_key, self.product_key = products_key, product_key
 
     def sweep(self, arguments: List[str]) -> Any:
+        from ._core import CatalogSweepError
+
+        try:
+            return self._sweep(arguments)
+        except CatalogSweepError as exc:  # one clear line, exit code 1, no traceback: nothing has run yet
+            sys.exit(f"adbatch: {exc}")
+
+    def _sweep(self, arguments: List[str]) -> Any:
         from ._core import expand_catalog
 
         assert self.config is not None
@@ -29,7 +38,9 @@ class CatalogSweeper(BasicSweeper):
             from ._dry_run import dry_run
 
             return dry_run(self, expanded)
-        from ._core import progress_display
+        from ._core import check_live_keys, progress_display
+
+        check_live_keys(self.config)  # a missing API key stops the sweep before any job folder exists
 
         with progress_display(self, expanded):  # stopped (and its last line shown) even if the sweep raises
             return super().sweep(expanded)

@@ -1,0 +1,156 @@
+"""Loudness: EBU R128 measurement, and normalising real speech-over-music mixes to -14 LUFS / -1 dBTP.
+
+``measure`` is held to a known answer (EBU Tech 3341's reference sine); normalised output is judged
+by an independent meter, FFmpeg's ``loudnorm`` (print_format=json), not by the ``ebur128`` parsing
+under test. The helpers here build a small real ad (eSpeak voice lines over the offline music bed,
+one colour per shot) that test_qa and test_sheet reuse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from adbatch import loudness, mix, render, timeline
+from adbatch.archetypes import load_archetype
+from adbatch.config import PacingConf, RenderConf
+from adbatch.paths import ARCHETYPES_DIR
+from adbatch.providers import espeak, offline_art
+from tests.test_render import TINY
+
+FFMPEG = render.ffmpeg_exe()
+RATE = 44100
+# the final preset's audio (160 kb/s); at the draft's 96 kb/s AAC adds up to 2.7 dB of true peak
+AAC = ["-c:a", "aac", "-b:a", RenderConf().audio_bitrate]
+LINES = {"hook": "POV: found it.", "moment": "Mornings were chaos.", "reveal": "Then this.",
+         "reaction": "Wait, really?", "benefit": "Hot all day.", "proof": "Five stars.", "cta": "Shop now."}
+COLOURS = [(220, 40, 40), (40, 180, 60), (40, 80, 220), (230, 200, 30), (200, 40, 200), (30, 200, 210),
+           (250, 130, 20), (120, 60, 20), (250, 250, 250), (10, 10, 10), (120, 120, 250), (90, 160, 90)]
+
+
+def speech_music_job(folder: Path, *, seconds: float = 15.0) -> render.RenderJob:
+    """A pov ad in miniature: real eSpeak lines over the offline music bed, a different colour per shot."""
+    arch = load_archetype("pov", ARCHETYPES_DIR)
+    voice, lines = {}, {}
+    for slot in arch.slots:
+        speech = espeak.synthesize(LINES[slot.id])
+        voice[slot.id] = folder / f"voice-{slot.id}.wav"
+        mix.write_wav(voice[slot.id], speech.samples.astype(np.float32) / 32768, speech.sample_rate)
+        lines[slot.id] = timeline.SpokenLine(text=LINES[slot.id], duration=speech.duration,
+                                             words=tuple((w.word, w.start, w.end) for w in speech.words))
+    pacing = dataclasses.asdict(PacingConf()) | {"duration": seconds}
+    tl = timeline.build(archetype=arch, pacing=pacing, texts=LINES, lines=lines, fps=30)
+    music = folder / "music.wav"
+    mix.write_wav(music, offline_art.music_bed(mood="upbeat", bpm=118, seconds=seconds, seed=1), RATE)
+    shots = [render.ShotSource(path=plate(folder / f"plate-{k}.png", COLOURS[k % len(COLOURS)], seed=k),
+                               kind="static" if s.layout == timeline.ENDCARD else "still")
+             for k, s in enumerate(tl.shots)]
+    return render.RenderJob(timeline=tl, shots=shots, voice=voice, music=music, music_gain_db=-16.0, seed=1)
+
+
+def plate(path: Path, colour: tuple[int, int, int], *, seed: int) -> Path:
+    """A 256x456 picture with photo-like grain over a flat colour, so it encodes at a realistic bitrate."""
+    grain = np.random.default_rng(seed).normal(0, 28, (456, 256, 1))
+    Image.fromarray(np.clip(np.array(colour) + grain, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def soundtrack(job: render.RenderJob) -> np.ndarray:
+    """The job's mix exactly as render.render builds it."""
+    return mix.mix(job.timeline, job.voice, job.music, rate=RATE, music_gain_db=job.music_gain_db)
+
+
+def with_soundtrack(video: Path, track: np.ndarray, out: Path) -> Path:
+    """``video``'s picture with ``track`` as its AAC audio, at the final preset's bitrate."""
+    wav = out.with_suffix(".wav")
+    mix.write_wav(wav, track, RATE)
+    subprocess.run([FFMPEG, "-y", "-loglevel", "error", "-i", str(video), "-i", str(wav), "-map", "0:v",
+                    "-map", "1:a", "-c:v", "copy", *AAC, "-movflags", "+faststart", str(out)], check=True)
+    return out
+
+
+def loudnorm_reading(path: Path) -> dict[str, float]:
+    """Integrated loudness and true peak of a file's audio, as FFmpeg's loudnorm meter reads them."""
+    log = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-vn", "-af",
+                          "loudnorm=print_format=json", "-f", "null", "-"], capture_output=True, text=True).stderr
+    reading = json.loads(log[log.rindex("{"): log.rindex("}") + 1])
+    return {"integrated_lufs": float(reading["input_i"]), "true_peak_dbtp": float(reading["input_tp"])}
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory) -> render.RenderJob:
+    return speech_music_job(tmp_path_factory.mktemp("ad"))
+
+
+def test_ebu_reference_sine_reads_its_level() -> None:
+    """A stereo 1 kHz sine at -23 dBFS reads -23.0 LUFS and a -23 dBTP peak (EBU Tech 3341, case 1)."""
+    t = np.arange(10 * RATE) / RATE
+    sine = (10 ** (-23 / 20) * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    reading = loudness.measure(np.stack([sine, sine], axis=1), ffmpeg=FFMPEG, rate=RATE)
+    assert reading["integrated_lufs"] == pytest.approx(-23.0, abs=0.1)
+    assert reading["true_peak_dbtp"] == pytest.approx(-23.0, abs=0.2)
+
+
+def test_measure_of_a_file_agrees_with_loudnorm(job, tmp_path: Path) -> None:
+    """measure() on an encoded file gives the loudness and true peak loudnorm's meter gives."""
+    wav = tmp_path / "mix.wav"
+    mix.write_wav(wav, soundtrack(job), RATE)
+    mine, theirs = loudness.measure(wav, ffmpeg=FFMPEG), loudnorm_reading(wav)
+    assert mine["integrated_lufs"] == pytest.approx(theirs["integrated_lufs"], abs=0.2)
+    assert mine["true_peak_dbtp"] == pytest.approx(theirs["true_peak_dbtp"], abs=0.3)
+
+
+def test_speech_over_music_is_normalised_to_target(job, tmp_path: Path) -> None:
+    """A real voice-over mix (about -20 LUFS as mixed) comes out at -14 +-1 LUFS with true peak <= -1 dBTP."""
+    track = soundtrack(job)
+    out, figures = loudness.normalize(track, RATE, ffmpeg=FFMPEG)
+    wav = tmp_path / "normalized.wav"
+    mix.write_wav(wav, out, RATE)
+    reading = loudnorm_reading(wav)
+    assert figures["before"]["integrated_lufs"] < -16  # the mix really needed the gain
+    assert reading["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)
+    assert reading["true_peak_dbtp"] <= -1.0
+    assert out.shape == track.shape and out.dtype == np.float32
+
+
+def test_rendered_draft_with_normalised_audio_meets_target_after_aac(job, tmp_path: Path) -> None:
+    """A rendered video carrying the normalised mix as AAC still reads -14 +-1 LUFS, true peak <= -1 dBTP."""
+    done = render.render(job, TINY, video=tmp_path / "raw.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
+    track, _ = loudness.normalize(soundtrack(job), RATE, ffmpeg=FFMPEG)
+    reading = loudnorm_reading(with_soundtrack(done.video, track, tmp_path / "video.mp4"))
+    assert reading["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)
+    assert reading["true_peak_dbtp"] <= -1.0
+
+
+def test_a_track_with_headroom_gets_a_plain_gain() -> None:
+    """When the gain alone keeps the peak under the ceiling, the waveform is only scaled, never limited."""
+    t = np.arange(5 * RATE) / RATE
+    tone = (0.02 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    track = np.stack([tone, tone], axis=1)
+    out, figures = loudness.normalize(track, RATE, ffmpeg=FFMPEG)
+    assert figures["limiter_db"] == 0.0
+    ratio = out[RATE:-RATE] / np.where(track[RATE:-RATE] == 0, np.nan, track[RATE:-RATE])
+    assert np.nanstd(ratio) < 1e-4 * np.nanmean(ratio)
+    assert 20 * np.log10(np.nanmean(ratio)) == pytest.approx(figures["gain_db"], abs=0.01)
+
+
+def test_silence_is_left_alone() -> None:
+    """A silent track is returned as it is: there is no loudness to bring up."""
+    track = np.zeros((3 * RATE, 2), dtype=np.float32)
+    out, figures = loudness.normalize(track, RATE, ffmpeg=FFMPEG)
+    assert out is track and figures["gain_db"] == 0.0
+
+
+def test_a_file_without_audio_is_a_clear_error(tmp_path: Path) -> None:
+    """Measuring a file with no audio stream raises LoudnessError naming the file."""
+    silent = tmp_path / "picture-only.mp4"
+    subprocess.run([FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "color=c=gray:s=64x64:d=1", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", str(silent)], check=True)
+    with pytest.raises(loudness.LoudnessError, match="picture-only.mp4"):
+        loudness.measure(silent, ffmpeg=FFMPEG)
