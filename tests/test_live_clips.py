@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adbatch import pipeline, render, timeline
+from adbatch import planning, render, timeline
 from adbatch.archetypes import load_archetype
 from adbatch.assets import Assets, Produced
 from adbatch.config import PacingConf, RenderConf
@@ -98,6 +98,6 @@ def test_scene_assets_of_kind_clip_become_clip_shots(clip: Path, tmp_path: Path)
     assets = Assets(scenes={(sh.slot, sh.shot): Produced(path=clip if sh.slot == "demo" and sh.shot == 0 else plate,
                                                          meta={"kind": "clip" if sh.slot == "demo" else "still"},
                                                          call=call) for sh in tl.shots})
-    sources = pipeline._shot_sources(tl, assets, tl, plate)
+    sources = planning.shot_sources(tl, assets, tl, plate)
     kinds = {(sh.slot, sh.shot): src.kind for sh, src in zip(tl.shots, sources)}
     assert kinds[("demo", 0)] == "clip" and kinds[("problem", 0)] == "still"

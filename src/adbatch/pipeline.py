@@ -19,17 +19,17 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import (__version__, brand, captions, catalog, director, endcard, hooks, insights, manifest, mix, qa,
-                     render, resume, sheet, timeline)
+from adbatch import (__version__, brand, captions, catalog, director, endcard, hooks, insights, manifest, planning,
+                     qa, render, resume, sheet, timeline)
 from adbatch.archetypes import Archetype, load_archetype
-from adbatch.assets import AssetPlan, Assets, Producer, Providers, generate
+from adbatch.assets import Assets, Producer, Providers, generate
 from adbatch.cache import AssetCache, content_key
 from adbatch.ledger import CapExceeded, Ledger
 from adbatch.logs import job_logger
 from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.probe import probe
-from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, ScriptRequest, ScriptWriter
-from adbatch.script import Script, check_structure, parse_hook_choice, spoken_words
+from adbatch.providers.base import ScriptRequest, ScriptWriter
+from adbatch.script import Script, check_structure, parse_hook_choice
 
 
 class StageError(Exception):
@@ -159,19 +159,20 @@ def _pipeline(job: Job, producer: Producer) -> str:
     pal = the_look.palette
     hook_id = archetype.slots[0].id
     with job.stage("director"):
-        estimated = {k: _estimate(v, job.providers.voice) for k, v in _words(script, chosen, hook_id).items() if v}
-        reserve = {hook_id: max(_estimate(h.voice, job.providers.voice).duration for h in script.hooks)}
-        planned = _layout(job, archetype, _texts(script, chosen, hook_id), estimated, reserve=reserve)
+        estimated = {k: planning.estimate_line(v, job.providers.voice) for k, v in planning.words_for(script, chosen, hook_id).items() if v}
+        reserve = {hook_id: max(planning.estimate_line(h.voice, job.providers.voice).duration for h in script.hooks)}
+        planned = planning.layout(job.cfg, job.log, archetype, planning.texts_for(script, chosen, hook_id), estimated, reserve=reserve)
         direction = _direct(job, planned, script, chosen, hook_choice)
         if direction.hook_rank:
             chosen = script.hook(direction.hook_rank)
             job.fields["hook"] = chosen.model_dump()
         edits = dict(soft_max=direction.soft_max, cameras=direction.cameras, reserve=reserve)
-        estimated = {k: _estimate(v, job.providers.voice) for k, v in _words(script, chosen, hook_id).items() if v}
-        planned = _layout(job, archetype, _texts(script, chosen, hook_id), estimated, **edits)
-    texts, voice = _texts(script, chosen, hook_id), _words(script, chosen, hook_id)
+        estimated = {k: planning.estimate_line(v, job.providers.voice) for k, v in planning.words_for(script, chosen, hook_id).items() if v}
+        planned = planning.layout(job.cfg, job.log, archetype, planning.texts_for(script, chosen, hook_id), estimated, **edits)
+    texts, voice = planning.texts_for(script, chosen, hook_id), planning.words_for(script, chosen, hook_id)
     with job.stage("assets"):
-        plan = _plan(job, product, archetype, script, voice, planned, seed, pal)
+        plan = planning.asset_plan(job.cfg, product=product, archetype=archetype, script=script, voice=voice,
+                                       planned=planned, seed=seed, pal=pal)
         assets = asyncio.run(generate(plan, job.providers, producer))
     with job.stage("timeline"):
         work = job.out_dir / ".work"
@@ -180,14 +181,14 @@ def _pipeline(job: Job, producer: Producer) -> str:
                                            words=tuple(tuple(w) for w in p.meta["words"]))
                  for slot, p in assets.voice.items()}
         edits["reserve"] = {hook_id: max(line.duration for slot, line in lines.items()
-                                         if slot == hook_id or slot.startswith(HOOK_VARIANT))}
-        final = _layout(job, archetype, texts, {k: v for k, v in lines.items() if not k.startswith(HOOK_VARIANT)},
+                                         if slot == hook_id or slot.startswith(planning.HOOK_VARIANT))}
+        final = planning.layout(job.cfg, job.log, archetype, texts, {k: v for k, v in lines.items() if not k.startswith(planning.HOOK_VARIANT)},
                         **edits)
-        voice_files = _tempo_adjusted(assets, final, work)
+        voice_files = planning.tempo_adjusted(assets, final, work)
         (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
         card = _end_card(job, product, assets, the_look, work)
     with job.stage("render"):
-        shots = _shot_sources(final, assets, planned, card)
+        shots = planning.shot_sources(final, assets, planned, card)
         cap = cfg["captions"]
         style = captions.CaptionStyle.from_config(cap, font_path=the_look.font_bold) if cap["enabled"] else None
         job_r = render.RenderJob(timeline=final, shots=shots, voice=voice_files, music=assets.music.path,
@@ -281,22 +282,6 @@ async def _vision_notes(job: Job, producer: Producer, product) -> dict | None:
     return json.loads(produced.path.read_text(encoding="utf-8"))
 
 
-def _estimate(line: str, voice: Any) -> timeline.SpokenLine:
-    wps = getattr(voice, "words_per_second", 2.6)
-    return timeline.SpokenLine(text=line, duration=spoken_words(line) / wps + 0.2 if line else 0.0)
-
-
-HOOK_VARIANT = "_hook"  # voice assets of the other hook candidates: "_hook2" is the rank-2 hook's line
-
-
-def _texts(script: Script, chosen, hook_id: str) -> dict[str, str]:
-    return {hook_id: chosen.text} | {s.slot: s.text for s in script.slots}
-
-
-def _words(script: Script, chosen, hook_id: str) -> dict[str, str]:
-    return {hook_id: chosen.voice} | {s.slot: s.voice for s in script.slots}
-
-
 def _direct(job: Job, planned: timeline.Timeline, script: Script, chosen, hook_choice: str) -> director.Direction:
     conf = job.cfg["director"]
     review = director.Review(timeline=planned, hook=chosen, hooks=script.hooks, hook_requested=hook_choice,
@@ -306,65 +291,6 @@ def _direct(job: Job, planned: timeline.Timeline, script: Script, chosen, hook_c
     for note in direction.notes:
         job.log.info("director_note", rule=note.rule, message=note.message, applied=note.applied)
     return direction
-
-
-def _layout(job: Job, archetype: Archetype, texts, lines, **edits) -> timeline.Timeline:
-    """Build the timeline. If the voice overflows, speed it up (within pacing.max_voice_speedup); if that
-    is not enough, mute the lightest body beats' voice one by one (their text stays) and record it."""
-    lines = dict(lines)
-    cap = job.cfg["pacing"]["max_voice_speedup"]
-    mutable = sorted((s for s in archetype.body if s.id in lines), key=lambda s: s.weight)
-    args = dict(archetype=archetype, pacing=job.cfg["pacing"], texts=texts, fps=int(job.cfg["render"]["fps"]),
-                transition=job.cfg["archetype"].get("transition"), **edits)
-    while True:
-        try:
-            return timeline.build(**args, lines=lines)
-        except timeline.VoiceTooLong as exc:
-            if exc.tempo <= cap:
-                return timeline.build(**args, lines=lines, tempo=exc.tempo)
-            if not mutable:
-                raise timeline.TimelineError(f"{exc}; even muting every body line it needs {exc.tempo:.2f}x speed, "
-                                             f"over the {cap:.2f}x cap (pacing.max_voice_speedup)") from exc
-            slot = mutable.pop(0)
-            lines.pop(slot.id)
-            job.log.info("voice_muted", slot=slot.id, reason=str(exc))
-
-
-def _plan(job: Job, product, archetype: Archetype, script: Script, voice: Mapping[str, str],
-          planned: timeline.Timeline, seed: int, pal: tuple[str, str]) -> AssetPlan:
-    r = job.cfg["render"]
-    w, h = (int(round(s * (1 + r["motion_margin"]))) for s in (r["width"], r["height"]))
-    slots = {s.id: s for s in archetype.slots}
-    prompts = {s.slot: s.visual for s in script.slots} | {archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"}
-    tweaks = job.cfg.get("scene_overrides") or {}  # python -m adbatch.regen: new seed or prompt per scene
-
-    def request(slot_id: str, shot: int) -> SceneRequest:
-        tweak = tweaks.get(f"{slot_id}/{shot}") or {}
-        return SceneRequest(product=product, slot=slots[slot_id], shot=shot, width=w, height=h, palette=pal,
-                            prompt=tweak.get("prompt") or prompts.get(slot_id, product.name),
-                            seed=seed + int(tweak.get("seed_offset", 0)))
-
-    scenes = {(sh.slot, sh.shot): request(sh.slot, sh.shot) for sh in planned.shots if sh.layout != timeline.ENDCARD}
-    cta = archetype.slots[-1]  # the CTA beat may grow a shot before its end card once real voice lengths are in
-    scenes.setdefault((cta.id, 0), request(cta.id, 0))
-    card = CardRequest(product=product, width=int(r["width"]), height=int(r["height"]), seed=seed, palette=pal)
-    bed_seed = int(content_key({"music": archetype.name})[:8], 16)  # one bed per archetype: shared, cached
-    music = MusicRequest(mood=archetype.music.mood, bpm=archetype.music.bpm,
-                         seconds=float(job.cfg["pacing"]["duration"]), seed=bed_seed)
-    spoken = {cue.slot for cue in planned.voice}  # lines muted to fit are not paid for
-    lines = {k: v for k, v in voice.items() if k in spoken}
-    # every hook candidate is voiced (a few cents live): the hook beat reserves the longest, so all
-    # hook variants share one body, and rendering another variant later costs only its opener
-    lines |= {f"{HOOK_VARIANT}{h.rank}": h.voice for h in script.hooks if h.voice != voice[archetype.slots[0].id]}
-    return AssetPlan(voice=lines, scenes=scenes, card=card, music=music)
-
-
-def _tempo_adjusted(assets: Assets, final: timeline.Timeline, work: Path) -> dict[str, Path]:
-    files = {slot: p.path for slot, p in assets.voice.items()}
-    for cue in final.voice:
-        if cue.tempo != 1.0:
-            files[cue.slot] = mix.tempo(files[cue.slot], work / f"voice-{cue.slot}.wav", cue.tempo, render.ffmpeg_exe())
-    return files
 
 
 def _end_card(job: Job, product, assets: Assets, look: brand.Look, work: Path) -> Path:
@@ -378,18 +304,3 @@ def _end_card(job: Job, product, assets: Assets, look: brand.Look, work: Path) -
     path = work / "endcard.png"
     Image.fromarray(frame).save(path)
     return path
-
-
-def _shot_sources(final: timeline.Timeline, assets: Assets, planned: timeline.Timeline, card: Path) -> list[render.ShotSource]:
-    counts: dict[str, int] = {}
-    for sh in planned.shots:
-        if sh.layout != timeline.ENDCARD:
-            counts[sh.slot] = counts.get(sh.slot, 0) + 1
-    sources = []
-    for sh in final.shots:
-        if sh.layout == timeline.ENDCARD:
-            sources.append(render.ShotSource(path=card, kind="static"))
-        else:
-            scene = assets.scenes[(sh.slot, sh.shot % max(1, counts.get(sh.slot, 0)))]
-            sources.append(render.ShotSource(path=scene.path, kind="clip" if scene.meta.get("kind") == "clip" else "still"))
-    return sources
