@@ -98,3 +98,10 @@ def test_text_too_long_to_read_is_noted(ugc, pacing) -> None:
 def test_rules_are_quiet_on_a_clean_timeline(rule, ugc, pacing) -> None:
     """Balanced lines, readable texts, a strong readable hook: the hook, text, voice and CTA rules say nothing."""
     assert rule(review(build(ugc, pacing, default=2.3))) == []
+
+
+def test_hook_beat_is_never_trimmed(ugc, pacing) -> None:
+    """Silence after a short hook line is kept: the hook beat is reserved for the longest candidate."""
+    tl = timeline.build(archetype=ugc, pacing=pacing, texts={}, lines=lines(ugc, {"hook": 0.5}), fps=FPS,
+                        reserve={"hook": 3.0})
+    assert all(n.edit.slot != "hook" for n in director.dead_air(review(tl)))

@@ -155,3 +155,11 @@ def test_real_report_opens_cleanly_in_chromium(night1: Path, tmp_path: Path) -> 
     dom, console = chromium(night1 / "report.html", tmp_path / "profile")
     assert console == [] and dom.count('<tr class="video-row"') == 6
     assert "<title>adbatch report</title>" in dom and "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
+
+
+def test_report_links_each_videos_contact_sheet(night1: Path) -> None:
+    """report.csv names each ok video's sheet.jpg and report.html links it."""
+    rows = csv_rows(night1 / "report.csv")
+    ok = [r for r in rows.values() if r["status"] == "ok"]
+    assert ok and all(Path(r["sheet_path"]).is_file() for r in ok)
+    assert (night1 / "report.html").read_text().count(">sheet.jpg</a>") == len(ok)

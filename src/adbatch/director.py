@@ -72,7 +72,10 @@ class Direction:
 def dead_air(r: Review) -> list[Note]:
     """A beat that keeps going long after its line has ended drags."""
     notes, shots = [], r.timeline.shots
+    hook_slot = shots[0].slot  # the hook beat is sized for its longest candidate on purpose: variants share the body
     for cue in r.timeline.voice:
+        if cue.slot == hook_slot:
+            continue
         beat_end = max(s.end for s in shots if s.slot == cue.slot)
         silence = beat_end - cue.end
         if silence > r.conf["max_dead_air"]:

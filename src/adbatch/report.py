@@ -39,7 +39,7 @@ UNSAFE_LEAD = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula triggers (
 VIDEO_COLUMNS = ["sweep", "video", "product_id", "product_name", "row", "archetype", "hook_requested", "hook_rank",
                  "hook_angle", "hook_text", "status", "error_component", "error_stage", "error_type", "error_message",
                  "cost_usd", "wall_s", "calls", "api_calls", "attempts", "retries", "failed_calls", "cache_hits",
-                 "saved_usd", "video_path", "thumb_path", "duration_s", "size_bytes", "render", "started_at",
+                 "saved_usd", "video_path", "thumb_path", "sheet_path", "duration_s", "size_bytes", "render", "started_at",
                  "finished_at", "folder"]
 INT_COLUMNS = ["row", "hook_rank", "calls", "api_calls", "attempts", "retries", "failed_calls", "cache_hits",
                "size_bytes"]
@@ -117,6 +117,7 @@ def _row(e: Entry) -> dict[str, Any]:
         "saved_usd": round(math.fsum(c.saved_usd for c in m.calls), 6),
         "video_path": str(e.folder / out.video) if out.video else None,
         "thumb_path": str(e.folder / out.thumb) if out.thumb else None,
+        "sheet_path": str(e.folder / out.sheet) if out.sheet else None,
         "duration_s": out.duration_s, "size_bytes": out.size_bytes, "render": m.config.get("render"),
         "started_at": m.started_at, "finished_at": m.finished_at,
     }

@@ -48,6 +48,7 @@ def _video(row: dict[str, Any], out: Path) -> dict[str, Any]:
     clean = {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in row.items()}
     clean["thumb"] = _thumb(clean.get("thumb_path"))
     clean["href"] = _href(clean.get("video_path"), out)
+    clean["sheet_href"] = _href(clean.get("sheet_path"), out)
     return clean
 
 
