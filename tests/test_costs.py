@@ -141,3 +141,25 @@ def _rendering_second_video(sweep: Path) -> bool:
     done = list(sweep.glob("*/*/*/manifest.json"))
     logs = [p for p in sweep.glob("*/*/*/log.jsonl") if '"stage": "render"' in p.read_text()]
     return len(done) >= 1 and len(logs) >= 2
+
+
+def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redis_url: str, monkeypatch) -> None:
+    """hydra/launcher=rq, 2 real workers, a $0.60 sweep cap kept in Redis: the invoice never passes $0.60."""
+    from adbatch.ledger import RedisLedger
+    from tests.redis_server import RQWorkers
+
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))  # the workers import tests.paid, the priced provider
+    cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
+    invoice, out = tmp_path / "invoice.jsonl", tmp_path / "out"
+    with RQWorkers(redis_url, "capped", cwd=tmp_path / "workers"):
+        proc = adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
+                       "hydra/launcher=rq", "hydra.launcher.queue=capped", "hydra.launcher.wait_polling=0.2",
+                       f"hydra.sweep.dir={out}", f"cache_dir={tmp_path / 'cache'}", "-m",
+                       env={**os.environ, "REDIS_URL": redis_url})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    paid = sum(line["usd"] for line in invoice_lines(invoice))
+    found = manifests(out)
+    assert len({line["pid"] for line in invoice_lines(invoice)}) >= 1 and paid <= 0.60 + 1e-9
+    assert any(m.status == "skipped_cap" for m in found) and not (out / "ledger.sqlite").exists()
+    ledger = RedisLedger(redis_url, sweep=str(out.resolve()), caps=Caps(1, 1))
+    assert ledger.totals().settled_usd == pytest.approx(paid)

@@ -92,3 +92,20 @@ def test_no_output_contains_the_key(sweep) -> None:
     leaks = [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
     assert leaks == [] and KEY not in proc.stdout + proc.stderr
     assert (root / "out" / "multirun.yaml").is_file() and list((root / "out").glob("*/*/*/.hydra/config.yaml"))
+
+
+def test_dry_run_estimate_is_within_5_percent_of_what_the_sweep_paid(sweep) -> None:
+    """+dry_run=true against the same catalog and config prices each video within 5 % of its actual cost."""
+    import re
+
+    root, _, fake = sweep
+    env = {**os.environ, **{var: KEY for var in KEY_VARS}}
+    proc = subprocess.run([sys.executable, "-m", "adbatch", f"products={root / 'cat' / 'catalog.csv'}",
+                           "provider=live", "render=draft", "pacing=short", f"hydra.sweep.dir={root / 'dry'}",
+                           f"cache_dir={root / 'dry-cache'}", *fast_overrides(fake.url), "+dry_run=true", "-m"],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    estimates = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\S+)/ugc/hook-best\s+\$\s*([\d.]+)",
+                                                                      proc.stdout, re.MULTILINE)}
+    for m in manifests(root):
+        assert estimates[m.product_id] == pytest.approx(m.cost_usd, rel=0.05), (m.product_id, m.cost_usd)
