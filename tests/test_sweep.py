@@ -119,24 +119,25 @@ def test_single_run_renders_the_first_valid_product(tmp_path: Path) -> None:
     assert m.product_id == "good" and m.status == "ok"
 
 
-def test_product_id_picks_one_product(tmp_path: Path) -> None:
-    """product_id=<id> in a sweep renders only that product."""
+def sweep_two_products(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """A draft sweep of a 2-row catalog (one, two) into tmp_path/out, with extra overrides."""
     for pid in ("one", "two"):
         make_png(tmp_path / "images" / f"{pid}.png")
     catalog = write_catalog(tmp_path, [product_row("one"), product_row("two")])
-    proc = adbatch(f"products={catalog}", "product_id=two", "render=draft", "pacing=short",
+    return adbatch(f"products={catalog}", "render=draft", "pacing=short", *overrides,
                    f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+
+
+def test_product_id_picks_one_product(tmp_path: Path) -> None:
+    """product_id=<id> in a sweep renders only that product."""
+    proc = sweep_two_products(tmp_path, "product_id=two")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert [p.parts[-4] for p in (tmp_path / "out").glob("*/*/*/manifest.json")] == ["two"]
 
 
 def test_max_batch_size_is_respected(tmp_path: Path) -> None:
     """hydra.sweeper.max_batch_size=1 launches the catalog's jobs one batch at a time, all of them."""
-    for pid in ("one", "two"):
-        make_png(tmp_path / "images" / f"{pid}.png")
-    catalog = write_catalog(tmp_path, [product_row("one"), product_row("two")])
-    proc = adbatch(f"products={catalog}", "render=draft", "pacing=short", "hydra.sweeper.max_batch_size=1",
-                   f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+    proc = sweep_two_products(tmp_path, "hydra.sweeper.max_batch_size=1")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (proc.stdout + proc.stderr).count("Launching 1 jobs locally") == 2
     assert len(list((tmp_path / "out").glob("*/*/*/video.mp4"))) == 2
