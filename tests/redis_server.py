@@ -128,13 +128,7 @@ class RQWorkers:
 
     def kill(self, index: int) -> None:
         """SIGKILL worker ``index`` and everything below it, as a machine dying would."""
-        proc = self.procs[index]
-        for pid in [proc.pid, *descendants(proc.pid)]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        proc.wait(timeout=20)
+        _kill_tree(self.procs[index])
 
     def stop(self) -> None:
         """Warm shutdown (SIGTERM: RQ finishes the current job), then SIGKILL whatever is left."""
@@ -145,12 +139,17 @@ class RQWorkers:
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                for pid in [proc.pid, *descendants(proc.pid)]:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                proc.wait(timeout=20)
+                _kill_tree(proc)
 
     def log(self, index: int) -> str:
         return (self.cwd / f"{self.names[index]}.log").read_text(errors="replace")
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL ``proc`` and all its descendants, then reap it."""
+    for pid in [proc.pid, *descendants(proc.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=20)

@@ -213,15 +213,14 @@ def _pipeline(job: Job, producer: Producer) -> str:
         sheet.make(job.out_dir / "video.mp4", final, job.out_dir / "sheet.jpg", product=product.name,
                    archetype=archetype.name, hook=f"#{chosen.rank} {chosen.angle}")
     with job.stage("qa"):
-        _qa(job, final)
+        _qa(job, list(done.text_boxes))
     return "ok"
 
 
-def _qa(job: Job, final: timeline.Timeline) -> None:
-    """Gate the delivered file on the platforms' specs; record the result, fail the job if required."""
+def _qa(job: Job, boxes: list[tuple[int, int, int, int]]) -> None:
+    """Gate the delivered file on the platforms' specs (``boxes``: the text as rendered, in the brand's
+    font); record the result, fail the job if required."""
     r, q = job.cfg["render"], job.cfg["qa"]
-    boxes = [(p.x, p.y, p.alpha.shape[1], p.alpha.shape[0])
-             for p in render.overlay_patches(final, (int(r["width"]), int(r["height"])))]
     result = qa.check(job.out_dir / "video.mp4", specs=job.cfg["platforms"], platforms=q["platforms"],
                       target=qa.LoudnessTarget(r["loudness_lufs"], q["lufs_tolerance"], r["true_peak_db"]),
                       ffmpeg=render.ffmpeg_exe(), safe_zone_boxes=boxes)

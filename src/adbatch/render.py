@@ -56,6 +56,7 @@ class RenderResult:
     frame_seconds: float  # time spent making frames (the rest of the render is encoding)
     total_seconds: float
     body_reused: bool = False  # the body came from the cache: only the opener was encoded
+    text_boxes: tuple[tuple[int, int, int, int], ...] = ()  # (x, y, w, h) of every text overlay as drawn
 
 
 def ffmpeg_exe() -> str:
@@ -168,7 +169,9 @@ def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir:
     finally:
         comp.close()  # clip readers
     return RenderResult(video=video, thumb=thumb, frame_seconds=spent[0], total_seconds=time.perf_counter() - started,
-                        body_reused=body_hit)
+                        body_reused=body_hit, text_boxes=tuple(
+                            (p.x, p.y, p.alpha.shape[1], p.alpha.shape[0]) for p in comp.overlays
+                            if isinstance(p, OverlayPatch) and p.overlay.role != "watermark"))
 
 
 def _encode_whole(frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path,
