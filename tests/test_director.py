@@ -105,3 +105,105 @@ def test_hook_beat_is_never_trimmed(ugc, pacing) -> None:
     tl = timeline.build(archetype=ugc, pacing=pacing, texts={}, lines=lines(ugc, {"hook": 0.5}), fps=FPS,
                         reserve={"hook": 3.0})
     assert all(n.edit.slot != "hook" for n in director.dead_air(review(tl)))
+
+
+def proof_review(ugc, pacing, voice: dict[str, str], quotes=()) -> director.Review:
+    """A review whose body lines are ``voice`` (slot -> line)."""
+    ls = {s.id: timeline.SpokenLine(text=voice.get(s.id, "word " * 5), duration=2.0) for s in ugc.slots}
+    tl = timeline.build(archetype=ugc, pacing=pacing, texts={}, lines=ls, fps=FPS)
+    hs = hooks()
+    return director.Review(timeline=tl, hook=hs[0], hooks=hs, hook_requested="best", reading_wps=3.5, conf=CONF,
+                           reorderable=ugc.reorderable, quotes=tuple(quotes))
+
+
+def test_the_beat_with_the_strongest_proof_leads_its_group(ugc, pacing) -> None:
+    """ugc's demo, proof and benefit may swap: the beat quoting a customer goes first, the rest keep
+    their order, and the timeline laid out with that order plays it first with the same length."""
+    quote = "I was tired of cold coffee every single morning"
+    r = proof_review(ugc, pacing, {"proof": "one buyer said I was tired of cold coffee every single morning"},
+                     quotes=[quote])
+    [note] = director.strongest_first(r)
+    assert note.edit.kind == "reorder" and note.edit.slots == ("proof", "demo", "benefit")
+    assert "lead with the 'proof' beat" in note.message
+    direction = director.direct(r, auto_fix=True)
+    assert direction.order == ("proof", "demo", "benefit")
+    after = build(ugc, pacing, order=direction.order)
+    slots = list(dict.fromkeys(s.slot for s in after.shots))
+    assert slots == ["hook", "problem", "discovery", "proof", "demo", "benefit", "cta"]
+    assert after.duration == r.timeline.duration
+
+
+def test_no_reorder_when_the_first_beat_is_as_strong(ugc, pacing) -> None:
+    assert director.strongest_first(proof_review(ugc, pacing, {"demo": "hot for 3 hours", "proof": "rated 5 by me"})) == []
+    assert director.strongest_first(proof_review(ugc, pacing, {})) == []
+
+
+@pytest.mark.parametrize(("edit", "why"), [
+    (director.Edit(kind="trim", slot="outro", seconds=2.0), "there is no beat 'outro'"),
+    (director.Edit(kind="trim", slot="hook", seconds=1.0), "length is fixed"),
+    (director.Edit(kind="trim", slot="demo", seconds=30.0), "is not shorter than"),
+    (director.Edit(kind="zoom", slot="demo", shot=7), "there is no shot 7"),
+    (director.Edit(kind="reorder", slots=("proof", "demo")), "once each"),
+    (director.Edit(kind="swap_hook", hook_rank=9), "no hook ranked 9"),
+])
+def test_edits_that_do_not_fit_the_video_are_refused_with_the_reason(ugc, pacing, edit, why) -> None:
+    """A critic's edit is checked against the video: refused ones stay as notes, not applied, saying why."""
+    r = dataclasses.replace(review(build(ugc, pacing)), reorderable=ugc.reorderable)
+    note = director.Note(rule="claude", message="do it", edit=edit, source="claude")
+    direction = director.direct(r, auto_fix=True, notes=[], extra=[note])
+    [out] = direction.notes
+    assert not out.applied and why in out.rejected
+    assert direction.soft_max == {} and direction.cameras == {} and direction.order is None and direction.hook_rank is None
+
+
+def test_zooming_the_end_card_is_refused(ugc, pacing) -> None:
+    tl = build(ugc, pacing)
+    card = tl.shots[-1]
+    assert director.check(director.Edit(kind="zoom", slot=card.slot, shot=card.shot), review(tl)) == \
+        "the end card stays still"
+
+
+def test_claude_notes_apply_alongside_the_rules_and_conflicts_resolve(ugc, pacing) -> None:
+    """Two trims of one beat keep the shorter; a second, different reorder is refused; valid edits apply."""
+    r = dataclasses.replace(review(build(ugc, pacing, {"demo": 0.8})), reorderable=ugc.reorderable)
+    payload = {"notes": [
+        {"message": "scene 5 drags — cut 1.0 s", "edit": {"kind": "trim", "slot": "demo", "seconds": 2.0}},
+        {"message": "add a jump zoom on scene 3", "edit": {"kind": "zoom", "slot": "problem", "shot": 0}},
+        {"message": "lead with benefit", "edit": {"kind": "reorder", "slots": ["benefit", "demo", "proof"]}},
+        {"message": "no, lead with proof", "edit": {"kind": "reorder", "slots": ["proof", "demo", "benefit"]}},
+        {"message": "the CTA could be warmer", "edit": None}]}
+    extra = director.from_critique(payload)
+    assert all(n.source == "claude" for n in extra)
+    direction = director.direct(r, auto_fix=True, extra=extra)
+    rules_trim = next(n.edit.seconds for n in direction.notes if n.rule == "dead_air" and n.edit.slot == "demo")
+    assert direction.soft_max["demo"] == min(2.0, rules_trim)
+    assert direction.cameras[("problem", 0)] == "jump_zoom" and direction.order == ("benefit", "demo", "proof")
+    by_message = {n.message: n for n in direction.notes}
+    assert by_message["no, lead with proof"].rejected == "an earlier note already reordered these beats"
+    assert not by_message["the CTA could be warmer"].applied and by_message["the CTA could be warmer"].rejected is None
+
+
+def test_the_critics_view_leaves_out_the_hook_words(ugc, pacing) -> None:
+    """describe(): one entry per shot; body beats carry their text, line and silence; the hook beat does not,
+    so every hook variant of a script shows the critic the same draft."""
+    tl = build(ugc, pacing)
+    beats = director.describe(tl)
+    assert len(beats) == len(tl.shots) and beats[-1]["end_card"] is True
+    assert all("voice" not in b and "text" not in b for b in beats if b["beat"] == "hook")
+    demo = next(b for b in beats if b["beat"] == "demo" and b["shot"] == 0)
+    assert demo["text"] == "Short text" and demo["voice"] and demo["silence_after_line"] >= 0
+    other = timeline.build(archetype=ugc, pacing=pacing, texts={s.id: "Short text" for s in ugc.slots}
+                           | {"hook": "A different hook"}, lines=lines(ugc), fps=FPS)
+    assert director.describe(other) == beats
+
+
+def test_archetype_reorderable_beats_must_be_adjacent_body_slots(ugc) -> None:
+    from adbatch.archetypes import Archetype
+
+    data = ugc.model_dump()
+    with pytest.raises(ValueError, match="must be adjacent"):
+        Archetype.model_validate(data | {"reorderable": ["problem", "proof"]})
+    with pytest.raises(ValueError, match="2\\+ body slots"):
+        Archetype.model_validate(data | {"reorderable": ["hook", "cta"]})
+    with pytest.raises(ValueError, match="once each"):
+        ugc.arranged(("demo", "demo", "proof"))

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 
-from adbatch import insights, timeline
+from adbatch import director, hooks, insights, timeline
 from adbatch.archetypes import ANGLES, load_archetype
 from adbatch.config import PacingConf
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.providers.base import ScriptRequest
+from adbatch.providers.anthropic import ProductNotes, verbatim_quotes
+from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest
 from adbatch.retry import ProviderError
-from adbatch.script import ScriptError
+from adbatch.script import HookCandidate, ScriptError
 from tests.fakes import faults
 from tests.fakes.live import KEY, build, run
 
@@ -156,3 +158,109 @@ def test_estimate_is_an_upper_bound_of_the_usual_cost(fake, writer, request_) ->
     """estimate() (reserved against the caps) is above what a normal script costs."""
     _, out = run(writer.write(request_))
     assert out.cost_usd < writer.estimate(request_) < 0.1
+
+
+
+# -- product analysis, hook ranking and critique --------------------------------------------------
+
+@pytest.fixture
+def rank_request(product, request_) -> HookRankRequest:
+    """The five hooks ranked by the offline score (what the judge is shown)."""
+    ctx = hooks.HookContext(product_name=product.name, pains=(), archetype=request_.archetype, ideal_words=(4, 9),
+                            reading_wps=3.5, hook_seconds=1.8)
+    candidates = [HookCandidate(angle=a, text=f"Hook about {a}", voice=f"A spoken {a} line") for a in ANGLES]
+    ranked = hooks.rank(candidates, ctx, {"length_fit": 1.0, "angle_preference": 1.0})
+    return HookRankRequest(product=product, insights=request_.insights, archetype=request_.archetype, hooks=ranked,
+                           hook_seconds=1.8)
+
+
+@pytest.fixture
+def critique_request(product, request_) -> CritiqueRequest:
+    arch = request_.archetype
+    lines = {s.id: timeline.SpokenLine(text="a line of words", duration=1.0) for s in arch.slots}
+    draft = timeline.build(archetype=arch, pacing=dataclasses.asdict(PacingConf()), texts={}, lines=lines, fps=30)
+    return CritiqueRequest(product=product, archetype=arch, beats=director.describe(draft),
+                           rule_notes=("scene 3 drags — cut 0.9 s of silence after the line",),
+                           pacing={"scene_min": 2.0, "scene_max": 3.0, "hook_scene": 1.8, "max_dead_air": 0.8},
+                           reorderable=arch.reorderable)
+
+
+def test_analysis_reads_reviews_and_keeps_only_verbatim_quotes(fake, writer, product, tmp_path: Path) -> None:
+    """The reviews reach the prompt as JSON data; benefits, pains and USPs come back; a quote no review
+    contains word for word is refused and listed, the verbatim one is kept."""
+    run(writer.analyze(product, tmp_path / "notes.json"))
+    prompt = sent_prompt(fake)
+    assert "<reviews>" in prompt and json.dumps(list(product.reviews)) in prompt
+    notes = json.loads((tmp_path / "notes.json").read_text())
+    assert notes["pains"] and notes["usps"] and notes["benefits"] and notes["visual_cues"]
+    assert notes["quotes"] == ["I was tired of cold coffee."]
+    assert notes["dropped_quotes"] == ["Best purchase of my whole life, truly"]
+
+
+def test_verbatim_check_ignores_case_spacing_and_curly_quotes() -> None:
+    notes = ProductNotes(quotes=["\u201cHONESTLY the  best gift\u201d", "the best gift ever made"])
+    kept = verbatim_quotes(notes, ["Honestly the best gift I bought this year."])
+    assert kept.quotes == ["HONESTLY the  best gift"] and kept.dropped_quotes == ["the best gift ever made"]
+
+
+def test_analysis_sends_reviews_up_to_the_budget(fake, product, tmp_path: Path) -> None:
+    """A product with thousands of reviews (a reviews_file) sends the first ones only, within reviews_max_chars."""
+    many = product.model_copy(update={"reviews": tuple(f"Review number {i} says it is lovely." for i in range(5000))})
+    run(build("script", fake, reviews_max_chars=400).analyze(many, tmp_path / "notes.json"))
+    found = re.search(r"<reviews>\s*(.*?)\s*</reviews>", sent_prompt(fake), re.S)
+    sent = json.loads(found.group(1))
+    assert 5 <= len(sent) <= 12 and sum(map(len, sent)) <= 400 and sent[0] == many.reviews[0]
+
+
+def test_hooks_are_ranked_by_claude_with_a_reason_each(fake, writer, rank_request, tmp_path: Path) -> None:
+    """The judge sees every candidate with its heuristic score and returns every angle once, best first."""
+    out = run(writer.rank_hooks(rank_request, tmp_path / "rank.json"))
+    shown = json.loads(re.search(r"<hook_candidates>\s*(.*?)\s*</hook_candidates>", sent_prompt(fake), re.S).group(1))
+    assert [h["angle"] for h in shown] == [h.angle for h in rank_request.hooks]
+    assert all("heuristic_score" in h for h in shown)
+    ranking = json.loads((tmp_path / "rank.json").read_text())["ranking"]
+    assert [r["angle"] for r in ranking] == [h.angle for h in rank_request.hooks][::-1]  # the fake judge reverses
+    assert all(r["reason"] for r in ranking) and out.cost_usd > 0
+
+
+def test_a_ranking_missing_an_angle_gets_the_repair_round_trip(fake, writer, rank_request, tmp_path: Path) -> None:
+    partial = json.dumps({"ranking": [{"angle": "curiosity", "reason": "only one"}]})
+    fake.script("anthropic.messages", faults.reply(partial))
+    out = run(writer.rank_hooks(rank_request, tmp_path / "rank.json"))
+    repair = fake.seen("anthropic.messages")[1].json["messages"][2]["content"]
+    assert "every angle" in repair and out.meta["requests"] == 2
+    assert len(json.loads((tmp_path / "rank.json").read_text())["ranking"]) == 5
+
+
+def test_critique_sees_the_body_and_returns_notes_with_edits(fake, writer, critique_request, tmp_path: Path) -> None:
+    """The draft goes in as JSON without the hook's words, the rules' notes are listed so they are not
+    repeated, and the reply's edits are typed (trim, zoom, reorder) or null."""
+    run(writer.critique(critique_request, tmp_path / "notes.json"))
+    prompt = sent_prompt(fake)
+    beats = json.loads(re.search(r"<draft>\s*(.*?)\s*</draft>", prompt, re.S).group(1))
+    assert beats[0]["beat"] == "hook" and "voice" not in beats[0] and "text" not in beats[0]
+    assert "scene 3 drags" in prompt and '["demo", "proof", "benefit"]' in prompt
+    notes = json.loads((tmp_path / "notes.json").read_text())["notes"]
+    assert {n["edit"]["kind"] for n in notes if n["edit"]} == {"trim", "zoom", "reorder"}
+    assert any(n["edit"] is None for n in notes)
+
+
+def test_critique_notes_are_capped_and_incomplete_edits_repaired(fake, product, critique_request, tmp_path) -> None:
+    """An edit missing its fields is sent back for repair; more notes than max_notes are cut to it."""
+    incomplete = json.dumps({"notes": [{"message": "trim it", "edit": {"kind": "trim", "slot": "demo"}}]})
+    many = json.dumps({"notes": [{"message": f"note {i}", "edit": None} for i in range(9)]})
+    fake.script("anthropic.messages", faults.reply(incomplete), faults.reply(many))
+    writer = build("script", fake, max_notes=3)
+    run(writer.critique(critique_request, tmp_path / "notes.json"))
+    assert "a trim edit needs seconds" in fake.seen("anthropic.messages")[1].json["messages"][2]["content"]
+    assert [n["message"] for n in json.loads((tmp_path / "notes.json").read_text())["notes"]] == \
+        ["note 0", "note 1", "note 2"]
+
+
+def test_estimates_cover_every_call_kind(fake, writer, product, rank_request, critique_request, tmp_path) -> None:
+    """Each call's estimate (reserved against the caps first) is at least what it then costs."""
+    calls = [(product, lambda: writer.analyze(product, tmp_path / "a.json")),
+             (rank_request, lambda: writer.rank_hooks(rank_request, tmp_path / "b.json")),
+             (critique_request, lambda: writer.critique(critique_request, tmp_path / "c.json"))]
+    for request, call in calls:
+        assert writer.estimate(request) >= run(call()).cost_usd > 0

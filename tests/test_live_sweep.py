@@ -42,14 +42,15 @@ def manifests(root: Path) -> list[Manifest]:
 
 
 def test_every_video_is_made_by_the_live_providers(sweep) -> None:
-    """Both videos are ok, 20 s drafts; Claude wrote and looked, ElevenLabs spoke, Replicate painted."""
+    """Both videos are ok, 20 s drafts; Claude looked, wrote, ranked the hooks and critiqued the draft,
+    ElevenLabs spoke, Replicate painted."""
     root, _, _ = sweep
     found = manifests(root)
     assert sorted(m.product_id for m in found) == list(PRODUCTS) and all(m.status == "ok" for m in found)
     for m in found:
         by_stage = {c.stage: c.provider for c in m.calls}
-        assert by_stage == {"vision": "anthropic", "script": "anthropic", "voice": "elevenlabs",
-                            "scenes": "replicate", "image": "replicate", "music": "offline"}
+        assert by_stage == {"vision": "anthropic", "script": "anthropic", "hooks": "anthropic", "critique": "anthropic",
+                            "voice": "elevenlabs", "scenes": "replicate", "image": "replicate", "music": "offline"}
         assert sum("video_seconds" in c.units for c in m.calls) == 3  # the hybrid: 3 clips, the rest stills
         info = probe(root / "out" / m.product_id / "ugc" / "hook-best" / "video.mp4")
         assert (info.width, info.height) == (540, 960) and abs(info.duration - 20.0) <= 0.1
@@ -60,12 +61,15 @@ def test_costs_are_units_times_the_dated_prices(sweep) -> None:
     root, _, _ = sweep
     p = live_config().provider
     claude = p.script.prices[p.script.model]
+    judge = p.script.prices[p.script.judge_model]
     for m in manifests(root):
         for c in m.calls:
             u = c.units
             expected = {
                 "vision": lambda: (u["input_tokens"] * claude.input + u["output_tokens"] * claude.output) / 1e6,
                 "script": lambda: (u["input_tokens"] * claude.input + u["output_tokens"] * claude.output) / 1e6,
+                "hooks": lambda: (u["input_tokens"] * judge.input + u["output_tokens"] * judge.output) / 1e6,
+                "critique": lambda: (u["input_tokens"] * judge.input + u["output_tokens"] * judge.output) / 1e6,
                 "voice": lambda: u["characters"] / 1000 * p.voice.prices[p.voice.model],
                 "scenes": lambda: u.get("video_seconds", 0) * p.scenes.prices[p.scenes.model].standard,
                 "image": lambda: p.image.prices[p.image.model],

@@ -190,3 +190,43 @@ def test_insights_find_unique_selling_points_with_keyphrases(tmp_path: Path) -> 
                    benefits="keeps coffee hot for 6 hours|leak-proof lid|fits cup holders")
     usps = " ".join(insights.extract(prod).usps).lower()
     assert "stainless steel" in usps or "travel mug" in usps
+
+
+def test_offline_reason_names_the_strongest_features_and_the_weakness(ugc) -> None:
+    """Each ranked hook says why in words: its score, its best-weighted features, what holds it back."""
+    weights = HookScoringConf().weights
+    good, long = hook("Why is the Kiln Mug so good?"), hook("A hook that is far too long to read in under two seconds at all")
+    by_text = {h.text: h for h in hooks.rank([good, long] + [hook(f"x {a}", angle=a) for a in ANGLES[2:]], ctx(ugc),
+                                              weights)}
+    assert by_text[good.text].reason.startswith(f"Scores {by_text[good.text].score:.0f}/100: ")
+    assert "names the product" in by_text[good.text].reason and "asks a question" in by_text[good.text].reason
+    assert "too long to read in the hook scene" in by_text[long.text].reason
+    assert all(h.offline_rank == h.rank and h.ranked_by == "offline" for h in by_text.values())
+
+
+def test_a_judges_ranking_keeps_the_offline_score_beside_it(ugc) -> None:
+    """Claude's order decides the ranks; offline score, features and rank stay for comparison."""
+    ranked = hooks.rank([hook(f"Hook {a}", angle=a) for a in ANGLES], ctx(ugc), HookScoringConf().weights)
+    order = [{"angle": h.angle, "reason": f"because {h.angle}"} for h in reversed(ranked)]
+    judged = hooks.judged(ranked, order, by="anthropic")
+    assert [h.angle for h in judged] == [h.angle for h in reversed(ranked)]
+    assert [h.rank for h in judged] == [1, 2, 3, 4, 5] and [h.offline_rank for h in judged] == [5, 4, 3, 2, 1]
+    assert judged[0].reason == f"because {judged[0].angle}" and judged[0].ranked_by == "anthropic"
+    assert judged[0].score == ranked[-1].score and judged[0].features == ranked[-1].features
+    with pytest.raises(ValueError, match="once each"):
+        hooks.judged(ranked, order[:4], by="anthropic")
+
+
+def test_live_insights_come_first_and_offline_ones_stay_behind(tmp_path: Path) -> None:
+    """merge(): Claude's phrases first, offline ones after, case-insensitive duplicates dropped, photo
+    notes under ``image``, and the source recorded."""
+    facts = insights.extract(product(tmp_path, reviews="I was tired of cold coffee. Love it!"))
+    notes = {"benefits": ["Keeps coffee hot"], "pains": ["Cold coffee", "spilled drinks"], "usps": ["double wall"],
+             "quotes": ["I was tired of cold coffee."], "style": "warm studio", "audience": ["commuters"],
+             "visual_cues": [], "setting": ""}
+    merged = insights.merge(facts, notes)
+    assert merged.pains[:2] == ("Cold coffee", "spilled drinks") and len(merged.pains) == 2  # "cold coffee" deduped
+    assert merged.quotes[0] == "I was tired of cold coffee." and merged.usps[0] == "double wall"
+    assert merged.benefits[0] == "Keeps coffee hot" and set(facts.benefits) <= set(merged.benefits)
+    assert merged.image == {"style": "warm studio", "audience": ["commuters"]} and merged.source == "claude+offline"
+    assert facts.source == "offline"

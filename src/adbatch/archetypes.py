@@ -60,6 +60,9 @@ class Archetype(BaseModel):
     camera_feel: Literal["handheld", "smooth", "snappy"] = "smooth"
     music: MusicStyle = MusicStyle()
     slots: tuple[Slot, ...]
+    # adjacent body beats that tell no story in order (demo, proof, benefit...): the creative
+    # director may put the strongest first; every other beat keeps its place
+    reorderable: tuple[str, ...] = ()
 
     @field_validator("hook_angles")
     @classmethod
@@ -77,7 +80,22 @@ class Archetype(BaseModel):
             raise ValueError("an archetype needs a hook slot first, a cta slot last, and a body")
         if sum(s.type in ("hook", "cta") for s in self.slots) != 2:
             raise ValueError("exactly one hook slot and one cta slot")
+        body = [s.id for s in self.body]
+        if self.reorderable:
+            if not set(self.reorderable) <= set(body) or len(set(self.reorderable)) < 2:
+                raise ValueError(f"reorderable must name 2+ body slots of {body}, got {list(self.reorderable)}")
+            at = sorted(body.index(i) for i in set(self.reorderable))
+            if at != list(range(at[0], at[0] + len(at))):
+                raise ValueError(f"reorderable slots {list(self.reorderable)} must be adjacent in {body}")
         return self
+
+    def arranged(self, order: tuple[str, ...] | list[str]) -> tuple[Slot, ...]:
+        """The slots with the reorderable beats in ``order`` (their ids, in the new order)."""
+        if sorted(order) != sorted(self.reorderable):
+            raise ValueError(f"an order must list the reorderable slots {list(self.reorderable)} once each, "
+                             f"got {list(order)}")
+        by_id, moved = {s.id: s for s in self.slots}, iter(order)
+        return tuple(by_id[next(moved)] if s.id in self.reorderable else s for s in self.slots)
 
     @property
     def body(self) -> tuple[Slot, ...]:

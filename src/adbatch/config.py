@@ -93,6 +93,7 @@ class HookScoringConf:
     )
     ideal_words: list[int] = field(default_factory=lambda: [4, 9])  # hook text length sweet spot
     reading_wps: float = 3.5  # words per second a viewer reads on screen
+    live_rank: bool = True  # with a live writer, Claude ranks the hooks (reasons recorded); false: this score decides
 
 
 @dataclass
@@ -125,7 +126,8 @@ class QAConf:
 
 @dataclass
 class DirectorConf:
-    auto_fix: bool = True  # apply the notes that map to edits (trim, zoom, swap hook)
+    auto_fix: bool = True  # apply the notes that map to edits (trim, zoom, swap hook, reorder)
+    live_notes: bool = True  # with a live writer (provider.script=anthropic), Claude's critique adds notes
     max_dead_air: float = 0.8  # seconds of silence a beat may hold after its line
     long_shot: float = 2.6  # a slow-camera shot this long gets a jump zoom
     hook_min_score: float = 35.0  # hooks scoring below this are "too generic"

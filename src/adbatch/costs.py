@@ -1,8 +1,9 @@
 """Cost estimates before anything is paid: per video, per stage, and what the caps would skip.
 
 The estimate walks the same plan a job makes (slots, shots, voice lines filled to their
-speech budget) and asks each provider for its price (``estimate``), so a dry run and a
-real run agree on what a video needs. Providers' estimates are upper bounds, which is
+speech budget) and asks each provider for its price (``expected`` where a provider has one:
+an LLM's typical reply rather than its whole budget; else ``estimate``), so a dry run and a
+real run agree on what a video needs. Providers' ``estimate``s are upper bounds, which is
 what lets a reservation made from them keep actual spend under the caps.
 """
 
@@ -13,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adbatch import insights, timeline
-from adbatch.archetypes import load_archetype
+from adbatch import director, insights, timeline
+from adbatch.archetypes import ANGLES, load_archetype
 from adbatch.assets import Providers
 from adbatch.catalog import Catalog, RowError
 from adbatch.palette import palette
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, ScriptRequest
+from adbatch.providers.base import (CardRequest, CritiqueRequest, HookRankRequest, MusicRequest, SceneRequest,
+                                   ScriptRequest)
+from adbatch.script import HookCandidate
 
 WORD = "word "  # a voice line that fills its budget, for character-priced voices
 
@@ -65,7 +68,7 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
     scenes = [SceneRequest(product=product, slot=slots[sh.slot], shot=sh.shot, prompt=product.name, width=w,
                            height=h, seed=cfg["seed"], palette=pal)
               for sh in plan.shots if sh.layout != timeline.ENDCARD]
-    parts = [("script", writer, writer.estimate(request)),
+    parts = [("script", writer, _price(writer)(request)), *_judging(cfg, writer, request, plan),
              ("voice", providers.voice, sum(providers.voice.estimate(t) for t in lines.values())),
              ("scenes", providers.scenes, sum(providers.scenes.estimate(s) for s in scenes)),
              ("image", providers.image, providers.image.estimate(
@@ -77,6 +80,32 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
         name = f"{provider.name}/{provider.model}"
         est.by_provider[name] = round(est.by_provider.get(name, 0.0) + usd, 6)
     return est
+
+
+def _price(provider: Any) -> Any:
+    """What a dry run prices a call with: its typical cost where the provider knows one."""
+    return getattr(provider, "expected", provider.estimate)
+
+
+def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: timeline.Timeline) -> list:
+    """The live writer's other calls, priced on stand-ins as long as the real ones: the product
+    analysis, the hook ranking and the critique (each only if the writer makes it and it is on)."""
+    parts = []
+    if hasattr(writer, "analyze"):
+        parts.append(("vision", writer, _price(writer)(request.product)))
+    arch = request.archetype
+    if hasattr(writer, "rank_hooks") and cfg["hook_scoring"]["live_rank"]:
+        words = (WORD * arch.slots[0].vo_words[1]).strip()
+        stand_ins = tuple(HookCandidate(angle=a, text=words[:80], voice=words) for a in ANGLES)
+        parts.append(("hooks", writer, _price(writer)(HookRankRequest(
+            product=request.product, insights=request.insights, archetype=arch, hooks=stand_ins,
+            hook_seconds=cfg["pacing"]["hook_scene"]))))
+    if hasattr(writer, "critique") and cfg["director"]["live_notes"]:
+        parts.append(("critique", writer, _price(writer)(CritiqueRequest(
+            product=request.product, archetype=arch, beats=director.describe(plan), rule_notes=(),
+            pacing={k: cfg["pacing"][k] for k in ("scene_min", "scene_max", "hook_scene")}
+            | {"max_dead_air": cfg["director"]["max_dead_air"]}, reorderable=arch.reorderable))))
+    return parts
 
 
 def apply_caps(estimates: Sequence[Estimate], *, per_video: float, per_sweep: float) -> None:

@@ -9,17 +9,24 @@ is a small function returning ``Note``s in the seed's voice ("scene 3 drags — 
 - ``zoom``: a long shot on a slow camera: punch in (jump zoom) to keep motion;
 - ``swap_hook``: the chosen hook cannot be read in the hook scene, or scores low: use the
   best-ranked hook that fits (only for ``hook=best``: explicit A/B variants are kept);
+- ``reorder``: among the archetype's ``reorderable`` beats, lead with the one carrying the
+  strongest proof (a customer's own words, a number);
 - notes without an edit (text too long to read, voice too fast, CTA too late) are
   recorded for a human.
 
-With live providers Claude's critique adds notes (``extra``); they are recorded the same
-way. Every note and every applied edit goes into the manifest.
+With live providers Claude's critique adds notes (``extra``, from ``describe``'s view of the
+draft); its edits are checked against the video (``check``) before they are applied, and one
+that does not fit is kept as a note with the reason it was refused. Conflicting edits: trims
+of one beat keep the shorter, the first reorder wins. Every note and every applied edit goes
+into the manifest.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,15 +34,18 @@ from adbatch.script import HookCandidate
 from adbatch.timeline import ENDCARD, Timeline
 
 SLOW_CAMERAS = ("static", "pan_left", "pan_right", "pan_up", "pull_out")
+PROOF_WORDS = ("stars", "reviews", "customers", "sold out", "bestseller", "best seller", "five-star", "5-star")
+_WORD = re.compile(r"[\w']+")
 
 
 class Edit(BaseModel):
     model_config = ConfigDict(frozen=True)
-    kind: str  # trim | zoom | swap_hook
+    kind: str  # trim | zoom | swap_hook | reorder
     slot: str | None = None
     shot: int | None = None  # zoom: the shot's index within its slot
     seconds: float | None = None  # trim: the beat's new soft maximum
     hook_rank: int | None = None  # swap_hook: the rank to use
+    slots: tuple[str, ...] | None = None  # reorder: the reorderable beats in their new order
 
 
 class Note(BaseModel):
@@ -45,6 +55,7 @@ class Note(BaseModel):
     edit: Edit | None = None
     applied: bool = False
     source: str = "rules"  # rules | claude
+    rejected: str | None = None  # why its edit was not applied, when it did not fit the video
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class Review:
     hook_requested: str
     reading_wps: float
     conf: Mapping  # director config: max_dead_air, long_shot, hook_min_score, max_voice_wps
+    reorderable: tuple[str, ...] = ()  # the archetype's reorderable beats, in the draft's order
+    quotes: tuple[str, ...] = ()  # customers' own words (insights): the strongest proof there is
 
 
 @dataclass
@@ -67,6 +80,7 @@ class Direction:
     soft_max: dict[str, float] = field(default_factory=dict)
     cameras: dict[tuple[str, int], str] = field(default_factory=dict)  # (slot, shot in slot) -> camera
     hook_rank: int | None = None
+    order: tuple[str, ...] | None = None  # the reorderable beats' new order
 
 
 def dead_air(r: Review) -> list[Note]:
@@ -141,22 +155,135 @@ def cta_timing(r: Review) -> list[Note]:
     return []
 
 
+def proof_strength(text: str, quotes: Sequence[str]) -> int:
+    """How much proof a beat's words carry: a customer's own words (2), a number (1), a
+    social-proof word such as "reviews" or "sold out" (1)."""
+    low, words = text.lower(), set(_WORD.findall(text.lower()))
+    strength = int(bool(re.search(r"\d", text))) + int(any(w in low for w in PROOF_WORDS))
+    for quote in quotes:
+        said = set(_WORD.findall(quote.lower()))
+        if len(said) >= 4 and len(said & words) / len(said) >= 0.6:
+            return strength + 2
+    return strength
+
+
+def strongest_first(r: Review) -> list[Note]:
+    """Proof holds a viewer past the hook: of the beats whose order is free, lead with the one
+    carrying the strongest proof (only when it is clearly stronger than the current first)."""
+    if len(r.reorderable) < 2:
+        return []
+    said = {c.slot: c.text for c in r.timeline.voice}
+    shown = {o.slot: o.text for o in r.timeline.overlays}
+    strength = {s: proof_strength(f"{shown.get(s, '')} {said.get(s, '')}", r.quotes) for s in r.reorderable}
+    best = max(r.reorderable, key=lambda s: strength[s])  # the first of the strongest
+    first = r.reorderable[0]
+    if strength[best] <= strength[first]:
+        return []
+    order = (best,) + tuple(s for s in r.reorderable if s != best)
+    scene = 1 + next(s.index for s in r.timeline.shots if s.slot == first)
+    return [Note(rule="strongest_first", message=f"lead with the '{best}' beat at scene {scene} — it carries the "
+                 f"strongest proof; move it before '{first}'", edit=Edit(kind="reorder", slots=order))]
+
+
 RULES: tuple[Callable[[Review], list[Note]], ...] = (dead_air, long_static, hook_strength, text_load, voice_pace,
-                                                    cta_timing)
+                                                    cta_timing, strongest_first)
+HOOK_RULES = ("hook_strength",)  # rules about the chosen hook, not the body all hook variants share
 
 
-def direct(review: Review, *, auto_fix: bool, extra: Sequence[Note] = ()) -> Direction:
-    """Run every rule (plus ``extra`` notes); collect the edits to apply when ``auto_fix``."""
+def critique(review: Review) -> list[Note]:
+    """Every rule's notes on the draft, edits not applied yet."""
+    return [n for rule in RULES for n in rule(review)]
+
+
+def check(edit: Edit, r: Review) -> str | None:
+    """Why ``edit`` cannot be applied to this video, or None when it fits.
+
+    The rules themselves only propose edits that fit; this guards edits from a model."""
+    shots = r.timeline.shots
+    slots = {s.slot for s in shots}
+    hook, cta = shots[0].slot, shots[-1].slot
+    if edit.kind == "trim":
+        if edit.slot not in slots or edit.seconds is None:
+            return f"there is no beat {edit.slot!r} to trim (beats: {', '.join(dict.fromkeys(s.slot for s in shots))})"
+        if edit.slot in (hook, cta):
+            return f"the {edit.slot!r} beat's length is fixed (hook scene and end card)"
+        now = sum(s.duration for s in shots if s.slot == edit.slot)
+        if edit.seconds >= now:
+            return f"{edit.seconds:.1f} s is not shorter than the beat's {now:.1f} s"
+        return None
+    if edit.kind == "zoom":
+        shot = next((s for s in shots if s.slot == edit.slot and s.shot == (edit.shot or 0)), None)
+        if shot is None:
+            return f"there is no shot {edit.shot or 0} in beat {edit.slot!r}"
+        return "the end card stays still" if shot.layout == ENDCARD else None
+    if edit.kind == "reorder":
+        if not r.reorderable:
+            return "this archetype's beats keep their order"
+        if sorted(edit.slots or ()) != sorted(r.reorderable):
+            return f"a reorder must list the beats {list(r.reorderable)} once each, got {list(edit.slots or ())}"
+        return None
+    if edit.kind == "swap_hook":
+        return None if any(h.rank == edit.hook_rank for h in r.hooks) else f"there is no hook ranked {edit.hook_rank}"
+    return f"unknown edit {edit.kind!r}"
+
+
+def direct(review: Review, *, auto_fix: bool, extra: Sequence[Note] = (),
+           notes: Sequence[Note] | None = None) -> Direction:
+    """Take the rules' notes (``notes``, else run them) plus ``extra``; collect the edits to apply
+    when ``auto_fix``. An edit that does not fit the video, or conflicts with one applied before
+    it, is not applied and says why."""
     out = Direction()
-    for note in [n for rule in RULES for n in rule(review)] + list(extra):
-        applied = auto_fix and note.edit is not None
+    for note in list(critique(review) if notes is None else notes) + list(extra):
+        e, rejected = note.edit, None
+        if e is not None:
+            rejected = check(e, review)
+            if rejected is None and e.kind == "reorder" and out.order is not None and out.order != e.slots:
+                rejected = "an earlier note already reordered these beats"
+            if rejected is None and e.kind == "swap_hook" and out.hook_rank not in (None, e.hook_rank):
+                rejected = "an earlier note already swapped the hook"
+        applied = auto_fix and e is not None and rejected is None
         if applied:
-            e = note.edit
             if e.kind == "trim":
-                out.soft_max[e.slot] = e.seconds
+                out.soft_max[e.slot] = min(e.seconds, out.soft_max.get(e.slot, e.seconds))
             elif e.kind == "zoom":
-                out.cameras[(e.slot, e.shot)] = "jump_zoom"
+                out.cameras[(e.slot, e.shot or 0)] = "jump_zoom"
             elif e.kind == "swap_hook":
                 out.hook_rank = e.hook_rank
-        out.notes.append(note.model_copy(update={"applied": applied}))
+            elif e.kind == "reorder":
+                out.order = tuple(e.slots)
+        out.notes.append(note.model_copy(update={"applied": applied, "rejected": rejected}))
     return out
+
+
+def describe(timeline: Timeline) -> tuple[dict[str, Any], ...]:
+    """The draft as a critic reads it: one entry per shot, its beat's text and line on its first
+    shot. The hook beat's words are left out: each hook variant has its own, the body is shared."""
+    shots, hook = timeline.shots, timeline.shots[0].slot
+    shown = {o.slot: o.text for o in timeline.overlays}
+    said = {c.slot: c for c in timeline.voice}
+    beats = []
+    for s in shots:
+        first = s.shot == 0
+        entry: dict[str, Any] = {"scene": s.index + 1, "beat": s.slot, "type": s.slot_type, "shot": s.shot,
+                                 "start": round(s.start, 2), "end": round(s.end, 2), "seconds": round(s.duration, 2),
+                                 "camera": s.camera, "end_card": s.layout == ENDCARD}
+        if first and s.slot != hook:
+            cue = said.get(s.slot)
+            beat_end = max(x.end for x in shots if x.slot == s.slot)
+            entry |= {"text": shown.get(s.slot, ""), "voice": cue.text if cue else "",
+                      "voice_seconds": round(cue.end - cue.start, 2) if cue else 0.0,
+                      "silence_after_line": round(beat_end - cue.end, 2) if cue else None}
+        beats.append(entry)
+    return tuple(beats)
+
+
+def from_critique(payload: Mapping[str, Any]) -> list[Note]:
+    """Claude's critique (``{"notes": [{"message", "edit"}]}``) as director notes."""
+    notes = []
+    for item in payload.get("notes", []):
+        raw = item.get("edit")
+        edit = None if not raw else Edit(kind=raw["kind"], slot=raw.get("slot"), shot=raw.get("shot"),
+                                         seconds=raw.get("seconds"),
+                                         slots=tuple(raw["slots"]) if raw.get("slots") else None)
+        notes.append(Note(rule="claude", message=item["message"], edit=edit, source="claude"))
+    return notes

@@ -106,8 +106,44 @@ def score(h: HookCandidate, ctx: HookContext, weights: Mapping[str, float]) -> H
     return h.model_copy(update={"features": feats, "score": round(value, 2)})
 
 
+# How each feature reads in a reason: (said when it is present, said when it is missing or weak).
+PHRASES: dict[str, tuple[str, str]] = {
+    "names_product": ("names the product", "does not name the product"),
+    "length_fit": ("a scannable length", "too long or too short to scan"),
+    "reading_fit": ("readable within the hook scene", "too long to read in the hook scene"),
+    "question": ("asks a question", ""),
+    "number": ("has a number", ""),
+    "second_person": ("talks to the viewer", ""),
+    "curiosity_gap": ("opens a curiosity gap", ""),
+    "pain_point": ("names a pain from the reviews", ""),
+    "angle_preference": ("an angle this format favours", "an angle this format rarely leads with"),
+}
+
+
+def reason(h: HookCandidate, weights: Mapping[str, float]) -> str:
+    """The offline score in words: its strongest features, then what holds it back."""
+    feats = h.features
+    strong = sorted((n for n in feats if feats[n] >= 0.75 and PHRASES[n][0]), key=lambda n: -weights.get(n, 0))
+    weak = sorted((n for n in feats if feats[n] < 0.5 and PHRASES[n][1]), key=lambda n: -weights.get(n, 0))
+    text = f"Scores {h.score:.0f}/100: " + (", ".join(PHRASES[n][0] for n in strong[:5]) or "no strong feature")
+    return text + (f"; but {' and '.join(PHRASES[n][1] for n in weak[:2])}" if weak else "") + "."
+
+
 def rank(hooks: Sequence[HookCandidate], ctx: HookContext, weights: Mapping[str, float]) -> tuple[HookCandidate, ...]:
     """Score every hook and number them 1..n, best first (ties go to the archetype's preferred angle)."""
     scored = [score(h, ctx, weights) for h in hooks]
     ordered = sorted(scored, key=lambda h: (-h.score, ctx.angles.index(h.angle)))
-    return tuple(h.model_copy(update={"rank": i}) for i, h in enumerate(ordered, start=1))
+    return tuple(h.model_copy(update={"rank": i, "offline_rank": i, "reason": reason(h, weights)})
+                 for i, h in enumerate(ordered, start=1))
+
+
+def judged(hooks: Sequence[HookCandidate], ranking: Sequence[Mapping[str, str]], *, by: str) -> tuple[HookCandidate, ...]:
+    """The hooks in a judge's order (``ranking``: ``{"angle", "reason"}`` best first, every angle once).
+
+    Offline scores, features and ranks are kept beside the judge's rank and reason, so the
+    report can show where the two disagree."""
+    by_angle = {h.angle: h for h in hooks}
+    if sorted(r["angle"] for r in ranking) != sorted(by_angle):
+        raise ValueError(f"a ranking must list the angles {sorted(by_angle)} once each")
+    return tuple(by_angle[r["angle"]].model_copy(update={"rank": i, "reason": r["reason"].strip(), "ranked_by": by})
+                 for i, r in enumerate(ranking, start=1))

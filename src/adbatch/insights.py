@@ -8,12 +8,18 @@ Offline and transparent (the live writer asks Claude for the same shape):
 - **Quotes**: review sentences scored for being quotable: they mention the product's
   keyphrases, speak in the first person, are concrete (numbers, time), short, and praise rather than hedge (a small lexicon).
 Every score is recorded, so a choice can be traced to the words that earned it.
+
+Live, Claude reads the same text and the photo (``providers.anthropic.analyze``); ``merge``
+puts its findings first and keeps the offline ones behind them, and records where each
+came from (``source``). Claude's quotes are kept only if a review says them word for word.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,6 +42,9 @@ class Insights(BaseModel):
     quotes: tuple[str, ...]  # best first
     usps: tuple[str, ...] = ()  # unique selling points, best first
     scores: dict[str, float] = {}  # quote -> quotability score
+    source: str = "offline"  # offline | claude+offline (merged with a live analysis)
+    image: dict[str, Any] = {}  # live only: what the photo shows (style, audience, visual_cues, setting)
+    refused_quotes: tuple[str, ...] = ()  # live only: "quotes" no review contains word for word
 
 
 @lru_cache(maxsize=1)
@@ -99,3 +108,21 @@ def extract(product: Product) -> Insights:
     scored = {_clip(s, 12): quotability(s, product_phrases) for s in sentences}
     quotes = tuple(sorted(scored, key=lambda q: -scored[q]))
     return Insights(benefits=benefits, pains=pains, quotes=quotes, usps=usps, scores=scored)
+
+
+IMAGE_KEYS = ("style", "audience", "visual_cues", "setting")
+
+
+def merge(offline: Insights, notes: Mapping[str, Any], *, keep: int = 6) -> Insights:
+    """Claude's findings (``ProductNotes``) first, the offline ones after them, duplicates dropped."""
+
+    def both(key: str) -> tuple[str, ...]:
+        seen: dict[str, str] = {}
+        for phrase in [*notes.get(key, []), *getattr(offline, key)]:
+            seen.setdefault(phrase.strip().lower().rstrip(".!…"), phrase.strip())
+        return tuple(seen.values())[:keep]
+
+    return offline.model_copy(update={
+        "benefits": both("benefits"), "pains": both("pains"), "usps": both("usps"), "quotes": both("quotes"),
+        "source": "claude+offline", "image": {k: notes[k] for k in IMAGE_KEYS if notes.get(k)},
+        "refused_quotes": tuple(notes.get("dropped_quotes", ()))})

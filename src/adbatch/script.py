@@ -29,6 +29,9 @@ class HookCandidate(BaseModel):
     score: float = 0.0
     rank: int = 0  # 1 = best; 0 = not ranked yet
     features: dict[str, float] = {}
+    reason: str = ""  # why it ranks where it does, in a sentence
+    ranked_by: str = "offline"  # offline (the feature score) | claude (a live judge; the score is kept)
+    offline_rank: int = 0  # its rank by the offline score, whoever ranked it in the end
 
 
 class SlotCopy(BaseModel):

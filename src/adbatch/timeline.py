@@ -141,6 +141,7 @@ def build(
     soft_max: Mapping[str, float] | None = None,
     cameras: Mapping[tuple[str, int], str] | None = None,
     reserve: Mapping[str, float] | None = None,
+    order: Sequence[str] | None = None,
 ) -> Timeline:
     """Lay out the video; raise VoiceTooLong (with the tempo that would fit) or TimelineError.
 
@@ -148,8 +149,11 @@ def build(
     creative director's edits: trim a beat's dead air, punch in on a long shot. ``reserve``
     (seconds per slot id) holds room for a longer line than the one given: the hook beat
     reserves its longest candidate, so every hook variant gets the same body, to the frame.
+    ``order`` puts the archetype's reorderable beats in a new order (the director's reorder edit).
     """
     reserve = reserve or {}
+    if order:
+        archetype = archetype.model_copy(update={"slots": archetype.arranged(tuple(order))})
     total = round(pacing["duration"] * fps)
     try:
         ranges = _shot_counts(archetype, pacing, lines, fps, tempo, total, reserve)

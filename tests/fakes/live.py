@@ -61,8 +61,10 @@ def catalog_of(folder: Path, *ids: str) -> Path:
     return write_catalog(folder, [product_row(pid) for pid in ids])
 
 
-def live_job(fake: FakeProviders, catalog: Path, product_id: str, root: Path, *overrides: str) -> Any:
-    """Render ``product_id`` in this process with provider=live against ``fake`` (draft, 20 s); its manifest."""
+def live_job(fake: FakeProviders, catalog: Path, product_id: str, root: Path, *overrides: str,
+             folder: str = "video") -> Any:
+    """Render ``product_id`` into ``root/folder`` in this process with provider=live against ``fake``
+    (draft, 20 s, cache in ``root/cache``); its manifest."""
     from omegaconf import OmegaConf
 
     from adbatch.app import build_providers
@@ -72,4 +74,4 @@ def live_job(fake: FakeProviders, catalog: Path, product_id: str, root: Path, *o
                       *fast_overrides(fake.url), *overrides)
     writer, providers = build_providers(cfg)
     plain = OmegaConf.to_container(cfg, resolve=True)
-    return run_job(plain, out_dir=root / "video", writer=writer, providers=providers)
+    return run_job(plain, out_dir=root / folder, writer=writer, providers=providers)

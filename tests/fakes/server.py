@@ -108,8 +108,8 @@ class FakeProviders:
 
     # -- fault injection -------------------------------------------------------------------------
 
-    def script(self, endpoint: str, *faults: Fault) -> None:
-        """The next requests to ``endpoint`` get these faults, in order (then normal answers)."""
+    def script(self, endpoint: str, *faults: Fault | None) -> None:
+        """The next requests to ``endpoint`` get these faults, in order (``None``: a normal answer), then normal answers."""
         self._scripted[endpoint].extend(faults)
 
     def rate(self, endpoint: str, fault: Fault, share: float, *, seed: int = 0) -> None:

@@ -101,14 +101,17 @@ def anthropic_messages(server: Any, req: Request, fault: Fault | None) -> Respon
 
 
 def _claude_reply(body: dict[str, Any]) -> str:
-    """What a model that follows our prompts would say: vision notes for an image, else the script JSON."""
+    """What a model that follows our prompts would say: product notes for a photo, a ranking for hook
+    candidates, notes for a draft, else the script JSON."""
     first = body["messages"][0]["content"]
     blocks = [{"type": "text", "text": first}] if isinstance(first, str) else first
     prompt = "\n".join(b.get("text", "") for b in blocks if b.get("type") == "text")
     if any(b.get("type") == "image" for b in blocks):
-        return json.dumps({"benefits": ["looks sturdy", "easy to hold"], "style": "clean studio photo, warm tones",
-                           "audience": ["busy people"], "visual_cues": ["the handle", "the glaze"],
-                           "setting": "a sunny kitchen counter"})
+        return _product_notes(prompt)
+    if "<hook_candidates>" in prompt:
+        return _hook_ranking(prompt)
+    if "<draft>" in prompt:
+        return _critique(prompt)
     found = re.search(r"<product_data>\s*(\{.*?\})\s*</product_data>", prompt, re.S)
     name = json.loads(found.group(1)).get("name", "this") if found else "this"
     angles = re.findall(r'"angle":\s*"([a-z_]+)"', prompt)
@@ -118,6 +121,52 @@ def _claude_reply(body: dict[str, Any]) -> str:
     beats = [{"slot": s, "text": f"{s.replace('_', ' ').title()} moment", "voice": f"This is the {s.replace('_', ' ')} "
               f"part and {name} makes it easy.", "visual": f"{name} on a bright table, {s} beat"} for s in slots]
     return json.dumps({"hooks": hooks, "slots": beats})
+
+
+def _tagged(prompt: str, tag: str) -> Any:
+    found = re.search(rf"<{tag}>\s*(.*?)\s*</{tag}>", prompt, re.S)
+    return json.loads(found.group(1)) if found else None
+
+
+def _product_notes(prompt: str) -> str:
+    """Notes on the photo and the reviews: the first review's first sentence as a verbatim quote,
+    plus one paraphrase (which the adapter must refuse as not word for word)."""
+    reviews = _tagged(prompt, "reviews") or []
+    quotes = [re.split(r"(?<=[.!?])\s+", reviews[0])[0]] if reviews else []
+    return json.dumps({"benefits": ["looks sturdy", "easy to hold"], "pains": ["coffee going cold"],
+                       "usps": ["double-walled ceramic"], "quotes": quotes + ["Best purchase of my whole life, truly"],
+                       "style": "clean studio photo, warm tones", "audience": ["busy people"],
+                       "visual_cues": ["the handle", "the glaze"], "setting": "a sunny kitchen counter"})
+
+
+def _hook_ranking(prompt: str) -> str:
+    """The candidates in reverse of the order given (the heuristic's), so a test sees the judge's hand."""
+    hooks = _tagged(prompt, "hook_candidates") or []
+    ranking = [{"angle": h["angle"], "reason": f"The {h['angle'].replace('_', ' ')} line lands in the first second."}
+               for h in reversed(hooks)]
+    return json.dumps({"ranking": ranking})
+
+
+def _critique(prompt: str) -> str:
+    """An editor's notes on the draft: trim the beat with the most silence, punch in on the first body
+    shot, reverse the reorderable beats, and one note for a person."""
+    beats = _tagged(prompt, "draft") or []
+    body = [b for b in beats if b["shot"] == 0 and b["type"] not in ("hook", "cta")]
+    notes = []
+    if body:
+        slow = max(body, key=lambda b: (b.get("silence_after_line") or 0.0, b["seconds"]))
+        length = sum(b["seconds"] for b in beats if b["beat"] == slow["beat"])
+        notes.append({"message": f"scene {slow['scene']} drags — cut 0.5 s",
+                      "edit": {"kind": "trim", "slot": slow["beat"], "seconds": round(length - 0.5, 2)}})
+        notes.append({"message": f"add a jump zoom on scene {body[0]['scene']}",
+                      "edit": {"kind": "zoom", "slot": body[0]["beat"], "shot": 0}})
+    found = re.search(r"except among (\[.*?\])", prompt)
+    order = json.loads(found.group(1)) if found else []
+    if len(order) > 1:
+        notes.append({"message": f"lead with the {order[-1]} beat — it is the strongest",
+                      "edit": {"kind": "reorder", "slots": order[::-1]}})
+    notes.append({"message": "the proof line sounds generic — quote a customer", "edit": None})
+    return json.dumps({"notes": notes})
 
 
 # -- ElevenLabs ----------------------------------------------------------------------------------

@@ -1,15 +1,21 @@
-"""Claude writes the script (Messages API), after looking at the product photo (vision).
+"""Claude on the Messages API: product analysis (vision), script, hook ranking and critique.
 
-- ``analyze(product, out)``: notes on the photo (benefits it shows, style, audience cues),
-  a call of its own that the pipeline caches per product and feeds to every script.
+- ``analyze(product, out)``: notes on the product: what the photo shows (style, visible features,
+  audience cues) and what the description and reviews say (benefits, pains, USPs, verbatim
+  customer quotes); one call per product, cached, fed to every script of that product.
 - ``write(request, vision=...)``: fills the archetype's slots and writes five hooks.
+- ``rank_hooks(request, out)``: ranks the five hooks by scroll-stop strength, a reason each
+  (a judge other than the writer: the writer's own order is not trusted).
+- ``critique(request, out)``: the creative director's notes on the draft timeline, each with an
+  optional edit (trim, zoom, reorder) that ``adbatch.director`` checks and applies.
 
-Prompts are Jinja2 templates in ``prompts/`` (``script.j2``, ``vision.j2``, ``critique.j2``)
-rendered in a sandbox; product, review and image text reach them only as JSON data. A reply
-is JSON, extracted even from markdown fences and validated (schema, then the archetype's
-structure); an unusable reply gets one repair round-trip (``critique.j2``), then the job
-fails saying why. The SDK's own retries are off (``max_retries=0``): ``adbatch.retry`` is
-the only policy, so attempts never multiply.
+Prompts are Jinja2 templates in ``prompts/`` (``vision.j2``, ``script.j2``, ``hooks.j2``,
+``critique.j2``, ``repair.j2``) rendered in a sandbox; product, review and script text reach
+them only as JSON data. A reply is JSON, extracted even from markdown fences and validated
+(schema, then meaning: the archetype's structure, every angle ranked once); an unusable reply
+gets one repair round-trip (``repair.j2``), then the call fails saying why. The SDK's own
+retries are off (``max_retries=0``): ``adbatch.retry`` is the only policy, so attempts never
+multiply.
 """
 
 from __future__ import annotations
@@ -18,41 +24,93 @@ import asyncio
 import base64
 import io
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image, ImageOps
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from adbatch.archetypes import ANGLES, Angle, Archetype
 from adbatch.cache import file_digest
 from adbatch.catalog import Product
 from adbatch.paths import PROMPTS_DIR
 from adbatch.prices import rate, usd
-from adbatch.providers.base import Output, ScriptRequest
+from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, ScriptRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.retry import Verdict, http_verdict, policy
 from adbatch.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
 
-TEMPLATES = ("script", "vision", "critique")
+TEMPLATES = ("script", "vision", "hooks", "critique", "repair")
 HOOK_TEXT_WORDS, SLOT_TEXT_WORDS = 9, 7  # on-screen words a viewer reads in a beat
 CHARS_PER_TOKEN = 3.5  # estimate() only; actual cost comes from the reply's usage
+# typical reply lengths in tokens (expected() only): product notes, one ranked hook with its reason,
+# one critique note with its edit, and per word of script (JSON keys and quotes included)
+TYPICAL_REPLY = {"vision": 400, "hook": 45, "note": 50, "per_word": 1.6}
 
 
-class VisionNotes(BaseModel):
-    """What Claude sees in the product photo (fed to the script prompt as data)."""
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ProductNotes(BaseModel):
+    """What Claude finds in the product's photo, description and reviews (fed to the script as data)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
-    benefits: list[str] = Field(default_factory=list, max_length=8)
+    benefits: list[Phrase] = Field(default_factory=list, max_length=8)
+    pains: list[Phrase] = Field(default_factory=list, max_length=6)
+    usps: list[Phrase] = Field(default_factory=list, max_length=6)
+    quotes: list[Phrase] = Field(default_factory=list, max_length=8)  # verbatim from the reviews (checked)
     style: str = Field(default="", max_length=300)
-    audience: list[str] = Field(default_factory=list, max_length=5)
-    visual_cues: list[str] = Field(default_factory=list, max_length=8)
+    audience: list[Phrase] = Field(default_factory=list, max_length=5)
+    visual_cues: list[Phrase] = Field(default_factory=list, max_length=8)
     setting: str = Field(default="", max_length=300)
+    dropped_quotes: list[str] = Field(default_factory=list)  # quotes the reviews do not contain word for word
+
+
+class _Ranked(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    angle: Angle
+    reason: str = Field(min_length=1, max_length=400)
+
+
+class _Ranking(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    ranking: list[_Ranked]
+
+
+class CritiqueEdit(BaseModel):
+    """An edit Claude proposes; ``adbatch.director`` decides whether it can be applied."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    kind: Literal["trim", "zoom", "reorder"]
+    slot: str | None = None
+    shot: int | None = Field(default=None, ge=0)
+    seconds: float | None = Field(default=None, gt=0)
+    slots: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> CritiqueEdit:
+        need = {"trim": ("slot", "seconds"), "zoom": ("slot",), "reorder": ("slots",)}[self.kind]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} edit needs {', '.join(missing)}")
+        return self
+
+
+class CritiqueNote(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    message: str = Field(min_length=1, max_length=300)
+    edit: CritiqueEdit | None = None
+
+
+class _Critique(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    notes: list[CritiqueNote] = Field(default_factory=list)
 
 
 class _Hook(BaseModel):
@@ -87,23 +145,25 @@ class _Usage:
 
 
 class AnthropicScriptWriter:
-    """Script writer and product-photo analyst on Claude's Messages API."""
+    """Product analyst, script writer, hook judge and critic on Claude's Messages API."""
 
     name = "anthropic"
     key_env_var = "ANTHROPIC_API_KEY"
 
     def __init__(self, *, model: str = "claude-sonnet-5-5", vision_model: str | None = None,
-                 base_url: str | None = None, timeout: float = 120.0, max_tokens: int = 4000,
-                 vision_max_tokens: int = 1000, temperature: float | None = None, image_max_px: int = 1568,
-                 prompts_dir: str | None = None, concurrency: int = 4, prices: Mapping[str, Any],
-                 prices_checked: str = "", retry: Mapping[str, Any] | None = None) -> None:
+                 judge_model: str | None = None, base_url: str | None = None, timeout: float = 120.0,
+                 max_tokens: int = 4000, vision_max_tokens: int = 1500, judge_max_tokens: int = 1500,
+                 temperature: float | None = None, image_max_px: int = 1568, reviews_max_chars: int = 20000,
+                 max_notes: int = 5, prompts_dir: str | None = None, concurrency: int = 4,
+                 prices: Mapping[str, Any], prices_checked: str = "", retry: Mapping[str, Any] | None = None) -> None:
         import anthropic  # noqa: F401 (now, not on first use: importing it inside a job's event loop stalls it ~2 s)
-        self.model, self.vision_model = model, vision_model or model
+        self.model, self.vision_model, self.judge_model = model, vision_model or model, judge_model or model
         self.base_url, self.timeout, self.temperature = base_url, float(timeout), temperature
         self.max_tokens, self.vision_max_tokens, self.image_max_px = max_tokens, vision_max_tokens, image_max_px
+        self.judge_max_tokens, self.reviews_max_chars, self.max_notes = judge_max_tokens, reviews_max_chars, max_notes
         self.prices_checked, self.retry, self.limit = prices_checked, policy(retry), Limiter(concurrency)
         self.rates = {m: (rate(prices, m, "input", stage="script"), rate(prices, m, "output", stage="script"))
-                      for m in {self.model, self.vision_model}}
+                      for m in {self.model, self.vision_model, self.judge_model}}
         folder = Path(prompts_dir).expanduser().resolve() if prompts_dir else PROMPTS_DIR
         env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), undefined=StrictUndefined, autoescape=False,
                                    trim_blocks=True, lstrip_blocks=True)
@@ -114,38 +174,89 @@ class AnthropicScriptWriter:
         return f"AnthropicScriptWriter(model={self.model!r}, base_url={self.base_url!r})"
 
     def params(self) -> dict[str, Any]:
-        return {"model": self.model, "vision_model": self.vision_model, "max_tokens": self.max_tokens,
-                "temperature": self.temperature, "image_max_px": self.image_max_px,
-                "prompts": {t: file_digest(p) for t, p in self.prompt_files.items()}}
+        return {"model": self.model, "vision_model": self.vision_model, "judge_model": self.judge_model,
+                "max_tokens": self.max_tokens, "vision_max_tokens": self.vision_max_tokens,
+                "judge_max_tokens": self.judge_max_tokens, "temperature": self.temperature,
+                "image_max_px": self.image_max_px, "reviews_max_chars": self.reviews_max_chars,
+                "max_notes": self.max_notes, "prompts": {t: file_digest(p) for t, p in self.prompt_files.items()}}
 
     def estimate(self, request: Any) -> float:
-        """USD upper estimate: prompt characters / 3.5 in, max_tokens out (a ScriptRequest or, for vision, a Product)."""
+        """USD upper bound, reserved against the caps before the call: prompt characters / 3.5 (+ the
+        photo's tokens) in, the whole reply budget (max_tokens) out.
+
+        ``request`` is what the call takes: a Product (analysis), a ScriptRequest, a HookRankRequest
+        or a CritiqueRequest."""
+        model, tokens_in, budget, _ = self._sizes(request)
+        return self._cost(model, tokens_in, budget)
+
+    def expected(self, request: Any) -> float:
+        """USD a call usually costs (what a dry run prints): the same input, a typical reply's length."""
+        model, tokens_in, budget, typical = self._sizes(request)
+        return self._cost(model, tokens_in, min(budget, typical))
+
+    def _sizes(self, request: Any) -> tuple[str, float, int, float]:
+        """(model, input tokens, reply budget, typical reply tokens) of the call ``request`` is for."""
         if isinstance(request, Product):
-            return self._cost(self.vision_model, self.image_max_px ** 2 / 750 + 600, self.vision_max_tokens)
-        system, user = self._render("script", self._script_context(request, vision=None))
-        return self._cost(self.model, (len(system) + len(user)) / CHARS_PER_TOKEN + 300, self.max_tokens)
+            system, user = self._render("vision", self._vision_context(request))
+            photo = self.image_max_px ** 2 / 750
+            return (self.vision_model, photo + (len(system) + len(user)) / CHARS_PER_TOKEN, self.vision_max_tokens,
+                    TYPICAL_REPLY["vision"])
+        if isinstance(request, HookRankRequest):
+            template, context = "hooks", self._hooks_context(request)
+            model, budget, typical = self.judge_model, self.judge_max_tokens, TYPICAL_REPLY["hook"] * len(request.hooks)
+        elif isinstance(request, CritiqueRequest):
+            template, context = "critique", self._critique_context(request)
+            model, budget, typical = self.judge_model, self.judge_max_tokens, TYPICAL_REPLY["note"] * self.max_notes
+        else:
+            template, context = "script", self._script_context(request, vision=None)
+            words = sum(s["max_words"] + s["text_words"] for s in context["slots"]) + len(context["slots"]) * 20
+            words += len(ANGLES) * (context["hook"]["max_words"] + context["hook"]["text_words"])
+            model, budget, typical = self.model, self.max_tokens, words * TYPICAL_REPLY["per_word"]
+        system, user = self._render(template, context)
+        return model, (len(system) + len(user)) / CHARS_PER_TOKEN + 300, budget, typical
 
     async def analyze(self, product: Product, out: Path) -> Output:
-        """Write VisionNotes on the product photo to ``out`` (JSON)."""
+        """Write ProductNotes (photo, description and reviews) to ``out`` (JSON)."""
         data = await asyncio.to_thread(_jpeg_base64, product.image, self.image_max_px)
-        system, user = self._render("vision", {"product": {"name": product.name, "description": product.description},
-                                               "skeleton": json.dumps(_vision_skeleton())})
+        system, user = self._render("vision", self._vision_context(product))
         content = [{"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": data}},
                    {"type": "text", "text": user}]
         notes, usage = await self._ask_json(model=self.vision_model, system=system, content=content,
-                                            max_tokens=self.vision_max_tokens, parse=_vision_notes,
-                                            what=f"vision notes for {product.id}")
-        out.write_text(notes.model_dump_json(), encoding="utf-8")
+                                            max_tokens=self.vision_max_tokens, parse=_product_notes,
+                                            what=f"product notes for {product.id}")
+        out.write_text(verbatim_quotes(notes, product.reviews).model_dump_json(), encoding="utf-8")
         return self._output(self.vision_model, usage)
 
     async def write(self, request: ScriptRequest, *, vision: Mapping[str, Any] | None = None) -> tuple[Script, Output]:
-        """Fill the archetype's slots and write 5 hooks, using the photo notes when given."""
+        """Fill the archetype's slots and write 5 hooks, using the product notes when given."""
         system, user = self._render("script", self._script_context(request, vision))
         arch = request.archetype
         script, usage = await self._ask_json(
             model=self.model, system=system, content=user, max_tokens=self.max_tokens,
             parse=lambda text: self._script(text, arch), what=f"script for {request.product.id}/{arch.name}")
         return script, self._output(self.model, usage)
+
+    async def rank_hooks(self, request: HookRankRequest, out: Path) -> Output:
+        """Write ``{"ranking": [{"angle", "reason"}, ...]}`` (best first, every angle once) to ``out``."""
+        system, user = self._render("hooks", self._hooks_context(request))
+        angles = [h.angle for h in request.hooks]
+        ranking, usage = await self._ask_json(
+            model=self.judge_model, system=system, content=user, max_tokens=self.judge_max_tokens,
+            parse=lambda text: _ranking(text, angles),
+            what=f"hook ranking for {request.product.id}/{request.archetype.name}")
+        out.write_text(ranking.model_dump_json(), encoding="utf-8")
+        return self._output(self.judge_model, usage)
+
+    async def critique(self, request: CritiqueRequest, out: Path) -> Output:
+        """Write ``{"notes": [{"message", "edit"}, ...]}`` (at most ``max_notes``) to ``out``."""
+        system, user = self._render("critique", self._critique_context(request))
+        critique, usage = await self._ask_json(
+            model=self.judge_model, system=system, content=user, max_tokens=self.judge_max_tokens,
+            parse=lambda text: _Critique.model_validate(extract_json(text)),
+            what=f"critique for {request.product.id}/{request.archetype.name}")
+        critique.notes = critique.notes[: self.max_notes]
+        out.write_text(critique.model_dump_json(), encoding="utf-8")
+        return self._output(self.judge_model, usage)
 
     # -- prompts and replies ------------------------------------------------------------------
 
@@ -173,6 +284,37 @@ class AnthropicScriptWriter:
                 "hook": {"min_words": hook_lo, "max_words": hook_hi, "text_words": HOOK_TEXT_WORDS},
                 "duration": 5 * round((sum(req.speech_seconds.values()) + 0.5 * len(arch.slots)) / 5)}
 
+    def _vision_context(self, product: Product) -> dict[str, Any]:
+        reviews, used = [], 0
+        for review in product.reviews:  # the first reviews, up to the budget (a reviews_file may hold thousands)
+            if used + len(review) > self.reviews_max_chars:
+                break
+            reviews.append(review)
+            used += len(review)
+        return {"product": {"name": product.name, "description": product.description, "benefits": list(product.benefits),
+                            "audience": product.audience},
+                "reviews": reviews, "skeleton": json.dumps(_notes_skeleton())}
+
+    def _hooks_context(self, req: HookRankRequest) -> dict[str, Any]:
+        arch, p = req.archetype, req.product
+        hooks = [{"angle": h.angle, "text": h.text, "voice": h.voice, "heuristic_score": round(h.score)}
+                 for h in req.hooks]
+        skeleton = {"ranking": [{"angle": h.angle, "reason": "…"} for h in req.hooks]}
+        return {"archetype": arch.model_dump(include={"name", "title", "hook_format"}),
+                "product": {"name": p.name, "description": p.description, "audience": p.audience},
+                "insights": req.insights.model_dump(mode="json", include={"benefits", "pains", "usps", "quotes"}),
+                "hooks": hooks, "hook_seconds": round(req.hook_seconds, 1), "skeleton": json.dumps(skeleton)}
+
+    def _critique_context(self, req: CritiqueRequest) -> dict[str, Any]:
+        arch = req.archetype
+        seconds = max((float(b["end"]) for b in req.beats), default=0.0)
+        skeleton = {"notes": [{"message": "…", "edit": {"kind": "trim", "slot": "…", "seconds": 0.0}},
+                              {"message": "…", "edit": None}]}
+        return {"archetype": arch.model_dump(include={"name", "title", "description", "tone"}),
+                "product": {"name": req.product.name}, "beats": [dict(b) for b in req.beats],
+                "rule_notes": list(req.rule_notes), "pacing": dict(req.pacing), "seconds": round(seconds),
+                "reorderable": list(req.reorderable), "max_notes": self.max_notes, "skeleton": json.dumps(skeleton)}
+
     def _script(self, text: str, arch: Archetype) -> Script:
         reply = _ScriptReply.model_validate(extract_json(text))
         voiced = {s.id: s.vo for s in arch.slots}
@@ -186,7 +328,7 @@ class AnthropicScriptWriter:
 
     async def _ask_json(self, *, model: str, system: str, content: Any, max_tokens: int,
                         parse: Callable[[str], Any], what: str) -> tuple[Any, _Usage]:
-        """Ask, parse; on an unusable reply ask once more with the critique; then fail with the reason."""
+        """Ask, parse; on an unusable reply ask once more (``repair.j2``); then fail with the reason."""
         usage = _Usage()
         try:
             return await self._rounds(model=model, system=system, content=content, max_tokens=max_tokens,
@@ -212,7 +354,7 @@ class AnthropicScriptWriter:
                     raise ScriptError(f"{what}: Claude's reply was unusable twice, even after a repair request; "
                                       f"last problem: {problem}") from exc
                 messages += [{"role": "assistant", "content": text or "(empty reply)"},
-                             {"role": "user", "content": self._render("critique", {"problem": problem})[1]}]
+                             {"role": "user", "content": self._render("repair", {"problem": problem})[1]}]
         raise AssertionError("unreachable")
 
     async def _message(self, *, model: str, system: str, messages: list[dict[str, Any]], max_tokens: int,
@@ -273,12 +415,43 @@ def _problem(exc: Exception, stop: str | None, max_tokens: int) -> str:
     return text[:1500]
 
 
-def _vision_notes(text: str) -> VisionNotes:
-    return VisionNotes.model_validate(extract_json(text))
+def _product_notes(text: str) -> ProductNotes:
+    return ProductNotes.model_validate(extract_json(text))
 
 
-def _vision_skeleton() -> dict[str, Any]:
-    return {"benefits": ["…"], "style": "…", "audience": ["…"], "visual_cues": ["…"], "setting": "…"}
+def _notes_skeleton() -> dict[str, Any]:
+    return {"benefits": ["…"], "pains": ["…"], "usps": ["…"], "quotes": ["…"], "style": "…", "audience": ["…"],
+            "visual_cues": ["…"], "setting": "…"}
+
+
+_SPACE = re.compile(r"\s+")
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def _plain(text: str) -> str:
+    return _SPACE.sub(" ", text.translate(_QUOTE_MARKS)).strip().lower()
+
+
+def verbatim_quotes(notes: ProductNotes, reviews: Sequence[str]) -> ProductNotes:
+    """Keep only the quotes a review contains word for word (case, spacing and curly quotes aside).
+
+    A "customer phrase" the model paraphrased or invented is not authentic: it is dropped and
+    listed in ``dropped_quotes``, so the manifest shows what was refused."""
+    corpus = [_plain(r) for r in reviews]
+    kept, dropped = [], []
+    for quote in notes.quotes:
+        core = _plain(quote).strip("\"' ").rstrip(".!?…")
+        (kept if core and any(core in r for r in corpus) else dropped).append(quote.strip().strip("\"“”"))
+    return notes.model_copy(update={"quotes": kept, "dropped_quotes": dropped})
+
+
+def _ranking(text: str, angles: Sequence[str]) -> _Ranking:
+    """The ranking, checked: every angle of the candidates exactly once."""
+    ranking = _Ranking.model_validate(extract_json(text))
+    got = [r.angle for r in ranking.ranking]
+    if sorted(got) != sorted(angles):
+        raise ScriptError(f"the ranking must list every angle {sorted(angles)} exactly once, got {got}")
+    return ranking
 
 
 def _script_skeleton(arch: Archetype) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from adbatch.archetypes import Archetype, Slot
 from adbatch.catalog import Product
 from adbatch.insights import Insights
-from adbatch.script import Script
+from adbatch.script import HookCandidate, Script
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,32 @@ class ScriptRequest:
     seed: int
     words_per_second: float  # the voice's speaking rate, so lines fit their slots
     speech_seconds: Mapping[str, float]  # slot id -> seconds of speech it can hold (timeline.speech_budget)
+
+
+@dataclass(frozen=True)
+class HookRankRequest:
+    """Five scored hooks to rank by scroll-stop strength (a judge, not the writer, ranks them)."""
+
+    product: Product
+    insights: Insights
+    archetype: Archetype
+    hooks: tuple[HookCandidate, ...]  # ranked by the offline score, features filled in
+    hook_seconds: float  # how long the hook scene lasts (the text must be read in it)
+
+
+@dataclass(frozen=True)
+class CritiqueRequest:
+    """A draft video for the creative director's critique: its beats, and the rules' own notes.
+
+    The beats describe the body only (the hook beat's words are left out), so every hook
+    variant of a script gets the same critique and keeps sharing one body."""
+
+    product: Product
+    archetype: Archetype
+    beats: tuple[Mapping[str, Any], ...]  # adbatch.director.describe(): one dict per shot
+    rule_notes: tuple[str, ...]  # what the deterministic rules already said
+    pacing: Mapping[str, float]  # the rules the edits must respect (scene_min, scene_max, ...)
+    reorderable: tuple[str, ...]  # body beats whose order the director may change
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,21 @@ class Provider(Protocol):
 class ScriptWriter(Provider, Protocol):
     async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
         """Fill the archetype's slots and write 5 hooks (one per angle), unranked."""
+
+
+class ProductAnalyst(Provider, Protocol):
+    async def analyze(self, product: Product, out: Path) -> Output:
+        """Write notes on the product (its photo, description and reviews) to ``out`` (JSON)."""
+
+
+class HookJudge(Provider, Protocol):
+    async def rank_hooks(self, request: HookRankRequest, out: Path) -> Output:
+        """Write the hooks' ranking, best first, one reason each, to ``out`` (JSON)."""
+
+
+class Critic(Provider, Protocol):
+    async def critique(self, request: CritiqueRequest, out: Path) -> Output:
+        """Write notes on the draft, each with an optional edit, to ``out`` (JSON)."""
 
 
 class VoiceSynth(Provider, Protocol):
