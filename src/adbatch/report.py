@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from adbatch import report_creative as creative
 from adbatch import report_stats as stats
 from adbatch.atomic import write_text
 from adbatch.manifest import MANIFEST, Manifest
@@ -35,14 +36,17 @@ from adbatch.manifest import MANIFEST, Manifest
 REPORT_CSV, SUMMARY_JSON, REPORT_HTML = "report.csv", "summary.json", "report.html"
 MERGED_DIR = "merged-report"  # default --out for several sweeps: <their common parent>/merged-report
 UNSAFE_LEAD = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula triggers (OWASP "CSV injection")
-# report.csv's fixed columns; cost_stage_*/cost_provider_* follow cost_usd and time_* follow wall_s
+# report.csv's fixed columns; cost_stage_*/cost_provider_* follow cost_usd, time_* follow wall_s and
+# qa_<platform> (pass | fail, one per platform the manifests were checked for) follow qa_reason
 VIDEO_COLUMNS = ["sweep", "video", "product_id", "product_name", "row", "archetype", "hook_requested", "hook_rank",
-                 "hook_angle", "hook_text", "status", "error_component", "error_stage", "error_type", "error_message",
-                 "cost_usd", "wall_s", "calls", "api_calls", "attempts", "retries", "failed_calls", "cache_hits",
-                 "saved_usd", "video_path", "thumb_path", "sheet_path", "duration_s", "size_bytes", "render", "started_at",
-                 "finished_at", "folder"]
-INT_COLUMNS = ["row", "hook_rank", "calls", "api_calls", "attempts", "retries", "failed_calls", "cache_hits",
-               "size_bytes"]
+                 "hook_angle", "hook_text", "hook_score", "hook_ranked_by", "hook_reason", "director_notes",
+                 "director_applied", "director_claude_notes", "status", "error_component", "error_stage", "error_type",
+                 "error_message", "cost_usd", "wall_s", "calls", "api_calls", "attempts", "retries", "failed_calls",
+                 "cache_hits", "saved_usd", "video_path", "thumb_path", "sheet_path", "duration_s", "size_bytes",
+                 "render", "qa_passed", "loudness_lufs", "true_peak_dbtp", "qa_reason", "started_at", "finished_at",
+                 "folder"]
+INT_COLUMNS = ["row", "hook_rank", "director_notes", "director_applied", "director_claude_notes", "calls", "api_calls",
+               "attempts", "retries", "failed_calls", "cache_hits", "size_bytes"]
 CALL_COLUMNS = ["stage", "provider", "model", "cost_usd", "latency_s", "attempts", "cache_hit", "saved_usd", "ok",
                 "error"]
 
@@ -109,6 +113,7 @@ def _row(e: Entry) -> dict[str, Any]:
         "video": stats.video_key(m.product_id, m.archetype, m.hook_requested), "product_id": m.product_id,
         "product_name": m.product_name, "row": m.row, "archetype": m.archetype, "hook_requested": m.hook_requested,
         "hook_rank": hook.get("rank"), "hook_angle": hook.get("angle"), "hook_text": hook.get("text"),
+        "hook_score": hook.get("score"), "hook_ranked_by": hook.get("ranked_by"), "hook_reason": hook.get("reason"),
         "status": m.status, "error_component": _component(m), "error_stage": err and err.stage,
         "error_type": err and err.type, "error_message": err and err.message, "cost_usd": m.cost_usd,
         "wall_s": m.timings.get("total"), "calls": len(m.calls), "api_calls": len(made),
@@ -120,7 +125,7 @@ def _row(e: Entry) -> dict[str, Any]:
         "sheet_path": str(e.folder / out.sheet) if out.sheet else None,
         "duration_s": out.duration_s, "size_bytes": out.size_bytes, "render": m.config.get("render"),
         "started_at": m.started_at, "finished_at": m.finished_at,
-    }
+    } | creative.qa_cells(m.qa) | creative.director_cells(m.director)
     for c in m.calls:
         for col in (f"cost_stage_{c.stage}_usd", f"cost_provider_{c.provider}_usd"):
             row[col] = row.get(col, 0.0) + c.cost_usd
@@ -131,17 +136,20 @@ def _row(e: Entry) -> dict[str, Any]:
 def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(videos, calls): one row per video folder, one row per provider call of a readable manifest.
 
-    The per-stage and per-provider cost columns and the per-stage time columns are whatever the
-    manifests hold (``cost_stage_<stage>_usd``, ``cost_provider_<provider>_usd``, ``time_<stage>_s``)."""
+    The per-stage and per-provider cost columns, the per-stage time columns and the per-platform QA
+    columns are whatever the manifests hold (``cost_stage_<stage>_usd``, ``cost_provider_<provider>_usd``,
+    ``time_<stage>_s``, ``qa_<platform>``)."""
     rows = [_row(e) for e in entries]
     seen = list(dict.fromkeys(k for r in rows for k in r))
     costs = [c for c in seen if c.startswith("cost_stage_")] + [c for c in seen if c.startswith("cost_provider_")]
     times = [c for c in seen if c.startswith("time_")]
-    at_cost, at_time = VIDEO_COLUMNS.index("cost_usd") + 1, VIDEO_COLUMNS.index("wall_s") + 1
-    order = [*VIDEO_COLUMNS[:at_cost], *costs, *VIDEO_COLUMNS[at_cost:at_time], *times, *VIDEO_COLUMNS[at_time:]]
+    platforms = [c for c in seen if c.startswith("qa_") and c not in VIDEO_COLUMNS]
+    after = {"cost_usd": costs, "wall_s": times, "qa_reason": platforms}  # each dynamic group follows its anchor
+    order = [c for col in VIDEO_COLUMNS for c in (col, *after.get(col, ()))]
     videos = pd.DataFrame(rows).reindex(columns=order)
     videos[["cost_usd", *costs]] = videos[["cost_usd", *costs]].astype("float64").fillna(0.0)
     videos[["wall_s", *times]] = videos[["wall_s", *times]].astype("float64")
+    videos["qa_passed"] = videos["qa_passed"].astype("boolean")
     videos = videos.astype({c: "Int64" for c in INT_COLUMNS})  # counts stay integers beside empty cells
     calls = pd.DataFrame([{"video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
                           for e, row in zip(entries, rows) if e.manifest for c in e.manifest.calls],
@@ -210,11 +218,14 @@ def build(sweeps: Sequence[Path], *, out: Path | None = None, results: Path | No
     out = Path(out).resolve() if out else default_out(sweeps)
     entries = [e for s in sweeps for e in scan(s)]
     videos, calls = tables(entries)
+    extra = creative.details(e for e in entries if e.manifest)
     summary: dict[str, Any] = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "sweeps": [str(s) for s in sweeps], "targets": asdict(targets),
         "kpis": stats.kpis(videos, calls, targets), "providers": stats.providers(calls),
         "components": stats.components(videos), "groups": stats.groups(videos),
+        "qa": creative.platform_qa([d["qa"] for d in extra.values() if d["qa"]]),
+        "director": creative.director([d["notes"] for d in extra.values()]),
         "problems": [{"folder": e.folder.as_posix(), "status": e.problem, "detail": e.detail}
                      for e in entries if e.problem],
         "experiment": None,
@@ -228,7 +239,8 @@ def build(sweeps: Sequence[Path], *, out: Path | None = None, results: Path | No
     out.mkdir(parents=True, exist_ok=True)
     write_csv(videos, out / REPORT_CSV)
     write_text(out / SUMMARY_JSON, json.dumps(summary, indent=2, ensure_ascii=False))
-    write_text(out / REPORT_HTML, report_html.render(videos=videos, calls=calls, summary=summary, out=out))
+    page = report_html.render(videos=videos, calls=calls, summary=summary, out=out, details=extra)
+    write_text(out / REPORT_HTML, page)
     return Report(out=out, summary=summary, seconds=time.perf_counter() - tic)
 
 

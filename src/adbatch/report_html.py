@@ -3,7 +3,7 @@
 Plots are drawn with matplotlib (Agg) and thumbnails shrunk with Pillow, both embedded as
 base64 images, so the file needs nothing beside it except the videos its links point to.
 The template is rendered with autoescape on: every product-supplied string (names, hook
-text, error messages) reaches the page as text, never as markup.
+text and reasons, director notes, error messages) reaches the page as text, never as markup.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import base64
 import inspect
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +30,10 @@ from adbatch import report_stats as stats  # noqa: E402
 
 THUMB_BOX = (96, 170)  # thumbnails are shrunk into this box (9:16) before embedding
 PROBLEMS = ("failed", "invalid", "skipped_cap", "missing", "corrupt")
+PLATFORM_LABELS = {"tiktok": "TikTok", "reels": "Reels", "shorts": "Shorts"}  # short names; others show their key
+# what the page shows of each director note and hook candidate, with the default for a key a manifest lacks
+NOTE_FIELDS = {"rule": None, "message": "", "applied": False, "source": "rules", "rejected": None, "edit": None}
+HOOK_FIELDS = {"rank": None, "angle": None, "text": "", "score": None, "reason": None, "ranked_by": None}
 # matplotlib 3.10 replaced boxplot(vert=False) with orientation="horizontal"; the floor is 3.9
 _SIDEWAYS = ({"orientation": "horizontal"} if "orientation" in inspect.signature(plt.Axes.boxplot).parameters
              else {"vert": False})
@@ -36,9 +41,13 @@ _ENV = Environment(loader=PackageLoader("adbatch", "templates"), autoescape=True
                    trim_blocks=True, lstrip_blocks=True)
 
 
-def render(*, videos: pd.DataFrame, calls: pd.DataFrame, summary: dict[str, Any], out: Path) -> str:
-    """The page's HTML for these tables and summary; links are relative to ``out`` (where it is saved)."""
-    rows = [_video(r, out) for r in videos.to_dict("records")]
+def render(*, videos: pd.DataFrame, calls: pd.DataFrame, summary: dict[str, Any], out: Path,
+           details: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """The page's HTML for these tables and summary; links are relative to ``out`` (where it is saved).
+    ``details`` (``adbatch.report_creative.details``) gives each video's director notes and ranked hooks, by folder."""
+    details = details or {}
+    rows = [_video(r, out) | _extras(r, details.get(r["folder"], {}), summary["qa"]["platforms"])
+            for r in videos.to_dict("records")]
     return _ENV.get_template("report.html.j2").render(
         s=summary, k=summary["kpis"], videos=rows, failures=[r for r in rows if r["status"] in PROBLEMS],
         plots=plots(videos, calls, summary), stage_columns=[c for c in videos.columns if c.startswith("time_")])
@@ -50,6 +59,20 @@ def _video(row: dict[str, Any], out: Path) -> dict[str, Any]:
     clean["href"] = _href(clean.get("video_path"), out)
     clean["sheet_href"] = _href(clean.get("sheet_path"), out)
     return clean
+
+
+def _extras(row: dict[str, Any], detail: Mapping[str, Any], platforms: list[dict[str, Any]]) -> dict[str, Any]:
+    """The video's QA mark per platform it was checked for, its director notes and its ranked hooks."""
+    marks = [{"label": PLATFORM_LABELS.get(p["platform"], p["platform"]), "title": p["title"],
+              "passed": row.get(f"qa_{p['platform']}") == "pass"}
+             for p in platforms if row.get(f"qa_{p['platform']}") in ("pass", "fail")]
+    return {"qa_marks": marks, "notes": [_fields(n, NOTE_FIELDS) for n in detail.get("notes", [])],
+            "hooks": [_fields(h, HOOK_FIELDS) for h in detail.get("hooks", [])]}
+
+
+def _fields(record: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``record``'s values for the keys the page reads, a default for each it lacks (older manifests)."""
+    return {key: default if record.get(key) is None else record[key] for key, default in defaults.items()}
 
 
 def _thumb(path: str | None) -> str | None:

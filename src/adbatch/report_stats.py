@@ -2,9 +2,10 @@
 
 Everything here takes the two tables ``adbatch.report`` builds from manifests (one row per
 video, one row per provider call), and for experiments the ad-platform results CSV
-(``load_results``), and returns plain numbers, so it is testable on
-hand-built manifests with known answers. Percentiles use linear interpolation between
-order statistics (numpy's default). Definitions, in one place:
+(``load_results``), and returns plain numbers, so it is testable on hand-built manifests with
+known answers (the creative layer's tallies, QA and director notes, are in
+``adbatch.report_creative``). Percentiles use linear interpolation between order statistics
+(numpy's default). Definitions, in one place:
 
 - attempted: every readable manifest. valid: attempted minus ``invalid`` (bad catalog row).
 - succeeded: ``ok`` plus ``cached`` (a finished video reused by a rerun, shown apart too).
@@ -49,6 +50,12 @@ def pct(values: Any, q: float) -> float | None:
     """The ``q``-th percentile (linear interpolation), or None for no values."""
     arr = np.asarray(pd.Series(values, dtype="float64").dropna())
     return float(np.percentile(arr, q)) if arr.size else None
+
+
+def mean(values: Any) -> float | None:
+    """The mean of the values that are numbers, or None for none."""
+    arr = pd.Series(list(values), dtype="float64").dropna()
+    return float(arr.mean()) if len(arr) else None
 
 
 def ratio(num: float, den: float) -> float | None:
