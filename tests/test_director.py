@@ -140,7 +140,7 @@ def test_no_reorder_when_the_first_beat_is_as_strong(ugc, pacing) -> None:
 
 @pytest.mark.parametrize(("edit", "why"), [
     (director.Edit(kind="trim", slot="outro", seconds=2.0), "there is no beat 'outro'"),
-    (director.Edit(kind="trim", slot="hook", seconds=1.0), "length is fixed"),
+    (director.Edit(kind="trim", slot="hook", seconds=1.0), "every hook variant shares the body"),
     (director.Edit(kind="trim", slot="demo", seconds=30.0), "is not shorter than"),
     (director.Edit(kind="zoom", slot="demo", shot=7), "there is no shot 7"),
     (director.Edit(kind="reorder", slots=("proof", "demo")), "once each"),

@@ -98,6 +98,20 @@ def test_no_output_contains_the_key(sweep) -> None:
     assert (root / "out" / "multirun.yaml").is_file() and list((root / "out").glob("*/*/*/.hydra/config.yaml"))
 
 
+def test_job_logs_hold_adbatch_lines_not_http_client_chatter(sweep) -> None:
+    """Hydra's per-job adbatch.log carries no line per HTTP request (httpx logs those at INFO)."""
+    root, _, _ = sweep
+    logs = list((root / "out").glob("*/*/*/adbatch.log"))
+    assert logs and not any("HTTP Request" in p.read_text() or "httpx" in p.read_text() for p in logs)
+
+
+def test_manifest_names_each_stages_provider_as_built(sweep) -> None:
+    root, _, _ = sweep
+    stages = manifests(root)[0].config["stages"]
+    assert stages["script"] == "anthropic/claude-sonnet-5-5" and stages["music"].startswith("offline/")
+    assert stages["voice"].startswith("elevenlabs/") and stages["scenes"].startswith("replicate/")
+
+
 def test_dry_run_estimate_is_within_5_percent_of_what_the_sweep_paid(sweep) -> None:
     """+dry_run=true against the same catalog and config prices each video within 5 % of its actual cost."""
     import re

@@ -201,12 +201,12 @@ def check(edit: Edit, r: Review) -> str | None:
     The rules themselves only propose edits that fit; this guards edits from a model."""
     shots = r.timeline.shots
     slots = {s.slot for s in shots}
-    hook, cta = shots[0].slot, shots[-1].slot
+    hook = shots[0].slot
     if edit.kind == "trim":
         if edit.slot not in slots or edit.seconds is None:
             return f"there is no beat {edit.slot!r} to trim (beats: {', '.join(dict.fromkeys(s.slot for s in shots))})"
-        if edit.slot in (hook, cta):
-            return f"the {edit.slot!r} beat's length is fixed (hook scene and end card)"
+        if edit.slot == hook:
+            return "the hook beat is sized for its longest candidate, so every hook variant shares the body"
         now = sum(s.duration for s in shots if s.slot == edit.slot)
         if edit.seconds >= now:
             return f"{edit.seconds:.1f} s is not shorter than the beat's {now:.1f} s"

@@ -110,7 +110,7 @@ def run_job(cfg: Mapping[str, Any], *, out_dir: Path, writer: ScriptWriter, prov
         job.timings["total"] = round(time.perf_counter() - tic, 4)
         result = manifest.Manifest(
             adbatch_version=__version__, status=status, product_id=key, archetype=cfg["archetype"]["name"],
-            hook_requested=str(cfg["hook"]), config=_config_summary(cfg),
+            hook_requested=str(cfg["hook"]), config=_config_summary(cfg, writer, providers),
             calls=[manifest.Call(**dataclasses.asdict(c)) for c in producer.calls],
             cost_usd=round(sum(c.cost_usd for c in producer.calls), 6), timings=job.timings, error=error,
             started_at=started, finished_at=_now(), **job.fields)
@@ -123,9 +123,13 @@ def run_job(cfg: Mapping[str, Any], *, out_dir: Path, writer: ScriptWriter, prov
     return result
 
 
-def _config_summary(cfg: Mapping[str, Any]) -> dict[str, Any]:
+def _config_summary(cfg: Mapping[str, Any], writer: ScriptWriter, providers: Providers) -> dict[str, Any]:
+    """The presets the video was made with; ``stages`` names each stage's provider and model as built,
+    so a swapped stage (``provider=live provider.scenes=offline``) reads as what it was."""
+    stages = {"script": writer} | {f.name: getattr(providers, f.name) for f in dataclasses.fields(providers)}
     return {"catalog": str(Path(cfg["products"]).resolve()), "render": cfg["render"]["name"],
             "pacing": cfg["pacing"]["name"], "provider": cfg["provider"]["name"],
+            "stages": {stage: f"{p.name}/{p.model}" for stage, p in stages.items()},
             "cost_cap": cfg["cost_cap"]["name"], "seed": cfg["seed"], "duration": cfg["pacing"]["duration"],
             "width": cfg["render"]["width"], "height": cfg["render"]["height"], "fps": cfg["render"]["fps"]}
 

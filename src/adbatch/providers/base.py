@@ -10,9 +10,9 @@ Each generating method writes its result to the path it is given and returns an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from adbatch.archetypes import Archetype, Slot
