@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adbatch.ledger import Caps, SqliteLedger
-from adbatch.manifest import read
+from adbatch.manifest import read, value_usd
 from adbatch.paths import PROJECT_ROOT
 from adbatch.probe import probe
 from tests.conftest import make_png, product_row, write_catalog
@@ -88,15 +88,19 @@ def test_per_sweep_cap_holds_across_parallel_processes(tmp_path: Path) -> None:
 
 
 def test_unchanged_rerun_is_cached_and_a_changed_row_rerenders(tmp_path: Path) -> None:
-    """Rerun: every video is 'cached' at $0 with no provider call; edit one row: only it re-renders."""
+    """Rerun: every video is 'cached' at $0 with no provider call, saving what it first cost; edit one row:
+    only it re-renders."""
     cat = catalog(tmp_path / "cat")
-    common = [f"products={cat}", *FAST, f"cache_dir={tmp_path / 'cache'}"]
+    common = [f"products={cat}", *FAST, f"cache_dir={tmp_path / 'cache'}", *priced(tmp_path / "invoice.jsonl")]
     assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'first'}", "-m").returncode == 0
     tic = time.perf_counter()
     assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'second'}", "-m").returncode == 0
     rerun_s = time.perf_counter() - tic
     second = manifests(tmp_path / "second")
     assert [m.status for m in second] == ["cached", "cached"] and all(not m.calls for m in second)
+    first = {m.product_id: m for m in manifests(tmp_path / "first")}
+    for m in second:  # reusing saves what the first run's video cost (its scenes were priced)
+        assert m.reused_from and m.cost_usd == 0 and m.saved_usd == value_usd(first[m.product_id]) > 0.2
     for m in second:
         folder = tmp_path / "second" / m.product_id / "ugc" / "hook-best"
         assert probe(folder / "video.mp4").size_bytes == m.outputs.size_bytes

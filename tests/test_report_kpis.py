@@ -7,7 +7,7 @@ The sweep (costs in USD, times in seconds):
     beta/ugc   failed      script .10 | scenes failed after 4 attempts (error in the "assets" stage)          30 s
     beta/pov   invalid     bad catalog row, no calls                                                        0.1 s
     gamma/ugc  skipped_cap script .10 | scenes refused by the cap before sending (0 attempts)                 20 s
-    gamma/pov  cached      reused from an earlier run, no calls                                             0.5 s
+    gamma/pov  cached      reused from an earlier run, no calls (making it again: .85)                      0.5 s
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def known_manifests():
               calls=[call("script", cost_usd=0.10, **SCRIPT),
                      call("scenes", attempts=0, ok=False, error="CapExceeded", **SCENES)],
               error=("assets", "per-video cap"), total_s=20.0),
-        video("gamma", archetype="pov", status="cached", total_s=0.5),
+        video("gamma", archetype="pov", status="cached", total_s=0.5, saved_usd=0.85, reused_from="earlier/run"),
     ]
 
 
@@ -105,9 +105,16 @@ def test_generation_time_percentiles_cover_videos_made_in_the_run(k) -> None:
 
 
 def test_cache_hit_rate_counts_hits_over_lookups_that_reached_cache_or_api(k) -> None:
-    """1 hit among 9 API calls (the cap-refused call never left) = 1 of 10 lookups; $0.30 saved; 1 video reused."""
-    assert k["cache"] == {"lookups": 10, "hits": 1, "hit_rate": pytest.approx(0.1), "saved_usd": pytest.approx(0.3),
+    """1 hit among 9 API calls (the cap-refused call never left) = 1 of 10 lookups; $0.30 saved by the asset
+    cache and $0.85 by the reused video: $1.15."""
+    assert k["cache"] == {"lookups": 10, "hits": 1, "hit_rate": pytest.approx(0.1), "saved_usd": pytest.approx(1.15),
+                          "assets_saved_usd": pytest.approx(0.3), "videos_saved_usd": pytest.approx(0.85),
                           "videos_reused": 1}
+
+
+def test_a_reused_videos_row_says_what_reusing_it_saved(rows) -> None:
+    gamma = rows["gamma/pov/hook-best"]
+    assert float(gamma["saved_usd"]) == pytest.approx(0.85) and float(gamma["cost_usd"]) == 0
 
 
 def test_retries_are_attempts_minus_one_per_api_call(rows) -> None:

@@ -85,10 +85,18 @@ class Manifest(BaseModel):
     error: ErrorInfo | None = None
     outputs: Outputs = Field(default_factory=Outputs)
     input_hash: str | None = None
+    reused_from: str | None = None  # cached: the folder the finished video was taken from
+    saved_usd: float = 0.0  # cached: what making it again would have cost (value_usd of the video reused)
     history: list[dict[str, Any]] = []
     qa: dict[str, Any] | None = None  # per-platform delivery checks and loudness (adbatch.qa)  # earlier versions of this video (regenerated scenes), oldest first
     started_at: str
     finished_at: str
+
+
+def value_usd(m: Manifest) -> float:
+    """What the video was worth in provider spend: what it paid, plus what its cache hits and a whole
+    reused video saved it (so a video reused twice over still counts its first run's cost)."""
+    return round(m.cost_usd + sum(c.saved_usd for c in m.calls) + m.saved_usd, 6)
 
 
 def write(manifest: Manifest, folder: Path) -> Path:

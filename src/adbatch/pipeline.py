@@ -236,11 +236,12 @@ def _qa(job: Job, boxes: list[tuple[int, int, int, int]]) -> None:
 
 
 def _reuse(job: Job, earlier: Path) -> str:
-    """Take the finished video from ``earlier`` instead of making it again: status cached, $0."""
+    """Take the finished video from ``earlier`` instead of making it again: status cached, $0, and
+    what it would have cost recorded as saved."""
     old = manifest.read(earlier / manifest.MANIFEST)
     resume.restore(earlier, job.out_dir)
     job.fields.update(hook=old.hook, hooks=old.hooks, insights=old.insights, outputs=old.outputs, qa=old.qa,
-                      director=old.director)
+                      director=old.director, reused_from=str(earlier), saved_usd=manifest.value_usd(old))
     job.log.info("reused", source=str(earlier))
     return "cached"
 

@@ -119,7 +119,7 @@ def _row(e: Entry) -> dict[str, Any]:
         "wall_s": m.timings.get("total"), "calls": len(m.calls), "api_calls": len(made),
         "attempts": sum(c.attempts for c in made), "retries": sum(max(c.attempts - 1, 0) for c in made),
         "failed_calls": sum(not c.ok for c in m.calls), "cache_hits": sum(c.cache_hit for c in m.calls),
-        "saved_usd": round(math.fsum(c.saved_usd for c in m.calls), 6),
+        "saved_usd": round(math.fsum([*(c.saved_usd for c in m.calls), m.saved_usd]), 6),
         "video_path": str(e.folder / out.video) if out.video else None,
         "thumb_path": str(e.folder / out.thumb) if out.thumb else None,
         "sheet_path": str(e.folder / out.sheet) if out.sheet else None,

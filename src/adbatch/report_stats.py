@@ -101,7 +101,7 @@ def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[st
         "time": {"p50_s": pct(made, 50), "p95_s": p95, "max_s": float(made.max()) if len(made) else None,
                  "target_s": targets.minutes_per_video * 60,
                  "pass": _check(p95, targets.minutes_per_video * 60, below=True)},
-        "cache": cache(calls, n["cached"]),
+        "cache": cache(calls, n["cached"], videos_saved_usd=math.fsum(read.loc[read["status"] == "cached", "saved_usd"])),
     }
 
 
@@ -110,12 +110,16 @@ def api_calls(calls: pd.DataFrame) -> pd.DataFrame:
     return calls[~calls["cache_hit"] & (calls["attempts"] > 0)]
 
 
-def cache(calls: pd.DataFrame, videos_reused: int) -> dict[str, Any]:
-    """Cache hit rate over asset lookups, money saved, and whole videos reused by reruns."""
+def cache(calls: pd.DataFrame, videos_reused: int, *, videos_saved_usd: float = 0.0) -> dict[str, Any]:
+    """Cache hit rate over asset lookups, and money saved: by asset cache hits, plus by whole videos
+    reused by reruns (``videos_saved_usd``: what making them again would have cost; a reused video
+    makes no call, so its ``saved_usd`` is that alone)."""
     hits = int(calls["cache_hit"].sum())
     lookups = hits + len(api_calls(calls))
+    assets = math.fsum(calls["saved_usd"])
     return {"lookups": lookups, "hits": hits, "hit_rate": ratio(hits, lookups),
-            "saved_usd": round(math.fsum(calls["saved_usd"]), 6), "videos_reused": videos_reused}
+            "saved_usd": round(assets + videos_saved_usd, 6), "assets_saved_usd": round(assets, 6),
+            "videos_saved_usd": round(videos_saved_usd, 6), "videos_reused": videos_reused}
 
 
 def providers(calls: pd.DataFrame) -> list[dict[str, Any]]:
