@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from adbatch.costs import Estimate, apply_caps
 from adbatch.ledger import Caps, SqliteLedger
 from adbatch.manifest import read, value_usd
 from adbatch.paths import PROJECT_ROOT
@@ -55,6 +57,32 @@ def test_dry_run_prices_every_video_and_spends_nothing(tmp_path: Path) -> None:
     assert "paidfake/plates-priced" in proc.stdout
     assert proc.stdout.count("SKIPPED by the per-video cap") == 4  # 7+ scenes x $0.05 > $0.30
     assert not invoice_lines(tmp_path / "invoice.jsonl") and not list(tmp_path.glob("out/*/*/*/video.mp4"))
+
+
+def test_dry_run_charges_shared_work_once_like_the_cache_does(tmp_path: Path) -> None:
+    """hook=1,2,3: the variants share their whole body, so the first is priced and the other two cost $0,
+    as a real sweep pays (tests/bench/incremental.py measures 1.00x)."""
+    cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
+    proc = adbatch(f"products={cat}", "hook=1,2,3", *FAST, *priced(tmp_path / "invoice.jsonl"),
+                   f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    prices = {m.group(1): float(m.group(2)) for m in re.finditer(r"alpha-mug/ugc/hook-(\d)\s+\$\s*([\d.]+)", proc.stdout)}
+    assert prices["1"] > 0.2 and prices["2"] == prices["3"] == 0.0
+
+
+def test_caps_judge_a_video_by_what_it_reserves_at_its_peak() -> None:
+    """Reservations are upper bounds: a video whose usual cost fits the cap but whose reservations do not is
+    skipped, as the real run would skip it; what a skipped video would have paid is not shared."""
+    def video(name: str, script_bound: float) -> Estimate:
+        return Estimate(video=name, by_stage={"script": 0.01, "scenes": 0.25}, bounds={"script": script_bound,
+                        "scenes": 0.25}, providers={"script": "c/m", "scenes": "r/k"},
+                        shared={"script": f"body:{name}", "scenes": "body:same"})
+
+    tight, loose, later = video("tight", 0.30), video("loose", 0.05), video("later", 0.05)
+    assert tight.peak == 0.30 and loose.peak == pytest.approx(0.26) and tight.total == pytest.approx(0.26)
+    apply_caps([tight, loose, later], per_video=0.28, per_sweep=10)
+    assert tight.skipped_by == "per-video" and loose.skipped_by is None and later.skipped_by is None
+    assert loose.by_stage["scenes"] == 0.25 and later.by_stage["scenes"] == 0.0  # shared with 'loose', which ran
 
 
 def test_per_video_cap_skips_the_video_without_crossing_it(tmp_path: Path) -> None:

@@ -207,3 +207,34 @@ def test_archetype_reorderable_beats_must_be_adjacent_body_slots(ugc) -> None:
         Archetype.model_validate(data | {"reorderable": ["hook", "cta"]})
     with pytest.raises(ValueError, match="once each"):
         ugc.arranged(("demo", "demo", "proof"))
+
+
+def test_critic_sees_the_same_rule_notes_for_every_hook_variant(ugc, pacing) -> None:
+    """Notes on the hook beat (its pace, its text) differ between variants: the critic is not shown them,
+    so every variant asks it the same question and shares its cached answer (and the body)."""
+    def notes_for(hook_line: str) -> tuple[list[director.Note], timeline.Timeline]:
+        ls = lines(ugc) | {"hook": timeline.SpokenLine(text=hook_line, duration=2.0)}
+        tl = timeline.build(archetype=ugc, pacing=pacing, texts={"hook": hook_line}, lines=ls, fps=FPS,
+                            reserve={"hook": 2.0}, tempo=1.2)
+        return director.critique(dataclasses.replace(review(tl), reorderable=ugc.reorderable)), tl
+
+    (a, tl_a), (b, tl_b) = notes_for("one two three four five six seven eight nine"), notes_for("Short hook")
+    assert [n.message for n in a if n.slot == "hook"] != [n.message for n in b if n.slot == "hook"]
+    assert director.body_notes(a, tl_a) == director.body_notes(b, tl_b) and director.body_notes(a, tl_a)
+
+
+def test_a_judges_pick_is_not_swapped_for_its_offline_score(ugc, pacing) -> None:
+    """hook_strength calls a low-scoring hook generic only when the offline score ranked it."""
+    tl = build(ugc, pacing)
+    low = hooks()[0].model_copy(update={"score": 10.0})
+    offline = dataclasses.replace(review(tl), hook=low)
+    judged = dataclasses.replace(review(tl), hook=low.model_copy(update={"ranked_by": "claude"}))
+    assert "too generic" in director.hook_strength(offline)[0].message
+    assert director.hook_strength(judged) == []
+
+
+def test_reorderable_beats_must_be_listed_in_play_order(ugc) -> None:
+    from adbatch.archetypes import Archetype
+
+    with pytest.raises(ValueError, match="in the order they play"):
+        Archetype.model_validate(ugc.model_dump() | {"reorderable": ["proof", "demo", "benefit"]})

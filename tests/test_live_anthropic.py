@@ -14,7 +14,7 @@ from adbatch import director, hooks, insights, timeline
 from adbatch.archetypes import ANGLES, load_archetype
 from adbatch.config import PacingConf
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.providers.anthropic import ProductNotes, verbatim_quotes
+from adbatch.providers._claude_replies import ProductNotes, verbatim_quotes
 from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest
 from adbatch.retry import ProviderError
 from adbatch.script import HookCandidate, ScriptError
@@ -72,14 +72,18 @@ def test_product_text_reaches_the_prompt_only_as_json_data(fake, writer, request
 
 
 def test_vision_notes_are_written_and_feed_the_script(fake, writer, product, request_, tmp_path: Path) -> None:
-    """analyze() sends the photo as a base64 image block; its notes appear in the script prompt."""
+    """analyze() sends the photo as a base64 image block; its photo notes and the merged insights appear in the
+    script prompt, but never a quote it refused as not word for word, nor the quotability scores."""
     out = run(writer.analyze(product, tmp_path / "notes.json"))
     block = fake.seen("anthropic.messages")[0].json["messages"][0]["content"][0]
     assert block["type"] == "image" and block["source"]["media_type"] == "image/jpeg"
     notes = json.loads((tmp_path / "notes.json").read_text())
-    assert notes["setting"] and out.cost_usd > 0
-    run(writer.write(request_, vision=notes))
-    assert "<image_notes>" in sent_prompt(fake) and notes["setting"] in sent_prompt(fake)
+    assert notes["setting"] and notes["dropped_quotes"] and out.cost_usd > 0
+    merged = insights.merge(request_.insights, notes)
+    run(writer.write(dataclasses.replace(request_, insights=merged, vision=notes)))
+    prompt = sent_prompt(fake)
+    assert "<image_notes>" in prompt and notes["setting"] in prompt and "coffee going cold" in prompt
+    assert notes["dropped_quotes"][0] not in prompt and "quotability" not in prompt and '"scores"' not in prompt
 
 
 def test_markdown_fenced_json_is_extracted(fake, writer, request_) -> None:
@@ -203,6 +207,14 @@ def test_verbatim_check_ignores_case_spacing_and_curly_quotes() -> None:
     assert kept.quotes == ["HONESTLY the  best gift"] and kept.dropped_quotes == ["the best gift ever made"]
 
 
+def test_verbatim_check_wants_whole_words_and_a_real_phrase() -> None:
+    """A fragment cut mid-word, or too short to be anybody's phrase, is not a customer quote."""
+    reviews = ["I love it so much, my mornings changed."]
+    notes = ProductNotes(quotes=["ove it so much", "love it", "I love it so much"])
+    kept = verbatim_quotes(notes, reviews)
+    assert kept.quotes == ["I love it so much"] and kept.dropped_quotes == ["ove it so much", "love it"]
+
+
 def test_analysis_sends_reviews_up_to_the_budget(fake, product, tmp_path: Path) -> None:
     """A product with thousands of reviews (a reviews_file) sends the first ones only, within reviews_max_chars."""
     many = product.model_copy(update={"reviews": tuple(f"Review number {i} says it is lovely." for i in range(5000))})
@@ -245,6 +257,15 @@ def test_critique_sees_the_body_and_returns_notes_with_edits(fake, writer, criti
     assert any(n["edit"] is None for n in notes)
 
 
+def test_critique_offers_no_reorder_when_the_archetype_has_none(fake, writer, critique_request, tmp_path) -> None:
+    fixed = dataclasses.replace(critique_request, reorderable=())
+    run(writer.critique(fixed, tmp_path / "notes.json"))
+    prompt = sent_prompt(fake)
+    assert '"kind": "reorder"' not in prompt and "the order of the beats is fixed." in prompt
+    assert not any(n["edit"] and n["edit"]["kind"] == "reorder"
+                   for n in json.loads((tmp_path / "notes.json").read_text())["notes"])
+
+
 def test_critique_notes_are_capped_and_incomplete_edits_repaired(fake, product, critique_request, tmp_path) -> None:
     """An edit missing its fields is sent back for repair; more notes than max_notes are cut to it."""
     incomplete = json.dumps({"notes": [{"message": "trim it", "edit": {"kind": "trim", "slot": "demo"}}]})
@@ -257,10 +278,18 @@ def test_critique_notes_are_capped_and_incomplete_edits_repaired(fake, product, 
         ["note 0", "note 1", "note 2"]
 
 
-def test_estimates_cover_every_call_kind(fake, writer, product, rank_request, critique_request, tmp_path) -> None:
-    """Each call's estimate (reserved against the caps first) is at least what it then costs."""
-    calls = [(product, lambda: writer.analyze(product, tmp_path / "a.json")),
-             (rank_request, lambda: writer.rank_hooks(rank_request, tmp_path / "b.json")),
-             (critique_request, lambda: writer.critique(critique_request, tmp_path / "c.json"))]
-    for request, call in calls:
-        assert writer.estimate(request) >= run(call()).cost_usd > 0
+def test_estimates_cover_every_call_kind_even_with_a_repair_round(fake, writer, product, rank_request,
+                                                                  critique_request, request_, tmp_path) -> None:
+    """Each call's estimate (reserved against the caps first) is at least what it then costs, even when the
+    first reply fills the whole reply budget, is unusable, and is sent back with the repair request."""
+    calls = [(product, lambda: writer.analyze(product, tmp_path / "a.json"), writer.vision_max_tokens),
+             (rank_request, lambda: writer.rank_hooks(rank_request, tmp_path / "b.json"), writer.judge_max_tokens),
+             (critique_request, lambda: writer.critique(critique_request, tmp_path / "c.json"), writer.judge_max_tokens),
+             (request_, lambda: writer.write(request_), writer.max_tokens)]
+    for request, call, budget in calls:
+        fake.script("anthropic.messages", faults.reply("x" * (4 * budget - 8)))  # the fake bills 1 token per 4 chars
+        out = run(call())
+        out = out[1] if isinstance(out, tuple) else out
+        assert out.meta["requests"] == 2 and out.units["output_tokens"] >= budget - 2
+        assert writer.estimate(request) >= out.cost_usd > 0
+        assert writer.expected(request) < out.cost_usd  # the dry run's typical figure is no bound

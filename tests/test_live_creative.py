@@ -31,7 +31,7 @@ def test_claude_analyses_ranks_and_critiques_and_the_manifest_says_so(fake, cata
     assert facts["image"]["visual_cues"] == ["the handle", "the glaze"]
     # the hook judge: its order (the fake reverses the heuristic's), a reason each, offline ranks kept
     assert [h["rank"] for h in m.hooks] == [1, 2, 3, 4, 5] and [h["offline_rank"] for h in m.hooks] == [5, 4, 3, 2, 1]
-    assert all(h["ranked_by"] == "anthropic" and h["reason"] for h in m.hooks)
+    assert all(h["ranked_by"] == "claude" and h["reason"] for h in m.hooks)
     assert m.hook["rank"] == 1 and m.hook["angle"] == m.hooks[0]["angle"]
     # the critique: Claude's notes beside the rules', edits checked and applied to the timeline
     claude = [n for n in m.director if n["source"] == "claude"]

@@ -208,13 +208,13 @@ def test_a_judges_ranking_keeps_the_offline_score_beside_it(ugc) -> None:
     """Claude's order decides the ranks; offline score, features and rank stay for comparison."""
     ranked = hooks.rank([hook(f"Hook {a}", angle=a) for a in ANGLES], ctx(ugc), HookScoringConf().weights)
     order = [{"angle": h.angle, "reason": f"because {h.angle}"} for h in reversed(ranked)]
-    judged = hooks.judged(ranked, order, by="anthropic")
+    judged = hooks.judged(ranked, order, by="claude")
     assert [h.angle for h in judged] == [h.angle for h in reversed(ranked)]
     assert [h.rank for h in judged] == [1, 2, 3, 4, 5] and [h.offline_rank for h in judged] == [5, 4, 3, 2, 1]
-    assert judged[0].reason == f"because {judged[0].angle}" and judged[0].ranked_by == "anthropic"
+    assert judged[0].reason == f"because {judged[0].angle}" and judged[0].ranked_by == "claude"
     assert judged[0].score == ranked[-1].score and judged[0].features == ranked[-1].features
     with pytest.raises(ValueError, match="once each"):
-        hooks.judged(ranked, order[:4], by="anthropic")
+        hooks.judged(ranked, order[:4], by="claude")
 
 
 def test_live_insights_come_first_and_offline_ones_stay_behind(tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ class Archetype(BaseModel):
             at = sorted(body.index(i) for i in set(self.reorderable))
             if at != list(range(at[0], at[0] + len(at))):
                 raise ValueError(f"reorderable slots {list(self.reorderable)} must be adjacent in {body}")
+            if [body[i] for i in at] != list(self.reorderable):
+                raise ValueError(f"list the reorderable slots in the order they play: {[body[i] for i in at]}")
         return self
 
     def arranged(self, order: tuple[str, ...] | list[str]) -> tuple[Slot, ...]:

@@ -9,6 +9,7 @@ what lets a reservation made from them keep actual spend under the caps.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from adbatch import director, insights, timeline
 from adbatch.archetypes import ANGLES, load_archetype
 from adbatch.assets import Providers
+from adbatch.cache import content_key
 from adbatch.catalog import Catalog, RowError
 from adbatch.palette import palette
 from adbatch.paths import ARCHETYPES_DIR, or_default
@@ -27,11 +29,16 @@ from adbatch.script import HookCandidate
 WORD = "word "  # a voice line that fills its budget, for character-priced voices
 
 
+SEQUENTIAL = ("vision", "script", "hooks", "critique")  # a job's calls made one after another, before its assets
+
+
 @dataclass
 class Estimate:
     video: str
-    by_stage: dict[str, float] = field(default_factory=dict)
-    by_provider: dict[str, float] = field(default_factory=dict)
+    by_stage: dict[str, float] = field(default_factory=dict)  # what each stage's calls usually cost
+    providers: dict[str, str] = field(default_factory=dict)  # stage -> provider/model
+    bounds: dict[str, float] = field(default_factory=dict)  # what each stage reserves against the caps
+    shared: dict[str, str] = field(default_factory=dict)  # stage -> what it is shared by (paid by one video only)
     invalid: str | None = None  # the row error, when the row is invalid
     skipped_by: str | None = None  # per-video | per-sweep, when a cap would skip it
 
@@ -39,9 +46,29 @@ class Estimate:
     def total(self) -> float:
         return round(sum(self.by_stage.values()), 6)
 
+    @property
+    def by_provider(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for stage, usd in self.by_stage.items():
+            out[self.providers[stage]] = round(out.get(self.providers[stage], 0.0) + usd, 6)
+        return out
+
+    @property
+    def peak(self) -> float:
+        """The most the job holds against the caps at once: its sequential calls one at a time (each
+        reserving its bound on top of what the earlier ones cost), then every asset's bound together."""
+        held, spent = 0.0, 0.0
+        for stage in SEQUENTIAL:
+            if stage in self.by_stage:
+                held = max(held, spent + self.bounds[stage])
+                spent += self.by_stage[stage]
+        assets = sum(v for k, v in self.bounds.items() if k not in SEQUENTIAL)
+        return round(max(held, spent + assets), 6)
+
 
 def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers: Providers) -> Estimate:
-    """What the job ``cfg`` describes would cost, by stage and by provider."""
+    """What the job ``cfg`` describes would cost, by stage and by provider, on its own (``apply_caps``
+    then takes off what it shares with videos before it)."""
     video = f"{cfg['product_id']}/{cfg['archetype']['name']}/hook-{cfg['hook']}"
     est = Estimate(video=video)
     try:
@@ -68,17 +95,27 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
     scenes = [SceneRequest(product=product, slot=slots[sh.slot], shot=sh.shot, prompt=product.name, width=w,
                            height=h, seed=cfg["seed"], palette=pal)
               for sh in plan.shots if sh.layout != timeline.ENDCARD]
-    parts = [("script", writer, _price(writer)(request)), *_judging(cfg, writer, request, plan),
-             ("voice", providers.voice, sum(providers.voice.estimate(t) for t in lines.values())),
-             ("scenes", providers.scenes, sum(providers.scenes.estimate(s) for s in scenes)),
-             ("image", providers.image, providers.image.estimate(
-                 CardRequest(product=product, width=r["width"], height=r["height"], seed=cfg["seed"], palette=pal))),
-             ("music", providers.music, providers.music.estimate(
-                 MusicRequest(mood=arch.music.mood, bpm=arch.music.bpm, seconds=cfg["pacing"]["duration"], seed=0)))]
-    for stage, provider, usd in parts:
-        est.by_stage[stage] = round(usd, 6)
-        name = f"{provider.name}/{provider.model}"
-        est.by_provider[name] = round(est.by_provider.get(name, 0.0) + usd, 6)
+    hook_line = lines.get(arch.slots[0].id, "")
+    voice = sum(providers.voice.estimate(t) for t in lines.values()) + (len(ANGLES) - 1) * (
+        providers.voice.estimate(hook_line) if hook_line else 0.0)  # every hook candidate is voiced (variants share)
+    card = CardRequest(product=product, width=r["width"], height=r["height"], seed=cfg["seed"], palette=pal)
+    music = MusicRequest(mood=arch.music.mood, bpm=arch.music.bpm, seconds=cfg["pacing"]["duration"], seed=0)
+    parts = [("script", writer, request), *_judging(cfg, writer, request, plan),
+             ("voice", providers.voice, voice), ("scenes", providers.scenes, scenes), ("image", providers.image, card),
+             ("music", providers.music, music)]
+    body = content_key({k: v for k, v in cfg.items() if k != "hook"})  # hook variants share everything but the hook
+    for stage, provider, what in parts:
+        if isinstance(what, float):  # already priced (voice: a sum of lines)
+            usual = bound = what
+        elif isinstance(what, list):
+            usual = bound = sum(provider.estimate(x) for x in what)
+        else:
+            usual, bound = _price(provider)(what), provider.estimate(what)
+        est.by_stage[stage], est.bounds[stage] = round(usual, 6), round(bound, 6)
+        est.providers[stage] = f"{provider.name}/{provider.model}"
+        est.shared[stage] = {"vision": f"vision:{product.id}:{content_key(dict(cfg['provider']['script']))}",
+                             "music": f"music:{content_key(dataclasses.asdict(music))}:"
+                                      f"{content_key(dict(cfg['provider']['music']))}"}.get(stage, f"body:{body}")
     return est
 
 
@@ -109,17 +146,26 @@ def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: 
 
 
 def apply_caps(estimates: Sequence[Estimate], *, per_video: float, per_sweep: float) -> None:
-    """Mark the videos the caps would skip, in launch order (what a real sweep would do)."""
+    """Walk the videos in launch order, as a real sweep runs them: charge what videos share to the first
+    that runs (the cache makes the others reuse it: hook variants share their whole body and the Claude
+    calls, the archetypes of a product share its analysis, one archetype's videos share the music bed),
+    and mark the videos a cap would skip: what a video holds at its peak (``Estimate.peak``:
+    reservations are upper bounds) would cross a cap, on top of what the videos run before it cost."""
+    paid: set[str] = set()
     spent = 0.0
     for est in estimates:
         if est.invalid:
             continue
-        if est.total > per_video + 1e-9:
+        for stage, key in est.shared.items():
+            if key in paid:
+                est.by_stage[stage] = est.bounds[stage] = 0.0
+        if est.peak > per_video + 1e-9:
             est.skipped_by = "per-video"
-        elif spent + est.total > per_sweep + 1e-9:
+        elif spent + est.peak > per_sweep + 1e-9:
             est.skipped_by = "per-sweep"
         else:
             spent += est.total
+            paid.update(est.shared.values())
 
 
 def dry_run_text(estimates: Sequence[Estimate], *, per_video: float, per_sweep: float) -> str:

@@ -56,6 +56,7 @@ class Note(BaseModel):
     applied: bool = False
     source: str = "rules"  # rules | claude
     rejected: str | None = None  # why its edit was not applied, when it did not fit the video
+    slot: str | None = None  # the beat it is about (None: the whole video)
 
 
 @dataclass(frozen=True)
@@ -96,27 +97,30 @@ def dead_air(r: Review) -> list[Note]:
             cut = round(silence - r.conf["max_dead_air"] / 2, 1)
             beat_start = min(s.start for s in shots if s.slot == cue.slot)
             index = next(s.index for s in shots if s.slot == cue.slot) + 1
-            notes.append(Note(rule="dead_air", message=f"scene {index} drags — cut {cut:.1f} s of silence after the line",
+            notes.append(Note(rule="dead_air", slot=cue.slot,
+                              message=f"scene {index} drags — cut {cut:.1f} s of silence after the line",
                               edit=Edit(kind="trim", slot=cue.slot, seconds=round(beat_end - beat_start - cut, 2))))
     return notes
 
 
 def long_static(r: Review) -> list[Note]:
     """A long shot on a slow camera loses the thumb: punch in halfway."""
-    return [Note(rule="long_static", message=f"scene {s.index + 1} sits still for {s.duration:.1f} s — add a jump zoom",
+    return [Note(rule="long_static", slot=s.slot,
+                 message=f"scene {s.index + 1} sits still for {s.duration:.1f} s — add a jump zoom",
                  edit=Edit(kind="zoom", slot=s.slot, shot=s.shot))
             for s in r.timeline.shots
             if s.layout != ENDCARD and s.index > 0 and s.camera in SLOW_CAMERAS and s.duration >= r.conf["long_shot"]]
 
 
 def hook_strength(r: Review) -> list[Note]:
-    """The hook must be readable in the hook scene and not generic."""
+    """The hook must be readable in the hook scene and not generic (by the offline score; when a live
+    judge ranked the hooks, its pick is not second-guessed by the score it already weighed)."""
     hook_scene = r.timeline.shots[0].duration
     words = len(r.hook.text.split())
     problems = []
     if words / r.reading_wps > hook_scene + 0.5:
         problems.append(f"hook text needs {words / r.reading_wps:.1f} s to read in a {hook_scene:.1f} s scene")
-    if r.hook.score < r.conf["hook_min_score"]:
+    if r.hook.ranked_by == "offline" and r.hook.score < r.conf["hook_min_score"]:  # a judge's pick stands
         problems.append(f"hook is too generic (score {r.hook.score:.0f} < {r.conf['hook_min_score']:.0f})")
     if not problems:
         return []
@@ -125,12 +129,13 @@ def hook_strength(r: Review) -> list[Note]:
     alt = min(better, key=lambda h: h.rank) if better else None
     message = "; ".join(problems) + (f" — try the {alt.angle.replace('_', ' ')} angle" if alt else "")
     edit = Edit(kind="swap_hook", hook_rank=alt.rank) if alt and r.hook_requested == "best" else None
-    return [Note(rule="hook_strength", message=message, edit=edit)]
+    return [Note(rule="hook_strength", slot=r.timeline.shots[0].slot, message=message, edit=edit)]
 
 
 def text_load(r: Review) -> list[Note]:
     """On-screen text must be readable while it is on screen."""
-    return [Note(rule="text_load", message=f"text on '{o.slot}' needs {len(o.text.split()) / r.reading_wps:.1f} s "
+    return [Note(rule="text_load", slot=o.slot,
+                 message=f"text on '{o.slot}' needs {len(o.text.split()) / r.reading_wps:.1f} s "
                  f"to read but shows for {o.end - o.start:.1f} s — shorten it")
             for o in r.timeline.overlays if len(o.text.split()) / r.reading_wps > o.end - o.start]
 
@@ -141,7 +146,8 @@ def voice_pace(r: Review) -> list[Note]:
     for cue in r.timeline.voice:
         wps = len(cue.text.split()) / max(cue.end - cue.start, 1e-6)
         if wps > r.conf["max_voice_wps"] or cue.tempo > 1.0:
-            notes.append(Note(rule="voice_pace", message=f"voice on '{cue.slot}' runs at {wps:.1f} words/s "
+            notes.append(Note(rule="voice_pace", slot=cue.slot,
+                              message=f"voice on '{cue.slot}' runs at {wps:.1f} words/s "
                               f"(tempo {cue.tempo:.2f}x) — cut words"))
     return notes
 
@@ -150,7 +156,8 @@ def cta_timing(r: Review) -> list[Note]:
     """The offer needs time to land: the CTA line should start 2.5 s before the end."""
     cta = r.timeline.voice[-1] if r.timeline.voice else None
     if cta and r.timeline.duration - cta.start < 2.5:
-        return [Note(rule="cta_timing", message=f"CTA starts {r.timeline.duration - cta.start:.1f} s before the end "
+        return [Note(rule="cta_timing", slot=cta.slot,
+                     message=f"CTA starts {r.timeline.duration - cta.start:.1f} s before the end "
                      "— give it more room")]
     return []
 
@@ -187,12 +194,20 @@ def strongest_first(r: Review) -> list[Note]:
 
 RULES: tuple[Callable[[Review], list[Note]], ...] = (dead_air, long_static, hook_strength, text_load, voice_pace,
                                                     cta_timing, strongest_first)
-HOOK_RULES = ("hook_strength",)  # rules about the chosen hook, not the body all hook variants share
 
 
 def critique(review: Review) -> list[Note]:
     """Every rule's notes on the draft, edits not applied yet."""
     return [n for rule in RULES for n in rule(review)]
+
+
+def body_notes(notes: Sequence[Note], timeline: Timeline) -> tuple[str, ...]:
+    """The notes about the body (every beat but the hook), for a critic that must not repeat them.
+
+    Notes on the hook beat differ between hook variants (its words, its pace): leaving them out
+    keeps the critic's question, and its cached answer, the same for every variant."""
+    hook = timeline.shots[0].slot
+    return tuple(n.message for n in notes if n.slot != hook)
 
 
 def check(edit: Edit, r: Review) -> str | None:
@@ -285,5 +300,6 @@ def from_critique(payload: Mapping[str, Any]) -> list[Note]:
         edit = None if not raw else Edit(kind=raw["kind"], slot=raw.get("slot"), shot=raw.get("shot"),
                                          seconds=raw.get("seconds"),
                                          slots=tuple(raw["slots"]) if raw.get("slots") else None)
-        notes.append(Note(rule="claude", message=item["message"], edit=edit, source="claude"))
+        notes.append(Note(rule="claude", message=item["message"], edit=edit, source="claude",
+                          slot=edit.slot if edit else None))
     return notes

@@ -137,7 +137,8 @@ def rank(hooks: Sequence[HookCandidate], ctx: HookContext, weights: Mapping[str,
                  for i, h in enumerate(ordered, start=1))
 
 
-def judged(hooks: Sequence[HookCandidate], ranking: Sequence[Mapping[str, str]], *, by: str) -> tuple[HookCandidate, ...]:
+def judged(hooks: Sequence[HookCandidate], ranking: Sequence[Mapping[str, str]], *,
+           by: str) -> tuple[HookCandidate, ...]:
     """The hooks in a judge's order (``ranking``: ``{"angle", "reason"}`` best first, every angle once).
 
     Offline scores, features and ranks are kept beside the judge's rank and reason, so the

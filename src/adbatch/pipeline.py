@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -20,8 +19,8 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import (__version__, brand, captions, catalog, director, endcard, hooks, insights, manifest, planning,
-                     qa, render, resume, sheet, timeline)
+from adbatch import (__version__, brand, captions, catalog, creative, director, endcard, insights, manifest,
+                     planning, qa, render, resume, sheet, timeline)
 from adbatch.archetypes import Archetype, load_archetype
 from adbatch.assets import Assets, Producer, Providers, generate
 from adbatch.cache import AssetCache, content_key
@@ -29,8 +28,8 @@ from adbatch.ledger import CapExceeded, Ledger
 from adbatch.logs import job_logger
 from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.probe import probe
-from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest, ScriptWriter
-from adbatch.script import Script, check_structure, parse_hook_choice
+from adbatch.providers.base import ScriptWriter
+from adbatch.script import Script, parse_hook_choice
 
 
 class StageError(Exception):
@@ -148,7 +147,7 @@ def _pipeline(job: Job, producer: Producer) -> str:
         hook_choice = parse_hook_choice(cfg["hook"])
         the_look = brand.look(cfg["brand"], product)
         facts = insights.extract(product)
-        job.fields["insights"] = facts.model_dump()
+        job.fields["insights"] = facts.model_dump(mode="json")
         job.fields["input_hash"] = content_key({"row": cat.raw_row(row), "image": product.image,
                                                 "archetype": archetype.model_dump(), "version": __version__,
                                                 "cfg": resume.hashed_config(dict(cfg))})
@@ -157,7 +156,10 @@ def _pipeline(job: Job, producer: Producer) -> str:
         return _reuse(job, earlier)
     seed = int(content_key({"seed": cfg["seed"], "product": product.id, "archetype": archetype.name})[:8], 16)
     with job.stage("script"):
-        script = asyncio.run(_write_script(job, producer, product, facts, archetype, seed))
+        script, facts = asyncio.run(creative.write_script(
+            job.writer, producer, job.cfg, product=product, facts=facts, archetype=archetype, seed=seed,
+            words_per_second=getattr(job.providers.voice, "words_per_second", 2.6)))
+        job.fields["insights"] = facts.model_dump(mode="json")
         chosen = script.hook(hook_choice)
         job.fields["hooks"] = [h.model_dump() for h in script.hooks]
         job.fields["hook"] = chosen.model_dump()
@@ -246,69 +248,6 @@ def _reuse(job: Job, earlier: Path) -> str:
     return "cached"
 
 
-async def _write_script(job: Job, producer: Producer, product, facts, archetype: Archetype, seed: int) -> Script:
-    """Analyse the product (live), write the script, rank its hooks (offline score, then a live judge)."""
-    voice = job.providers.voice
-    notes = await _product_notes(job, producer, product)
-    if notes is not None:
-        facts = insights.merge(facts, notes)
-        job.fields["insights"] = facts.model_dump()
-    request = ScriptRequest(product=product, insights=facts, archetype=archetype, seed=seed,
-                            words_per_second=getattr(voice, "words_per_second", 2.6),
-                            speech_seconds=timeline.speech_budget(archetype, job.cfg["pacing"]))
-
-    async def make(out: Path):
-        script, usage = await (job.writer.write(request) if notes is None else job.writer.write(request, vision=notes))
-        out.write_text(script.model_dump_json())
-        return usage
-
-    parts = {"product": product.model_dump(mode="json", exclude={"image", "logo"}), "image": product.image,
-             "archetype": archetype.model_dump(), "seed": seed, "wps": request.words_per_second,
-             "speech_seconds": request.speech_seconds} | ({} if notes is None else {"vision": notes})
-    produced = await producer.run(stage="script", provider=job.writer, parts=parts, suffix=".json", make=make,
-                                  estimate_usd=job.writer.estimate(request))
-    script = check_structure(Script.model_validate_json(produced.path.read_text()), archetype)
-    scoring = job.cfg["hook_scoring"]
-    ctx = hooks.HookContext(product_name=product.name, pains=facts.pains, archetype=archetype,
-                            ideal_words=scoring["ideal_words"], reading_wps=scoring["reading_wps"],
-                            hook_seconds=job.cfg["pacing"]["hook_scene"])
-    ranked = hooks.rank(script.hooks, ctx, scoring["weights"])
-    judge = getattr(job.writer, "rank_hooks", None)
-    if judge is not None and scoring["live_rank"]:
-        ranked = await _judged_hooks(job, producer, HookRankRequest(
-            product=product, insights=facts, archetype=archetype, hooks=ranked,
-            hook_seconds=job.cfg["pacing"]["hook_scene"]))
-    return script.model_copy(update={"hooks": ranked})
-
-
-async def _judged_hooks(job: Job, producer: Producer, request: HookRankRequest) -> tuple:
-    """The hooks in a live judge's order, with its reasons (one call per script: every hook
-    variant of the script asks the same question and gets the cached answer)."""
-    parts = {"hooks": [h.model_dump(include={"angle", "text", "voice", "score"}) for h in request.hooks],
-             "product": request.product.model_dump(mode="json", include={"name", "description", "audience"}),
-             "insights": request.insights.model_dump(mode="json", include={"benefits", "pains", "usps", "quotes"}),
-             "archetype": request.archetype.name, "hook_seconds": request.hook_seconds}
-    produced = await producer.run(stage="hooks", provider=job.writer, parts=parts, suffix=".json",
-                                  make=lambda out: job.writer.rank_hooks(request, out),
-                                  estimate_usd=job.writer.estimate(request))
-    ranking = json.loads(produced.path.read_text(encoding="utf-8"))["ranking"]
-    return hooks.judged(request.hooks, ranking, by=job.writer.name)
-
-
-async def _product_notes(job: Job, producer: Producer, product) -> dict | None:
-    """A live writer's notes on the product: its photo, description and reviews (their own call,
-    cached per product and model, fed to every script of that product); None for writers
-    without an ``analyze`` step."""
-    analyze = getattr(job.writer, "analyze", None)
-    if analyze is None:
-        return None
-    parts = {"image": product.image, "name": product.name, "description": product.description,
-             "benefits": list(product.benefits), "audience": product.audience, "reviews": list(product.reviews)}
-    produced = await producer.run(stage="vision", provider=job.writer, parts=parts, suffix=".json",
-                                  make=lambda out: analyze(product, out), estimate_usd=job.writer.estimate(product))
-    return json.loads(produced.path.read_text(encoding="utf-8"))
-
-
 def _direct(job: Job, planned: timeline.Timeline, script: Script, chosen, hook_choice: str, *, product,
             archetype: Archetype, producer: Producer) -> director.Direction:
     """The director's notes on the draft: its rules always, a live critic's notes when there is one."""
@@ -317,33 +256,14 @@ def _direct(job: Job, planned: timeline.Timeline, script: Script, chosen, hook_c
                              reading_wps=job.cfg["hook_scoring"]["reading_wps"], conf=conf,
                              reorderable=archetype.reorderable, quotes=tuple(job.fields["insights"]["quotes"]))
     notes = director.critique(review)
-    extra: list[director.Note] = []
-    critic = getattr(job.writer, "critique", None)
-    if critic is not None and conf["live_notes"]:
-        request = CritiqueRequest(
-            product=product, archetype=archetype, beats=director.describe(planned),
-            rule_notes=tuple(n.message for n in notes if n.rule not in director.HOOK_RULES),
-            pacing={k: job.cfg["pacing"][k] for k in ("scene_min", "scene_max", "hook_scene")}
-            | {"max_dead_air": conf["max_dead_air"]}, reorderable=archetype.reorderable)
-        extra = director.from_critique(asyncio.run(_critique(job, producer, request)))
+    extra = asyncio.run(creative.critique_notes(job.writer, producer, job.cfg, draft=planned, notes=notes,
+                                                product=product, archetype=archetype))
     direction = director.direct(review, auto_fix=conf["auto_fix"], notes=notes, extra=extra)
     job.fields["director"] = [n.model_dump() for n in direction.notes]
     for note in direction.notes:
         job.log.info("director_note", rule=note.rule, source=note.source, message=note.message, applied=note.applied,
                      rejected=note.rejected)
     return direction
-
-
-async def _critique(job: Job, producer: Producer, request: CritiqueRequest) -> dict:
-    """A live critic's notes on the draft body (cached: every hook variant shares the body, so the
-    same question and the same answer)."""
-    parts = {"product": request.product.name, "archetype": request.archetype.name, "beats": list(request.beats),
-             "rule_notes": list(request.rule_notes), "pacing": dict(request.pacing),
-             "reorderable": list(request.reorderable)}
-    produced = await producer.run(stage="critique", provider=job.writer, parts=parts, suffix=".json",
-                                  make=lambda out: job.writer.critique(request, out),
-                                  estimate_usd=job.writer.estimate(request))
-    return json.loads(produced.path.read_text(encoding="utf-8"))
 
 
 def _end_card(job: Job, product, assets: Assets, look: brand.Look, work: Path) -> Path:

@@ -3,7 +3,7 @@
 - ``analyze(product, out)``: notes on the product: what the photo shows (style, visible features,
   audience cues) and what the description and reviews say (benefits, pains, USPs, verbatim
   customer quotes); one call per product, cached, fed to every script of that product.
-- ``write(request, vision=...)``: fills the archetype's slots and writes five hooks.
+- ``write(request)``: fills the archetype's slots and writes five hooks (seeing the photo notes).
 - ``rank_hooks(request, out)``: ranks the five hooks by scroll-stop strength, a reason each
   (a judge other than the writer: the writer's own order is not trusted).
 - ``critique(request, out)``: the creative director's notes on the draft timeline, each with an
@@ -24,114 +24,37 @@ import asyncio
 import base64
 import io
 import json
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image, ImageOps
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import ValidationError
 
-from adbatch.archetypes import ANGLES, Angle, Archetype
+from adbatch.archetypes import ANGLES, Archetype
 from adbatch.cache import file_digest
 from adbatch.catalog import Product
+from adbatch.insights import IMAGE_KEYS
 from adbatch.paths import PROMPTS_DIR
 from adbatch.prices import rate, usd
+from adbatch.providers import _claude_replies as replies
 from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, ScriptRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.retry import Verdict, http_verdict, policy
 from adbatch.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
 
+REPAIR_TOKENS = 600  # a repair request's own words (the problem, quoted), on top of the resent conversation
+FACTS = ("benefits", "pains", "usps", "quotes")  # the insights a prompt sees (never refused quotes or scores)
 TEMPLATES = ("script", "vision", "hooks", "critique", "repair")
 HOOK_TEXT_WORDS, SLOT_TEXT_WORDS = 9, 7  # on-screen words a viewer reads in a beat
 CHARS_PER_TOKEN = 3.5  # estimate() only; actual cost comes from the reply's usage
 # typical reply lengths in tokens (expected() only): product notes, one ranked hook with its reason,
 # one critique note with its edit, and per word of script (JSON keys and quotes included)
 TYPICAL_REPLY = {"vision": 400, "hook": 45, "note": 50, "per_word": 1.6}
-
-
-Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class ProductNotes(BaseModel):
-    """What Claude finds in the product's photo, description and reviews (fed to the script as data)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    benefits: list[Phrase] = Field(default_factory=list, max_length=8)
-    pains: list[Phrase] = Field(default_factory=list, max_length=6)
-    usps: list[Phrase] = Field(default_factory=list, max_length=6)
-    quotes: list[Phrase] = Field(default_factory=list, max_length=8)  # verbatim from the reviews (checked)
-    style: str = Field(default="", max_length=300)
-    audience: list[Phrase] = Field(default_factory=list, max_length=5)
-    visual_cues: list[Phrase] = Field(default_factory=list, max_length=8)
-    setting: str = Field(default="", max_length=300)
-    dropped_quotes: list[str] = Field(default_factory=list)  # quotes the reviews do not contain word for word
-
-
-class _Ranked(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    angle: Angle
-    reason: str = Field(min_length=1, max_length=400)
-
-
-class _Ranking(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    ranking: list[_Ranked]
-
-
-class CritiqueEdit(BaseModel):
-    """An edit Claude proposes; ``adbatch.director`` decides whether it can be applied."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    kind: Literal["trim", "zoom", "reorder"]
-    slot: str | None = None
-    shot: int | None = Field(default=None, ge=0)
-    seconds: float | None = Field(default=None, gt=0)
-    slots: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> CritiqueEdit:
-        need = {"trim": ("slot", "seconds"), "zoom": ("slot",), "reorder": ("slots",)}[self.kind]
-        missing = [k for k in need if getattr(self, k) is None]
-        if missing:
-            raise ValueError(f"a {self.kind} edit needs {', '.join(missing)}")
-        return self
-
-
-class CritiqueNote(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    message: str = Field(min_length=1, max_length=300)
-    edit: CritiqueEdit | None = None
-
-
-class _Critique(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    notes: list[CritiqueNote] = Field(default_factory=list)
-
-
-class _Hook(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    angle: Angle
-    text: str
-    voice: str
-
-
-class _Beat(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    slot: str
-    text: str = ""
-    voice: str = ""
-    visual: str = ""
-
-
-class _ScriptReply(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    hooks: list[_Hook]
-    slots: list[_Beat]
 
 
 @dataclass
@@ -148,6 +71,7 @@ class AnthropicScriptWriter:
     """Product analyst, script writer, hook judge and critic on Claude's Messages API."""
 
     name = "anthropic"
+    label = "claude"  # who ranked the hooks and wrote critique notes, as manifests and reports say it
     key_env_var = "ANTHROPIC_API_KEY"
 
     def __init__(self, *, model: str = "claude-sonnet-5-5", vision_model: str | None = None,
@@ -174,20 +98,29 @@ class AnthropicScriptWriter:
         return f"AnthropicScriptWriter(model={self.model!r}, base_url={self.base_url!r})"
 
     def params(self) -> dict[str, Any]:
-        return {"model": self.model, "vision_model": self.vision_model, "judge_model": self.judge_model,
-                "max_tokens": self.max_tokens, "vision_max_tokens": self.vision_max_tokens,
-                "judge_max_tokens": self.judge_max_tokens, "temperature": self.temperature,
-                "image_max_px": self.image_max_px, "reviews_max_chars": self.reviews_max_chars,
-                "max_notes": self.max_notes, "prompts": {t: file_digest(p) for t, p in self.prompt_files.items()}}
+        """Settings every call shares (part of every cache key); each call adds its own (``call_params``)."""
+        return {"temperature": self.temperature, "repair_prompt": file_digest(self.prompt_files["repair"])}
+
+    def call_params(self, kind: str) -> dict[str, Any]:
+        """The settings one kind of call (vision | script | hooks | critique) depends on, for its cache key:
+        changing the judge's model re-asks the judge, not the analyst or the writer."""
+        own = {"vision": {"model": self.vision_model, "max_tokens": self.vision_max_tokens,
+                          "image_max_px": self.image_max_px, "reviews_max_chars": self.reviews_max_chars},
+               "script": {"model": self.model, "max_tokens": self.max_tokens},
+               "hooks": {"model": self.judge_model, "max_tokens": self.judge_max_tokens},
+               "critique": {"model": self.judge_model, "max_tokens": self.judge_max_tokens,
+                            "max_notes": self.max_notes}}[kind]
+        return own | {"prompt": file_digest(self.prompt_files[kind])}
 
     def estimate(self, request: Any) -> float:
         """USD upper bound, reserved against the caps before the call: prompt characters / 3.5 (+ the
-        photo's tokens) in, the whole reply budget (max_tokens) out.
+        photo's tokens) in, the whole reply budget (max_tokens) out, twice (a repair round may follow).
 
         ``request`` is what the call takes: a Product (analysis), a ScriptRequest, a HookRankRequest
         or a CritiqueRequest."""
         model, tokens_in, budget, _ = self._sizes(request)
-        return self._cost(model, tokens_in, budget)
+        # two rounds at most: the ask, then a repair that resends it with the unusable reply appended
+        return self._cost(model, tokens_in, budget) + self._cost(model, tokens_in + budget + REPAIR_TOKENS, budget)
 
     def expected(self, request: Any) -> float:
         """USD a call usually costs (what a dry run prints): the same input, a typical reply's length."""
@@ -208,7 +141,7 @@ class AnthropicScriptWriter:
             template, context = "critique", self._critique_context(request)
             model, budget, typical = self.judge_model, self.judge_max_tokens, TYPICAL_REPLY["note"] * self.max_notes
         else:
-            template, context = "script", self._script_context(request, vision=None)
+            template, context = "script", self._script_context(request)
             words = sum(s["max_words"] + s["text_words"] for s in context["slots"]) + len(context["slots"]) * 20
             words += len(ANGLES) * (context["hook"]["max_words"] + context["hook"]["text_words"])
             model, budget, typical = self.model, self.max_tokens, words * TYPICAL_REPLY["per_word"]
@@ -222,14 +155,14 @@ class AnthropicScriptWriter:
         content = [{"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": data}},
                    {"type": "text", "text": user}]
         notes, usage = await self._ask_json(model=self.vision_model, system=system, content=content,
-                                            max_tokens=self.vision_max_tokens, parse=_product_notes,
+                                            max_tokens=self.vision_max_tokens, parse=replies.product_notes,
                                             what=f"product notes for {product.id}")
-        out.write_text(verbatim_quotes(notes, product.reviews).model_dump_json(), encoding="utf-8")
+        out.write_text(replies.verbatim_quotes(notes, product.reviews).model_dump_json(), encoding="utf-8")
         return self._output(self.vision_model, usage)
 
-    async def write(self, request: ScriptRequest, *, vision: Mapping[str, Any] | None = None) -> tuple[Script, Output]:
-        """Fill the archetype's slots and write 5 hooks, using the product notes when given."""
-        system, user = self._render("script", self._script_context(request, vision))
+    async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
+        """Fill the archetype's slots and write 5 hooks, using the photo notes when the request has them."""
+        system, user = self._render("script", self._script_context(request))
         arch = request.archetype
         script, usage = await self._ask_json(
             model=self.model, system=system, content=user, max_tokens=self.max_tokens,
@@ -242,7 +175,7 @@ class AnthropicScriptWriter:
         angles = [h.angle for h in request.hooks]
         ranking, usage = await self._ask_json(
             model=self.judge_model, system=system, content=user, max_tokens=self.judge_max_tokens,
-            parse=lambda text: _ranking(text, angles),
+            parse=lambda text: replies.ranking(text, angles),
             what=f"hook ranking for {request.product.id}/{request.archetype.name}")
         out.write_text(ranking.model_dump_json(), encoding="utf-8")
         return self._output(self.judge_model, usage)
@@ -252,7 +185,7 @@ class AnthropicScriptWriter:
         system, user = self._render("critique", self._critique_context(request))
         critique, usage = await self._ask_json(
             model=self.judge_model, system=system, content=user, max_tokens=self.judge_max_tokens,
-            parse=lambda text: _Critique.model_validate(extract_json(text)),
+            parse=lambda text: replies.Critique.model_validate(extract_json(text)),
             what=f"critique for {request.product.id}/{request.archetype.name}")
         critique.notes = critique.notes[: self.max_notes]
         out.write_text(critique.model_dump_json(), encoding="utf-8")
@@ -265,7 +198,7 @@ class AnthropicScriptWriter:
         system = str(module.system()).strip() if hasattr(module, "system") else ""
         return system, str(module.user()).strip()
 
-    def _script_context(self, req: ScriptRequest, vision: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _script_context(self, req: ScriptRequest) -> dict[str, Any]:
         arch, p = req.archetype, req.product
 
         def words(slot_id: str, lo: int, hi: int) -> tuple[int, int]:
@@ -279,7 +212,8 @@ class AnthropicScriptWriter:
         product = {"name": p.name, "description": p.description, "price": p.price_text, "benefits": list(p.benefits),
                    "reviews": list(p.reviews), "audience": p.audience, "cta": p.cta, "url": p.url, "other": dict(p.extra)}
         return {"archetype": arch.model_dump(include={"name", "title", "description", "tone", "emotion", "hook_format"}),
-                "product": product, "insights": req.insights.model_dump(mode="json"), "vision": dict(vision or {}),
+                "product": product, "insights": req.insights.model_dump(mode="json", include=set(FACTS)),
+                "vision": {k: v for k, v in (req.vision or {}).items() if k in IMAGE_KEYS and v},
                 "angles": list(ANGLES), "slots": slots, "skeleton": json.dumps(_script_skeleton(arch), indent=1),
                 "hook": {"min_words": hook_lo, "max_words": hook_hi, "text_words": HOOK_TEXT_WORDS},
                 "duration": 5 * round((sum(req.speech_seconds.values()) + 0.5 * len(arch.slots)) / 5)}
@@ -293,7 +227,7 @@ class AnthropicScriptWriter:
             used += len(review)
         return {"product": {"name": product.name, "description": product.description, "benefits": list(product.benefits),
                             "audience": product.audience},
-                "reviews": reviews, "skeleton": json.dumps(_notes_skeleton())}
+                "reviews": reviews, "skeleton": json.dumps(replies.notes_skeleton())}
 
     def _hooks_context(self, req: HookRankRequest) -> dict[str, Any]:
         arch, p = req.archetype, req.product
@@ -302,7 +236,7 @@ class AnthropicScriptWriter:
         skeleton = {"ranking": [{"angle": h.angle, "reason": "…"} for h in req.hooks]}
         return {"archetype": arch.model_dump(include={"name", "title", "hook_format"}),
                 "product": {"name": p.name, "description": p.description, "audience": p.audience},
-                "insights": req.insights.model_dump(mode="json", include={"benefits", "pains", "usps", "quotes"}),
+                "insights": req.insights.model_dump(mode="json", include=set(FACTS)),
                 "hooks": hooks, "hook_seconds": round(req.hook_seconds, 1), "skeleton": json.dumps(skeleton)}
 
     def _critique_context(self, req: CritiqueRequest) -> dict[str, Any]:
@@ -316,7 +250,7 @@ class AnthropicScriptWriter:
                 "reorderable": list(req.reorderable), "max_notes": self.max_notes, "skeleton": json.dumps(skeleton)}
 
     def _script(self, text: str, arch: Archetype) -> Script:
-        reply = _ScriptReply.model_validate(extract_json(text))
+        reply = replies.ScriptReply.model_validate(extract_json(text))
         voiced = {s.id: s.vo for s in arch.slots}
         script = Script(writer=f"{self.name}/{self.model}",
                         hooks=tuple(HookCandidate(angle=h.angle, text=h.text.strip(), voice=h.voice.strip())
@@ -413,45 +347,6 @@ def _problem(exc: Exception, stop: str | None, max_tokens: int) -> str:
     if stop == "max_tokens":
         text += f" (the reply was cut off at max_tokens={max_tokens})"
     return text[:1500]
-
-
-def _product_notes(text: str) -> ProductNotes:
-    return ProductNotes.model_validate(extract_json(text))
-
-
-def _notes_skeleton() -> dict[str, Any]:
-    return {"benefits": ["…"], "pains": ["…"], "usps": ["…"], "quotes": ["…"], "style": "…", "audience": ["…"],
-            "visual_cues": ["…"], "setting": "…"}
-
-
-_SPACE = re.compile(r"\s+")
-_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
-
-
-def _plain(text: str) -> str:
-    return _SPACE.sub(" ", text.translate(_QUOTE_MARKS)).strip().lower()
-
-
-def verbatim_quotes(notes: ProductNotes, reviews: Sequence[str]) -> ProductNotes:
-    """Keep only the quotes a review contains word for word (case, spacing and curly quotes aside).
-
-    A "customer phrase" the model paraphrased or invented is not authentic: it is dropped and
-    listed in ``dropped_quotes``, so the manifest shows what was refused."""
-    corpus = [_plain(r) for r in reviews]
-    kept, dropped = [], []
-    for quote in notes.quotes:
-        core = _plain(quote).strip("\"' ").rstrip(".!?…")
-        (kept if core and any(core in r for r in corpus) else dropped).append(quote.strip().strip("\"“”"))
-    return notes.model_copy(update={"quotes": kept, "dropped_quotes": dropped})
-
-
-def _ranking(text: str, angles: Sequence[str]) -> _Ranking:
-    """The ranking, checked: every angle of the candidates exactly once."""
-    ranking = _Ranking.model_validate(extract_json(text))
-    got = [r.angle for r in ranking.ranking]
-    if sorted(got) != sorted(angles):
-        raise ScriptError(f"the ranking must list every angle {sorted(angles)} exactly once, got {got}")
-    return ranking
 
 
 def _script_skeleton(arch: Archetype) -> dict[str, Any]:

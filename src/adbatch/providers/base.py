@@ -39,6 +39,7 @@ class ScriptRequest:
     seed: int
     words_per_second: float  # the voice's speaking rate, so lines fit their slots
     speech_seconds: Mapping[str, float]  # slot id -> seconds of speech it can hold (timeline.speech_budget)
+    vision: Mapping[str, Any] | None = None  # a live analyst's notes on the product photo (ProductNotes), if any
 
 
 @dataclass(frozen=True)
