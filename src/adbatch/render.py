@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -153,17 +154,17 @@ def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir:
         spent[0] += time.perf_counter() - tic
         return frame
 
-    rate = int(conf["audio_fps"])
-    track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
-    track, _ = loudness.normalize(track, rate, ffmpeg=ffmpeg_exe(), target_lufs=conf["loudness_lufs"],
-                                  true_peak_db=conf["true_peak_db"])
     body_hit = False
     try:
         if body_cache is None:
-            _encode_whole(frame_function, track, job, conf, video=video, work_dir=work_dir)
-        else:
-            body_hit = _encode_in_parts(frame_function, track, job, conf, video=video, work_dir=work_dir,
-                                        body_cache=body_cache)
+            _encode_whole(frame_function, soundtrack(job, conf), job, conf, video=video, work_dir=work_dir)
+        else:  # the soundtrack is mixed, normalised and encoded while the frames are drawn and encoded
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as pool:
+                audio = pool.submit(lambda: segments.encode_audio(
+                    soundtrack(job, conf), rate=int(conf["audio_fps"]), conf=conf, out=work_dir / "soundtrack.m4a",
+                    ffmpeg=ffmpeg_exe()))
+                body_hit = _encode_in_parts(frame_function, audio.result, job, conf, video=video, work_dir=work_dir,
+                                            body_cache=body_cache)
         with atomic_path(thumb) as tmp:
             Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(tmp, "JPEG", quality=88)
     finally:
@@ -172,6 +173,15 @@ def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir:
                         body_reused=body_hit, text_boxes=tuple(
                             (p.x, p.y, p.alpha.shape[1], p.alpha.shape[0]) for p in comp.overlays
                             if isinstance(p, OverlayPatch) and p.overlay.role != "watermark"))
+
+
+def soundtrack(job: RenderJob, conf: Mapping) -> np.ndarray:
+    """The mixed soundtrack (voice over the ducked music bed), normalised to the loudness target."""
+    rate = int(conf["audio_fps"])
+    track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
+    track, _ = loudness.normalize(track, rate, ffmpeg=ffmpeg_exe(), target_lufs=conf["loudness_lufs"],
+                                  true_peak_db=conf["true_peak_db"])
+    return track
 
 
 def _encode_whole(frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path,
@@ -207,8 +217,10 @@ def body_key(job: RenderJob, conf: Mapping, split: int) -> str:
                         "captions": asdict(job.caption_style) if job.caption_style else None})
 
 
-def _encode_in_parts(frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path,
-                     work_dir: Path, body_cache: Path) -> bool:
+def _encode_in_parts(frame_function, audio: Callable[[], Path], job: RenderJob, conf: Mapping, *,
+                     video: Path, work_dir: Path, body_cache: Path) -> bool:
+    """Encode the opener, and the body unless an identical one is cached; join them with ``audio()``
+    (the encoded soundtrack, waited for only now)."""
     from filelock import FileLock
 
     fps = int(conf["fps"])
@@ -222,6 +234,5 @@ def _encode_in_parts(frame_function, track: np.ndarray, job: RenderJob, conf: Ma
             hit = False
             segments.encode_video(frame_function, start=split, end=total, fps=fps, conf=conf, out=body)
     opener = segments.encode_video(frame_function, start=0, end=split, fps=fps, conf=conf, out=work_dir / "opener.mp4")
-    segments.join([opener, body], track, rate=int(conf["audio_fps"]), conf=conf, out=video, ffmpeg=ffmpeg_exe(),
-                  work=work_dir)
+    segments.join([opener, body], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
     return hit

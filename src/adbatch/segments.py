@@ -57,18 +57,25 @@ def encode_video(frame_function: Callable[[float], np.ndarray], *, start: int, e
     return out
 
 
-def join(parts: list[Path], audio: np.ndarray, *, rate: int, conf: Mapping, out: Path, ffmpeg: str,
-         work: Path) -> Path:
-    """Concatenate video ``parts`` without re-encoding and mux the whole soundtrack (AAC), faststart."""
+def encode_audio(audio: np.ndarray, *, rate: int, conf: Mapping, out: Path, ffmpeg: str) -> Path:
+    """Encode the soundtrack as the delivery's AAC (``audio_codec``, ``audio_bitrate``), in an .m4a file."""
     from adbatch.mix import write_wav
 
-    listing = work / "parts.txt"
-    listing.write_text("".join(f"file '{p.resolve().as_posix()}'\n" for p in parts))
-    wav = work / "soundtrack.wav"
+    wav = out.with_suffix(".wav")
     write_wav(wav, audio, rate)
     with atomic_path(out) as tmp:
+        subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(wav), "-c:a", conf["audio_codec"],
+                        "-b:a", conf["audio_bitrate"], "-f", "mp4", str(tmp)], check=True)
+    wav.unlink()
+    return out
+
+
+def join(parts: list[Path], audio: Path, *, out: Path, ffmpeg: str, work: Path) -> Path:
+    """Concatenate video ``parts`` and mux the encoded soundtrack ``audio``, all without re-encoding; faststart."""
+    listing = work / "parts.txt"
+    listing.write_text("".join(f"file '{p.resolve().as_posix()}'\n" for p in parts))
+    with atomic_path(out) as tmp:
         subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                        "-i", str(wav), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", conf["audio_codec"],
-                        "-b:a", conf["audio_bitrate"], "-shortest", "-movflags", "+faststart", str(tmp)],
-                       check=True)
+                        "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c", "copy", "-shortest",
+                        "-movflags", "+faststart", "-f", "mp4", str(tmp)], check=True)
     return out
