@@ -230,3 +230,16 @@ def test_live_insights_come_first_and_offline_ones_stay_behind(tmp_path: Path) -
     assert merged.benefits[0] == "Keeps coffee hot" and set(facts.benefits) <= set(merged.benefits)
     assert merged.image == {"style": "warm studio", "audience": ["commuters"]} and merged.source == "claude+offline"
     assert facts.source == "offline"
+
+
+def test_angle_diversity_marks_a_hook_that_repeats_another(ugc) -> None:
+    """Two candidates saying the same thing both score low on diversity; a hook with its own words scores 1."""
+    same_a = hook("Cold coffee every morning?", voice="Cold coffee every single morning.", angle="problem")
+    same_b = hook("Every morning cold coffee", voice="Cold coffee, every single morning!", angle="curiosity")
+    own = hook("Ceramic that holds heat for hours", voice="Hand-glazed and double-walled.", angle="benefit")
+    c = ctx(ugc)
+    c.candidates = (same_a, same_b, own)
+    assert hooks.angle_diversity(own, c) == 1.0
+    assert hooks.angle_diversity(same_a, c) < 0.3 and hooks.angle_diversity(same_b, c) < 0.3
+    ranked = hooks.rank([same_a, same_b, own], ctx(ugc), {"angle_diversity": 1.0})
+    assert ranked[0].text == own.text and "says something the other hooks do not" in ranked[0].reason

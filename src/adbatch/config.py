@@ -88,6 +88,7 @@ class HookScoringConf:
             "second_person": 0.8,
             "curiosity_gap": 0.9,
             "pain_point": 1.0,
+            "angle_diversity": 0.5,
             "angle_preference": 1.2,
         }
     )

@@ -8,6 +8,7 @@ read and argued with, not just trusted.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 
@@ -30,6 +31,7 @@ class HookContext:
         self.ideal_words = (int(ideal_words[0]), int(ideal_words[1]))
         self.reading_wps = reading_wps
         self.hook_seconds = hook_seconds
+        self.candidates: tuple[HookCandidate, ...] = ()  # all of the script's hooks (set by ``rank``)
 
 
 def _words(text: str) -> list[str]:
@@ -83,6 +85,22 @@ def pain_point(h: HookCandidate, ctx: HookContext) -> float:
     return 1.0 if any(p and p in text for p in ctx.pains) else 0.0
 
 
+STOPWORDS = frozenset("a an and are at be but for from has have i in is it its just my of on or so that the this "
+                      "to was what with you your".split())
+
+
+def angle_diversity(h: HookCandidate, ctx: HookContext) -> float:
+    """A hook that says what another candidate says tests nothing new in an A/B split: 1 minus its
+    largest word overlap (Jaccard, stopwords aside) with any other candidate."""
+    def content(c: HookCandidate) -> set[str]:
+        return set(_words(c.text + " " + c.voice)) - STOPWORDS
+
+    mine = content(h)
+    others = [content(c) for c in ctx.candidates if c.angle != h.angle]
+    overlaps = [len(mine & o) / len(mine | o) for o in others if mine | o]
+    return 1.0 - max(overlaps, default=0.0)
+
+
 def angle_preference(h: HookCandidate, ctx: HookContext) -> float:
     """Each archetype has angles that suit its format (archetype ``hook_angles``)."""
     return 1.0 - ctx.angles.index(h.angle) / max(1, len(ctx.angles) - 1)
@@ -91,7 +109,7 @@ def angle_preference(h: HookCandidate, ctx: HookContext) -> float:
 FEATURES: dict[str, Callable[[HookCandidate, HookContext], float]] = {
     f.__name__: f
     for f in (names_product, length_fit, reading_fit, question, number, second_person,
-              curiosity_gap, pain_point, angle_preference)
+              curiosity_gap, pain_point, angle_diversity, angle_preference)
 }
 
 
@@ -116,6 +134,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "second_person": ("talks to the viewer", ""),
     "curiosity_gap": ("opens a curiosity gap", ""),
     "pain_point": ("names a pain from the reviews", ""),
+    "angle_diversity": ("says something the other hooks do not", "repeats what another hook says"),
     "angle_preference": ("an angle this format favours", "an angle this format rarely leads with"),
 }
 
@@ -131,6 +150,8 @@ def reason(h: HookCandidate, weights: Mapping[str, float]) -> str:
 
 def rank(hooks: Sequence[HookCandidate], ctx: HookContext, weights: Mapping[str, float]) -> tuple[HookCandidate, ...]:
     """Score every hook and number them 1..n, best first (ties go to the archetype's preferred angle)."""
+    ctx = copy.copy(ctx)
+    ctx.candidates = tuple(hooks)
     scored = [score(h, ctx, weights) for h in hooks]
     ordered = sorted(scored, key=lambda h: (-h.score, ctx.angles.index(h.angle)))
     return tuple(h.model_copy(update={"rank": i, "offline_rank": i, "reason": reason(h, weights)})
