@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +14,23 @@ from PIL import Image
 
 from adbatch.archetypes import Archetype, load_archetype
 from adbatch.config import PacingConf
-from adbatch.paths import ARCHETYPES_DIR
+from adbatch.manifest import Manifest, read
+from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
 
 COLUMNS = ["id", "name", "description", "image", "price", "benefits", "reviews", "audience", "brand_color",
            "cta", "url"]
+
+
+def run_adbatch(*args: str, module: str = "adbatch", cwd: Path = PROJECT_ROOT, timeout: float = 600,
+                **kw) -> subprocess.CompletedProcess:
+    """``python -m <module> ARGS`` as a user runs it (from the project root), output captured as text."""
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, **kw)
+
+
+def sweep_manifests(sweep: Path, pattern: str = "*/*/*/manifest.json") -> list[Manifest]:
+    """The manifests of a sweep's video folders (``<product>/<archetype>/hook-<hook>``), in folder order."""
+    return [read(p) for p in sorted(Path(sweep).glob(pattern))]
 
 
 def make_png(path: Path, size: tuple[int, int] = (64, 64), color: tuple[int, int, int] = (200, 80, 60)) -> Path:

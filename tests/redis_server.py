@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from adbatch.paths import PROJECT_ROOT
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -108,7 +110,9 @@ class RQWorkers:
         from rq import Worker
 
         self.cwd.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "REDIS_URL": self.url}
+        # the project root on the path: a job may use a test provider (tests.paid) the workers must import
+        path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "REDIS_URL": self.url, "PYTHONPATH": path}
         for name in self.names:
             cmd = [sys.executable, "-m", "adbatch.worker", "--url", self.url, "--queue", self.queue, "--name", name,
                    "--job-monitoring-interval", "1", "--heartbeat-grace", str(self.grace), "--quiet"]
@@ -140,9 +144,6 @@ class RQWorkers:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 _kill_tree(proc)
-
-    def log(self, index: int) -> str:
-        return (self.cwd / f"{self.names[index]}.log").read_text(errors="replace")
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,8 @@ from omegaconf import OmegaConf
 from omegaconf.errors import ConfigAttributeError, ValidationError
 
 from adbatch.config import register_configs
-from adbatch.paths import CONF_DIR, PROJECT_ROOT
+from adbatch.paths import CONF_DIR
+from tests.conftest import run_adbatch
 
 register_configs()
 GROUPS = ("archetype", "pacing", "provider", "cost_cap", "render")
@@ -75,8 +74,7 @@ def test_schema_is_strict_for_new_keys_in_groups() -> None:
 
 def test_help_shows_groups_and_an_example() -> None:
     """python -m adbatch --help lists the config groups and a usage line."""
-    out = subprocess.run([sys.executable, "-m", "adbatch", "--help"], capture_output=True, text=True,
-                         cwd=PROJECT_ROOT, check=True).stdout
+    out = run_adbatch("--help", check=True).stdout
     assert "products=examples/catalog.csv archetype=ugc,pov -m" in out
     for group in GROUPS:
         assert f"{group}:" in out
@@ -84,6 +82,5 @@ def test_help_shows_groups_and_an_example() -> None:
 
 def test_missing_products_is_a_clear_error(tmp_path: Path) -> None:
     """Running without products= exits non-zero and says what to pass."""
-    proc = subprocess.run([sys.executable, "-m", "adbatch", f"hydra.run.dir={tmp_path}"], capture_output=True,
-                          text=True, cwd=PROJECT_ROOT)
+    proc = run_adbatch(f"hydra.run.dir={tmp_path}")
     assert proc.returncode != 0 and "products=<catalog.csv> is required" in proc.stderr

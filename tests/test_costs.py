@@ -15,17 +15,12 @@ import pytest
 
 from adbatch.costs import Estimate, apply_caps
 from adbatch.ledger import Caps, SqliteLedger
-from adbatch.manifest import read, value_usd
+from adbatch.manifest import value_usd
 from adbatch.paths import PROJECT_ROOT
 from adbatch.probe import probe
-from tests.conftest import make_png, product_row, write_catalog
+from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
 
 FAST = ["render=draft", "pacing=short"]
-
-
-def adbatch(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "adbatch", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, timeout=600, **kw)
 
 
 def catalog(folder: Path, ids=("alpha-mug", "beta-lamp")) -> Path:
@@ -39,10 +34,6 @@ def priced(invoice: Path, price: float = 0.05) -> list[str]:
             f"+provider.scenes.invoice={invoice}"]
 
 
-def manifests(sweep: Path) -> list:
-    return [read(p) for p in sorted(sweep.glob("*/*/*/manifest.json"))]
-
-
 def invoice_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
@@ -50,8 +41,8 @@ def invoice_lines(path: Path) -> list[dict]:
 def test_dry_run_prices_every_video_and_spends_nothing(tmp_path: Path) -> None:
     """+dry_run=true lists each video's estimate and the caps' verdict, renders nothing, exits 0."""
     cat = catalog(tmp_path / "cat")
-    proc = adbatch(f"products={cat}", "archetype=ugc,pov", *FAST, *priced(tmp_path / "invoice.jsonl"),
-                   "cost_cap.per_video_usd=0.30", f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
+    proc = run_adbatch(f"products={cat}", "archetype=ugc,pov", *FAST, *priced(tmp_path / "invoice.jsonl"),
+                       "cost_cap.per_video_usd=0.30", f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "dry run: 4 videos (4 valid, 0 invalid)" in proc.stdout
     assert "paidfake/plates-priced" in proc.stdout
@@ -63,8 +54,8 @@ def test_dry_run_charges_shared_work_once_like_the_cache_does(tmp_path: Path) ->
     """hook=1,2,3: the variants share their whole body, so the first is priced and the other two cost $0,
     as a real sweep pays (tests/bench/incremental.py measures 1.00x)."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
-    proc = adbatch(f"products={cat}", "hook=1,2,3", *FAST, *priced(tmp_path / "invoice.jsonl"),
-                   f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
+    proc = run_adbatch(f"products={cat}", "hook=1,2,3", *FAST, *priced(tmp_path / "invoice.jsonl"),
+                       f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
     assert proc.returncode == 0, proc.stderr[-2000:]
     prices = {m.group(1): float(m.group(2)) for m in re.finditer(r"alpha-mug/ugc/hook-(\d)\s+\$\s*([\d.]+)", proc.stdout)}
     assert prices["1"] > 0.2 and prices["2"] == prices["3"] == 0.0
@@ -89,10 +80,10 @@ def test_per_video_cap_skips_the_video_without_crossing_it(tmp_path: Path) -> No
     """A $0.20 cap with $0.05 scenes: the videos end skipped_cap having spent at most $0.20 each."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
     invoice = tmp_path / "invoice.jsonl"
-    proc = adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_video_usd=0.20",
-                   f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+    proc = run_adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_video_usd=0.20",
+                       f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    (m,) = manifests(tmp_path / "out")
+    (m,) = sweep_manifests(tmp_path / "out")
     assert m.status == "skipped_cap" and m.error.type == "CapExceeded" and "per-video cap $0.20" in m.error.message
     paid = sum(line["usd"] for line in invoice_lines(invoice))
     assert 0 < paid <= 0.20 + 1e-9 and m.cost_usd == pytest.approx(paid)
@@ -102,12 +93,12 @@ def test_per_sweep_cap_holds_across_parallel_processes(tmp_path: Path) -> None:
     """joblib with 2 processes and a $0.60 sweep cap: the invoice total never passes $0.60."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
     invoice = tmp_path / "invoice.jsonl"
-    proc = adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
-                   "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'out'}",
-                   f"cache_dir={tmp_path / 'cache'}", "-m")
+    proc = run_adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
+                       "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'out'}",
+                       f"cache_dir={tmp_path / 'cache'}", "-m")
     assert proc.returncode == 0, proc.stderr[-2000:]
     paid = sum(line["usd"] for line in invoice_lines(invoice))
-    found = manifests(tmp_path / "out")
+    found = sweep_manifests(tmp_path / "out")
     assert paid <= 0.60 + 1e-9 and {m.status for m in found} <= {"ok", "skipped_cap"}
     assert any(m.status == "skipped_cap" for m in found)
     ledger = SqliteLedger(tmp_path / "out" / "ledger.sqlite", Caps(1, 1))
@@ -120,13 +111,13 @@ def test_unchanged_rerun_is_cached_and_a_changed_row_rerenders(tmp_path: Path) -
     only it re-renders."""
     cat = catalog(tmp_path / "cat")
     common = [f"products={cat}", *FAST, f"cache_dir={tmp_path / 'cache'}", *priced(tmp_path / "invoice.jsonl")]
-    assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'first'}", "-m").returncode == 0
+    assert run_adbatch(*common, f"hydra.sweep.dir={tmp_path / 'first'}", "-m").returncode == 0
     tic = time.perf_counter()
-    assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'second'}", "-m").returncode == 0
+    assert run_adbatch(*common, f"hydra.sweep.dir={tmp_path / 'second'}", "-m").returncode == 0
     rerun_s = time.perf_counter() - tic
-    second = manifests(tmp_path / "second")
+    second = sweep_manifests(tmp_path / "second")
     assert [m.status for m in second] == ["cached", "cached"] and all(not m.calls for m in second)
-    first = {m.product_id: m for m in manifests(tmp_path / "first")}
+    first = {m.product_id: m for m in sweep_manifests(tmp_path / "first")}
     for m in second:  # reusing saves what the first run's video cost (its scenes were priced)
         assert m.reused_from and m.cost_usd == 0 and m.saved_usd == value_usd(first[m.product_id]) > 0.2
     for m in second:
@@ -136,8 +127,8 @@ def test_unchanged_rerun_is_cached_and_a_changed_row_rerenders(tmp_path: Path) -
     text = cat.read_text().replace("A small thing that makes mornings better.,images/beta-lamp.png",
                                    "A brand new lamp description.,images/beta-lamp.png")
     cat.write_text(text)
-    assert adbatch(*common, f"hydra.sweep.dir={tmp_path / 'third'}", "-m").returncode == 0
-    assert {m.product_id: m.status for m in manifests(tmp_path / "third")} == {"alpha-mug": "cached", "beta-lamp": "ok"}
+    assert run_adbatch(*common, f"hydra.sweep.dir={tmp_path / 'third'}", "-m").returncode == 0
+    assert {m.product_id: m.status for m in sweep_manifests(tmp_path / "third")} == {"alpha-mug": "cached", "beta-lamp": "ok"}
 
 
 def test_sweep_killed_mid_render_finishes_on_rerun_without_paying_twice(tmp_path: Path) -> None:
@@ -155,9 +146,9 @@ def test_sweep_killed_mid_render_finishes_on_rerun_without_paying_twice(tmp_path
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     billed_before = invoice_lines(invoice)
-    rerun = adbatch(*args[3:])
+    rerun = run_adbatch(*args[3:])
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    found = manifests(tmp_path / "out")
+    found = sweep_manifests(tmp_path / "out")
     assert len(found) == 3 and {m.status for m in found} <= {"ok", "cached"}
     for m in found:
         info = probe(tmp_path / "out" / m.product_id / "ugc" / "hook-best" / "video.mp4")
@@ -175,22 +166,21 @@ def _rendering_second_video(sweep: Path) -> bool:
     return len(done) >= 1 and len(logs) >= 2
 
 
-def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redis_url: str, monkeypatch) -> None:
+def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redis_url: str) -> None:
     """hydra/launcher=rq, 2 real workers, a $0.60 sweep cap kept in Redis: the invoice never passes $0.60."""
     from adbatch.ledger import RedisLedger
     from tests.redis_server import RQWorkers
 
-    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))  # the workers import tests.paid, the priced provider
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
     invoice, out = tmp_path / "invoice.jsonl", tmp_path / "out"
     with RQWorkers(redis_url, "capped", cwd=tmp_path / "workers"):
-        proc = adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
-                       "hydra/launcher=rq", "hydra.launcher.queue=capped", "hydra.launcher.wait_polling=0.2",
-                       f"hydra.sweep.dir={out}", f"cache_dir={tmp_path / 'cache'}", "-m",
-                       env={**os.environ, "REDIS_URL": redis_url})
+        proc = run_adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
+                           "hydra/launcher=rq", "hydra.launcher.queue=capped", "hydra.launcher.wait_polling=0.2",
+                           f"hydra.sweep.dir={out}", f"cache_dir={tmp_path / 'cache'}", "-m",
+                           env={**os.environ, "REDIS_URL": redis_url})
     assert proc.returncode == 0, proc.stderr[-2000:]
     paid = sum(line["usd"] for line in invoice_lines(invoice))
-    found = manifests(out)
+    found = sweep_manifests(out)
     assert len({line["pid"] for line in invoice_lines(invoice)}) >= 1 and paid <= 0.60 + 1e-9
     assert any(m.status == "skipped_cap" for m in found) and not (out / "ledger.sqlite").exists()
     ledger = RedisLedger(redis_url, sweep=str(out.resolve()), caps=Caps(1, 1))

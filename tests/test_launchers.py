@@ -18,7 +18,7 @@ import pytest
 from adbatch.manifest import read
 from adbatch.paths import PROJECT_ROOT
 from adbatch.probe import probe
-from tests.conftest import make_png, product_row, write_catalog
+from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 from tests.redis_server import RQWorkers, wait_for
 
 PRODUCTS = ("alpha-mug", "beta-lamp")
@@ -28,8 +28,7 @@ DRAFT = ["archetype=ugc,pov", "render=draft", "pacing=short"]
 
 def adbatch(*args: str, env: dict[str, str] | None = None, **popen) -> subprocess.CompletedProcess:
     """``python -m adbatch ARGS -m``, as a user runs a sweep."""
-    return subprocess.run([sys.executable, "-m", "adbatch", *args, "-m"], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, env={**os.environ, **(env or {})}, timeout=600, **popen)
+    return run_adbatch(*args, "-m", env={**os.environ, **(env or {})}, **popen)
 
 
 def catalog(folder: Path, *, broken: bool = False) -> Path:

@@ -80,7 +80,7 @@ def test_vision_notes_are_written_and_feed_the_script(fake, writer, product, req
     notes = json.loads((tmp_path / "notes.json").read_text())
     assert notes["setting"] and notes["dropped_quotes"] and out.cost_usd > 0
     merged = insights.merge(request_.insights, notes)
-    run(writer.write(dataclasses.replace(request_, insights=merged, vision=notes)))
+    run(writer.write(dataclasses.replace(request_, insights=merged)))
     prompt = sent_prompt(fake)
     assert "<image_notes>" in prompt and notes["setting"] in prompt and "coffee going cold" in prompt
     assert notes["dropped_quotes"][0] not in prompt and "quotability" not in prompt and '"scores"' not in prompt

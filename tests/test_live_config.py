@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from adbatch.paths import CONF_DIR, PROJECT_ROOT
+from adbatch.paths import CONF_DIR
 from adbatch.providers.keys import MissingKeyError, check_keys, needed_keys
-from tests.conftest import make_png, product_row, write_catalog
+from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 from tests.fakes.live import KEY, KEY_VARS, live_config
 
 pytest_plugins = ["tests.fakes.fixtures"]  # fixtures: fake, keys, product
@@ -94,9 +92,8 @@ def test_app_stops_before_any_job_when_a_key_is_missing(tmp_path: Path) -> None:
     make_png(tmp_path / "images" / "a.png")
     catalog = write_catalog(tmp_path, [product_row("a")])
     env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
-    proc = subprocess.run([sys.executable, "-m", "adbatch", f"products={catalog}", "provider=live",
-                           f"hydra.run.dir={tmp_path / 'run'}", f"cache_dir={tmp_path / 'cache'}"],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
+    proc = run_adbatch(f"products={catalog}", "provider=live", f"hydra.run.dir={tmp_path / 'run'}",
+                       f"cache_dir={tmp_path / 'cache'}", env=env, timeout=300)
     assert proc.returncode != 0
     assert "ANTHROPIC_API_KEY" in proc.stderr and "REPLICATE_API_TOKEN" in proc.stderr
     assert not (tmp_path / "run" / "manifest.json").exists()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from adbatch.manifest import Manifest, read
-from adbatch.paths import PROJECT_ROOT
+from adbatch.manifest import Manifest
 from adbatch.probe import probe
+from tests.conftest import run_adbatch, sweep_manifests
 from tests.fakes import FakeProviders, faults
 from tests.fakes.live import KEY, KEY_VARS, catalog_of, fast_overrides, live_config
 
@@ -29,16 +28,15 @@ def sweep(tmp_path_factory) -> Iterator[tuple[Path, subprocess.CompletedProcess,
         fake.script("elevenlabs.tts", faults.rate_limited(0))
         fake.script("replicate.create", faults.server_error(503))
         env = {**os.environ, **{var: KEY for var in KEY_VARS}}
-        proc = subprocess.run([sys.executable, "-m", "adbatch", f"products={catalog}", "provider=live", "render=draft",
-                               "pacing=short", f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}",
-                               *fast_overrides(fake.url), "-m"],
-                              capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=600)
+        proc = run_adbatch(f"products={catalog}", "provider=live", "render=draft", "pacing=short",
+                           f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}", *fast_overrides(fake.url),
+                           "-m", env=env)
         assert proc.returncode == 0, proc.stderr[-3000:]
         yield root, proc, fake
 
 
 def manifests(root: Path) -> list[Manifest]:
-    return [read(p) for p in sorted((root / "out").glob("*/*/*/manifest.json"))]
+    return sweep_manifests(root / "out")
 
 
 def test_every_video_is_made_by_the_live_providers(sweep) -> None:
@@ -118,10 +116,9 @@ def test_dry_run_estimate_is_within_5_percent_of_what_the_sweep_paid(sweep) -> N
 
     root, _, fake = sweep
     env = {**os.environ, **{var: KEY for var in KEY_VARS}}
-    proc = subprocess.run([sys.executable, "-m", "adbatch", f"products={root / 'cat' / 'catalog.csv'}",
-                           "provider=live", "render=draft", "pacing=short", f"hydra.sweep.dir={root / 'dry'}",
-                           f"cache_dir={root / 'dry-cache'}", *fast_overrides(fake.url), "+dry_run=true", "-m"],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
+    proc = run_adbatch(f"products={root / 'cat' / 'catalog.csv'}", "provider=live", "render=draft", "pacing=short",
+                       f"hydra.sweep.dir={root / 'dry'}", f"cache_dir={root / 'dry-cache'}", *fast_overrides(fake.url),
+                       "+dry_run=true", "-m", env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     estimates = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\S+)/ugc/hook-best\s+\$\s*([\d.]+)",
                                                                       proc.stdout, re.MULTILINE)}

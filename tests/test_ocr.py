@@ -6,15 +6,13 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import av
 import pytest
 from PIL import Image
 
-from adbatch.paths import PROJECT_ROOT
-from tests.conftest import make_png, product_row, write_catalog
+from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 
 
 def tesseract() -> str:
@@ -44,9 +42,8 @@ def draft(tmp_path_factory) -> Path:
     make_png(root / "cat" / "images" / "alpha-mug.png", size=(256, 256))
     catalog = write_catalog(root / "cat", [product_row("alpha-mug")])
     out = root / "out"
-    proc = subprocess.run([sys.executable, "-m", "adbatch", f"products={catalog}", "render=draft", "pacing=short",
-                           f"hydra.run.dir={out}", f"cache_dir={root / 'cache'}"],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    proc = run_adbatch(f"products={catalog}", "render=draft", "pacing=short", f"hydra.run.dir={out}",
+                       f"cache_dir={root / 'cache'}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from adbatch.manifest import read
-from adbatch.paths import PROJECT_ROOT
 from adbatch.probe import probe
-from tests.conftest import make_png, product_row, write_catalog
+from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 
 
 @pytest.fixture
@@ -20,17 +18,16 @@ def video(tmp_path: Path) -> tuple[Path, Path]:
     make_png(tmp_path / "cat" / "images" / "mug.png", size=(128, 128))
     cat = write_catalog(tmp_path / "cat", [product_row("mug")])
     invoice = tmp_path / "invoice.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "adbatch", f"products={cat}", "render=draft", "pacing=short",
-                           "provider.scenes._target_=tests.paid.PricedPlates", "+provider.scenes.price_usd=0.05",
-                           f"+provider.scenes.invoice={invoice}", f"hydra.run.dir={tmp_path / 'run'}",
-                           f"cache_dir={tmp_path / 'cache'}"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    proc = run_adbatch(f"products={cat}", "render=draft", "pacing=short",
+                       "provider.scenes._target_=tests.paid.PricedPlates", "+provider.scenes.price_usd=0.05",
+                       f"+provider.scenes.invoice={invoice}", f"hydra.run.dir={tmp_path / 'run'}",
+                       f"cache_dir={tmp_path / 'cache'}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     return tmp_path / "run", invoice
 
 
 def regen(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "adbatch.regen", str(folder), *args], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True)
+    return run_adbatch(str(folder), *args, module="adbatch.regen")
 
 
 def test_regenerating_a_scene_pays_for_that_scene_only(video) -> None:

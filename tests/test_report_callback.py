@@ -56,19 +56,16 @@ def test_a_missing_sweep_dir_is_a_warning(tmp_path: Path, caplog) -> None:
 def test_nightly_gate_exits_non_zero_under_the_minimum_success_rate(tmp_path) -> None:
     """With min_success_rate, a sweep with failures exits 1 after printing the summary line; above it, 0."""
     import subprocess
-    import sys
 
-    from adbatch.paths import PROJECT_ROOT
-    from tests.conftest import make_png, product_row, write_catalog
+    from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 
     make_png(tmp_path / "cat" / "images" / "ok.png")
     cat = write_catalog(tmp_path / "cat", [product_row("ok"), product_row("bad", image="images/missing.png")])
 
     def run(minimum: float) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "adbatch", f"products={cat}", "render=draft", "pacing=short",
-                               f"+hydra.callbacks.report.min_success_rate={minimum}", f"cache_dir={tmp_path / 'cache'}",
-                               f"hydra.sweep.dir={tmp_path / f'out{minimum}'}", "-m"],
-                              cwd=PROJECT_ROOT, capture_output=True, text=True)
+        return run_adbatch(f"products={cat}", "render=draft", "pacing=short",
+                           f"+hydra.callbacks.report.min_success_rate={minimum}", f"cache_dir={tmp_path / 'cache'}",
+                           f"hydra.sweep.dir={tmp_path / f'out{minimum}'}", "-m")
 
     strict = run(0.95)  # 1 ok of 1 valid: the invalid row is not counted, so it passes
     assert strict.returncode == 0 and "adbatch nightly: success rate 100.0% (minimum 95%)" in strict.stdout

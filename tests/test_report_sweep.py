@@ -10,17 +10,14 @@ from __future__ import annotations
 import csv
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from adbatch import report
-from adbatch.manifest import Manifest, read
-from adbatch.paths import PROJECT_ROOT
-from tests.conftest import make_png, product_row, write_catalog
+from adbatch.manifest import Manifest
+from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
 from tests.helpers_report import chromium
 
 SCRIPT_NAME = "<script>document.title='pwned'</script>"
@@ -28,9 +25,8 @@ FORMULA_NAME = '=HYPERLINK("http://x","Lamp")'
 
 
 def sweep_to(catalog: Path, out: Path, cache: Path) -> Path:
-    proc = subprocess.run([sys.executable, "-m", "adbatch", f"products={catalog}", "archetype=ugc,pov",
-                           "render=draft", "pacing=short", f"hydra.sweep.dir={out}", f"cache_dir={cache}", "-m"],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=600)
+    proc = run_adbatch(f"products={catalog}", "archetype=ugc,pov", "render=draft", "pacing=short",
+                       f"hydra.sweep.dir={out}", f"cache_dir={cache}", "-m")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -59,7 +55,7 @@ def night2(catalog, night1) -> Path:
 
 
 def manifests(sweep: Path) -> list[Manifest]:
-    return [read(p) for p in sorted(sweep.glob("*/*/hook-*/manifest.json"))]
+    return sweep_manifests(sweep, "*/*/hook-*/manifest.json")
 
 
 def summary(sweep: Path) -> dict:
@@ -127,8 +123,7 @@ def test_product_name_that_is_a_formula_is_neutralized(night1: Path) -> None:
 
 def test_cli_rebuild_gives_the_callbacks_csv(night1: Path, tmp_path: Path) -> None:
     """``python -m adbatch.report`` on the sweep dir, from the manifests alone, writes the same report.csv."""
-    proc = subprocess.run([sys.executable, "-m", "adbatch.report", str(night1), "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_adbatch(str(night1), "--out", str(tmp_path), module="adbatch.report", timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "report.csv").read_text() == (night1 / "report.csv").read_text()
 

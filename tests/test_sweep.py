@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from adbatch.manifest import read
-from adbatch.paths import PROJECT_ROOT
 from adbatch.probe import probe
-from tests.conftest import make_png, product_row, write_catalog
-
-
-def adbatch(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "adbatch", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +22,8 @@ def sweep(tmp_path_factory) -> Path:
     (root / "cat" / "images" / "fake.png").write_text("not a png")
     catalog = write_catalog(root / "cat", [product_row("alpha-mug"), product_row("broken", image="images/fake.png"),
                                            product_row("beta-lamp", brand_color="#E8A33D")])
-    proc = adbatch(f"products={catalog}", "archetype=ugc,pov", "render=draft", "pacing=short",
-                   f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}", "-m")
+    proc = run_adbatch(f"products={catalog}", "archetype=ugc,pov", "render=draft", "pacing=short",
+                       f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}", "-m")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root / "out"
 
@@ -102,7 +95,7 @@ def test_music_is_generated_once_per_archetype_and_reused(sweep: Path) -> None:
 def test_catalog_missing_a_column_fails_fast(tmp_path: Path) -> None:
     """No image column: exit code != 0, one clear message, no job folder."""
     catalog = write_catalog(tmp_path, [product_row("x")], columns=["id", "name", "description"])
-    proc = adbatch(f"products={catalog}", f"hydra.sweep.dir={tmp_path / 'out'}", "-m")
+    proc = run_adbatch(f"products={catalog}", f"hydra.sweep.dir={tmp_path / 'out'}", "-m")
     assert proc.returncode != 0
     assert "lacks required column(s) image" in proc.stderr
     assert not list((tmp_path / "out").glob("*/*/*"))
@@ -112,8 +105,8 @@ def test_single_run_renders_the_first_valid_product(tmp_path: Path) -> None:
     """Without -m, products=<csv> renders one video of the first valid row."""
     make_png(tmp_path / "images" / "good.png")
     catalog = write_catalog(tmp_path, [product_row("bad", image="images/missing.png"), product_row("good")])
-    proc = adbatch(f"products={catalog}", "render=draft", "pacing=short", f"hydra.run.dir={tmp_path / 'run'}",
-                   f"cache_dir={tmp_path / 'cache'}")
+    proc = run_adbatch(f"products={catalog}", "render=draft", "pacing=short", f"hydra.run.dir={tmp_path / 'run'}",
+                       f"cache_dir={tmp_path / 'cache'}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     m = read(tmp_path / "run" / "manifest.json")
     assert m.product_id == "good" and m.status == "ok"
@@ -124,8 +117,8 @@ def sweep_two_products(tmp_path: Path, *overrides: str) -> subprocess.CompletedP
     for pid in ("one", "two"):
         make_png(tmp_path / "images" / f"{pid}.png")
     catalog = write_catalog(tmp_path, [product_row("one"), product_row("two")])
-    return adbatch(f"products={catalog}", "render=draft", "pacing=short", *overrides,
-                   f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+    return run_adbatch(f"products={catalog}", "render=draft", "pacing=short", *overrides,
+                       f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
 
 
 def test_product_id_picks_one_product(tmp_path: Path) -> None:

@@ -39,13 +39,15 @@ class Producer:
         self.calls: list[ProviderCall] = []
 
     async def run(self, *, stage: str, provider: Any, parts: Mapping[str, Any], suffix: str,
-                  make: Callable[[Path], Awaitable[Output]], estimate_usd: float = 0.0) -> Produced:
-        """The asset for ``parts``: from the cache at $0, or made once after reserving its estimate."""
+                  make: Callable[[Path], Awaitable[Output]], estimate: Callable[[], float] = lambda: 0.0) -> Produced:
+        """The asset for ``parts``: from the cache at $0, or made once after reserving its ``estimate()``
+        (asked for only on a miss: pricing an LLM call renders its whole prompt)."""
         key = content_key({"stage": stage, "provider": provider.name, "model": provider.model,
                            "params": provider.params(), **parts})
         tic = time.perf_counter()
 
         async def produce(tmp: Path) -> dict[str, Any]:
+            estimate_usd = estimate()
             reservation = self._reserve(estimate_usd)
             try:
                 out = await make(tmp)
@@ -128,7 +130,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
     async def voice(slot: str, line: str) -> None:
         assets.voice[slot] = await producer.run(
             stage="voice", provider=providers.voice, parts={"text": line}, suffix=".wav",
-            make=lambda out: providers.voice.speak(line, out), estimate_usd=providers.voice.estimate(line))
+            make=lambda out: providers.voice.speak(line, out), estimate=lambda: providers.voice.estimate(line))
 
     async def scene(key: tuple[str, int], req: SceneRequest) -> None:
         parts = {"image": req.product.image, "layout": req.slot.layout, "prompt": req.prompt,
@@ -136,7 +138,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
                  "camera": req.slot.camera}
         assets.scenes[key] = await producer.run(
             stage="scenes", provider=providers.scenes, parts=parts, suffix=providers.scenes.suffix_for(req) if hasattr(providers.scenes, "suffix_for") else getattr(providers.scenes, "suffix", ".jpg"),
-            make=lambda out: providers.scenes.scene(req, out), estimate_usd=providers.scenes.estimate(req))
+            make=lambda out: providers.scenes.scene(req, out), estimate=lambda: providers.scenes.estimate(req))
 
     async def card() -> None:
         req = plan.card
@@ -144,14 +146,14 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
                  "product": req.product.name}
         assets.card = await producer.run(stage="image", provider=providers.image, parts=parts, suffix=".jpg",
                                          make=lambda out: providers.image.card(req, out),
-                                         estimate_usd=providers.image.estimate(req))
+                                         estimate=lambda: providers.image.estimate(req))
 
     async def music() -> None:
         req = plan.music
         parts = {"mood": req.mood, "bpm": req.bpm, "seconds": req.seconds, "seed": req.seed}
         assets.music = await producer.run(stage="music", provider=providers.music, parts=parts, suffix=".wav",
                                           make=lambda out: providers.music.bed(req, out),
-                                          estimate_usd=providers.music.estimate(req))
+                                          estimate=lambda: providers.music.estimate(req))
 
     calls = [voice(slot, line) for slot, line in plan.voice.items()]
     calls += [scene(key, req) for key, req in plan.scenes.items()]

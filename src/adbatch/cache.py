@@ -8,6 +8,7 @@ or machines on a shared filesystem) produce each asset once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -29,9 +30,19 @@ def content_key(parts: dict[str, Any]) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes, so a changed input image changes every key that uses it."""
+    """SHA-256 of a file's bytes, so a changed input image changes every key that uses it.
+
+    A job names the same files in many keys (the product photo in the script's, the analysis's
+    and every scene's), so each file is read once per version: a rewrite changes its mtime or size."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _digest(path: Path, _mtime_ns: int, _size: int) -> str:
     digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
+    with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -30,7 +30,7 @@ from adbatch.atomic import write_text
 from adbatch.frames import OverlayPatch
 from adbatch.palette import rgb
 from adbatch.safezone import SafeZone
-from adbatch.timeline import ENDCARD, Overlay, Timeline, VoiceCue, Word
+from adbatch.timeline import Overlay, Timeline, VoiceCue, Word
 
 _BREAK_AFTER = tuple(".!?;:,")  # a phrase ends after a word ending a clause
 
@@ -179,7 +179,7 @@ def build(timeline: Timeline, size: tuple[int, int], *, style: CaptionStyle = Ca
     """Draw every phrase state once, centred in the safe zone's caption band, up to the end card."""
     w, h = size
     zone = SafeZone(w, h)
-    card = next((s.start for s in timeline.shots if s.layout == ENDCARD), timeline.duration)
+    card = timeline.card_start
     look = text.TextStyle(size=int(w * style.size), fill=style.fill, stroke=style.stroke, stroke_ratio=0.09,
                           max_lines=style.max_lines, font_path=style.font_path)
     max_w, max_h = zone.centered_width, int(h * style.band_height)

@@ -9,6 +9,7 @@ Two kinds of failure, on purpose:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,11 +83,18 @@ class Catalog:
         """The cells of 1-based data row ``row``."""
         return {k: str(v) for k, v in self.frame.iloc[row - 1].items()}
 
+    @functools.cached_property
+    def _first_row(self) -> dict[str, int]:
+        """Each id's first 1-based data row (a repeated id points back to it)."""
+        first: dict[str, int] = {}
+        for row, pid in enumerate(self.frame["id"], start=1):
+            first.setdefault(pid, row)
+        return first
+
     def job_key(self, row: int) -> str:
         """The key a job uses to find its row: the product id, or ``_row<N>`` if unusable."""
         pid = self.raw_row(row)["id"]
-        ids = list(self.frame["id"])
-        if SLUG.match(pid) and ids.index(pid) == row - 1:
+        if SLUG.match(pid) and self._first_row[pid] == row:
             return pid
         return f"{INVALID_KEY_PREFIX}{row}"
 
@@ -96,9 +104,8 @@ class Catalog:
             row = int(key[len(INVALID_KEY_PREFIX):])
             if 1 <= row <= len(self):
                 return row
-        ids = list(self.frame["id"])
-        if key in ids:
-            return ids.index(key) + 1
+        if key in self._first_row:
+            return self._first_row[key]
         raise CatalogError(f"{self.path.name}: no product with id {key!r}")
 
     def validate_row(self, row: int, *, image_cache: Path, max_mb: float, timeout_s: float) -> Product:
@@ -108,7 +115,7 @@ class Catalog:
         pid = cells["id"]
         if not SLUG.match(pid):
             fail("id", f"{pid!r} is not a safe slug (lowercase letters, digits and '-', 1-64 chars)")
-        first = list(self.frame["id"]).index(pid) + 1
+        first = self._first_row[pid]
         if first != row:
             fail("id", f"{pid!r} duplicates row {first}; ids must be unique")
         for name in REQUIRED:

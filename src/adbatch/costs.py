@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adbatch import director, insights, timeline
+from adbatch import creative, insights, timeline
 from adbatch.archetypes import ANGLES, load_archetype
 from adbatch.assets import Providers
 from adbatch.cache import content_key
 from adbatch.catalog import Catalog, RowError
 from adbatch.palette import palette
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.providers.base import (CardRequest, CritiqueRequest, HookRankRequest, MusicRequest, SceneRequest,
-                                   ScriptRequest)
+from adbatch.providers.base import (CardRequest, HookRankRequest, MusicRequest, SceneRequest,
+                                   ScriptRequest, speaking_rate)
 from adbatch.script import HookCandidate
 
 WORD = "word "  # a voice line that fills its budget, for character-priced voices
@@ -79,7 +79,7 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
         return est
     arch = load_archetype(cfg["archetype"]["name"], or_default(cfg.get("archetypes_dir"), ARCHETYPES_DIR))
     budget = timeline.speech_budget(arch, cfg["pacing"])
-    wps = getattr(providers.voice, "words_per_second", 2.6)
+    wps = speaking_rate(providers.voice)
     request = ScriptRequest(product=product, insights=insights.extract(product), archetype=arch, seed=cfg["seed"],
                             words_per_second=wps, speech_seconds=budget)
     lines = {slot: (WORD * max(1, round(sec * wps))).strip() for slot, sec in budget.items() if sec > 0}
@@ -103,6 +103,8 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
     parts = [("script", writer, request), *_judging(cfg, writer, request, plan),
              ("voice", providers.voice, voice), ("scenes", providers.scenes, scenes), ("image", providers.image, card),
              ("music", providers.music, music)]
+    shared = {"vision": f"vision:{product.id}:{content_key(dict(cfg['provider']['script']))}",
+              "music": f"music:{content_key(dataclasses.asdict(music))}:{content_key(dict(cfg['provider']['music']))}"}
     body = content_key({k: v for k, v in cfg.items() if k != "hook"})  # hook variants share everything but the hook
     for stage, provider, what in parts:
         if isinstance(what, float):  # already priced (voice: a sum of lines)
@@ -113,9 +115,7 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
             usual, bound = _price(provider)(what), provider.estimate(what)
         est.by_stage[stage], est.bounds[stage] = round(usual, 6), round(bound, 6)
         est.providers[stage] = f"{provider.name}/{provider.model}"
-        est.shared[stage] = {"vision": f"vision:{product.id}:{content_key(dict(cfg['provider']['script']))}",
-                             "music": f"music:{content_key(dataclasses.asdict(music))}:"
-                                      f"{content_key(dict(cfg['provider']['music']))}"}.get(stage, f"body:{body}")
+        est.shared[stage] = shared.get(stage, f"body:{body}")
     return est
 
 
@@ -125,23 +125,21 @@ def _price(provider: Any) -> Any:
 
 
 def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: timeline.Timeline) -> list:
-    """The live writer's other calls, priced on stand-ins as long as the real ones: the product
+    """The live writer's other calls, as requests with stand-ins as long as the real ones: the product
     analysis, the hook ranking and the critique (each only if the writer makes it and it is on)."""
     parts = []
     if hasattr(writer, "analyze"):
-        parts.append(("vision", writer, _price(writer)(request.product)))
+        parts.append(("vision", writer, request.product))
     arch = request.archetype
     if hasattr(writer, "rank_hooks") and cfg["hook_scoring"]["live_rank"]:
         words = (WORD * arch.slots[0].vo_words[1]).strip()
         stand_ins = tuple(HookCandidate(angle=a, text=words[:80], voice=words) for a in ANGLES)
-        parts.append(("hooks", writer, _price(writer)(HookRankRequest(
+        parts.append(("hooks", writer, HookRankRequest(
             product=request.product, insights=request.insights, archetype=arch, hooks=stand_ins,
-            hook_seconds=cfg["pacing"]["hook_scene"]))))
+            hook_seconds=cfg["pacing"]["hook_scene"])))
     if hasattr(writer, "critique") and cfg["director"]["live_notes"]:
-        parts.append(("critique", writer, _price(writer)(CritiqueRequest(
-            product=request.product, archetype=arch, beats=director.describe(plan), rule_notes=(),
-            pacing={k: cfg["pacing"][k] for k in ("scene_min", "scene_max", "hook_scene")}
-            | {"max_dead_air": cfg["director"]["max_dead_air"]}, reorderable=arch.reorderable))))
+        parts.append(("critique", writer, creative.critique_request(
+            cfg, draft=plan, notes=(), product=request.product, archetype=arch)))
     return parts
 
 

@@ -32,7 +32,7 @@ async def write_script(writer: Any, producer: Producer, cfg: Mapping[str, Any], 
         facts = insights.merge(facts, notes)
     request = ScriptRequest(product=product, insights=facts, archetype=archetype, seed=seed,
                             words_per_second=words_per_second,
-                            speech_seconds=timeline.speech_budget(archetype, cfg["pacing"]), vision=notes)
+                            speech_seconds=timeline.speech_budget(archetype, cfg["pacing"]))
 
     async def make(out: Path):
         script, usage = await writer.write(request)
@@ -44,7 +44,7 @@ async def write_script(writer: Any, producer: Producer, cfg: Mapping[str, Any], 
              "speech_seconds": request.speech_seconds, "call": call_params(writer, "script")} | (
                  {} if notes is None else {"vision": notes})
     produced = await producer.run(stage="script", provider=writer, parts=parts, suffix=".json", make=make,
-                                  estimate_usd=writer.estimate(request))
+                                  estimate=lambda: writer.estimate(request))
     script = check_structure(Script.model_validate_json(produced.path.read_text()), archetype)
     scoring, hook_seconds = cfg["hook_scoring"], cfg["pacing"]["hook_scene"]
     ctx = hooks.HookContext(product_name=product.name, pains=facts.pains, archetype=archetype,
@@ -66,7 +66,8 @@ async def product_notes(writer: Any, producer: Producer, product: Product) -> di
              "benefits": list(product.benefits), "audience": product.audience, "reviews": list(product.reviews),
              "call": call_params(writer, "vision")}
     produced = await producer.run(stage="vision", provider=writer, parts=parts, suffix=".json",
-                                  make=lambda out: writer.analyze(product, out), estimate_usd=writer.estimate(product))
+                                  make=lambda out: writer.analyze(product, out),
+                                  estimate=lambda: writer.estimate(product))
     return json.loads(produced.path.read_text(encoding="utf-8"))
 
 
@@ -74,12 +75,12 @@ async def judged_hooks(writer: Any, producer: Producer, request: HookRankRequest
     """The hooks in a live judge's order, with its reasons."""
     parts = {"hooks": [h.model_dump(include={"angle", "text", "voice", "score"}) for h in request.hooks],
              "product": request.product.model_dump(mode="json", include={"name", "description", "audience"}),
-             "insights": request.insights.model_dump(mode="json", include={"benefits", "pains", "usps", "quotes"}),
+             "insights": request.insights.model_dump(mode="json", include=set(insights.FACTS)),
              "archetype": request.archetype.model_dump(), "hook_seconds": request.hook_seconds,
              "call": call_params(writer, "hooks")}
     produced = await producer.run(stage="hooks", provider=writer, parts=parts, suffix=".json",
                                   make=lambda out: writer.rank_hooks(request, out),
-                                  estimate_usd=writer.estimate(request))
+                                  estimate=lambda: writer.estimate(request))
     ranking = json.loads(produced.path.read_text(encoding="utf-8"))["ranking"]
     return hooks.judged(request.hooks, ranking, by=getattr(writer, "label", writer.name))
 
@@ -89,20 +90,26 @@ async def critique_notes(writer: Any, producer: Producer, cfg: Mapping[str, Any]
                          archetype: Archetype) -> list[director.Note]:
     """A live critic's notes on the draft's body (``notes``: what the rules said, so it does not repeat
     them); [] without a critic, or with ``director.live_notes=false``."""
-    conf = cfg["director"]
-    if not hasattr(writer, "critique") or not conf["live_notes"]:
+    if not hasattr(writer, "critique") or not cfg["director"]["live_notes"]:
         return []
-    request = CritiqueRequest(
-        product=product, archetype=archetype, beats=director.describe(draft),
-        rule_notes=director.body_notes(notes, draft),
-        pacing={k: cfg["pacing"][k] for k in ("scene_min", "scene_max", "hook_scene")} | {
-            "max_dead_air": conf["max_dead_air"]}, reorderable=archetype.reorderable)
+    request = critique_request(cfg, draft=draft, notes=notes, product=product, archetype=archetype)
     parts = {"product": product.name, "archetype": archetype.model_dump(), "beats": list(request.beats),
              "rule_notes": list(request.rule_notes), "pacing": dict(request.pacing),
              "reorderable": list(request.reorderable), "call": call_params(writer, "critique")}
     produced = await producer.run(stage="critique", provider=writer, parts=parts, suffix=".json",
-                                  make=lambda out: writer.critique(request, out), estimate_usd=writer.estimate(request))
+                                  make=lambda out: writer.critique(request, out),
+                                  estimate=lambda: writer.estimate(request))
     return director.from_critique(json.loads(produced.path.read_text(encoding="utf-8")))
+
+
+def critique_request(cfg: Mapping[str, Any], *, draft: timeline.Timeline, notes: Sequence[director.Note],
+                     product: Product, archetype: Archetype) -> CritiqueRequest:
+    """What the critic is asked about ``draft``: its beats, the rules' notes on the body, the pacing rules."""
+    return CritiqueRequest(
+        product=product, archetype=archetype, beats=director.describe(draft),
+        rule_notes=director.body_notes(notes, draft),
+        pacing={k: cfg["pacing"][k] for k in ("scene_min", "scene_max", "hook_scene")} | {
+            "max_dead_air": cfg["director"]["max_dead_air"]}, reorderable=archetype.reorderable)
 
 
 def call_params(writer: Any, kind: str) -> dict[str, Any]:

@@ -87,7 +87,7 @@ class Direction:
 def dead_air(r: Review) -> list[Note]:
     """A beat that keeps going long after its line has ended drags."""
     notes, shots = [], r.timeline.shots
-    hook_slot = shots[0].slot  # the hook beat is sized for its longest candidate on purpose: variants share the body
+    hook_slot = r.timeline.hook_slot  # the hook beat is sized for its longest candidate on purpose: variants share the body
     for cue in r.timeline.voice:
         if cue.slot == hook_slot:
             continue
@@ -129,7 +129,7 @@ def hook_strength(r: Review) -> list[Note]:
     alt = min(better, key=lambda h: h.rank) if better else None
     message = "; ".join(problems) + (f" — try the {alt.angle.replace('_', ' ')} angle" if alt else "")
     edit = Edit(kind="swap_hook", hook_rank=alt.rank) if alt and r.hook_requested == "best" else None
-    return [Note(rule="hook_strength", slot=r.timeline.shots[0].slot, message=message, edit=edit)]
+    return [Note(rule="hook_strength", slot=r.timeline.hook_slot, message=message, edit=edit)]
 
 
 def text_load(r: Review) -> list[Note]:
@@ -206,7 +206,7 @@ def body_notes(notes: Sequence[Note], timeline: Timeline) -> tuple[str, ...]:
 
     Notes on the hook beat differ between hook variants (its words, its pace): leaving them out
     keeps the critic's question, and its cached answer, the same for every variant."""
-    hook = timeline.shots[0].slot
+    hook = timeline.hook_slot
     return tuple(n.message for n in notes if n.slot != hook)
 
 
@@ -216,7 +216,7 @@ def check(edit: Edit, r: Review) -> str | None:
     The rules themselves only propose edits that fit; this guards edits from a model."""
     shots = r.timeline.shots
     slots = {s.slot for s in shots}
-    hook = shots[0].slot
+    hook = r.timeline.hook_slot
     if edit.kind == "trim":
         if edit.slot not in slots or edit.seconds is None:
             return f"there is no beat {edit.slot!r} to trim (beats: {', '.join(dict.fromkeys(s.slot for s in shots))})"
@@ -273,7 +273,7 @@ def direct(review: Review, *, auto_fix: bool, extra: Sequence[Note] = (),
 def describe(timeline: Timeline) -> tuple[dict[str, Any], ...]:
     """The draft as a critic reads it: one entry per shot, its beat's text and line on its first
     shot. The hook beat's words are left out: each hook variant has its own, the body is shared."""
-    shots, hook = timeline.shots, timeline.shots[0].slot
+    shots, hook = timeline.shots, timeline.hook_slot
     shown = {o.slot: o.text for o in timeline.overlays}
     said = {c.slot: c for c in timeline.voice}
     beats = []

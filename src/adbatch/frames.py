@@ -137,7 +137,7 @@ class ClipShot:
         sw, sh = max(self.w, math.ceil(frame.width * scale)), max(self.h, math.ceil(frame.height * scale))
         rgb = frame.to_ndarray(format="rgb24", width=sw, height=sh)
         x, y = (sw - self.w) // 2, (sh - self.h) // 2
-        return np.ascontiguousarray(rgb[y:y + self.h, x:x + self.w])
+        return rgb[y:y + self.h, x:x + self.w]  # a view: frame() hands out a contiguous copy
 
     def frame(self, t: float) -> np.ndarray:
         local = max(0.0, t - self.shot.start)
@@ -204,7 +204,7 @@ class Compositor:
 
     def __init__(self, timeline: Timeline, shots: Sequence[StillShot | StaticShot | ClipShot],
                  overlays: Sequence[OverlayPatch], size: tuple[int, int]) -> None:
-        self.timeline, self.shots, self.overlays = timeline, list(shots), list(overlays)
+        self.shots, self.overlays = list(shots), list(overlays)
         self.w, self.h = size
         self.starts = np.array([s.shot.start for s in self.shots])
         self.transitions = {round(tr.at, 6): tr for tr in timeline.transitions}

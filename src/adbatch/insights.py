@@ -111,6 +111,7 @@ def extract(product: Product) -> Insights:
 
 
 IMAGE_KEYS = ("style", "audience", "visual_cues", "setting")
+FACTS = ("benefits", "pains", "usps", "quotes")  # what a prompt is shown (never refused quotes or scores)
 
 
 def merge(offline: Insights, notes: Mapping[str, Any], *, keep: int = 6) -> Insights:

@@ -27,8 +27,8 @@ from adbatch.cache import AssetCache, content_key
 from adbatch.ledger import CapExceeded, Ledger
 from adbatch.logs import job_logger
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.probe import probe
-from adbatch.providers.base import ScriptWriter
+from adbatch.probe import MediaInfo, probe
+from adbatch.providers.base import ScriptWriter, speaking_rate
 from adbatch.script import Script, parse_hook_choice
 
 
@@ -158,7 +158,7 @@ def _pipeline(job: Job, producer: Producer) -> str:
     with job.stage("script"):
         script, facts = asyncio.run(creative.write_script(
             job.writer, producer, job.cfg, product=product, facts=facts, archetype=archetype, seed=seed,
-            words_per_second=getattr(job.providers.voice, "words_per_second", 2.6)))
+            words_per_second=speaking_rate(job.providers.voice)))
         job.fields["insights"] = facts.model_dump(mode="json")
         chosen = script.hook(hook_choice)
         job.fields["hooks"] = [h.model_dump() for h in script.hooks]
@@ -166,17 +166,15 @@ def _pipeline(job: Job, producer: Producer) -> str:
     pal = the_look.palette
     hook_id = archetype.slots[0].id
     with job.stage("director"):
-        estimated = {k: planning.estimate_line(v, job.providers.voice) for k, v in planning.words_for(script, chosen, hook_id).items() if v}
         reserve = {hook_id: max(planning.estimate_line(h.voice, job.providers.voice).duration for h in script.hooks)}
-        planned = planning.layout(job.cfg, job.log, archetype, planning.texts_for(script, chosen, hook_id), estimated, reserve=reserve)
+        planned = planning.draft(job.cfg, job.log, archetype, script, chosen, job.providers.voice, reserve=reserve)
         direction = _direct(job, planned, script, chosen, hook_choice, product=product, archetype=archetype,
                             producer=producer)
         if direction.hook_rank:
             chosen = script.hook(direction.hook_rank)
             job.fields["hook"] = chosen.model_dump()
         edits = dict(soft_max=direction.soft_max, cameras=direction.cameras, reserve=reserve, order=direction.order)
-        estimated = {k: planning.estimate_line(v, job.providers.voice) for k, v in planning.words_for(script, chosen, hook_id).items() if v}
-        planned = planning.layout(job.cfg, job.log, archetype, planning.texts_for(script, chosen, hook_id), estimated, **edits)
+        planned = planning.draft(job.cfg, job.log, archetype, script, chosen, job.providers.voice, **edits)
     texts, voice = planning.texts_for(script, chosen, hook_id), planning.words_for(script, chosen, hook_id)
     with job.stage("assets"):
         plan = planning.asset_plan(job.cfg, product=product, archetype=archetype, script=script, voice=voice,
@@ -221,17 +219,17 @@ def _pipeline(job: Job, producer: Producer) -> str:
         sheet.make(job.out_dir / "video.mp4", final, job.out_dir / "sheet.jpg", product=product.name,
                    archetype=archetype.name, hook=f"#{chosen.rank} {chosen.angle}")
     with job.stage("qa"):
-        _qa(job, list(done.text_boxes))
+        _qa(job, list(done.text_boxes), info)
     return "ok"
 
 
-def _qa(job: Job, boxes: list[tuple[int, int, int, int]]) -> None:
-    """Gate the delivered file on the platforms' specs (``boxes``: the text as rendered, in the brand's
-    font); record the result, fail the job if required."""
+def _qa(job: Job, boxes: list[tuple[int, int, int, int]], info: MediaInfo) -> None:
+    """Gate the delivered file (``info``: its probe) on the platforms' specs (``boxes``: the text as
+    rendered, in the brand's font); record the result, fail the job if required."""
     r, q = job.cfg["render"], job.cfg["qa"]
     result = qa.check(job.out_dir / "video.mp4", specs=job.cfg["platforms"], platforms=q["platforms"],
                       target=qa.LoudnessTarget(r["loudness_lufs"], q["lufs_tolerance"], r["true_peak_db"]),
-                      ffmpeg=render.ffmpeg_exe(), safe_zone_boxes=boxes)
+                      ffmpeg=render.ffmpeg_exe(), safe_zone_boxes=boxes, info=info)
     job.fields["qa"] = result.model_dump(mode="json")
     if q["required"]:
         qa.enforce(result)

@@ -16,12 +16,12 @@ from adbatch.archetypes import Archetype
 from adbatch.assets import AssetPlan, Assets
 from adbatch.cache import content_key
 from adbatch.catalog import Product
-from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest
+from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, speaking_rate
 from adbatch.script import HookCandidate, Script, spoken_words
 
 def estimate_line(line: str, voice: Any) -> timeline.SpokenLine:
     """A line's expected length before it is spoken (the voice's speaking rate; numbers read long)."""
-    wps = getattr(voice, "words_per_second", 2.6)
+    wps = speaking_rate(voice)
     return timeline.SpokenLine(text=line, duration=spoken_words(line) / wps + 0.2 if line else 0.0)
 
 
@@ -59,6 +59,14 @@ def layout(cfg: Mapping[str, Any], log: Any, archetype: Archetype, texts: Mappin
             slot = mutable.pop(0)
             lines.pop(slot.id)
             log.info("voice_muted", slot=slot.id, reason=str(exc))
+
+
+def draft(cfg: Mapping[str, Any], log: Any, archetype: Archetype, script: Script, chosen: HookCandidate,
+          voice: Any, **edits: Any) -> timeline.Timeline:
+    """The timeline laid out from estimated line lengths, before any line is spoken."""
+    hook_id = archetype.slots[0].id
+    lines = {k: estimate_line(v, voice) for k, v in words_for(script, chosen, hook_id).items() if v}
+    return layout(cfg, log, archetype, texts_for(script, chosen, hook_id), lines, **edits)
 
 
 def asset_plan(cfg: Mapping[str, Any], *, product: Product, archetype: Archetype, script: Script,

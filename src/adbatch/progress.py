@@ -138,7 +138,8 @@ def read_progress_file(sweep_dir: Path) -> dict[str, Any]:
 
 def snapshot(sweep_dir: Path, scanner: SweepScanner | None = None, **info: Any) -> Snapshot:
     """Scan ``sweep_dir`` once; ``info`` (total, cap_usd, started_at, finished_at) defaults to its progress.json."""
-    info = {**read_progress_file(sweep_dir), **info}
+    if not {"total", "cap_usd", "started_at", "finished_at"} <= info.keys():  # a live display passes them all
+        info = {**read_progress_file(sweep_dir), **info}
     started, finished = info.get("started_at"), info.get("finished_at")
     scanner = scanner or SweepScanner(sweep_dir, since=started)
     statuses, running, cost, mean_s = scanner.scan()

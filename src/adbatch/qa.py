@@ -83,14 +83,16 @@ class _Facts:
 
 
 def check(video: Path, *, specs: Mapping[str, Mapping[str, Any]], platforms: Sequence[str],
-          target: LoudnessTarget, ffmpeg: str, safe_zone_boxes: Sequence[Box] | None = None) -> QAResult:
+          target: LoudnessTarget, ffmpeg: str, safe_zone_boxes: Sequence[Box] | None = None,
+          info: MediaInfo | None = None) -> QAResult:
     """Check ``video`` against the spec of each of ``platforms`` (keys of ``specs``, i.e. of
-    conf/platforms); safe zones are checked only when ``safe_zone_boxes`` is given."""
+    conf/platforms); safe zones are checked only when ``safe_zone_boxes`` is given. ``info``: the
+    file's probe, when the caller already made it."""
     unknown = [p for p in platforms if p not in specs]
     if unknown:
         raise ValueError(f"qa.platforms names {', '.join(map(repr, unknown))}, which conf/platforms does not "
                        f"define (it has: {', '.join(specs)})")
-    info = probe(video)
+    info = info or probe(video)
     measured = loudness.measure(video, ffmpeg=ffmpeg) if info.audio_codec else None
     facts = _Facts(info=info, video_kbps=_video_kbps(video, info.duration), loudness=measured, target=target,
                    boxes=safe_zone_boxes)

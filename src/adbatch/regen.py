@@ -16,6 +16,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from adbatch.timeline import ENDCARD
+
 
 class RegenError(ValueError):
     """The folder is not a finished adbatch video, or the scene does not exist."""
@@ -27,7 +29,7 @@ def scene_key(video_dir: Path, scene: int) -> str:
     if not 1 <= scene <= len(shots):
         raise RegenError(f"scene={scene}: the video has scenes 1..{len(shots)}")
     shot = shots[scene - 1]
-    if shot["layout"] == "endcard":
+    if shot["layout"] == ENDCARD:
         raise RegenError(f"scene={scene} is the end card: it is drawn, not generated (change brand or catalog)")
     return f"{shot['slot']}/{shot['shot']}"
 

@@ -75,8 +75,7 @@ def watermark_patch(timeline: Timeline, logo: Path, size: tuple[int, int], opaci
     mark.thumbnail((int(size[0] * 0.14), int(size[1] * 0.06)))
     rgba = np.asarray(mark).copy()
     rgba[..., 3] = (rgba[..., 3].astype(np.float32) * opacity).astype(np.uint8)
-    card_start = next((s.start for s in timeline.shots if s.layout == "endcard"), timeline.duration)
-    span = Overlay(slot="watermark", role="watermark", text="", start=0.0, end=card_start)
+    span = Overlay(slot="watermark", role="watermark", text="", start=0.0, end=timeline.card_start)
     return OverlayPatch(span, rgba, (zone.left, zone.top))
 
 
@@ -194,12 +193,9 @@ def _encode_whole(frame_function, track: np.ndarray, job: RenderJob, conf: Mappi
     clip = clip.with_audio(AudioArrayClip(track, fps=rate))
     with atomic_path(video) as tmp:
         clip.write_videofile(
-            str(tmp), fps=conf["fps"], codec=conf["codec"], preset=conf["preset"], threads=conf["threads"],
-            audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"], audio_fps=rate,
-            temp_audiofile=str(work_dir / "audio.m4a"),
-            ffmpeg_params=["-crf", str(conf["crf"]), "-movflags", "+faststart", "-pix_fmt", "yuv420p"],
-            logger=None,
-        )
+            str(tmp), fps=conf["fps"], audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"],
+            audio_fps=rate, temp_audiofile=str(work_dir / "audio.m4a"), logger=None,
+            **segments.x264_args(conf, "-movflags", "+faststart"))
     clip.close()
 
 

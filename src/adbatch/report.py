@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from adbatch import report_creative as creative
 from adbatch import report_stats as stats
 from adbatch.atomic import write_text
-from adbatch.manifest import MANIFEST, Manifest
+from adbatch.manifest import MANIFEST, Manifest, read
 
 REPORT_CSV, SUMMARY_JSON, REPORT_HTML = "report.csv", "summary.json", "report.html"
 MERGED_DIR = "merged-report"  # default --out for several sweeps: <their common parent>/merged-report
@@ -83,7 +83,7 @@ def _read(sweep: Path, folder: Path) -> Entry:
     if not path.is_file():
         return Entry(sweep, folder, problem="missing", detail="no manifest.json: the job did not finish")
     try:
-        return Entry(sweep, folder, manifest=Manifest.model_validate_json(path.read_bytes()))
+        return Entry(sweep, folder, manifest=read(path))
     except (OSError, ValueError, ValidationError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return Entry(sweep, folder, problem="corrupt", detail=f"unreadable manifest.json: {first}")

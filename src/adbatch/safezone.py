@@ -39,10 +39,6 @@ class SafeZone:
         return int(self.h * (1 - BOTTOM))
 
     @property
-    def width(self) -> int:
-        return self.right - self.left
-
-    @property
     def centered_width(self) -> int:
         """Widest box centred on the frame that stays inside the zone."""
         return 2 * min(self.w // 2 - self.left, self.right - self.w // 2)

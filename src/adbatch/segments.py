@@ -23,7 +23,7 @@ from adbatch.timeline import Timeline
 
 def split_frame(timeline: Timeline) -> int:
     """The first frame of the body: where the first shot after the hook beat starts."""
-    hook_slot = timeline.shots[0].slot
+    hook_slot = timeline.hook_slot
     first_body = next(s for s in timeline.shots if s.slot != hook_slot)
     return round(first_body.start * timeline.fps)
 
@@ -42,6 +42,14 @@ def body_signature(timeline: Timeline, split: int) -> dict:
     }
 
 
+def x264_args(conf: Mapping, *extra: str) -> dict:
+    """MoviePy ``write_videofile`` arguments for the preset's H.264 encoding: the one place they are
+    set, so a whole video and the parts joined by stream copy are encoded alike (plus ``extra``
+    FFmpeg flags)."""
+    return {"codec": conf["codec"], "preset": conf["preset"], "threads": conf["threads"],
+            "ffmpeg_params": ["-crf", str(conf["crf"]), "-pix_fmt", "yuv420p", *extra]}
+
+
 def encode_video(frame_function: Callable[[float], np.ndarray], *, start: int, end: int, fps: int,
                  conf: Mapping, out: Path) -> Path:
     """Encode frames ``start`` .. ``end`` - 1 (video only) with the preset's x264 settings."""
@@ -50,9 +58,7 @@ def encode_video(frame_function: Callable[[float], np.ndarray], *, start: int, e
     offset = start / fps
     clip = VideoClip(frame_function=lambda t: frame_function(t + offset), duration=(end - start) / fps)
     with atomic_path(out) as tmp:
-        clip.write_videofile(str(tmp), fps=fps, codec=conf["codec"], preset=conf["preset"], threads=conf["threads"],
-                             audio=False, ffmpeg_params=["-crf", str(conf["crf"]), "-pix_fmt", "yuv420p"],
-                             logger=None)
+        clip.write_videofile(str(tmp), fps=fps, audio=False, logger=None, **x264_args(conf))
     clip.close()
     return out
 

@@ -94,6 +94,16 @@ class Timeline(_Frozen):
     voice: tuple[VoiceCue, ...]
     transitions: tuple[Transition, ...]
 
+    @property
+    def hook_slot(self) -> str:
+        """The hook beat's slot id (the first shot's)."""
+        return self.shots[0].slot
+
+    @property
+    def card_start(self) -> float:
+        """When the end card appears (the video's end if it has none)."""
+        return next((s.start for s in self.shots if s.layout == ENDCARD), self.duration)
+
 
 @dataclass(frozen=True)
 class SpokenLine:

@@ -125,11 +125,6 @@ class FakeProviders:
         """How long predictions (of ``model``, or all) run before they succeed."""
         self.run_seconds[model] = seconds
 
-    def reset(self) -> None:
-        """Forget faults, latencies and what was seen (predictions and files stay)."""
-        with self.lock:
-            self._scripted.clear(), self._rates.clear(), self._latency.clear(), self.requests.clear()
-
     def draw(self, endpoint: str) -> Fault | None:
         with self.lock:
             if self._scripted[endpoint]:
@@ -168,7 +163,7 @@ class FakeProviders:
         return json_response(404, {"detail": f"fake: no route for {method} {parts.path}"})
 
     def _serve(self, req: Request, endpoint: str, vendor: str, handler: Callable) -> Response | None:
-        fault = self.draw(endpoint) if endpoint != "replicate.prediction" else None
+        fault = self.draw(endpoint)
         with self.lock:
             self._in_flight[endpoint] += 1
             self.requests.append(Seen(endpoint, req.method, req.path, req.headers, req.json, time.monotonic(),

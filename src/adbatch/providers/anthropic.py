@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from adbatch.archetypes import ANGLES, Archetype
 from adbatch.cache import file_digest
 from adbatch.catalog import Product
-from adbatch.insights import IMAGE_KEYS
+from adbatch.insights import FACTS
 from adbatch.paths import PROMPTS_DIR
 from adbatch.prices import rate, usd
 from adbatch.providers import _claude_replies as replies
@@ -48,7 +48,6 @@ from adbatch.retry import Verdict, http_verdict, policy
 from adbatch.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
 
 REPAIR_TOKENS = 600  # a repair request's own words (the problem, quoted), on top of the resent conversation
-FACTS = ("benefits", "pains", "usps", "quotes")  # the insights a prompt sees (never refused quotes or scores)
 TEMPLATES = ("script", "vision", "hooks", "critique", "repair")
 HOOK_TEXT_WORDS, SLOT_TEXT_WORDS = 9, 7  # on-screen words a viewer reads in a beat
 CHARS_PER_TOKEN = 3.5  # estimate() only; actual cost comes from the reply's usage
@@ -92,14 +91,14 @@ class AnthropicScriptWriter:
         env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), undefined=StrictUndefined, autoescape=False,
                                    trim_blocks=True, lstrip_blocks=True)
         self.templates = {t: env.get_template(f"{t}.j2") for t in TEMPLATES}
-        self.prompt_files = {t: folder / f"{t}.j2" for t in TEMPLATES}
+        self.prompt_digests = {t: file_digest(folder / f"{t}.j2") for t in TEMPLATES}  # what was loaded above
 
     def __repr__(self) -> str:
         return f"AnthropicScriptWriter(model={self.model!r}, base_url={self.base_url!r})"
 
     def params(self) -> dict[str, Any]:
         """Settings every call shares (part of every cache key); each call adds its own (``call_params``)."""
-        return {"temperature": self.temperature, "repair_prompt": file_digest(self.prompt_files["repair"])}
+        return {"temperature": self.temperature, "repair_prompt": self.prompt_digests["repair"]}
 
     def call_params(self, kind: str) -> dict[str, Any]:
         """The settings one kind of call (vision | script | hooks | critique) depends on, for its cache key:
@@ -110,7 +109,7 @@ class AnthropicScriptWriter:
                "hooks": {"model": self.judge_model, "max_tokens": self.judge_max_tokens},
                "critique": {"model": self.judge_model, "max_tokens": self.judge_max_tokens,
                             "max_notes": self.max_notes}}[kind]
-        return own | {"prompt": file_digest(self.prompt_files[kind])}
+        return own | {"prompt": self.prompt_digests[kind]}
 
     def estimate(self, request: Any) -> float:
         """USD upper bound, reserved against the caps before the call: prompt characters / 3.5 (+ the
@@ -161,7 +160,7 @@ class AnthropicScriptWriter:
         return self._output(self.vision_model, usage)
 
     async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
-        """Fill the archetype's slots and write 5 hooks, using the photo notes when the request has them."""
+        """Fill the archetype's slots and write 5 hooks, using the photo notes its insights carry (live)."""
         system, user = self._render("script", self._script_context(request))
         arch = request.archetype
         script, usage = await self._ask_json(
@@ -213,7 +212,7 @@ class AnthropicScriptWriter:
                    "reviews": list(p.reviews), "audience": p.audience, "cta": p.cta, "url": p.url, "other": dict(p.extra)}
         return {"archetype": arch.model_dump(include={"name", "title", "description", "tone", "emotion", "hook_format"}),
                 "product": product, "insights": req.insights.model_dump(mode="json", include=set(FACTS)),
-                "vision": {k: v for k, v in (req.vision or {}).items() if k in IMAGE_KEYS and v},
+                "vision": dict(req.insights.image),
                 "angles": list(ANGLES), "slots": slots, "skeleton": json.dumps(_script_skeleton(arch), indent=1),
                 "hook": {"min_words": hook_lo, "max_words": hook_hi, "text_words": HOOK_TEXT_WORDS},
                 "duration": 5 * round((sum(req.speech_seconds.values()) + 0.5 * len(arch.slots)) / 5)}

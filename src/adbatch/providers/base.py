@@ -39,7 +39,6 @@ class ScriptRequest:
     seed: int
     words_per_second: float  # the voice's speaking rate, so lines fit their slots
     speech_seconds: Mapping[str, float]  # slot id -> seconds of speech it can hold (timeline.speech_budget)
-    vision: Mapping[str, Any] | None = None  # a live analyst's notes on the product photo (ProductNotes), if any
 
 
 @dataclass(frozen=True)
@@ -132,6 +131,12 @@ class Critic(Provider, Protocol):
 class VoiceSynth(Provider, Protocol):
     async def speak(self, text: str, out: Path) -> Output:
         """Speak ``text`` into the WAV file ``out``; meta has ``duration`` and ``words``."""
+
+
+def speaking_rate(voice: Any) -> float:
+    """A voice's words per second, for fitting lines before they are spoken (2.6, a typical narrator,
+    for a voice that does not say)."""
+    return float(getattr(voice, "words_per_second", 2.6))
 
 
 class SceneGenerator(Provider, Protocol):
