@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adbatch.archetypes import Archetype, load_archetype
+from adbatch.domain.archetype import Archetype, load_archetype
 from adbatch.config import PacingConf
-from adbatch.manifest import Manifest, read
+from adbatch.domain.manifest import Manifest, read
 from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
 
 COLUMNS = ["id", "name", "description", "image", "price", "benefits", "reviews", "audience", "brand_color",

@@ -9,12 +9,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from adbatch import manifest
-from adbatch.archetypes import ANGLES
-from adbatch.director import Edit, Note
-from adbatch.manifest import Call, ErrorInfo, Manifest, Outputs
-from adbatch.qa import Check, PlatformResult, QAResult
-from adbatch.script import HookCandidate
+from adbatch.domain import manifest
+from adbatch.domain.archetype import ANGLES
+from adbatch.stages.direct import Edit, Note
+from adbatch.domain.manifest import Call, ErrorInfo, Manifest, Outputs
+from adbatch.stages.qa import Check, PlatformResult, QAResult
+from adbatch.domain.script import HookCandidate
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr",
@@ -30,7 +30,7 @@ def call(stage: str = "voice", *, provider: str = "acme", model: str = "m1", **o
 
 def check(name: str = "aspect", *, passed: bool = True, expected: str = "9:16 within 1%",
           actual: str = "1080x1920 (0.5625)", required: bool = True) -> Check:
-    """One platform check as adbatch.qa records it; by default a passed aspect check."""
+    """One platform check as adbatch.stages.qa records it; by default a passed aspect check."""
     return Check(name=name, expected=expected, actual=actual, passed=passed, required=required)
 
 

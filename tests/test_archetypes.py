@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.archetypes import ANGLES, ArchetypeError, available, load_archetype
+from adbatch.domain.archetype import ANGLES, ArchetypeError, available, load_archetype
 from adbatch.paths import ARCHETYPES_DIR, CONF_DIR
 
 EXPECTED = {"ugc", "pov", "problem_solution", "unboxing", "tiktok_made_me_buy_it", "founder_story",

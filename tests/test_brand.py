@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adbatch import brand, endcard
-from adbatch.catalog import load_catalog
+from adbatch.domain import brand
+from adbatch.render import endcard
+from adbatch.stages.catalog import load_catalog
 from adbatch.config import BrandConf
 from adbatch.paths import PROJECT_ROOT
-from adbatch.safezone import SafeZone
+from adbatch.render.safezone import SafeZone
 from tests.conftest import make_png, product_row, write_catalog
 
 KIT = dataclasses.asdict(BrandConf(name="kit", brand_name="Northwind", logo="examples/brand_logo.png",

@@ -7,8 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from adbatch import captions, fonts, render, text, timeline
-from adbatch.safezone import SafeZone
+from adbatch.domain import timeline
+from adbatch.render import captions, encode, fonts, text
+from adbatch.render.safezone import SafeZone
 
 FPS = 30
 FRAME = 1 / FPS
@@ -124,7 +125,7 @@ def test_long_words_are_wrapped_and_scaled_inside_the_safe_zone(ugc, pacing, siz
     w, h = size
     zone = SafeZone(w, h)
     track = captions.build(tl, size, text_lead=LEAD)
-    body = [(p.y, p.y + p.rgb.shape[0]) for p in render.overlay_patches(tl, size) if p.overlay.role == "body"]
+    body = [(p.y, p.y + p.rgb.shape[0]) for p in encode.overlay_patches(tl, size) if p.overlay.role == "body"]
     for cap in track.captions:
         (x, y), (ph, pw) = cap.xy, cap.states[0].shape[:2]
         assert pw <= zone.centered_width and zone.contains(x, y, pw, ph)
@@ -186,7 +187,7 @@ def test_write_srt_writes_the_file(tl, tmp_path) -> None:
 
 def test_the_track_blends_as_the_compositors_last_overlay(tl, track) -> None:
     """Appended to Compositor's overlays, the track draws the caption on screen and nothing elsewhere."""
-    from adbatch.frames import Compositor, StaticShot
+    from adbatch.render.frames import Compositor, StaticShot
 
     plain = np.full((960, 540, 3), 90, np.uint8)
     comp = Compositor(tl, [StaticShot(plain, s) for s in tl.shots], [track], (540, 960))

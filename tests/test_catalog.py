@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.catalog import CatalogError, RowError, load_catalog
+from adbatch.stages.catalog import CatalogError, RowError, load_catalog
 from tests.conftest import make_png, product_row, write_catalog
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.costs import Estimate, apply_caps
-from adbatch.ledger import Caps, SqliteLedger
-from adbatch.manifest import value_usd
+from adbatch.report.dryrun import Estimate, apply_caps
+from adbatch.store.ledger import Caps, SqliteLedger
+from adbatch.domain.manifest import value_usd
 from adbatch.paths import PROJECT_ROOT
-from adbatch.probe import probe
+from adbatch.render.probe import probe
 from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
 
 FAST = ["render=draft", "pacing=short"]
@@ -168,7 +168,7 @@ def _rendering_second_video(sweep: Path) -> bool:
 
 def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redis_url: str) -> None:
     """hydra/launcher=rq, 2 real workers, a $0.60 sweep cap kept in Redis: the invoice never passes $0.60."""
-    from adbatch.ledger import RedisLedger
+    from adbatch.store.ledger import RedisLedger
     from tests.redis_server import RQWorkers
 
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from adbatch import fonts, text
+from adbatch.render import fonts, text
 
 NAMES = {
     "latin": "Crème Brûlée Façial Öl №5 — “50%” off",

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from adbatch import housekeeping
-from adbatch.cache import AssetCache
+from adbatch.store import housekeeping
+from adbatch.store.cache import AssetCache
 
 OLD = time.time() - 90 * housekeeping.DAY
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.manifest import read
+from adbatch.domain.manifest import read
 from adbatch.paths import PROJECT_ROOT
-from adbatch.probe import probe
+from adbatch.render.probe import probe
 from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 from tests.redis_server import RQWorkers, wait_for
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.ledger import Caps, CapExceeded, RedisLedger, SqliteLedger
+from adbatch.store.ledger import Caps, CapExceeded, RedisLedger, SqliteLedger
 
 CAPS = Caps(per_video_usd=1.50, per_sweep_usd=5.00)
 

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from adbatch import director, hooks, insights, timeline
-from adbatch.archetypes import ANGLES, load_archetype
+from adbatch.domain import timeline
+from adbatch.stages import direct, hooks, insights
+from adbatch.domain.archetype import ANGLES, load_archetype
 from adbatch.config import PacingConf
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers._claude_replies import ProductNotes, verbatim_quotes
 from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest
-from adbatch.retry import ProviderError
-from adbatch.script import HookCandidate, ScriptError
+from adbatch.providers.retry import ProviderError
+from adbatch.domain.script import HookCandidate, ScriptError
 from tests.fakes import faults
 from tests.fakes.live import KEY, build, run
 
@@ -183,7 +184,7 @@ def critique_request(product, request_) -> CritiqueRequest:
     arch = request_.archetype
     lines = {s.id: timeline.SpokenLine(text="a line of words", duration=1.0) for s in arch.slots}
     draft = timeline.build(archetype=arch, pacing=dataclasses.asdict(PacingConf()), texts={}, lines=lines, fps=30)
-    return CritiqueRequest(product=product, archetype=arch, beats=director.describe(draft),
+    return CritiqueRequest(product=product, archetype=arch, beats=direct.describe(draft),
                            rule_notes=("scene 3 drags — cut 0.9 s of silence after the line",),
                            pacing={"scene_min": 2.0, "scene_max": 3.0, "hook_scene": 1.8, "max_dead_air": 0.8},
                            reorderable=arch.reorderable)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch import timeline
+from adbatch.domain import timeline
 from tests.fakes.live import catalog_of, live_job
 
 pytest_plugins = ["tests.fakes.fixtures"]  # fixtures: fake, keys, product

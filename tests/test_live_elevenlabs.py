@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.mix import read_wav
+from adbatch.render.mix import read_wav
 from adbatch.providers.elevenlabs import word_times
-from adbatch.retry import ProviderError
+from adbatch.providers.retry import ProviderError
 from tests.fakes import faults
 from tests.fakes.live import KEY, build, run
 

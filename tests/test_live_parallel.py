@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 
-from adbatch.archetypes import load_archetype
+from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers.base import SceneRequest
 from tests.fakes.live import build, catalog_of, live_job, run

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from adbatch.archetypes import load_archetype
+from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.probe import probe
+from adbatch.render.probe import probe
 from adbatch.providers.base import CardRequest, SceneRequest
 from adbatch.providers.http import DownloadError
 from adbatch.providers.replicate import OutcomeUnknown, video_slots
-from adbatch.retry import ProviderError
+from adbatch.providers.retry import ProviderError
 from tests.fakes import faults
 from tests.fakes.live import KEY, build, run
 
@@ -114,7 +114,7 @@ def test_card_background_is_a_flux_image_at_the_card_size(fake, product, tmp_pat
 
 
 def test_poll_errors_are_retried_by_our_policy_not_the_sdk(fake, scenes, product, tmp_path: Path) -> None:
-    """A 503 on a status poll is retried once by adbatch.retry (the SDK's 10x transport retry is off)."""
+    """A 503 on a status poll is retried once by adbatch.providers.retry (the SDK's 10x transport retry is off)."""
     fake.script("replicate.get", faults.server_error(503))
     out = make_clip(scenes, scene_request(product), tmp_path)
     gets = fake.seen("replicate.get")

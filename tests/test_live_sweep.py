@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.manifest import Manifest
-from adbatch.probe import probe
+from adbatch.domain.manifest import Manifest
+from adbatch.render.probe import probe
 from tests.conftest import run_adbatch, sweep_manifests
 from tests.fakes import FakeProviders, faults
 from tests.fakes.live import KEY, KEY_VARS, catalog_of, fast_overrides, live_config

@@ -17,14 +17,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adbatch import loudness, mix, render, timeline
-from adbatch.archetypes import load_archetype
+from adbatch.domain import timeline
+from adbatch.render import encode, loudness, mix
+from adbatch.domain.archetype import load_archetype
 from adbatch.config import PacingConf, RenderConf
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers import espeak, offline_art
 from tests.test_render import TINY
 
-FFMPEG = render.ffmpeg_exe()
+FFMPEG = encode.ffmpeg_exe()
 RATE = 44100
 # the final preset's audio (160 kb/s); at the draft's 96 kb/s AAC adds up to 2.7 dB of true peak
 AAC = ["-c:a", "aac", "-b:a", RenderConf().audio_bitrate]
@@ -34,7 +35,7 @@ COLOURS = [(220, 40, 40), (40, 180, 60), (40, 80, 220), (230, 200, 30), (200, 40
            (250, 130, 20), (120, 60, 20), (250, 250, 250), (10, 10, 10), (120, 120, 250), (90, 160, 90)]
 
 
-def speech_music_job(folder: Path, *, seconds: float = 15.0) -> render.RenderJob:
+def speech_music_job(folder: Path, *, seconds: float = 15.0) -> encode.RenderJob:
     """A pov ad in miniature: real eSpeak lines over the offline music bed, a different colour per shot."""
     arch = load_archetype("pov", ARCHETYPES_DIR)
     voice, lines = {}, {}
@@ -48,10 +49,10 @@ def speech_music_job(folder: Path, *, seconds: float = 15.0) -> render.RenderJob
     tl = timeline.build(archetype=arch, pacing=pacing, texts=LINES, lines=lines, fps=30)
     music = folder / "music.wav"
     mix.write_wav(music, offline_art.music_bed(mood="upbeat", bpm=118, seconds=seconds, seed=1), RATE)
-    shots = [render.ShotSource(path=plate(folder / f"plate-{k}.png", COLOURS[k % len(COLOURS)], seed=k),
+    shots = [encode.ShotSource(path=plate(folder / f"plate-{k}.png", COLOURS[k % len(COLOURS)], seed=k),
                                kind="static" if s.layout == timeline.ENDCARD else "still")
              for k, s in enumerate(tl.shots)]
-    return render.RenderJob(timeline=tl, shots=shots, voice=voice, music=music, music_gain_db=-16.0, seed=1)
+    return encode.RenderJob(timeline=tl, shots=shots, voice=voice, music=music, music_gain_db=-16.0, seed=1)
 
 
 def plate(path: Path, colour: tuple[int, int, int], *, seed: int) -> Path:
@@ -61,7 +62,7 @@ def plate(path: Path, colour: tuple[int, int, int], *, seed: int) -> Path:
     return path
 
 
-def soundtrack(job: render.RenderJob) -> np.ndarray:
+def soundtrack(job: encode.RenderJob) -> np.ndarray:
     """The job's mix exactly as render.render builds it."""
     return mix.mix(job.timeline, job.voice, job.music, rate=RATE, music_gain_db=job.music_gain_db)
 
@@ -84,7 +85,7 @@ def loudnorm_reading(path: Path) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def job(tmp_path_factory) -> render.RenderJob:
+def job(tmp_path_factory) -> encode.RenderJob:
     return speech_music_job(tmp_path_factory.mktemp("ad"))
 
 
@@ -121,7 +122,7 @@ def test_speech_over_music_is_normalised_to_target(job, tmp_path: Path) -> None:
 
 def test_rendered_draft_with_normalised_audio_meets_target_after_aac(job, tmp_path: Path) -> None:
     """A rendered video carrying the normalised mix as AAC still reads -14 +-1 LUFS, true peak <= -1 dBTP."""
-    done = render.render(job, TINY, video=tmp_path / "raw.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
+    done = encode.render(job, TINY, video=tmp_path / "raw.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
     track, _ = loudness.normalize(soundtrack(job), RATE, ffmpeg=FFMPEG)
     reading = loudnorm_reading(with_soundtrack(done.video, track, tmp_path / "video.mp4"))
     assert reading["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.progress import PROGRESS_FILE, LiveProgress, Snapshot, SweepScanner, describe, rich_view, snapshot
+from adbatch.report.progress import PROGRESS_FILE, LiveProgress, Snapshot, SweepScanner, describe, rich_view, snapshot
 
 
 def job(sweep: Path, pid: str, arch: str = "ugc", *, status: str | None = None, cost: float = 0.0,

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adbatch import qa, render
+from adbatch.render import encode
+from adbatch.stages import qa
 from adbatch.config import RenderConf
 from adbatch.paths import CONF_DIR
 from tests.test_loudness import FFMPEG, soundtrack, speech_music_job, with_soundtrack
@@ -41,7 +42,7 @@ def draft(tmp_path_factory) -> dict[str, Path]:
     """A 15 s 540x960 draft as rendered (render normalises its soundtrack), and with the raw mix put back."""
     folder = tmp_path_factory.mktemp("draft")
     job = speech_music_job(folder)
-    done = render.render(job, DRAFT, video=folder / "video.mp4", thumb=folder / "thumb.jpg", work_dir=folder)
+    done = encode.render(job, DRAFT, video=folder / "video.mp4", thumb=folder / "thumb.jpg", work_dir=folder)
     return {"raw": with_soundtrack(done.video, soundtrack(job), folder / "raw.mp4"), "normalized": done.video}
 
 

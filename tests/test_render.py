@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adbatch import mix, render, timeline
-from adbatch.archetypes import load_archetype
+from adbatch.domain import timeline
+from adbatch.render import encode, mix
+from adbatch.domain.archetype import load_archetype
 from adbatch.config import PacingConf, RenderConf
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.probe import probe
+from adbatch.render.probe import probe
 from tests.conftest import make_png
 
 TINY = dataclasses.asdict(RenderConf(name="tiny", width=180, height=320, preset="ultrafast", crf=30))
@@ -25,7 +26,7 @@ def tone(path: Path, seconds: float, rate: int = 22050, freq: float = 220.0) -> 
 
 
 @pytest.fixture
-def tiny_job(tmp_path: Path) -> render.RenderJob:
+def tiny_job(tmp_path: Path) -> encode.RenderJob:
     """A 15 s pov timeline with tone 'voices', a music bed and 180x320 plates."""
     arch = load_archetype("pov", ARCHETYPES_DIR)
     pacing = dataclasses.asdict(PacingConf()) | {"duration": 15.0}
@@ -35,16 +36,16 @@ def tiny_job(tmp_path: Path) -> render.RenderJob:
                         lines=lines, fps=30)
     plate = make_png(tmp_path / "plate.png", size=(212, 378))
     card = make_png(tmp_path / "card.png", size=(180, 320), color=(20, 200, 90))
-    shots = [render.ShotSource(path=card, kind="static") if s.layout == timeline.ENDCARD
-             else render.ShotSource(path=plate, kind="still") for s in tl.shots]
+    shots = [encode.ShotSource(path=card, kind="static") if s.layout == timeline.ENDCARD
+             else encode.ShotSource(path=plate, kind="still") for s in tl.shots]
     voice = {s.id: tone(tmp_path / f"v-{s.id}.wav", 1.0) for s in arch.slots}
     music = tone(tmp_path / "music.wav", 4.0, rate=44100, freq=110.0)
-    return render.RenderJob(timeline=tl, shots=shots, voice=voice, music=music, music_gain_db=-12, seed=1)
+    return encode.RenderJob(timeline=tl, shots=shots, voice=voice, music=music, music_gain_db=-12, seed=1)
 
 
 def test_render_writes_h264_yuv420p_aac_with_faststart(tiny_job, tmp_path: Path) -> None:
     """The file really is H.264 yuv420p + AAC, 30 fps, the preset's size, faststart, duration ±0.1 s."""
-    out = render.render(tiny_job, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
+    out = encode.render(tiny_job, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
     info = probe(out.video)
     assert (info.width, info.height, info.fps) == (180, 320, 30.0)
     assert (info.video_codec, info.pix_fmt, info.audio_codec) == ("h264", "yuv420p", "aac")
@@ -55,41 +56,41 @@ def test_render_writes_h264_yuv420p_aac_with_faststart(tiny_job, tmp_path: Path)
 
 def test_failed_render_leaves_no_final_file(tiny_job, tmp_path: Path) -> None:
     """If rendering fails, neither video.mp4 nor a stray part file is left behind."""
-    broken = dataclasses.replace(tiny_job, shots=[render.ShotSource(path=tmp_path / "missing.png", kind="still")]
+    broken = dataclasses.replace(tiny_job, shots=[encode.ShotSource(path=tmp_path / "missing.png", kind="still")]
                                  * len(tiny_job.shots))
     with pytest.raises(ValueError):
-        render.render(broken, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
+        encode.render(broken, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
     assert not (tmp_path / "video.mp4").exists()
     assert not list(tmp_path.glob("*.part*"))
 
 
 def test_frames_are_rgb24_without_a_mask(tiny_job) -> None:
     """The compositor returns contiguous uint8 HxWx3 frames, so nothing adds a mask."""
-    comp = render.compositor(tiny_job, TINY)
+    comp = encode.compositor(tiny_job, TINY)
     frame = comp.frame(0.5)
     assert frame.shape == (320, 180, 3) and frame.dtype == np.uint8 and frame.flags.c_contiguous
 
 
 def test_hook_text_is_drawn_from_the_first_frame(tiny_job) -> None:
     """The hook overlay changes pixels at t=0 (text on screen within the first second)."""
-    comp = render.compositor(tiny_job, TINY)
+    comp = encode.compositor(tiny_job, TINY)
     bare = comp.shots[0].frame(0.0)
     assert np.abs(comp.frame(0.0).astype(int) - bare.astype(int)).sum() > 0
 
 
 def test_overlays_stay_inside_the_safe_zone(tiny_job) -> None:
     """No text patch reaches the bottom 20 % or the right-side button column."""
-    from adbatch.safezone import SafeZone
+    from adbatch.render.safezone import SafeZone
 
     zone = SafeZone(180, 320)
-    for patch in render.overlay_patches(tiny_job.timeline, (180, 320)):
+    for patch in encode.overlay_patches(tiny_job.timeline, (180, 320)):
         h, w = patch.alpha.shape[:2]
         assert zone.contains(patch.x, patch.y, w, h), patch.overlay.text
 
 
 def test_camera_moves_the_picture_over_a_shot(tiny_job) -> None:
     """A push-in shot's first and last frames differ (motion on stills)."""
-    comp = render.compositor(tiny_job, TINY)
+    comp = encode.compositor(tiny_job, TINY)
     shot = next(s for s in comp.shots if getattr(s, "cam", None) and s.shot.camera == "push_in")
     a, b = shot.frame(shot.shot.start), shot.frame(shot.shot.end - 1 / 30)
     assert np.abs(a.astype(int) - b.astype(int)).mean() > 1
@@ -114,13 +115,13 @@ def count_frames(path: Path) -> int:
 def test_body_is_encoded_once_and_joined_without_gaps(tiny_job, tmp_path: Path) -> None:
     """Rendering in parts gives the same length and frame count as one encode; a hook variant reuses the body."""
     bodies = tmp_path / "bodies"
-    whole = render.render(tiny_job, TINY, video=tmp_path / "whole.mp4", thumb=tmp_path / "w.jpg", work_dir=tmp_path)
-    first = render.render(tiny_job, TINY, video=tmp_path / "a.mp4", thumb=tmp_path / "a.jpg", work_dir=tmp_path,
+    whole = encode.render(tiny_job, TINY, video=tmp_path / "whole.mp4", thumb=tmp_path / "w.jpg", work_dir=tmp_path)
+    first = encode.render(tiny_job, TINY, video=tmp_path / "a.mp4", thumb=tmp_path / "a.jpg", work_dir=tmp_path,
                           body_cache=bodies)
     hook = tiny_job.timeline.overlays[0]
     variant_tl = tiny_job.timeline.model_copy(update={"overlays": (hook.model_copy(update={"text": "Another hook"}),
                                                                    *tiny_job.timeline.overlays[1:])})
-    second = render.render(dataclasses.replace(tiny_job, timeline=variant_tl), TINY, video=tmp_path / "b.mp4",
+    second = encode.render(dataclasses.replace(tiny_job, timeline=variant_tl), TINY, video=tmp_path / "b.mp4",
                            thumb=tmp_path / "b.jpg", work_dir=tmp_path, body_cache=bodies)
     assert not first.body_reused and second.body_reused and len(list(bodies.glob("*.mp4"))) == 1
     frames = round(tiny_job.timeline.duration * 30)

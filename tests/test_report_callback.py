@@ -8,7 +8,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from adbatch.callbacks import ReportCallback
+from adbatch.report.callbacks import ReportCallback
 from tests.helpers_report import call, video, write_sweep
 
 
@@ -34,7 +34,7 @@ def test_a_failing_report_is_logged_and_never_raised(tmp_path: Path, caplog) -> 
     """When the report cannot be written (here report.html is a folder), the sweep still ends normally."""
     sweep = write_sweep(tmp_path, [video("alpha")])
     (sweep / "report.html").mkdir()
-    with caplog.at_level(logging.ERROR, logger="adbatch.callbacks"):
+    with caplog.at_level(logging.ERROR, logger="adbatch.report.callbacks"):
         ReportCallback().on_multirun_end(multirun_config(sweep))
     assert "could not write the report" in caplog.text and "python -m adbatch.report" in caplog.text
 
@@ -48,7 +48,7 @@ def test_a_dry_run_writes_no_report(tmp_path: Path) -> None:
 
 def test_a_missing_sweep_dir_is_a_warning(tmp_path: Path, caplog) -> None:
     """A multirun that never created its sweep dir leaves a warning, not an exception or an empty report."""
-    with caplog.at_level(logging.WARNING, logger="adbatch.callbacks"):
+    with caplog.at_level(logging.WARNING, logger="adbatch.report.callbacks"):
         ReportCallback().on_multirun_end(multirun_config(tmp_path / "never"))
     assert "does not exist" in caplog.text and not (tmp_path / "never").exists()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch import report
+from adbatch.report import report
 from tests.helpers_report import (
     check,
     chromium,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from scipy import stats as sp
 
-from adbatch import report, report_stats
-from adbatch.report_stats import two_proportion, wilson
+from adbatch.report import report, stats
+from adbatch.report.stats import two_proportion, wilson
 from tests.helpers_report import call, video, write_sweep
 
 
@@ -168,15 +168,15 @@ def test_clicks_above_impressions_is_an_error_naming_the_row(tmp_path: Path) -> 
     """The results file is refused with its row number; no half-joined report is written."""
     path = results_csv(tmp_path / "r.csv",
                        "video,impressions,clicks\nalpha/ugc/hook-best,100,5\nbeta/ugc/hook-best,10,50\n")
-    with pytest.raises(report_stats.ResultsError, match="row 2: clicks"):
-        report_stats.load_results(path)
+    with pytest.raises(stats.ResultsError, match="row 2: clicks"):
+        stats.load_results(path)
 
 
 def test_results_without_a_video_key_are_refused(tmp_path: Path) -> None:
     """Neither ``video`` nor ``product_id,archetype,hook``: the error says which columns are needed."""
     path = results_csv(tmp_path / "r.csv", "ad,impressions,clicks\nx,100,5\n")
-    with pytest.raises(report_stats.ResultsError, match="'video' column"):
-        report_stats.load_results(path)
+    with pytest.raises(stats.ResultsError, match="'video' column"):
+        stats.load_results(path)
 
 
 def test_cli_reports_a_bad_results_file_with_exit_code_2(tmp_path: Path, capsys) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from adbatch import report
+from adbatch.report import report
 from adbatch.paths import PROJECT_ROOT
 from tests.helpers_report import call, folder_of, video, write_sweep
 
@@ -56,7 +56,7 @@ def test_job_folder_without_a_manifest_is_listed_as_missing(tmp_path: Path) -> N
 
 
 def test_resume_store_copies_are_not_counted_as_videos(tmp_path: Path) -> None:
-    """A manifest in a folder named by its own input hash is adbatch.resume's copy, not another video."""
+    """A manifest in a folder named by its own input hash is adbatch.store.resume's copy, not another video."""
     m = video("alpha", input_hash="ab" * 20)
     sweep = write_sweep(tmp_path / "sweep", [m])
     store = tmp_path / "sweep" / "cache" / "videos" / "ab" / m.input_hash
@@ -128,7 +128,7 @@ def test_cli_refuses_a_path_that_is_not_a_directory(tmp_path: Path, capsys) -> N
 
 
 def test_report_modules_stay_out_of_the_callback_import(tmp_path: Path) -> None:
-    """Importing adbatch.callbacks (Hydra does, on every run) loads neither pandas nor matplotlib."""
-    code = "import sys, adbatch.callbacks; print('pandas' in sys.modules, 'matplotlib' in sys.modules)"
+    """Importing adbatch.report.callbacks (Hydra does, on every run) loads neither pandas nor matplotlib."""
+    code = "import sys, adbatch.report.callbacks; print('pandas' in sys.modules, 'matplotlib' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60)
     assert proc.stdout.split() == ["False", "False"], proc.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch import report
+from adbatch.report import report
 from tests.conftest import make_png
 from tests.helpers_report import call, chromium, folder_of, video, write_sweep
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adbatch import report
-from adbatch.report_stats import Targets
+from adbatch.report import report
+from adbatch.report.stats import Targets
 from tests.helpers_report import call, video, write_sweep
 
 SCRIPT = dict(provider="anthropic", model="claude", latency_s=1.0)

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from adbatch.retry import ProviderError, RetryPolicy, Verdict, classify_httpx, http_verdict, retry_after
+from adbatch.providers.retry import ProviderError, RetryPolicy, Verdict, classify_httpx, http_verdict, retry_after
 
 
 class Flaky:

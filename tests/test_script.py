@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from adbatch import hooks, insights, timeline
-from adbatch.archetypes import ANGLES, available, load_archetype
-from adbatch.catalog import load_catalog
+from adbatch.domain import timeline
+from adbatch.stages import hooks, insights
+from adbatch.domain.archetype import ANGLES, available, load_archetype
+from adbatch.stages.catalog import load_catalog
 from adbatch.config import HookScoringConf, PacingConf
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers.base import ScriptRequest
 from adbatch.providers.offline import OfflineScriptWriter
-from adbatch.script import HookCandidate, Script, ScriptError, check_structure, extract_json, parse_hook_choice
+from adbatch.domain.script import HookCandidate, Script, ScriptError, check_structure, extract_json, parse_hook_choice
 from tests.conftest import make_png, product_row, write_catalog
 
 
@@ -164,7 +165,7 @@ def test_every_slot_type_and_angle_has_a_variant_needing_only_name_and_benefit(u
     """A product with only the required columns still gets a full script (benefit falls back to the description)."""
     import yaml
 
-    from adbatch.archetypes import SlotType
+    from adbatch.domain.archetype import SlotType
     from adbatch.paths import PROMPTS_DIR
     from adbatch.providers.offline import _fill
 

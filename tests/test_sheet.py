@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from adbatch import render, sheet
+from adbatch.render import encode, sheet
 from tests.test_loudness import speech_music_job
 from tests.test_render import TINY
 
@@ -24,7 +24,7 @@ def made(tmp_path_factory):
     """A 15 s 180x320 render (a different colour per shot), its timeline.json and its sheet."""
     folder = tmp_path_factory.mktemp("sheet")
     job = speech_music_job(folder)
-    done = render.render(job, TINY, video=folder / "video.mp4", thumb=folder / "thumb.jpg", work_dir=folder)
+    done = encode.render(job, TINY, video=folder / "video.mp4", thumb=folder / "thumb.jpg", work_dir=folder)
     (folder / "timeline.json").write_text(job.timeline.model_dump_json())
     result = sheet.make(done.video, folder / "timeline.json", folder / "sheet.jpg", columns=COLUMNS,
                         thumb_width=THUMB, product="Alpha Mug", archetype="pov", hook="1")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.manifest import read
-from adbatch.probe import probe
+from adbatch.domain.manifest import read
+from adbatch.render.probe import probe
 from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adbatch import timeline
-from adbatch.archetypes import available, load_archetype
+from adbatch.domain import timeline
+from adbatch.domain.archetype import available, load_archetype
 from adbatch.paths import ARCHETYPES_DIR
 
 FPS = 30

@@ -17,10 +17,10 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from adbatch import catalog
-from adbatch.assets import Providers
+from adbatch.stages import catalog
+from adbatch.stages.assets import Providers
 from adbatch.config import register_configs
-from adbatch.ledger import Caps, Ledger, RedisLedger, SqliteLedger
+from adbatch.store.ledger import Caps, Ledger, RedisLedger, SqliteLedger
 from adbatch.paths import CONF_DIR
 from adbatch.pipeline import run_job
 

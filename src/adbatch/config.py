@@ -77,7 +77,7 @@ class ProviderConf:
 
 @dataclass
 class HookScoringConf:
-    # weights of the offline scroll-stop score; see adbatch.hooks for each feature
+    # weights of the offline scroll-stop score; see adbatch.stages.hooks for each feature
     weights: dict[str, float] = field(
         default_factory=lambda: {
             "names_product": 1.0,

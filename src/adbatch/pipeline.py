@@ -19,17 +19,20 @@ from typing import Any
 
 from PIL import Image
 
-from adbatch import (__version__, brand, captions, catalog, creative, director, endcard, insights, manifest,
-                     planning, qa, render, resume, sheet, timeline)
-from adbatch.archetypes import Archetype, load_archetype
-from adbatch.assets import Assets, Producer, Providers, generate
-from adbatch.cache import AssetCache, content_key
-from adbatch.ledger import CapExceeded, Ledger
+from adbatch import __version__
+from adbatch.domain import brand, manifest, timeline
+from adbatch.render import captions, encode, endcard, sheet
+from adbatch.stages import catalog, direct, insights, plan, qa, write
+from adbatch.store import resume
+from adbatch.domain.archetype import Archetype, load_archetype
+from adbatch.stages.assets import Assets, Producer, Providers, generate
+from adbatch.store.cache import AssetCache, content_key
+from adbatch.store.ledger import CapExceeded, Ledger
 from adbatch.logs import job_logger
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.probe import MediaInfo, probe
+from adbatch.render.probe import MediaInfo, probe
 from adbatch.providers.base import ScriptWriter, speaking_rate
-from adbatch.script import Script, parse_hook_choice
+from adbatch.domain.script import Script, parse_hook_choice
 
 
 class StageError(Exception):
@@ -156,7 +159,7 @@ def _pipeline(job: Job, producer: Producer) -> str:
         return _reuse(job, earlier)
     seed = int(content_key({"seed": cfg["seed"], "product": product.id, "archetype": archetype.name})[:8], 16)
     with job.stage("script"):
-        script, facts = asyncio.run(creative.write_script(
+        script, facts = asyncio.run(write.write_script(
             job.writer, producer, job.cfg, product=product, facts=facts, archetype=archetype, seed=seed,
             words_per_second=speaking_rate(job.providers.voice)))
         job.fields["insights"] = facts.model_dump(mode="json")
@@ -166,44 +169,44 @@ def _pipeline(job: Job, producer: Producer) -> str:
     pal = the_look.palette
     hook_id = archetype.slots[0].id
     with job.stage("director"):
-        reserve = {hook_id: max(planning.estimate_line(h.voice, job.providers.voice).duration for h in script.hooks)}
-        planned = planning.draft(job.cfg, job.log, archetype, script, chosen, job.providers.voice, reserve=reserve)
+        reserve = {hook_id: max(plan.estimate_line(h.voice, job.providers.voice).duration for h in script.hooks)}
+        planned = plan.draft(job.cfg, job.log, archetype, script, chosen, job.providers.voice, reserve=reserve)
         direction = _direct(job, planned, script, chosen, hook_choice, product=product, archetype=archetype,
                             producer=producer)
         if direction.hook_rank:
             chosen = script.hook(direction.hook_rank)
             job.fields["hook"] = chosen.model_dump()
         edits = dict(soft_max=direction.soft_max, cameras=direction.cameras, reserve=reserve, order=direction.order)
-        planned = planning.draft(job.cfg, job.log, archetype, script, chosen, job.providers.voice, **edits)
-    texts, voice = planning.texts_for(script, chosen, hook_id), planning.words_for(script, chosen, hook_id)
+        planned = plan.draft(job.cfg, job.log, archetype, script, chosen, job.providers.voice, **edits)
+    texts, voice = plan.texts_for(script, chosen, hook_id), plan.words_for(script, chosen, hook_id)
     with job.stage("assets"):
-        plan = planning.asset_plan(job.cfg, product=product, archetype=archetype, script=script, voice=voice,
+        wanted = plan.asset_plan(job.cfg, product=product, archetype=archetype, script=script, voice=voice,
                                        planned=planned, seed=seed, pal=pal)
-        assets = asyncio.run(generate(plan, job.providers, producer))
+        assets = asyncio.run(generate(wanted, job.providers, producer))
     with job.stage("timeline"):
         work = job.out_dir / ".work"
         work.mkdir(exist_ok=True)
-        lines = {slot: timeline.SpokenLine(text=plan.voice[slot], duration=p.meta["duration"],
+        lines = {slot: timeline.SpokenLine(text=wanted.voice[slot], duration=p.meta["duration"],
                                            words=tuple(tuple(w) for w in p.meta["words"]))
                  for slot, p in assets.voice.items()}
         edits["reserve"] = {hook_id: max(line.duration for slot, line in lines.items()
-                                         if slot == hook_id or slot.startswith(planning.HOOK_VARIANT))}
-        final = planning.layout(job.cfg, job.log, archetype, texts, {k: v for k, v in lines.items() if not k.startswith(planning.HOOK_VARIANT)},
+                                         if slot == hook_id or slot.startswith(plan.HOOK_VARIANT))}
+        final = plan.layout(job.cfg, job.log, archetype, texts, {k: v for k, v in lines.items() if not k.startswith(plan.HOOK_VARIANT)},
                         **edits)
-        voice_files = planning.tempo_adjusted(assets, final, work)
+        voice_files = plan.tempo_adjusted(assets, final, work)
         (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
         card = _end_card(job, product, assets, the_look, work)
     with job.stage("render"):
-        shots = planning.shot_sources(final, assets, planned, card)
+        shots = plan.shot_sources(final, assets, planned, card)
         cap = cfg["captions"]
         style = captions.CaptionStyle.from_config(cap, font_path=the_look.font_bold) if cap["enabled"] else None
-        job_r = render.RenderJob(timeline=final, shots=shots, voice=voice_files, music=assets.music.path,
+        job_r = encode.RenderJob(timeline=final, shots=shots, voice=voice_files, music=assets.music.path,
                                  music_gain_db=getattr(job.providers.music, "gain_db", 0.0), seed=seed,
                                  caption_style=style, text_lead=cfg["pacing"]["text_lead"],
                                  font_path=the_look.font_bold, watermark_opacity=the_look.watermark_opacity,
                                  watermark=the_look.logo if the_look.watermark else None)
         bodies = Path(cfg["cache_dir"]) / "bodies" if cfg["render"]["share_body"] else None
-        done = render.render(job_r, cfg["render"], video=job.out_dir / "video.mp4", thumb=job.out_dir / "thumb.jpg",
+        done = encode.render(job_r, cfg["render"], video=job.out_dir / "video.mp4", thumb=job.out_dir / "thumb.jpg",
                              work_dir=work, body_cache=bodies)
         job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3))
         job.timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
@@ -229,7 +232,7 @@ def _qa(job: Job, boxes: list[tuple[int, int, int, int]], info: MediaInfo) -> No
     r, q = job.cfg["render"], job.cfg["qa"]
     result = qa.check(job.out_dir / "video.mp4", specs=job.cfg["platforms"], platforms=q["platforms"],
                       target=qa.LoudnessTarget(r["loudness_lufs"], q["lufs_tolerance"], r["true_peak_db"]),
-                      ffmpeg=render.ffmpeg_exe(), safe_zone_boxes=boxes, info=info)
+                      ffmpeg=encode.ffmpeg_exe(), safe_zone_boxes=boxes, info=info)
     job.fields["qa"] = result.model_dump(mode="json")
     if q["required"]:
         qa.enforce(result)
@@ -247,16 +250,16 @@ def _reuse(job: Job, earlier: Path) -> str:
 
 
 def _direct(job: Job, planned: timeline.Timeline, script: Script, chosen, hook_choice: str, *, product,
-            archetype: Archetype, producer: Producer) -> director.Direction:
+            archetype: Archetype, producer: Producer) -> direct.Direction:
     """The director's notes on the draft: its rules always, a live critic's notes when there is one."""
     conf = job.cfg["director"]
-    review = director.Review(timeline=planned, hook=chosen, hooks=script.hooks, hook_requested=hook_choice,
+    review = direct.Review(timeline=planned, hook=chosen, hooks=script.hooks, hook_requested=hook_choice,
                              reading_wps=job.cfg["hook_scoring"]["reading_wps"], conf=conf,
                              reorderable=archetype.reorderable, quotes=tuple(job.fields["insights"]["quotes"]))
-    notes = director.critique(review)
-    extra = asyncio.run(creative.critique_notes(job.writer, producer, job.cfg, draft=planned, notes=notes,
+    notes = direct.critique(review)
+    extra = asyncio.run(write.critique_notes(job.writer, producer, job.cfg, draft=planned, notes=notes,
                                                 product=product, archetype=archetype))
-    direction = director.direct(review, auto_fix=conf["auto_fix"], notes=notes, extra=extra)
+    direction = direct.direct(review, auto_fix=conf["auto_fix"], notes=notes, extra=extra)
     job.fields["director"] = [n.model_dump() for n in direction.notes]
     for note in direction.notes:
         job.log.info("director_note", rule=note.rule, source=note.source, message=note.message, applied=note.applied,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from adbatch.timeline import ENDCARD
+from adbatch.domain.timeline import ENDCARD
 
 
 class RegenError(ValueError):
@@ -36,9 +36,9 @@ def scene_key(video_dir: Path, scene: int) -> str:
 
 def regenerate(video_dir: Path, *, scene: int, prompt: str | None = None, overrides: list[str] = ()):
     """Regenerate one scene of the video in ``video_dir`` and re-render it; return the new manifest."""
-    from adbatch import manifest
+    from adbatch.domain import manifest
     from adbatch.app import build_providers
-    from adbatch.ledger import Caps, SqliteLedger
+    from adbatch.store.ledger import Caps, SqliteLedger
     from adbatch.pipeline import run_job
 
     saved = video_dir / ".hydra" / "config.yaml"

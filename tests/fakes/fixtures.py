@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch import catalog
+from adbatch.stages import catalog
 from tests.conftest import make_png, product_row, write_catalog
 from tests.fakes.live import KEY, KEY_VARS
 from tests.fakes.server import FakeProviders

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from adbatch.archetypes import Angle
-from adbatch.script import ScriptError, extract_json
+from adbatch.domain.archetype import Angle
+from adbatch.domain.script import ScriptError, extract_json
 
 MIN_QUOTE_WORDS = 4  # a shorter "customer phrase" is too generic to count as a quote
 
@@ -48,7 +48,7 @@ class Ranking(BaseModel):
 
 
 class CritiqueEdit(BaseModel):
-    """An edit Claude proposes; ``adbatch.director`` decides whether it can be applied."""
+    """An edit Claude proposes; ``adbatch.stages.direct`` decides whether it can be applied."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     kind: Literal["trim", "zoom", "reorder"]

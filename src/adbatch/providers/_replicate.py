@@ -5,7 +5,7 @@ Upload an input (Files API), create the prediction, poll it until ``succeeded``/
 cancelled), then stream its output to disk with size and type checks. No ``Prefer: wait``
 and no ``replicate.run`` (which returns ``None`` when the wait ends early). The client's own
 retry transport is made single-shot, and every request is bounded by ``timeout`` (the SDK
-sends creates and uploads with no timeout at all): ``adbatch.retry`` is the only policy.
+sends creates and uploads with no timeout at all): ``adbatch.providers.retry`` is the only policy.
 
 Creates are not idempotent and Replicate has no idempotency key, so a create whose request
 may have reached Replicate without an answer (read timeout, dropped connection, 502/504 from
@@ -30,7 +30,7 @@ from typing import Any, AsyncIterator
 
 from adbatch.providers.http import download
 from adbatch.providers.keys import require_key
-from adbatch.retry import ProviderError, Verdict, classify_httpx, policy
+from adbatch.providers.retry import ProviderError, Verdict, classify_httpx, policy
 
 KEY_ENV_VAR = "REPLICATE_API_TOKEN"
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")

@@ -7,14 +7,14 @@
 - ``rank_hooks(request, out)``: ranks the five hooks by scroll-stop strength, a reason each
   (a judge other than the writer: the writer's own order is not trusted).
 - ``critique(request, out)``: the creative director's notes on the draft timeline, each with an
-  optional edit (trim, zoom, reorder) that ``adbatch.director`` checks and applies.
+  optional edit (trim, zoom, reorder) that ``adbatch.stages.direct`` checks and applies.
 
 Prompts are Jinja2 templates in ``prompts/`` (``vision.j2``, ``script.j2``, ``hooks.j2``,
 ``critique.j2``, ``repair.j2``) rendered in a sandbox; product, review and script text reach
 them only as JSON data. A reply is JSON, extracted even from markdown fences and validated
 (schema, then meaning: the archetype's structure, every angle ranked once); an unusable reply
 gets one repair round-trip (``repair.j2``), then the call fails saying why. The SDK's own
-retries are off (``max_retries=0``): ``adbatch.retry`` is the only policy, so attempts never
+retries are off (``max_retries=0``): ``adbatch.providers.retry`` is the only policy, so attempts never
 multiply.
 """
 
@@ -34,18 +34,18 @@ from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image, ImageOps
 from pydantic import ValidationError
 
-from adbatch.archetypes import ANGLES, Archetype
-from adbatch.cache import file_digest
-from adbatch.catalog import Product
-from adbatch.insights import FACTS
+from adbatch.domain.archetype import ANGLES, Archetype
+from adbatch.store.cache import file_digest
+from adbatch.stages.catalog import Product
+from adbatch.stages.insights import FACTS
 from adbatch.paths import PROMPTS_DIR
-from adbatch.prices import rate, usd
+from adbatch.providers.prices import rate, usd
 from adbatch.providers import _claude_replies as replies
 from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, ScriptRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
-from adbatch.retry import Verdict, http_verdict, policy
-from adbatch.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
+from adbatch.providers.retry import Verdict, http_verdict, policy
+from adbatch.domain.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
 
 REPAIR_TOKENS = 600  # a repair request's own words (the problem, quoted), on top of the resent conversation
 TEMPLATES = ("script", "vision", "hooks", "critique", "repair")

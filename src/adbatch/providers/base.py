@@ -2,7 +2,7 @@
 
 A provider is a small adapter chosen by Hydra ``_target_`` in ``conf/provider/``; it
 knows its engine or SDK and nothing about other stages. Caching, cost recording and
-retries are wrappers written once (``adbatch.assets``), not repeated per adapter.
+retries are wrappers written once (``adbatch.stages.assets``), not repeated per adapter.
 
 Each generating method writes its result to the path it is given and returns an
 ``Output``: the facts to keep (duration, word timings...) and the usage that is billed.
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from adbatch.archetypes import Archetype, Slot
-from adbatch.catalog import Product
-from adbatch.insights import Insights
-from adbatch.script import HookCandidate, Script
+from adbatch.domain.archetype import Archetype, Slot
+from adbatch.stages.catalog import Product
+from adbatch.stages.insights import Insights
+from adbatch.domain.script import HookCandidate, Script
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class CritiqueRequest:
 
     product: Product
     archetype: Archetype
-    beats: tuple[Mapping[str, Any], ...]  # adbatch.director.describe(): one dict per shot
+    beats: tuple[Mapping[str, Any], ...]  # adbatch.stages.direct.describe(): one dict per shot
     rule_notes: tuple[str, ...]  # what the deterministic rules already said
     pacing: Mapping[str, float]  # the rules the edits must respect (scene_min, scene_max, ...)
     reorderable: tuple[str, ...]  # body beats whose order the director may change

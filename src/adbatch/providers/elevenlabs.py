@@ -3,7 +3,7 @@
 The reply carries the audio (base64) and the start and end time of every character; words
 are grouped from those, so on-screen text and captions sync to the voice actually spoken.
 Audio is requested as raw 16-bit PCM (``pcm_<rate>``) and written as the WAV the mixer
-reads: no decoding step. The SDK's retries are off (``max_retries: 0``); ``adbatch.retry``
+reads: no decoding step. The SDK's retries are off (``max_retries: 0``); ``adbatch.providers.retry``
 is the only policy.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from adbatch.mix import write_wav
-from adbatch.prices import rate, usd
+from adbatch.render.mix import write_wav
+from adbatch.providers.prices import rate, usd
 from adbatch.providers.base import Output
 from adbatch.providers.espeak import _strip_punctuation  # one rule for what a "word" is, offline or live
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
-from adbatch.retry import Verdict, classify_httpx, http_verdict, policy
+from adbatch.providers.retry import Verdict, classify_httpx, http_verdict, policy
 
 PCM = re.compile(r"^pcm_(\d+)$")
 

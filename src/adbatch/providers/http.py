@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from adbatch.media import sniff_image
+from adbatch.stages.media import sniff_image
 
 # content types a generated output may be served as (octet-stream: CDNs that do not say)
 CONTENT_TYPES = {"video": ("video/mp4", "video/quicktime", "application/octet-stream"),

@@ -20,13 +20,13 @@ from jinja2 import StrictUndefined, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image
 
-from adbatch.archetypes import ANGLES
-from adbatch.cache import file_digest
-from adbatch.mix import write_wav
+from adbatch.domain.archetype import ANGLES
+from adbatch.store.cache import file_digest
+from adbatch.render.mix import write_wav
 from adbatch.paths import PROMPTS_DIR
 from adbatch.providers import espeak, offline_art
 from adbatch.providers.base import CardRequest, MusicRequest, Output, SceneRequest, ScriptRequest
-from adbatch.script import HookCandidate, Script, SlotCopy, spoken_words
+from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 _ENV.filters["capfirst"] = lambda s: s[:1].upper() + s[1:]

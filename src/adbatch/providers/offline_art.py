@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from adbatch.palette import rgb
+from adbatch.render.palette import rgb
 
 
 def gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:

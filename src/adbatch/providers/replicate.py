@@ -20,16 +20,16 @@ from typing import Any, AsyncIterator
 
 from PIL import Image
 
-from adbatch.archetypes import Archetype, Slot, available, load_archetype
+from adbatch.domain.archetype import Archetype, Slot, available, load_archetype
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.prices import rate, usd
-from adbatch.probe import probe
+from adbatch.providers.prices import rate, usd
+from adbatch.render.probe import probe
 from adbatch.providers import offline_art
 from adbatch.providers._replicate import KEY_ENV_VAR, OutcomeUnknown, Predictions
 from adbatch.providers.base import CardRequest, Output, SceneRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.offline import PlateSceneGenerator
-from adbatch.retry import ProviderError
+from adbatch.providers.retry import ProviderError
 
 __all__ = ["OutcomeUnknown", "ReplicateImageGenerator", "ReplicateSceneGenerator", "video_slots"]
 

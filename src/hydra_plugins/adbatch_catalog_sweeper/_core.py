@@ -24,7 +24,7 @@ class CatalogSweepError(HydraException):
 
 def expand_catalog(arguments: List[str], *, config: Any, products_key: str, product_key: str) -> List[str]:
     """Return ``arguments`` with the products path made absolute and a ``product_key`` sweep added."""
-    from adbatch import catalog
+    from adbatch.stages import catalog
 
     overrides = OverridesParser.create().parse_overrides(arguments)
     by_key = {o.get_key_element().lstrip("+~"): (o, arg) for o, arg in zip(overrides, arguments)}
@@ -64,7 +64,7 @@ def check_live_keys(config: Any) -> None:
 
 def _validated_keys(cat: Any, config: Any) -> List[str]:
     """Job keys for every row; invalid rows are listed now and recorded by their own job."""
-    from adbatch import catalog
+    from adbatch.stages import catalog
 
     cache = Path(str(config.get("cache_dir", "outputs/cache"))).expanduser().resolve()
     keys, bad = [], []
@@ -82,11 +82,11 @@ def _validated_keys(cat: Any, config: Any) -> List[str]:
 
 
 def progress_display(sweeper: Any, arguments: List[str]) -> Any:
-    """The sweep's live progress (``adbatch.progress``), told how many jobs BasicSweeper will launch."""
+    """The sweep's live progress (``adbatch.report.progress``), told how many jobs BasicSweeper will launch."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from omegaconf import OmegaConf
 
-    from adbatch.progress import LiveProgress
+    from adbatch.report.progress import LiveProgress
 
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     overrides = parser.parse_overrides([*sweeper._parse_config(), *arguments])

@@ -11,9 +11,9 @@ from omegaconf import OmegaConf, open_dict
 
 def dry_run(sweeper: Any, arguments: List[str]) -> list:
     """Print the estimate report for the jobs ``arguments`` expand to; return no job results."""
-    from adbatch.assets import Providers
-    from adbatch.catalog import load_catalog
-    from adbatch.costs import dry_run_text, estimate_job
+    from adbatch.stages.assets import Providers
+    from adbatch.stages.catalog import load_catalog
+    from adbatch.report.dryrun import dry_run_text, estimate_job
 
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     params = [f"{k}={v}" for k, v in (sweeper.params or {}).items()]

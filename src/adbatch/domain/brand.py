@@ -1,0 +1,66 @@
+"""The brand kit: one look for every video of a sweep, with per-product overrides.
+
+A product's own catalog columns (``brand_color``, ``logo``, ``cta``) win over the kit's,
+so a kit sets the house style and a row can still stand out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from adbatch.stages import media
+from adbatch.stages.catalog import HEX_COLOR, Product
+from adbatch.render.palette import palette
+from adbatch.paths import PROJECT_ROOT
+
+
+class BrandError(ValueError):
+    """The brand kit in the config is unusable (bad colour, missing logo or font)."""
+
+
+class Look(BaseModel):
+    """What one video uses: the kit merged with the product's overrides."""
+
+    model_config = ConfigDict(frozen=True)
+    palette: tuple[str, str]
+    logo: Path | None
+    cta: str
+    brand_name: str
+    font_bold: str | None
+    watermark: bool
+    watermark_opacity: float
+
+
+def _path(value: str | None, what: str) -> Path | None:
+    if not value:
+        return None
+    for base in (Path.cwd(), PROJECT_ROOT):
+        path = (base / value).expanduser().resolve()
+        if path.is_file():
+            return path
+    raise BrandError(f"brand.{what}: {value!r} not found (relative paths are read from the working dir, "
+                     f"then {PROJECT_ROOT})")
+
+
+def look(kit: Mapping[str, Any], product: Product) -> Look:
+    """The look of ``product``'s videos under the brand ``kit`` (the ``brand`` config node)."""
+    for key in ("primary", "secondary"):
+        if kit.get(key) and not HEX_COLOR.match(kit[key]):
+            raise BrandError(f"brand.{key}: {kit[key]!r} is not a #RRGGBB colour")
+    logo = product.logo or _path(kit.get("logo"), "logo")
+    if logo is not None and logo != product.logo:
+        try:
+            media.check_image_file(logo, label=f"brand.logo {logo}", max_mb=10)
+        except media.MediaError as exc:
+            raise BrandError(str(exc)) from exc
+    font = _path(kit.get("font_bold"), "font_bold")
+    # a product's own colour brings its own derived partner; the kit's pair goes together
+    colours = palette(product.brand_color) if product.brand_color else palette(kit.get("primary"), kit.get("secondary"))
+    return Look(palette=colours, logo=logo,
+                cta=product.cta or kit.get("cta") or "Shop now", brand_name=kit.get("brand_name") or "",
+                font_bold=str(font) if font else None, watermark=bool(kit.get("watermark")),
+                watermark_opacity=float(kit.get("watermark_opacity", 0.85)))

@@ -1,0 +1,305 @@
+"""The timeline: absolute times for every shot, text overlay, voice line and transition.
+
+It is plain data built from the archetype, the script's words and the voice lines'
+durations, with the pacing rules applied; nothing here touches a provider, so every
+rule is tested on synthetic inputs. Times live on the frame grid (1/fps), so cuts
+land exactly on frames and the render's duration matches to the frame.
+
+Rules (conf/pacing): shots last 2-3 s (the hook shot ~1.8 s); the product and the hook
+text are on screen from frame 0; each text appears ``text_lead`` before its voice line;
+shots inside a beat change with a 0.1 s cut, beats with the archetype's transition
+(cut 0.1 s or swipe 0.2 s); the CTA beat ends on the static end card (one 2-3 s shot),
+which shows the CTA itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from adbatch.domain.archetype import Archetype, Slot
+
+
+ENDCARD = "endcard"  # layout of the last shot: the static end card
+
+
+class TimelineError(ValueError):
+    """The words or the duration cannot be paced within the rules."""
+
+
+class VoiceTooLong(TimelineError):
+    """The voice needs more time than the video has; ``tempo`` would make it fit."""
+
+    def __init__(self, message: str, tempo: float) -> None:
+        super().__init__(message)
+        self.tempo = tempo
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Shot(_Frozen):
+    index: int
+    slot: str
+    slot_type: str
+    shot: int  # index within its slot
+    start: float
+    end: float
+    camera: str
+    layout: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+class Overlay(_Frozen):
+    slot: str
+    role: str  # hook | body | cta
+    text: str
+    start: float
+    end: float
+
+
+class Word(_Frozen):
+    word: str
+    start: float
+    end: float
+
+
+class VoiceCue(_Frozen):
+    slot: str
+    text: str
+    start: float
+    end: float
+    tempo: float  # playback speed-up applied to the recorded line
+    words: tuple[Word, ...]
+
+
+class Transition(_Frozen):
+    at: float  # the cut point between two shots
+    kind: str  # cut | swipe
+    duration: float
+
+
+class Timeline(_Frozen):
+    duration: float
+    fps: int
+    shots: tuple[Shot, ...]
+    overlays: tuple[Overlay, ...]
+    voice: tuple[VoiceCue, ...]
+    transitions: tuple[Transition, ...]
+
+    @property
+    def hook_slot(self) -> str:
+        """The hook beat's slot id (the first shot's)."""
+        return self.shots[0].slot
+
+    @property
+    def card_start(self) -> float:
+        """When the end card appears (the video's end if it has none)."""
+        return next((s.start for s in self.shots if s.layout == ENDCARD), self.duration)
+
+
+@dataclass(frozen=True)
+class SpokenLine:
+    """A voice line as recorded: its duration and word timings relative to its start."""
+
+    text: str
+    duration: float
+    words: tuple[tuple[str, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Range:
+    """Frames a slot may span with ``n`` shots, given the first shot's fixed length (hook)."""
+
+    slot: Slot
+    need: int  # frames the slot's text lead + voice + tail require
+    first: int | None  # fixed first-shot length (hook), else None
+    n: int
+    lo_f: int
+    hi_f: int
+
+    def bounds(self, n: int) -> tuple[int, int]:
+        if self.first is None:
+            return n * self.lo_f, n * self.hi_f
+        return self.first + (n - 1) * self.lo_f, self.first + (n - 1) * self.hi_f
+
+    @property
+    def lo(self) -> int:
+        return max(self.bounds(self.n)[0], self.need)
+
+    @property
+    def hi(self) -> int:
+        return self.bounds(self.n)[1]
+
+
+def build(
+    *,
+    archetype: Archetype,
+    pacing: Mapping,
+    texts: Mapping[str, str],
+    lines: Mapping[str, SpokenLine],
+    fps: int,
+    tempo: float = 1.0,
+    transition: str | None = None,
+    soft_max: Mapping[str, float] | None = None,
+    cameras: Mapping[tuple[str, int], str] | None = None,
+    reserve: Mapping[str, float] | None = None,
+    order: Sequence[str] | None = None,
+) -> Timeline:
+    """Lay out the video; raise VoiceTooLong (with the tempo that would fit) or TimelineError.
+
+    ``soft_max`` (seconds per slot id) and ``cameras`` ((slot id, shot in slot) -> camera) are the
+    creative director's edits: trim a beat's dead air, punch in on a long shot. ``reserve``
+    (seconds per slot id) holds room for a longer line than the one given: the hook beat
+    reserves its longest candidate, so every hook variant gets the same body, to the frame.
+    ``order`` puts the archetype's reorderable beats in a new order (the director's reorder edit).
+    """
+    reserve = reserve or {}
+    if order:
+        archetype = archetype.model_copy(update={"slots": archetype.arranged(tuple(order))})
+    total = round(pacing["duration"] * fps)
+    try:
+        ranges = _shot_counts(archetype, pacing, lines, fps, tempo, total, reserve)
+    except VoiceTooLong as exc:
+        raise VoiceTooLong(str(exc), _fitting_tempo(archetype, pacing, lines, fps, tempo, total, reserve)) from None
+    frames = _distribute(ranges, total, {k: round(v * fps) for k, v in (soft_max or {}).items()})
+    cameras = cameras or {}
+    shots, overlays, voice, transitions = [], [], [], []
+    beat_cut = transition or archetype.transition
+    cursor = 0
+    for rng, span in zip(ranges, frames):
+        slot = rng.slot
+        lengths = _split(span, rng.n, rng.first)
+        start = cursor
+        for k, length in enumerate(lengths):
+            if cursor > 0:
+                kind = beat_cut if k == 0 else "cut"
+                transitions.append(Transition(at=cursor / fps, kind=kind, duration=pacing[kind]))
+            card = slot.type == "cta" and k == len(lengths) - 1
+            shots.append(Shot(index=len(shots), slot=slot.id, slot_type=slot.type, shot=k,
+                              start=cursor / fps, end=(cursor + length) / fps,
+                              camera="static" if card else cameras.get((slot.id, k)) or (
+                                  slot.camera if k == 0 else _varied(slot.camera, k)),
+                              layout=ENDCARD if card else slot.layout))
+            cursor += length
+        role = "hook" if slot.type == "hook" else "cta" if slot.type == "cta" else "body"
+        # the end card carries the CTA itself; a CTA text overlay only leads into it
+        text_end = shots[-1].start * fps if role == "cta" else cursor
+        if slot.text and texts.get(slot.id) and text_end > start:
+            overlays.append(Overlay(slot=slot.id, role=role, text=texts[slot.id],
+                                    start=start / fps, end=text_end / fps))
+        line = lines.get(slot.id)
+        if slot.vo and line and line.duration > 0:
+            begin = start / fps + pacing["text_lead"]
+            voice.append(VoiceCue(
+                slot=slot.id, text=line.text, start=begin, end=begin + line.duration / tempo,
+                tempo=tempo,
+                words=tuple(Word(word=w, start=begin + s / tempo, end=begin + e / tempo)
+                            for w, s, e in line.words)))
+    return Timeline(duration=total / fps, fps=fps, shots=tuple(shots), overlays=tuple(overlays),
+                    voice=tuple(voice), transitions=tuple(transitions))
+
+
+def speech_budget(archetype: Archetype, pacing: Mapping) -> dict[str, float]:
+    """Seconds of speech each slot can hold: its weighted share of the video minus lead and tail."""
+    total_weight = sum(s.weight for s in archetype.slots)
+    overhead = pacing["text_lead"] + pacing["voice_tail"]
+    return {s.id: round(max(0.0, pacing["duration"] * s.weight / total_weight - overhead), 3) if s.vo else 0.0
+            for s in archetype.slots}
+
+
+def _shot_counts(archetype: Archetype, pacing: Mapping, lines: Mapping[str, SpokenLine],
+                 fps: int, tempo: float, total: int, reserve: Mapping[str, float]) -> list[_Range]:
+    lo_f, hi_f = math.ceil(pacing["scene_min"] * fps - 1e-6), math.floor(pacing["scene_max"] * fps + 1e-6)
+    hook_f = round(pacing["hook_scene"] * fps)
+    ranges = []
+    for slot in archetype.slots:
+        line = lines.get(slot.id)
+        spoken = max(line.duration, reserve.get(slot.id, 0.0)) / tempo if (slot.vo and line and line.duration > 0) else 0.0
+        need = math.ceil((pacing["text_lead"] + spoken + pacing["voice_tail"]) * fps) if spoken else 0
+        first = hook_f if slot.type == "hook" else None
+        rng = _Range(slot=slot, need=need, first=first, n=1, lo_f=lo_f, hi_f=hi_f)
+        while rng.hi < need:
+            rng = _with_n(rng, rng.n + 1)
+        ranges.append(rng)
+    grid = sum(r.bounds(1)[0] for r in ranges)  # one shortest shot per beat, no voice
+    if grid > total:
+        raise TimelineError(f"duration {total / fps:.1f} s is too short for archetype "
+                            f"{archetype.name!r}: its {len(ranges)} beats need at least {grid / fps:.1f} s")
+    minimum = sum(r.lo for r in ranges)
+    if minimum > total:
+        raise VoiceTooLong(f"the voiceover needs {minimum / fps:.1f} s but the video lasts {total / fps:.1f} s",
+                           math.inf)
+    while sum(r.hi for r in ranges) < total:
+        body = [i for i, r in enumerate(ranges) if r.slot.type not in ("hook", "cta")]
+        i = max(body, key=lambda j: ranges[j].slot.weight / ranges[j].n)
+        ranges[i] = _with_n(ranges[i], ranges[i].n + 1)
+    return ranges
+
+
+def _fitting_tempo(archetype: Archetype, pacing: Mapping, lines: Mapping[str, SpokenLine], fps: int,
+                   tempo: float, total: int, reserve: Mapping[str, float]) -> float:
+    """The smallest tempo (in 1 % steps, up to 4x) at which the voice fits; inf if none does."""
+    trial = tempo
+    while trial < 4.0:
+        trial = round(trial + 0.01, 2)
+        try:
+            _shot_counts(archetype, pacing, lines, fps, trial, total, reserve)
+            return trial
+        except VoiceTooLong:
+            continue
+    return math.inf
+
+
+def _with_n(rng: _Range, n: int) -> _Range:
+    return _Range(slot=rng.slot, need=rng.need, first=rng.first, n=n, lo_f=rng.lo_f, hi_f=rng.hi_f)
+
+
+def _distribute(ranges: Sequence[_Range], total: int, soft_max: Mapping[str, int] | None = None) -> list[int]:
+    """Frames per slot: each at least its minimum, slack shared in proportion to its room.
+
+    ``soft_max`` (frames per slot id) is honoured first: slack goes to slots below their
+    soft maximum, and only what is left goes past it (the total must still be filled).
+    """
+    spans = [r.lo for r in ranges]
+    soft = soft_max or {}
+    first_room = [max(0, min(r.hi, soft.get(r.slot.id, r.hi)) - r.lo) for r in ranges]
+    spans = _share(spans, first_room, min(total - sum(spans), sum(first_room)))
+    return _share(spans, [r.hi - s for r, s in zip(ranges, spans)], total - sum(spans))
+
+
+def _share(spans: list[int], room: list[int], slack: int) -> list[int]:
+    """Add ``slack`` frames in proportion to ``room`` (largest remainders get the odd frames)."""
+    if slack <= 0 or not sum(room):
+        return spans
+    shares = [slack * x / sum(room) for x in room]
+    extra = [math.floor(s) for s in shares]
+    for i in sorted(range(len(shares)), key=lambda i: extra[i] - shares[i])[: slack - sum(extra)]:
+        extra[i] += 1
+    return [s + e for s, e in zip(spans, extra)]
+
+
+def _split(span: int, n: int, first: int | None) -> list[int]:
+    """Split a slot's frames into ``n`` shots as evenly as frames allow."""
+    head = [first] if first is not None else []
+    rest, count = span - sum(head), n - len(head)
+    if count == 0:
+        return head
+    base, extra = divmod(rest, count)
+    return head + [base + (1 if k < extra else 0) for k in range(count)]
+
+
+# A beat's second and later shots vary the camera so a long beat does not feel static.
+_FOLLOW_UP = {"push_in": "pan_left", "pull_out": "push_in", "pan_left": "pan_right", "pan_right": "pan_left",
+              "pan_up": "push_in", "handheld": "push_in", "jump_zoom": "handheld", "static": "static"}
+
+
+def _varied(camera: str, k: int) -> str:
+    return _FOLLOW_UP[camera] if k % 2 else camera

@@ -1,0 +1,234 @@
+"""Render a timeline and its assets to ``video.mp4`` and ``thumb.jpg`` with MoviePy.
+
+One MoviePy ``VideoClip`` whose frame function is the compositor (``adbatch.render.frames``)
+and one ``AudioArrayClip`` holding the mixed soundtrack (``adbatch.render.mix``). Outputs are
+written under temporary names and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from adbatch.render import captions, loudness, mix, segments, text
+from adbatch.store.atomic import atomic_path
+from adbatch.render.frames import ClipShot, Compositor, OverlayPatch, StaticShot, StillShot
+from adbatch.render.safezone import SafeZone
+from adbatch.domain.timeline import Overlay, Timeline
+
+
+@dataclass(frozen=True)
+class ShotSource:
+    """The picture behind one shot: a plate to film with its camera, a generated clip (MP4) to
+    play covering the frame, or a full static frame."""
+
+    path: Path
+    kind: Literal["still", "clip", "static"]
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    timeline: Timeline
+    shots: Sequence[ShotSource]  # one per timeline shot, in order
+    voice: Mapping[str, Path]  # slot id -> WAV (already at the timeline's tempo)
+    music: Path | None
+    music_gain_db: float
+    seed: int
+    caption_style: captions.CaptionStyle | None = None  # burned-in word captions; None: off
+    text_lead: float = 0.3  # captions show this long before a line's first word (pacing.text_lead)
+    font_path: str | None = None  # the brand's headline font for text overlays
+    watermark: Path | None = None  # the brand logo, top-left on every shot but the end card
+    watermark_opacity: float = 0.85
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    video: Path
+    thumb: Path
+    frame_seconds: float  # time spent making frames (the rest of the render is encoding)
+    total_seconds: float
+    body_reused: bool = False  # the body came from the cache: only the opener was encoded
+    text_boxes: tuple[tuple[int, int, int, int], ...] = ()  # (x, y, w, h) of every text overlay as drawn
+
+
+def ffmpeg_exe() -> str:
+    """The FFmpeg binary shipped by imageio-ffmpeg (no system FFmpeg needed)."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def watermark_patch(timeline: Timeline, logo: Path, size: tuple[int, int], opacity: float) -> OverlayPatch:
+    """The brand logo in the safe zone's top-left corner, until the end card (which shows it large)."""
+    zone = SafeZone(*size)
+    with Image.open(logo) as img:
+        mark = img.convert("RGBA")
+    mark.thumbnail((int(size[0] * 0.14), int(size[1] * 0.06)))
+    rgba = np.asarray(mark).copy()
+    rgba[..., 3] = (rgba[..., 3].astype(np.float32) * opacity).astype(np.uint8)
+    span = Overlay(slot="watermark", role="watermark", text="", start=0.0, end=timeline.card_start)
+    return OverlayPatch(span, rgba, (zone.left, zone.top))
+
+
+def overlay_patches(timeline: Timeline, size: tuple[int, int], *, font_path: str | None = None) -> list[OverlayPatch]:
+    """Text overlays drawn once and placed in the safe zone (the end card carries its own CTA)."""
+    w, h = size
+    zone = SafeZone(w, h)
+    patches = []
+    for ov in timeline.overlays:
+        if ov.role == "cta":
+            continue
+        rgba = _draw(ov, zone, font_path)
+        x = (w - rgba.shape[1]) // 2
+        y = zone.top + int(h * 0.02)  # text at the top of the zone; captions own the band above its bottom
+        patches.append(OverlayPatch(ov, rgba, (x, y)))
+    return patches
+
+
+def _draw(ov: Overlay, zone: SafeZone, font_path: str | None = None) -> np.ndarray:
+    if ov.role == "hook":
+        style = text.TextStyle(size=int(zone.w * 0.082), fill=(15, 15, 15), stroke=None, box=(255, 255, 255),
+                               font_path=font_path)
+        return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.2))
+    style = text.TextStyle(size=int(zone.w * 0.078), stroke_ratio=0.09, font_path=font_path)
+    return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.18))
+
+
+def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
+    """An image file as a contiguous RGB uint8 array, resized to ``size`` if given."""
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError(f"cannot read image {path}")
+    img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    if size and (img.shape[1], img.shape[0]) != size:
+        img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(img)
+
+
+def compositor(job: RenderJob, conf: Mapping) -> Compositor:
+    """Prepare every shot and overlay once; the result makes frames on demand."""
+    size = (int(conf["width"]), int(conf["height"]))
+    plate_size = tuple(int(round(s * (1 + conf["motion_margin"]))) for s in size)
+    plates = functools.lru_cache(maxsize=None)(lambda path: load_rgb(path, plate_size))  # shots share a plate
+    shots = []
+    for shot, src in zip(job.timeline.shots, job.shots, strict=True):
+        if src.kind == "static":
+            shots.append(StaticShot(load_rgb(src.path, size), shot))
+        elif src.kind == "clip":
+            shots.append(ClipShot(src.path, shot, size))
+        else:
+            shots.append(StillShot(functools.partial(plates, src.path), shot, size, job.seed))
+    overlays = overlay_patches(job.timeline, size, font_path=job.font_path)
+    if job.watermark is not None:
+        overlays.append(watermark_patch(job.timeline, job.watermark, size, job.watermark_opacity))
+    if job.caption_style is not None:  # last, so captions draw over the text overlays
+        overlays.append(captions.build(job.timeline, size, style=job.caption_style, text_lead=job.text_lead))
+    return Compositor(job.timeline, shots, overlays, size)
+
+
+def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path,
+           body_cache: Path | None = None) -> RenderResult:
+    """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail.
+
+    With ``body_cache``, the body (everything after the hook beat) is encoded once per
+    distinct body and kept there; this video encodes only its opener and joins the two
+    by stream copy (``adbatch.render.segments``), which is what makes hook variants cheap.
+    """
+    started = time.perf_counter()
+    comp = compositor(job, conf)
+    spent = [0.0]
+
+    def frame_function(t: float) -> np.ndarray:
+        tic = time.perf_counter()
+        frame = comp.frame(t)
+        spent[0] += time.perf_counter() - tic
+        return frame
+
+    body_hit = False
+    try:
+        if body_cache is None:
+            _encode_whole(frame_function, soundtrack(job, conf), job, conf, video=video, work_dir=work_dir)
+        else:  # the soundtrack is mixed, normalised and encoded while the frames are drawn and encoded
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as pool:
+                audio = pool.submit(lambda: segments.encode_audio(
+                    soundtrack(job, conf), rate=int(conf["audio_fps"]), conf=conf, out=work_dir / "soundtrack.m4a",
+                    ffmpeg=ffmpeg_exe()))
+                body_hit = _encode_in_parts(frame_function, audio.result, job, conf, video=video, work_dir=work_dir,
+                                            body_cache=body_cache)
+        with atomic_path(thumb) as tmp:
+            Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(tmp, "JPEG", quality=88)
+    finally:
+        comp.close()  # clip readers
+    return RenderResult(video=video, thumb=thumb, frame_seconds=spent[0], total_seconds=time.perf_counter() - started,
+                        body_reused=body_hit, text_boxes=tuple(
+                            (p.x, p.y, p.alpha.shape[1], p.alpha.shape[0]) for p in comp.overlays
+                            if isinstance(p, OverlayPatch) and p.overlay.role != "watermark"))
+
+
+def soundtrack(job: RenderJob, conf: Mapping) -> np.ndarray:
+    """The mixed soundtrack (voice over the ducked music bed), normalised to the loudness target."""
+    rate = int(conf["audio_fps"])
+    track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
+    track, _ = loudness.normalize(track, rate, ffmpeg=ffmpeg_exe(), target_lufs=conf["loudness_lufs"],
+                                  true_peak_db=conf["true_peak_db"])
+    return track
+
+
+def _encode_whole(frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path,
+                  work_dir: Path) -> None:
+    from moviepy import VideoClip
+    from moviepy.audio.AudioClip import AudioArrayClip
+
+    rate = int(conf["audio_fps"])
+    clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
+    clip = clip.with_audio(AudioArrayClip(track, fps=rate))
+    with atomic_path(video) as tmp:
+        clip.write_videofile(
+            str(tmp), fps=conf["fps"], audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"],
+            audio_fps=rate, temp_audiofile=str(work_dir / "audio.m4a"), logger=None,
+            **segments.x264_args(conf, "-movflags", "+faststart"))
+    clip.close()
+
+
+def body_key(job: RenderJob, conf: Mapping, split: int) -> str:
+    """Content hash of everything that decides the body's pixels."""
+    from dataclasses import asdict
+
+    from adbatch import __version__
+    from adbatch.store.cache import content_key
+
+    return content_key({"timeline": segments.body_signature(job.timeline, split),
+                        "shots": [{"file": s.path, "kind": s.kind} for s in job.shots],
+                        "conf": dict(conf), "seed": job.seed, "font": job.font_path, "watermark": job.watermark,
+                        "opacity": job.watermark_opacity, "lead": job.text_lead, "version": __version__,
+                        "captions": asdict(job.caption_style) if job.caption_style else None})
+
+
+def _encode_in_parts(frame_function, audio: Callable[[], Path], job: RenderJob, conf: Mapping, *,
+                     video: Path, work_dir: Path, body_cache: Path) -> bool:
+    """Encode the opener, and the body unless an identical one is cached; join them with ``audio()``
+    (the encoded soundtrack, waited for only now)."""
+    from filelock import FileLock
+
+    fps = int(conf["fps"])
+    total = round(job.timeline.duration * fps)
+    split = segments.split_frame(job.timeline)
+    body = body_cache / f"{body_key(job, conf, split)}.mp4"
+    body.parent.mkdir(parents=True, exist_ok=True)
+    hit = True
+    with FileLock(str(body) + ".lock"):  # concurrent variants of one body encode it once
+        if not body.is_file():
+            hit = False
+            segments.encode_video(frame_function, start=split, end=total, fps=fps, conf=conf, out=body)
+    opener = segments.encode_video(frame_function, start=0, end=split, fps=fps, conf=conf, out=work_dir / "opener.mp4")
+    segments.join([opener, body], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
+    return hit

@@ -1,0 +1,164 @@
+"""Produce a video's assets concurrently, each through the content-addressed cache.
+
+``Producer.run`` is the one wrapper every provider call goes through: it derives the
+cache key, reuses a cached file (at $0, recorded as a hit with the money saved), or
+calls the provider and records units, cost and latency. ``generate`` puts all of a
+video's asset calls in flight at once, so a video's wall time is about its slowest
+asset, not their sum.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adbatch.store.cache import AssetCache, content_key
+from adbatch.store.ledger import CapExceeded, Ledger
+from adbatch.providers.base import (
+    CardRequest, ImageGenerator, MusicRequest, MusicSource, Output, ProviderCall, SceneGenerator,
+    SceneRequest, VoiceSynth,
+)
+
+
+@dataclass(frozen=True)
+class Produced:
+    path: Path
+    meta: dict[str, Any]
+    call: ProviderCall
+
+
+class Producer:
+    """Runs provider calls through the cache and the spend ledger, and keeps the record of every call."""
+
+    def __init__(self, cache: AssetCache, log: Any, *, ledger: Ledger | None = None, video: str = "") -> None:
+        self.cache, self.log, self.ledger, self.video = cache, log, ledger, video
+        self.calls: list[ProviderCall] = []
+
+    async def run(self, *, stage: str, provider: Any, parts: Mapping[str, Any], suffix: str,
+                  make: Callable[[Path], Awaitable[Output]], estimate: Callable[[], float] = lambda: 0.0) -> Produced:
+        """The asset for ``parts``: from the cache at $0, or made once after reserving its ``estimate()``
+        (asked for only on a miss: pricing an LLM call renders its whole prompt)."""
+        key = content_key({"stage": stage, "provider": provider.name, "model": provider.model,
+                           "params": provider.params(), **parts})
+        tic = time.perf_counter()
+
+        async def produce(tmp: Path) -> dict[str, Any]:
+            estimate_usd = estimate()
+            reservation = self._reserve(estimate_usd)
+            try:
+                out = await make(tmp)
+            except asyncio.CancelledError:
+                self._settle(reservation, estimate_usd)  # may have been billed: keep the money counted
+                raise
+            except BaseException as exc:
+                # a failed call may still have been billed: providers attach ``cost_usd`` to the error then
+                self._settle(reservation, float(getattr(exc, "cost_usd", 0.0)))
+                raise
+            self._settle(reservation, out.cost_usd)
+            return {"meta": out.meta, "units": out.units, "cost_usd": out.cost_usd, "attempts": out.attempts,
+                    "estimate_usd": estimate_usd, "stage": stage, "provider": provider.name, "model": provider.model}
+
+        try:
+            entry = await self.cache.get_or_make(key, suffix, produce)
+        except Exception as exc:
+            self.calls.append(ProviderCall(stage=stage, provider=provider.name, model=provider.model, key=key,
+                                           units={}, cost_usd=float(getattr(exc, "cost_usd", 0.0)),
+                                           latency_s=round(time.perf_counter() - tic, 4),
+                                           attempts=int(getattr(exc, "attempts", 0 if isinstance(exc, CapExceeded) else 1)),
+                                           ok=False, error=f"{type(exc).__name__}: {exc}"))
+            self.log.warning("provider_call_failed", stage=stage, provider=provider.name, error=str(exc))
+            raise
+        cost = float(entry.record.get("cost_usd", 0.0))
+        call = ProviderCall(stage=stage, provider=provider.name, model=provider.model, key=key,
+                            units=entry.record.get("units", {}), cost_usd=0.0 if entry.hit else cost,
+                            latency_s=round(time.perf_counter() - tic, 4), cache_hit=entry.hit,
+                            attempts=0 if entry.hit else int(entry.record.get("attempts", 1)),
+                            saved_usd=cost if entry.hit else 0.0)
+        self.calls.append(call)
+        self.log.info("provider_call", stage=stage, provider=provider.name, model=provider.model,
+                      cache_hit=entry.hit, latency_s=call.latency_s, cost_usd=call.cost_usd, attempts=call.attempts)
+        return Produced(path=entry.path, meta=entry.record.get("meta", {}), call=call)
+
+    def _settle(self, reservation: str | None, actual: float) -> None:
+        if reservation:
+            self.ledger.settle(reservation, actual)
+
+    def _reserve(self, estimate_usd: float) -> str | None:
+        if self.ledger is None or estimate_usd <= 0:
+            return None
+        return self.ledger.reserve(self.video, estimate_usd)
+
+
+@dataclass(frozen=True)
+class AssetPlan:
+    """Everything one video needs generated, decided before any call is made."""
+
+    voice: Mapping[str, str]  # slot id -> spoken line
+    scenes: Mapping[tuple[str, int], SceneRequest]  # (slot id, shot) -> request
+    card: CardRequest
+    music: MusicRequest
+
+
+@dataclass(frozen=True)
+class Providers:
+    voice: VoiceSynth
+    scenes: SceneGenerator
+    image: ImageGenerator
+    music: MusicSource
+
+
+@dataclass
+class Assets:
+    voice: dict[str, Produced] = field(default_factory=dict)
+    scenes: dict[tuple[str, int], Produced] = field(default_factory=dict)
+    card: Produced | None = None
+    music: Produced | None = None
+
+
+async def generate(plan: AssetPlan, providers: Providers, producer: Producer) -> Assets:
+    """Run every asset call of the plan concurrently; raise an ExceptionGroup of the failures.
+
+    A failure does not cancel the calls in flight: they are already reserved and likely
+    billed, so they finish and land in the cache, where a rerun (or a higher cap) reuses them.
+    """
+    assets = Assets()
+
+    async def voice(slot: str, line: str) -> None:
+        assets.voice[slot] = await producer.run(
+            stage="voice", provider=providers.voice, parts={"text": line}, suffix=".wav",
+            make=lambda out: providers.voice.speak(line, out), estimate=lambda: providers.voice.estimate(line))
+
+    async def scene(key: tuple[str, int], req: SceneRequest) -> None:
+        parts = {"image": req.product.image, "layout": req.slot.layout, "prompt": req.prompt,
+                 "size": [req.width, req.height], "seed": req.seed, "shot": req.shot, "palette": req.palette,
+                 "camera": req.slot.camera}
+        assets.scenes[key] = await producer.run(
+            stage="scenes", provider=providers.scenes, parts=parts, suffix=providers.scenes.suffix_for(req) if hasattr(providers.scenes, "suffix_for") else getattr(providers.scenes, "suffix", ".jpg"),
+            make=lambda out: providers.scenes.scene(req, out), estimate=lambda: providers.scenes.estimate(req))
+
+    async def card() -> None:
+        req = plan.card
+        parts = {"size": [req.width, req.height], "seed": req.seed, "palette": req.palette,
+                 "product": req.product.name}
+        assets.card = await producer.run(stage="image", provider=providers.image, parts=parts, suffix=".jpg",
+                                         make=lambda out: providers.image.card(req, out),
+                                         estimate=lambda: providers.image.estimate(req))
+
+    async def music() -> None:
+        req = plan.music
+        parts = {"mood": req.mood, "bpm": req.bpm, "seconds": req.seconds, "seed": req.seed}
+        assets.music = await producer.run(stage="music", provider=providers.music, parts=parts, suffix=".wav",
+                                          make=lambda out: providers.music.bed(req, out),
+                                          estimate=lambda: providers.music.estimate(req))
+
+    calls = [voice(slot, line) for slot, line in plan.voice.items()]
+    calls += [scene(key, req) for key, req in plan.scenes.items()]
+    results = await asyncio.gather(*calls, card(), music(), return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise BaseExceptionGroup("asset generation failed", errors)
+    return assets

@@ -1,0 +1,251 @@
+"""Load the product catalog CSV and validate each row into a ``Product``.
+
+Two kinds of failure, on purpose:
+- ``CatalogError``: the file as a whole is unusable (unreadable, no rows, a required
+  column missing). The sweep stops before any job starts, with one message.
+- ``RowError``: one row is bad. It names the row, the field and the reason; the
+  row's job records status ``invalid`` and every other row goes on.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from adbatch.stages import media
+
+REQUIRED = ("id", "name", "description", "image")
+OPTIONAL = ("price", "benefits", "reviews", "audience", "brand_color", "logo", "cta", "url", "reviews_file")
+REVIEWS_FILE_MAX_MB = 2.0
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+TEXT_LIMITS = {"name": 80, "description": 2000, "audience": 200, "cta": 40, "benefits": 1000}
+INVALID_KEY_PREFIX = "_row"  # job key of a row whose id cannot be used (never a valid slug)
+
+
+class CatalogError(Exception):
+    """The catalog file cannot be used at all; nothing should run."""
+
+
+class RowError(Exception):
+    """One catalog row is invalid: carries the row number, field and reason."""
+
+    def __init__(self, *, catalog: Path, row: int, field: str, reason: str) -> None:
+        self.catalog, self.row, self.field, self.reason = catalog, row, field, reason
+        super().__init__(f'{catalog.name} row {row}, field "{field}": {reason}')
+
+
+class Product(BaseModel):
+    """A validated catalog row. ``image`` is a local file that passed the content checks."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    row: int  # 1-based data row (the header is row 0)
+    name: str
+    description: str
+    image: Path
+    image_source: str  # the CSV's own value (a relative path or a URL)
+    price: float | None = None
+    benefits: tuple[str, ...] = ()
+    reviews: tuple[str, ...] = ()
+    audience: str = ""
+    brand_color: str | None = None
+    logo: Path | None = None
+    cta: str = ""
+    url: str = ""
+    extra: dict[str, str] = {}
+
+    @property
+    def price_text(self) -> str:
+        """The price as shoppers read it ("$29.99", "$30"), or "" when unknown."""
+        if self.price is None:
+            return ""
+        return f"${self.price:,.0f}" if self.price == int(self.price) else f"${self.price:,.2f}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The parsed CSV: every cell a stripped string. Rows are validated on demand."""
+
+    path: Path
+    frame: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def raw_row(self, row: int) -> dict[str, str]:
+        """The cells of 1-based data row ``row``."""
+        return {k: str(v) for k, v in self.frame.iloc[row - 1].items()}
+
+    @functools.cached_property
+    def _first_row(self) -> dict[str, int]:
+        """Each id's first 1-based data row (a repeated id points back to it)."""
+        first: dict[str, int] = {}
+        for row, pid in enumerate(self.frame["id"], start=1):
+            first.setdefault(pid, row)
+        return first
+
+    def job_key(self, row: int) -> str:
+        """The key a job uses to find its row: the product id, or ``_row<N>`` if unusable."""
+        pid = self.raw_row(row)["id"]
+        if SLUG.match(pid) and self._first_row[pid] == row:
+            return pid
+        return f"{INVALID_KEY_PREFIX}{row}"
+
+    def row_for_key(self, key: str) -> int:
+        """Inverse of ``job_key``; raises CatalogError when no row has that key."""
+        if key.startswith(INVALID_KEY_PREFIX) and key[len(INVALID_KEY_PREFIX):].isdigit():
+            row = int(key[len(INVALID_KEY_PREFIX):])
+            if 1 <= row <= len(self):
+                return row
+        if key in self._first_row:
+            return self._first_row[key]
+        raise CatalogError(f"{self.path.name}: no product with id {key!r}")
+
+    def validate_row(self, row: int, *, image_cache: Path, max_mb: float, timeout_s: float) -> Product:
+        """Validate data row ``row`` into a Product, or raise RowError naming the field."""
+        cells = self.raw_row(row)
+        fail = _failer(self.path, row)
+        pid = cells["id"]
+        if not SLUG.match(pid):
+            fail("id", f"{pid!r} is not a safe slug (lowercase letters, digits and '-', 1-64 chars)")
+        first = self._first_row[pid]
+        if first != row:
+            fail("id", f"{pid!r} duplicates row {first}; ids must be unique")
+        for name in REQUIRED:
+            if not cells[name]:
+                fail(name, "is required but empty")
+        for name, limit in TEXT_LIMITS.items():
+            if len(cells.get(name, "")) > limit:
+                fail(name, f"is {len(cells[name])} characters; the limit is {limit}")
+        fetch = dict(base=self.path.parent, cache=image_cache, max_mb=max_mb, timeout_s=timeout_s)
+        image = _checked_image(cells["image"], "image", fail, fetch)
+        logo = _checked_image(cells["logo"], "logo", fail, fetch) if cells.get("logo") else None
+        return Product(
+            id=pid,
+            row=row,
+            name=cells["name"],
+            description=cells["description"],
+            image=image,
+            image_source=cells["image"],
+            price=_price(cells.get("price", ""), fail),
+            benefits=_split(cells.get("benefits", "")),
+            reviews=_split(cells.get("reviews", "")) + _reviews_file(cells.get("reviews_file", ""), self.path.parent, fail),
+            audience=cells.get("audience", ""),
+            brand_color=_color(cells.get("brand_color", ""), fail),
+            logo=logo,
+            cta=cells.get("cta", ""),
+            url=_url(cells.get("url", ""), fail),
+            extra={k: v for k, v in cells.items() if k not in REQUIRED + OPTIONAL},
+        )
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Parse the CSV, or raise CatalogError if the file as a whole cannot be used."""
+    path = Path(path).expanduser().resolve()
+    if not path.is_file():
+        raise CatalogError(f"catalog not found: {path}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path.name} cannot be read as a UTF-8 CSV: {exc}") from exc
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise CatalogError(
+            f"{path.name} lacks required column(s) {', '.join(missing)}; "
+            f"required: {', '.join(REQUIRED)} (found: {', '.join(frame.columns)})"
+        )
+    if frame.empty:
+        raise CatalogError(f"{path.name} has a header but no product rows")
+    for col in OPTIONAL:
+        if col not in frame.columns:
+            frame[col] = ""
+    frame = frame.map(lambda v: str(v).strip())
+    return Catalog(path=path, frame=frame)
+
+
+def _failer(catalog: Path, row: int):
+    def fail(field: str, reason: str) -> Any:
+        raise RowError(catalog=catalog, row=row, field=field, reason=reason)
+
+    return fail
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split("|") if part.strip())
+
+
+def _price(value: str, fail) -> float | None:
+    if not value:
+        return None
+    try:
+        price = float(value.lstrip("$").replace(",", ""))
+    except ValueError:
+        return fail("price", f"{value!r} is not a number (write 29.99)")
+    if not 0 <= price < 1_000_000:
+        fail("price", f"{value!r} is out of range")
+    return price
+
+
+def _color(value: str, fail) -> str | None:
+    if not value:
+        return None
+    if not HEX_COLOR.match(value):
+        fail("brand_color", f"{value!r} is not a #RRGGBB colour")
+    return value.upper()
+
+
+def _url(value: str, fail) -> str:
+    if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+        fail("url", f"{value!r} is not an http(s) URL")
+    return value
+
+
+def _reviews_file(value: str, base: Path, fail) -> tuple[str, ...]:
+    """Reviews from a CSV (a review/text/body column, else the first), JSON (strings or objects
+    with one of those keys) or TXT (one per line) file inside the catalog's folder."""
+    if not value:
+        return ()
+    path = (base / value).resolve()
+    if not path.is_relative_to(base.resolve()):
+        return fail("reviews_file", f"{value!r} points outside the catalog's folder {base}")
+    if path.suffix.lower() not in (".csv", ".json", ".txt"):
+        return fail("reviews_file", f"{value!r}: use a .csv, .json or .txt file")
+    if not path.is_file():
+        return fail("reviews_file", f"{value!r} does not exist")
+    if path.stat().st_size > REVIEWS_FILE_MAX_MB * 1024 * 1024:
+        return fail("reviews_file", f"{value!r} is larger than {REVIEWS_FILE_MAX_MB:g} MB")
+    try:
+        return tuple(r.strip() for r in _read_reviews(path) if r and r.strip())
+    except (ValueError, KeyError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        return fail("reviews_file", f"{value!r} cannot be read: {exc}")
+
+
+def _read_reviews(path: Path) -> list[str]:
+    keys = ("review", "text", "body")
+    if path.suffix.lower() == ".txt":
+        return path.read_text(encoding="utf-8").splitlines()
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        column = next((c for c in frame.columns if c.strip().lower() in keys), frame.columns[0])
+        return list(frame[column])
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError("expected a JSON list of reviews")
+    return [item if isinstance(item, str) else next(str(item[k]) for k in keys if k in item) for item in data]
+
+
+def _checked_image(value: str, field: str, fail, fetch: dict) -> Path:
+    try:
+        return media.resolve_image(value, **fetch)
+    except media.MediaError as exc:
+        return fail(field, str(exc))

@@ -1,0 +1,1 @@
+"""What persists between jobs and sweeps: the asset cache, the spend ledger, resume records, atomic writes."""

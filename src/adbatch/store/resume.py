@@ -1,0 +1,86 @@
+"""Incremental reruns: a finished video is kept by its input hash and reused, not re-rendered.
+
+The input hash covers everything that decides a video's bytes (the catalog row, the
+image's content, the archetype, the resolved config minus paths and caps, the adbatch
+version). When a job finishes, its deliverables are hard-linked into
+``<cache_dir>/videos/<hash>/``; a later job with the same hash, in this sweep dir or a
+new one, links them into its own folder and records ``cached`` in well under a second.
+A folder counts only when complete: the manifest is written last and says ``ok``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from adbatch.domain.manifest import MANIFEST
+
+DELIVERABLES = ("video.mp4", "thumb.jpg", "timeline.json")
+EXTRAS = ("captions.srt", "sheet.jpg")  # kept and restored when the job made them
+NOT_IN_HASH = ("products", "cache_dir", "log_level", "cost_cap", "dry_run")  # paths and limits, not content
+
+
+def hashed_config(cfg: dict) -> dict:
+    """The part of the job config that changes the rendered video."""
+    return {k: v for k, v in cfg.items() if k not in NOT_IN_HASH}
+
+
+def complete(folder: Path, input_hash: str) -> bool:
+    """True if ``folder`` holds a finished video made from ``input_hash``."""
+    try:
+        m = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if m.get("input_hash") != input_hash or m.get("status") not in ("ok", "cached"):
+        return False
+    video = folder / "video.mp4"
+    size = (m.get("outputs") or {}).get("size_bytes")
+    return all((folder / f).is_file() for f in DELIVERABLES) and video.stat().st_size == size
+
+
+def find(out_dir: Path, cache_root: Path, input_hash: str) -> Path | None:
+    """A complete earlier result: this job's own folder first, then the shared store."""
+    for folder in (out_dir, store_dir(cache_root, input_hash)):
+        if complete(folder, input_hash):
+            return folder
+    return None
+
+
+def store_dir(cache_root: Path, input_hash: str) -> Path:
+    return Path(cache_root) / "videos" / input_hash[:2] / input_hash
+
+
+def _link(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".{dst.name}.part")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        os.link(src, tmp)
+    except OSError:  # another filesystem: copy instead
+        shutil.copy2(src, tmp)
+    os.replace(tmp, dst)
+
+
+def store(out_dir: Path, cache_root: Path, input_hash: str) -> None:
+    """Keep a finished video's deliverables and manifest under its hash (atomically, as one folder)."""
+    final = store_dir(cache_root, input_hash)
+    if complete(final, input_hash):
+        return
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{input_hash[:8]}-"))
+    for name in (*DELIVERABLES, MANIFEST, *EXTRAS):
+        if name in DELIVERABLES or name == MANIFEST or (out_dir / name).is_file():
+            _link(out_dir / name, tmp / name)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+
+
+def restore(src: Path, out_dir: Path) -> None:
+    """Link the deliverables of ``src`` into ``out_dir`` (nothing to do when they are the same folder)."""
+    if src.resolve() == out_dir.resolve():
+        return
+    for name in (*DELIVERABLES, *(e for e in EXTRAS if (src / e).is_file())):
+        _link(src / name, out_dir / name)
