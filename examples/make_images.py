@@ -374,8 +374,20 @@ class Scene:
         c = self._field(color, box)
         self.arr[y0:y1, x0:x1] = 255 - (255 - base) * (1 - c / 255 * a)
 
-    def shade(self, mask, normals, amb=0.55, diffuse=0.6, spec=0.4, shine=30, rim=0.0,
-              rim_shine=10, strip=False, spec_color=(255, 255, 255), opacity=1.0):
+    def shade(
+        self,
+        mask,
+        normals,
+        amb=0.55,
+        diffuse=0.6,
+        spec=0.4,
+        shine=30,
+        rim=0.0,
+        rim_shine=10,
+        strip=False,
+        spec_color=(255, 255, 255),
+        opacity=1.0,
+    ):
         """Light what is already painted under mask using the given surface normals."""
         box = self._box(mask)
         if not box:
@@ -413,6 +425,7 @@ class Scene:
 
 def steel(cx, r):
     """Polished steel: a cylinder reflecting a studio of dark and light bands."""
+
     def field(X, Y):
         u = np.clip((X - cx) / r, -1, 1)
         bands = 0.5 + 0.28 * np.cos(u * 5.2 + 0.6) + 0.12 * np.cos(u * 11.0)
@@ -461,8 +474,7 @@ def draw_serum() -> Scene:
     pip = m_rrect((500, 372, 524, 700), 11)
     sc.multiply(pip, (0.82, 0.78, 0.74))
     sc.paint(m_rect((504, 380, 507, 690)), (240, 190, 130), 0.5)
-    sc.shade(glass, cylinder(cx, r), amb=0.45, diffuse=0.6, spec=0.75, shine=160, rim=0.35,
-             rim_shine=24, strip=True)
+    sc.shade(glass, cylinder(cx, r), amb=0.45, diffuse=0.6, spec=0.75, shine=160, rim=0.35, rim_shine=24, strip=True)
     sc.paint(m_and(glass, m_rect((0, 840, SIZE, 861))), (230, 150, 70), 0.25)  # thick glass base
 
     # label
@@ -484,16 +496,33 @@ def draw_serum() -> Scene:
     lip = m_rrect((440, 362, 584, 382), 6)
     sc.paint(lip, (214, 176, 108))
     for m in (collar, lip):
-        sc.shade(m, cylinder(cx, 70), amb=0.32, diffuse=0.95, spec=0.9, shine=22, rim=0.6, rim_shine=8,
-                 strip=True, spec_color=(255, 240, 205))
+        sc.shade(
+            m,
+            cylinder(cx, 70),
+            amb=0.32,
+            diffuse=0.95,
+            spec=0.9,
+            shine=22,
+            rim=0.6,
+            rim_shine=8,
+            strip=True,
+            spec_color=(255, 240, 205),
+        )
     sc.shadow(m_rect((444, 290, 580, 300)), 3, 0.35, clip=collar)
 
     # black rubber bulb
     bulb = m_or(m_rrect((470, 200, 554, 300), 20), m_ellipse((470, 160, 554, 250)))
     sc.paint(bulb, (44, 40, 40))
     sc.shade(bulb, cylinder(cx, 42), amb=0.55, diffuse=0.7, spec=0.3, shine=16, rim=0.25, strip=True)
-    sc.shade(m_ellipse((470, 160, 554, 250)), ellipsoid(512, 205, 42, 45), amb=1.0, diffuse=0.0,
-             spec=0.25, shine=20, opacity=0.8)
+    sc.shade(
+        m_ellipse((470, 160, 554, 250)),
+        ellipsoid(512, 205, 42, 45),
+        amb=1.0,
+        diffuse=0.0,
+        spec=0.25,
+        shine=20,
+        opacity=0.8,
+    )
     flange = m_rrect((458, 284, 566, 300), 7)
     sc.paint(flange, (36, 33, 33))
     sc.shade(flange, cylinder(cx, 54), amb=0.6, diffuse=0.6, spec=0.25, shine=16, strip=True)
@@ -601,8 +630,7 @@ def draw_bottle() -> Scene:
     sc.shade(cap, cylinder(cx, 80), amb=0.55, diffuse=0.7, spec=0.35, shine=24, rim=0.3, strip=True)
     sc.shadow(m_rect((420, 250, 604, 266)), 4, 0.4, clip=ring)
     top = m_ellipse((432, 156, 592, 182))
-    loop = m_and(m_sub(m_rrect((468, 92, 556, 200), 42), m_rrect((490, 114, 534, 200), 22)),
-                 m_rect((0, 0, SIZE, 170)))
+    loop = m_and(m_sub(m_rrect((468, 92, 556, 200), 42), m_rrect((490, 114, 534, 200), 22)), m_rect((0, 0, SIZE, 170)))
     sc.paint(top, (72, 76, 80))
     sc.shade(top, ellipsoid(512, 169, 80, 13), amb=0.8, diffuse=0.3, spec=0.2, shine=10)
     sc.shadow(m_rect((470, 160, 556, 176)), 4, 0.35, clip=top, offset=(6, 2))
@@ -665,24 +693,34 @@ def draw_mug() -> Scene:
     sc.paint(inner, linear((176, 166, 150), (214, 206, 192), (0, 401), (0, 439)))
     coffee = m_and(m_ellipse((369, 409, 611, 443)), inner)
     sc.paint(coffee, radial((40, 22, 13), (104, 62, 36), (490, 428), 122))
-    sc.screen(m_and(m_ellipse((400, 414, 470, 428)).filter(ImageFilter.GaussianBlur(5 * S)), coffee),
-              (255, 240, 220), 0.5)
+    sc.screen(
+        m_and(m_ellipse((400, 414, 470, 428)).filter(ImageFilter.GaussianBlur(5 * S)), coffee), (255, 240, 220), 0.5
+    )
     sc.shadow(m_sub(m_rect((340, 380, 640, 430)), m_ellipse((367, 407, 613, 445))), 5, 0.35, clip=coffee)
     sc.screen(m_sub(outer, m_shift(outer, 0, -4)), (255, 255, 255), 0.55)  # lit front lip
 
     # coffee beans on the table
-    for (bx, by, ang, seed) in ((250, 858, 20, 1), (300, 880, -35, 2), (226, 892, 70, 3)):
+    for bx, by, ang, seed in ((250, 858, 20, 1), (300, 880, -35, 2), (226, 892, 70, 3)):
         t = np.linspace(0, 2 * np.pi, 60)
         a, b, th = 22, 15, np.radians(ang)
-        pts = [(bx + a * np.cos(u) * np.cos(th) - b * np.sin(u) * np.sin(th),
-                by + (a * np.cos(u) * np.sin(th) + b * np.sin(u) * np.cos(th)) * 0.75) for u in t]
+        pts = [
+            (
+                bx + a * np.cos(u) * np.cos(th) - b * np.sin(u) * np.sin(th),
+                by + (a * np.cos(u) * np.sin(th) + b * np.sin(u) * np.cos(th)) * 0.75,
+            )
+            for u in t
+        ]
         bean = m_poly(pts)
         sc.shadow(bean, 4, 0.45, offset=(4, 4))
         sc.paint(bean, (92, 52, 30))
         sc.shade(bean, pillow(bean, 6, 1.8), amb=0.55, diffuse=0.7, spec=0.45, shine=25)
-        crease = [(bx + s * a * 0.8 * np.cos(th) + 3 * np.sin(s * 3) * -np.sin(th),
-                   by + (s * a * 0.8 * np.sin(th) + 3 * np.sin(s * 3) * np.cos(th)) * 0.75)
-                  for s in np.linspace(-1, 1, 20)]
+        crease = [
+            (
+                bx + s * a * 0.8 * np.cos(th) + 3 * np.sin(s * 3) * -np.sin(th),
+                by + (s * a * 0.8 * np.sin(th) + 3 * np.sin(s * 3) * np.cos(th)) * 0.75,
+            )
+            for s in np.linspace(-1, 1, 20)
+        ]
         sc.paint(m_stroke(crease, 2.2), (40, 20, 10), 0.85)
     return sc
 
@@ -908,8 +946,12 @@ def draw_logo(path: Path) -> Path:
     d.ellipse((64, 64, size - 64, size - 64), outline=(232, 224, 208, 255), width=14)
     long, short = 360, 90
     star = lambda ang, length: (c + length * np.sin(np.radians(ang)), c - length * np.cos(np.radians(ang)))
-    for ang, length, col in ((180, 300, (232, 224, 208)), (90, 270, (232, 224, 208)), (270, 270, (232, 224, 208)),
-                             (0, long, (217, 160, 91))):
+    for ang, length, col in (
+        (180, 300, (232, 224, 208)),
+        (90, 270, (232, 224, 208)),
+        (270, 270, (232, 224, 208)),
+        (0, long, (217, 160, 91)),
+    ):
         d.polygon([star(ang, length), star(ang + 45, short), (c, c), star(ang - 45, short)], fill=col + (255,))
     d.ellipse((c - 26, c - 26, c + 26, c + 26), fill=(47, 72, 88, 255))
     img = img.resize((256, 256), Image.LANCZOS)

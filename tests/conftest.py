@@ -12,20 +12,33 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adbatch.domain.archetype import Archetype, load_archetype
 from adbatch.config import PacingConf
+from adbatch.domain.archetype import Archetype, load_archetype
 from adbatch.domain.manifest import Manifest, read
 from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
 
-COLUMNS = ["id", "name", "description", "image", "price", "benefits", "reviews", "audience", "brand_color",
-           "cta", "url"]
+COLUMNS = [
+    "id",
+    "name",
+    "description",
+    "image",
+    "price",
+    "benefits",
+    "reviews",
+    "audience",
+    "brand_color",
+    "cta",
+    "url",
+]
 
 
-def run_adbatch(*args: str, module: str = "adbatch", cwd: Path = PROJECT_ROOT, timeout: float = 600,
-                **kw) -> subprocess.CompletedProcess:
+def run_adbatch(
+    *args: str, module: str = "adbatch", cwd: Path = PROJECT_ROOT, timeout: float = 600, **kw
+) -> subprocess.CompletedProcess:
     """``python -m <module> ARGS`` as a user runs it (from the project root), output captured as text."""
-    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, **kw
+    )
 
 
 def sweep_manifests(sweep: Path, pattern: str = "*/*/*/manifest.json") -> list[Manifest]:
@@ -38,7 +51,7 @@ def make_png(path: Path, size: tuple[int, int] = (64, 64), color: tuple[int, int
     w, h = size
     ramp = np.linspace(0, 255, w, dtype=np.uint8)[None, :, None]
     img = np.broadcast_to(ramp, (h, w, 3)).copy()
-    img[h // 4: 3 * h // 4, w // 4: 3 * w // 4] = color
+    img[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4] = color
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(img).save(path)
     return path
@@ -46,10 +59,17 @@ def make_png(path: Path, size: tuple[int, int] = (64, 64), color: tuple[int, int
 
 def product_row(pid: str, **over: str) -> dict[str, str]:
     row = {
-        "id": pid, "name": f"{pid.replace('-', ' ').title()}", "description": "A small thing that makes mornings better.",
-        "image": f"images/{pid}.png", "price": "19.99", "benefits": "saves time|feels great|lasts for years",
+        "id": pid,
+        "name": f"{pid.replace('-', ' ').title()}",
+        "description": "A small thing that makes mornings better.",
+        "image": f"images/{pid}.png",
+        "price": "19.99",
+        "benefits": "saves time|feels great|lasts for years",
         "reviews": "I was tired of cold coffee. This fixed it.|Honestly the best gift I bought this year.",
-        "audience": "busy people", "brand_color": "#3366CC", "cta": "Shop now", "url": "https://example.com/p",
+        "audience": "busy people",
+        "brand_color": "#3366CC",
+        "cta": "Shop now",
+        "url": "https://example.com/p",
     }
     row.update(over)
     return row

@@ -32,8 +32,16 @@ class PricedPlates(PlateSceneGenerator):
     async def scene(self, request: SceneRequest, out: Path) -> Output:
         made = await super().scene(request, out)
         if self.invoice:
-            line = json.dumps({"product": request.product.id, "slot": request.slot.id, "shot": request.shot,
-                               "size": [request.width, request.height], "usd": self.price, "pid": os.getpid()})
+            line = json.dumps(
+                {
+                    "product": request.product.id,
+                    "slot": request.slot.id,
+                    "shot": request.shot,
+                    "size": [request.width, request.height],
+                    "usd": self.price,
+                    "pid": os.getpid(),
+                }
+            )
             with open(self.invoice, "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
         return Output(meta=made.meta, units=made.units, cost_usd=self.price)

@@ -46,8 +46,22 @@ class RedisServer:
         if exe is None:
             raise RuntimeError("redis-server is not installed: run tests/system-deps.sh")
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen([exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                                      "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.folder),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         import redis
 
         client = redis.Redis.from_url(self.url)
@@ -114,21 +128,39 @@ class RQWorkers:
         path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "REDIS_URL": self.url, "PYTHONPATH": path}
         for name in self.names:
-            cmd = [sys.executable, "-m", "adbatch.worker", "--url", self.url, "--queue", self.queue, "--name", name,
-                   "--job-monitoring-interval", "1", "--heartbeat-grace", str(self.grace), "--quiet"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "adbatch.worker",
+                "--url",
+                self.url,
+                "--queue",
+                self.queue,
+                "--name",
+                name,
+                "--job-monitoring-interval",
+                "1",
+                "--heartbeat-grace",
+                str(self.grace),
+                "--quiet",
+            ]
             log = (self.cwd / f"{name}.log").open("w")
             self.procs.append(subprocess.Popen(cmd, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT))
         connection = Redis.from_url(self.url)
-        wait_for(lambda: set(self.names) <= {w.name for w in Worker.all(connection=connection)}, timeout=60,
-                 what=f"workers {self.names} to register")
+        wait_for(
+            lambda: set(self.names) <= {w.name for w in Worker.all(connection=connection)},
+            timeout=60,
+            what=f"workers {self.names} to register",
+        )
 
     def worker(self, index: int):
         """The RQ ``Worker`` record of worker ``index``, as Redis has it now."""
         from redis import Redis
         from rq import Worker
 
-        return Worker.find_by_key(Worker.redis_worker_namespace_prefix + self.names[index],
-                                  connection=Redis.from_url(self.url))
+        return Worker.find_by_key(
+            Worker.redis_worker_namespace_prefix + self.names[index], connection=Redis.from_url(self.url)
+        )
 
     def kill(self, index: int) -> None:
         """SIGKILL worker ``index`` and everything below it, as a machine dying would."""

@@ -9,8 +9,16 @@ import pytest
 from adbatch.domain.archetype import ANGLES, ArchetypeError, available, load_archetype
 from adbatch.paths import ARCHETYPES_DIR, CONF_DIR
 
-EXPECTED = {"ugc", "pov", "problem_solution", "unboxing", "tiktok_made_me_buy_it", "founder_story",
-            "before_after", "green_screen"}
+EXPECTED = {
+    "ugc",
+    "pov",
+    "problem_solution",
+    "unboxing",
+    "tiktok_made_me_buy_it",
+    "founder_story",
+    "before_after",
+    "green_screen",
+}
 
 
 def test_all_eight_archetypes_exist_as_data_and_config() -> None:

@@ -9,16 +9,25 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adbatch.domain import brand
-from adbatch.render import endcard
-from adbatch.stages.catalog import load_catalog
 from adbatch.config import BrandConf
+from adbatch.domain import brand
 from adbatch.paths import PROJECT_ROOT
+from adbatch.render import endcard
 from adbatch.render.safezone import SafeZone
+from adbatch.stages.catalog import load_catalog
 from tests.conftest import make_png, product_row, write_catalog
 
-KIT = dataclasses.asdict(BrandConf(name="kit", brand_name="Northwind", logo="examples/brand_logo.png",
-                                   primary="#2F4858", secondary="#F2A541", cta="Shop Northwind", watermark=True))
+KIT = dataclasses.asdict(
+    BrandConf(
+        name="kit",
+        brand_name="Northwind",
+        logo="examples/brand_logo.png",
+        primary="#2F4858",
+        secondary="#F2A541",
+        cta="Shop Northwind",
+        watermark=True,
+    )
+)
 
 
 def product(tmp_path: Path, **over: str):
@@ -40,8 +49,9 @@ def test_product_values_win_over_the_kit(tmp_path: Path) -> None:
     assert look.palette[0] == "#E8A33D" and look.palette[1] != "#F2A541" and look.cta == "Get yours"
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [("primary", "navy", "#RRGGBB"),
-                                                       ("logo", "nope/missing.png", "not found")])
+@pytest.mark.parametrize(
+    ("key", "value", "message"), [("primary", "navy", "#RRGGBB"), ("logo", "nope/missing.png", "not found")]
+)
 def test_bad_kit_is_a_clear_error(tmp_path: Path, key: str, value: str, message: str) -> None:
     """A bad colour or a missing logo names the brand field."""
     with pytest.raises(brand.BrandError, match=message):
@@ -52,10 +62,18 @@ def test_end_card_keeps_text_in_the_safe_zone_for_long_names() -> None:
     """A very long product name wraps and shrinks; nothing is drawn in the bottom 20 % band."""
     bg = Image.new("RGB", (540, 960), (40, 60, 90))
     photo = Image.new("RGB", (400, 400), (230, 230, 230))
-    frame = endcard.compose(background=bg, photo=photo, name="An Extraordinarily Long Product Name " * 3,
-                            price="$1,299.99", cta="Get yours today", url="https://www.example.com/x",
-                            palette=("#2F4858", "#F2A541"), logo=Image.open(PROJECT_ROOT / "examples" / "brand_logo.png"),
-                            size=(540, 960), brand_name="Northwind")
+    frame = endcard.compose(
+        background=bg,
+        photo=photo,
+        name="An Extraordinarily Long Product Name " * 3,
+        price="$1,299.99",
+        cta="Get yours today",
+        url="https://www.example.com/x",
+        palette=("#2F4858", "#F2A541"),
+        logo=Image.open(PROJECT_ROOT / "examples" / "brand_logo.png"),
+        size=(540, 960),
+        brand_name="Northwind",
+    )
     zone = SafeZone(540, 960)
-    below = frame[zone.bottom:]
+    below = frame[zone.bottom :]
     assert np.abs(below.astype(int) - np.array([40, 60, 90])).max() <= 2  # untouched background only

@@ -21,15 +21,23 @@ SENTENCE = "Honestly I was tired of cold coffee every morning, so"
 def spoken(sentence: str) -> timeline.SpokenLine:
     """A line whose words each last WORD seconds, timed as a voice provider reports them."""
     words = sentence.split()
-    return timeline.SpokenLine(text=sentence, duration=len(words) * WORD + 0.1,
-                               words=tuple((w.strip(",."), i * WORD, (i + 1) * WORD) for i, w in enumerate(words)))
+    return timeline.SpokenLine(
+        text=sentence,
+        duration=len(words) * WORD + 0.1,
+        words=tuple((w.strip(",."), i * WORD, (i + 1) * WORD) for i, w in enumerate(words)),
+    )
 
 
 def make_timeline(archetype, pacing, sentences: list[str] | None = None) -> timeline.Timeline:
     sentences = sentences or [SENTENCE]
     lines = {s.id: spoken(sentences[i % len(sentences)]) for i, s in enumerate(archetype.slots)}
-    return timeline.build(archetype=archetype, pacing=pacing, texts={s.id: f"Text of {s.id}" for s in archetype.slots},
-                          lines=lines, fps=FPS)
+    return timeline.build(
+        archetype=archetype,
+        pacing=pacing,
+        texts={s.id: f"Text of {s.id}" for s in archetype.slots},
+        lines=lines,
+        fps=FPS,
+    )
 
 
 @pytest.fixture
@@ -119,8 +127,10 @@ def test_a_line_without_word_timings_is_still_captioned(ugc, pacing) -> None:
 @pytest.mark.parametrize("size", [(1080, 1920), (540, 960), (270, 960)])
 def test_long_words_are_wrapped_and_scaled_inside_the_safe_zone(ugc, pacing, size) -> None:
     """Even very long words on a narrow frame stay inside the zone, clear of the body text, whole."""
-    sentences = ["Supercalifragilisticexpialidocious moisturising antiinflammatory serum",
-                 "Internationalisation and Unbelievably satisfying craftsmanship"]
+    sentences = [
+        "Supercalifragilisticexpialidocious moisturising antiinflammatory serum",
+        "Internationalisation and Unbelievably satisfying craftsmanship",
+    ]
     tl = make_timeline(ugc, pacing, sentences)
     w, h = size
     zone = SafeZone(w, h)
@@ -169,7 +179,10 @@ def test_srt_lists_every_phrase_with_timestamps(tl) -> None:
         index, times, words = block.split("\n")
         assert index == str(n) and re.fullmatch(f"{stamp} --> {stamp}", times) and words == phrase.text
     # the first word starts at 0.3 s, so the lead takes the phrase to 0; its 3 words end at 0.3 + 3 x 0.32 s
-    assert blocks[:2] == ["1\n00:00:00,000 --> 00:00:01,260\nHonestly I was", "2\n00:00:01,260 --> 00:00:02,220\ntired of cold"]
+    assert blocks[:2] == [
+        "1\n00:00:00,000 --> 00:00:01,260\nHonestly I was",
+        "2\n00:00:01,260 --> 00:00:02,220\ntired of cold",
+    ]
 
 
 def test_srt_timestamps_roll_over_minutes_and_hours() -> None:
@@ -194,8 +207,8 @@ def test_the_track_blends_as_the_compositors_last_overlay(tl, track) -> None:
     phrase = track.phrases[1]
     shown = comp.frame(phrase.starts[0] + 0.2)
     (x, y), (ph, pw) = track.captions[1].xy, track.captions[1].states[0].shape[:2]
-    assert not np.array_equal(shown[y:y + ph, x:x + pw], plain[y:y + ph, x:x + pw])
-    assert np.array_equal(np.delete(shown, np.s_[y:y + ph], axis=0), np.delete(plain, np.s_[y:y + ph], axis=0))
+    assert not np.array_equal(shown[y : y + ph, x : x + pw], plain[y : y + ph, x : x + pw])
+    assert np.array_equal(np.delete(shown, np.s_[y : y + ph], axis=0), np.delete(plain, np.s_[y : y + ph], axis=0))
     assert np.array_equal(comp.frame(tl.duration - FRAME), plain)
 
 

@@ -98,7 +98,9 @@ def test_jpeg_and_webp_are_accepted(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     Image.new("RGB", (16, 16), "red").save(folder / "photo.jpg", "JPEG")
     Image.new("RGB", (16, 16), "blue").save(folder / "photo.bin", "WEBP")
-    path = write_catalog(tmp_path, [product_row("j", image="images/photo.jpg"), product_row("w", image="images/photo.bin")])
+    path = write_catalog(
+        tmp_path, [product_row("j", image="images/photo.jpg"), product_row("w", image="images/photo.bin")]
+    )
     assert validate(path, 1, tmp_path).image.name == "photo.jpg"
     assert validate(path, 2, tmp_path).image.name == "photo.bin"
 
@@ -134,8 +136,16 @@ def test_non_http_image_urls_are_rejected(tmp_path: Path, url: str) -> None:
     assert err.field == "image" and "http(s)" in err.reason
 
 
-@pytest.mark.parametrize(("field", "value"), [("brand_color", "blue"), ("brand_color", "#12345"),
-                                              ("url", "www.example.com"), ("price", "-3"), ("name", "x" * 81)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("brand_color", "blue"),
+        ("brand_color", "#12345"),
+        ("url", "www.example.com"),
+        ("price", "-3"),
+        ("name", "x" * 81),
+    ],
+)
 def test_optional_fields_are_checked(tmp_path: Path, field: str, value: str) -> None:
     """Colours are #RRGGBB, URLs http(s), prices non-negative numbers, texts within limits."""
     assert row_error(one_bad_row(tmp_path, **{field: value}), tmp_path).field == field
@@ -225,24 +235,32 @@ def test_image_url_that_is_not_an_image_is_refused(tmp_path: Path, image_server)
     """HTML at an image URL is caught by the content check; a 404 is reported as such."""
     www, base = image_server
     (www / "page.png").write_text("<html>nope</html>")
-    path = write_catalog(tmp_path / "cat", [product_row("a", image=f"{base}/page.png"),
-                                            product_row("b", image=f"{base}/missing.png")])
+    path = write_catalog(
+        tmp_path / "cat", [product_row("a", image=f"{base}/page.png"), product_row("b", image=f"{base}/missing.png")]
+    )
     assert "not a PNG, JPEG or WebP" in row_error(path, tmp_path, row=1).reason
     assert "HTTP 404" in row_error(path, tmp_path, row=2).reason
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("r.txt", "Loved it, best mug ever.\n\nKeeps coffee hot for hours.\n"),
-    ("r.csv", 'stars,review\n5,"Loved it, best mug ever."\n4,Keeps coffee hot for hours.\n'),
-    ("r.json", '[{"text": "Loved it, best mug ever."}, "Keeps coffee hot for hours."]'),
-])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("r.txt", "Loved it, best mug ever.\n\nKeeps coffee hot for hours.\n"),
+        ("r.csv", 'stars,review\n5,"Loved it, best mug ever."\n4,Keeps coffee hot for hours.\n'),
+        ("r.json", '[{"text": "Loved it, best mug ever."}, "Keeps coffee hot for hours."]'),
+    ],
+)
 def test_reviews_file_adds_reviews(tmp_path: Path, name: str, content: str) -> None:
     """A reviews_file (TXT, CSV or JSON) next to the catalog adds its reviews to the row's."""
     make_png(tmp_path / "images" / "m.png")
     (tmp_path / name).write_text(content)
     row = product_row("m", image="images/m.png", reviews="Inline one.") | {"reviews_file": name}
     path = write_catalog(tmp_path, [row], columns=[*row])
-    assert validate(path, 1, tmp_path).reviews == ("Inline one.", "Loved it, best mug ever.", "Keeps coffee hot for hours.")
+    assert validate(path, 1, tmp_path).reviews == (
+        "Inline one.",
+        "Loved it, best mug ever.",
+        "Keeps coffee hot for hours.",
+    )
 
 
 def test_reviews_file_outside_the_folder_is_rejected(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.report.dryrun import Estimate, apply_caps
-from adbatch.store.ledger import Caps, SqliteLedger
 from adbatch.domain.manifest import value_usd
 from adbatch.paths import PROJECT_ROOT
 from adbatch.render.probe import probe
+from adbatch.report.dryrun import Estimate, apply_caps
+from adbatch.store.ledger import Caps, SqliteLedger
 from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
 
 FAST = ["render=draft", "pacing=short"]
@@ -30,8 +30,11 @@ def catalog(folder: Path, ids=("alpha-mug", "beta-lamp")) -> Path:
 
 
 def priced(invoice: Path, price: float = 0.05) -> list[str]:
-    return ["provider.scenes._target_=tests.paid.PricedPlates", f"+provider.scenes.price_usd={price}",
-            f"+provider.scenes.invoice={invoice}"]
+    return [
+        "provider.scenes._target_=tests.paid.PricedPlates",
+        f"+provider.scenes.price_usd={price}",
+        f"+provider.scenes.invoice={invoice}",
+    ]
 
 
 def invoice_lines(path: Path) -> list[dict]:
@@ -41,8 +44,16 @@ def invoice_lines(path: Path) -> list[dict]:
 def test_dry_run_prices_every_video_and_spends_nothing(tmp_path: Path) -> None:
     """+dry_run=true lists each video's estimate and the caps' verdict, renders nothing, exits 0."""
     cat = catalog(tmp_path / "cat")
-    proc = run_adbatch(f"products={cat}", "archetype=ugc,pov", *FAST, *priced(tmp_path / "invoice.jsonl"),
-                       "cost_cap.per_video_usd=0.30", f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
+    proc = run_adbatch(
+        f"products={cat}",
+        "archetype=ugc,pov",
+        *FAST,
+        *priced(tmp_path / "invoice.jsonl"),
+        "cost_cap.per_video_usd=0.30",
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        "+dry_run=true",
+        "-m",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "dry run: 4 videos (4 valid, 0 invalid)" in proc.stdout
     assert "paidfake/plates-priced" in proc.stdout
@@ -54,20 +65,34 @@ def test_dry_run_charges_shared_work_once_like_the_cache_does(tmp_path: Path) ->
     """hook=1,2,3: the variants share their whole body, so the first is priced and the other two cost $0,
     as a real sweep pays (tests/bench/incremental.py measures 1.00x)."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
-    proc = run_adbatch(f"products={cat}", "hook=1,2,3", *FAST, *priced(tmp_path / "invoice.jsonl"),
-                       f"hydra.sweep.dir={tmp_path / 'out'}", "+dry_run=true", "-m")
+    proc = run_adbatch(
+        f"products={cat}",
+        "hook=1,2,3",
+        *FAST,
+        *priced(tmp_path / "invoice.jsonl"),
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        "+dry_run=true",
+        "-m",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    prices = {m.group(1): float(m.group(2)) for m in re.finditer(r"alpha-mug/ugc/hook-(\d)\s+\$\s*([\d.]+)", proc.stdout)}
+    prices = {
+        m.group(1): float(m.group(2)) for m in re.finditer(r"alpha-mug/ugc/hook-(\d)\s+\$\s*([\d.]+)", proc.stdout)
+    }
     assert prices["1"] > 0.2 and prices["2"] == prices["3"] == 0.0
 
 
 def test_caps_judge_a_video_by_what_it_reserves_at_its_peak() -> None:
     """Reservations are upper bounds: a video whose usual cost fits the cap but whose reservations do not is
     skipped, as the real run would skip it; what a skipped video would have paid is not shared."""
+
     def video(name: str, script_bound: float) -> Estimate:
-        return Estimate(video=name, by_stage={"script": 0.01, "scenes": 0.25}, bounds={"script": script_bound,
-                        "scenes": 0.25}, providers={"script": "c/m", "scenes": "r/k"},
-                        shared={"script": f"body:{name}", "scenes": "body:same"})
+        return Estimate(
+            video=name,
+            by_stage={"script": 0.01, "scenes": 0.25},
+            bounds={"script": script_bound, "scenes": 0.25},
+            providers={"script": "c/m", "scenes": "r/k"},
+            shared={"script": f"body:{name}", "scenes": "body:same"},
+        )
 
     tight, loose, later = video("tight", 0.30), video("loose", 0.05), video("later", 0.05)
     assert tight.peak == 0.30 and loose.peak == pytest.approx(0.26) and tight.total == pytest.approx(0.26)
@@ -80,8 +105,15 @@ def test_per_video_cap_skips_the_video_without_crossing_it(tmp_path: Path) -> No
     """A $0.20 cap with $0.05 scenes: the videos end skipped_cap having spent at most $0.20 each."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
     invoice = tmp_path / "invoice.jsonl"
-    proc = run_adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_video_usd=0.20",
-                       f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+    proc = run_adbatch(
+        f"products={cat}",
+        *FAST,
+        *priced(invoice),
+        "cost_cap.per_video_usd=0.20",
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        f"cache_dir={tmp_path / 'cache'}",
+        "-m",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     (m,) = sweep_manifests(tmp_path / "out")
     assert m.status == "skipped_cap" and m.error.type == "CapExceeded" and "per-video cap $0.20" in m.error.message
@@ -93,9 +125,17 @@ def test_per_sweep_cap_holds_across_parallel_processes(tmp_path: Path) -> None:
     """joblib with 2 processes and a $0.60 sweep cap: the invoice total never passes $0.60."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
     invoice = tmp_path / "invoice.jsonl"
-    proc = run_adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
-                       "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'out'}",
-                       f"cache_dir={tmp_path / 'cache'}", "-m")
+    proc = run_adbatch(
+        f"products={cat}",
+        *FAST,
+        *priced(invoice),
+        "cost_cap.per_sweep_usd=0.60",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        f"cache_dir={tmp_path / 'cache'}",
+        "-m",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     paid = sum(line["usd"] for line in invoice_lines(invoice))
     found = sweep_manifests(tmp_path / "out")
@@ -124,21 +164,36 @@ def test_unchanged_rerun_is_cached_and_a_changed_row_rerenders(tmp_path: Path) -
         folder = tmp_path / "second" / m.product_id / "ugc" / "hook-best"
         assert probe(folder / "video.mp4").size_bytes == m.outputs.size_bytes
     assert rerun_s < 60
-    text = cat.read_text().replace("A small thing that makes mornings better.,images/beta-lamp.png",
-                                   "A brand new lamp description.,images/beta-lamp.png")
+    text = cat.read_text().replace(
+        "A small thing that makes mornings better.,images/beta-lamp.png",
+        "A brand new lamp description.,images/beta-lamp.png",
+    )
     cat.write_text(text)
     assert run_adbatch(*common, f"hydra.sweep.dir={tmp_path / 'third'}", "-m").returncode == 0
-    assert {m.product_id: m.status for m in sweep_manifests(tmp_path / "third")} == {"alpha-mug": "cached", "beta-lamp": "ok"}
+    assert {m.product_id: m.status for m in sweep_manifests(tmp_path / "third")} == {
+        "alpha-mug": "cached",
+        "beta-lamp": "ok",
+    }
 
 
 def test_sweep_killed_mid_render_finishes_on_rerun_without_paying_twice(tmp_path: Path) -> None:
     """SIGKILL during a render, rerun into the same dir: all videos valid, no asset billed twice."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
     invoice = tmp_path / "invoice.jsonl"
-    args = [sys.executable, "-m", "adbatch", f"products={cat}", *FAST, *priced(invoice, 0.01),
-            f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m"]
-    proc = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    args = [
+        sys.executable,
+        "-m",
+        "adbatch",
+        f"products={cat}",
+        *FAST,
+        *priced(invoice, 0.01),
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        f"cache_dir={tmp_path / 'cache'}",
+        "-m",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 300
     while not _rendering_second_video(tmp_path / "out"):
         assert proc.poll() is None and time.monotonic() < deadline, "sweep ended before it could be killed"
@@ -174,10 +229,19 @@ def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redi
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
     invoice, out = tmp_path / "invoice.jsonl", tmp_path / "out"
     with RQWorkers(redis_url, "capped", cwd=tmp_path / "workers"):
-        proc = run_adbatch(f"products={cat}", *FAST, *priced(invoice), "cost_cap.per_sweep_usd=0.60",
-                           "hydra/launcher=rq", "hydra.launcher.queue=capped", "hydra.launcher.wait_polling=0.2",
-                           f"hydra.sweep.dir={out}", f"cache_dir={tmp_path / 'cache'}", "-m",
-                           env={**os.environ, "REDIS_URL": redis_url})
+        proc = run_adbatch(
+            f"products={cat}",
+            *FAST,
+            *priced(invoice),
+            "cost_cap.per_sweep_usd=0.60",
+            "hydra/launcher=rq",
+            "hydra.launcher.queue=capped",
+            "hydra.launcher.wait_polling=0.2",
+            f"hydra.sweep.dir={out}",
+            f"cache_dir={tmp_path / 'cache'}",
+            "-m",
+            env={**os.environ, "REDIS_URL": redis_url},
+        )
     assert proc.returncode == 0, proc.stderr[-2000:]
     paid = sum(line["usd"] for line in invoice_lines(invoice))
     found = sweep_manifests(out)

@@ -60,15 +60,19 @@ def test_dejavu_alone_draws_tofu_where_the_chain_draws_glyphs(script: str) -> No
     assert not np.array_equal(real_a, tofu_a) and not np.array_equal(real_b, tofu_a)
 
 
-@pytest.mark.parametrize(("char", "family"), [("س", "Noto Sans Arabic"), ("ש", "Noto Sans Hebrew"),
-                                              ("🔥", "Noto Emoji"), ("A", "DejaVu Sans Bold")])
+@pytest.mark.parametrize(
+    ("char", "family"),
+    [("س", "Noto Sans Arabic"), ("ש", "Noto Sans Hebrew"), ("🔥", "Noto Emoji"), ("A", "DejaVu Sans Bold")],
+)
 def test_script_fonts_are_preferred_for_their_own_letters(char: str, family: str) -> None:
     """Arabic, Hebrew and emoji come from their Noto fonts even though DejaVu has some of them."""
     assert fonts.font_for(char, fonts.chain(char)).name == family
 
 
-@pytest.mark.parametrize(("sample", "face"), [("抹茶ラテ", "Noto Sans CJK JP"), ("한국 화장품", "Noto Sans CJK KR"),
-                                              ("保温杯", "Noto Sans CJK SC")])
+@pytest.mark.parametrize(
+    ("sample", "face"),
+    [("抹茶ラテ", "Noto Sans CJK JP"), ("한국 화장품", "Noto Sans CJK KR"), ("保温杯", "Noto Sans CJK SC")],
+)
 def test_cjk_text_uses_the_face_of_its_language(sample: str, face: str) -> None:
     """Kana picks the Japanese face, hangul the Korean one, Han alone the Simplified Chinese one."""
     assert fonts.font_for(sample[0], fonts.chain(sample)).name == face
@@ -89,12 +93,15 @@ def test_invisible_marks_are_dropped() -> None:
     assert fonts.visual("❤️👍🏽👨‍👩‍👧") == "❤👍👨👩👧"
 
 
-@pytest.mark.parametrize(("words", "order"), [
-    ("Try שמן זית today", [0, 2, 1, 3]),  # a right-to-left name inside an English line
-    ("שמן זית 50% הנחה", [3, 2, 1, 0]),  # a right-to-left line, a number in it
-    ("מבצע iPhone 15 Pro עכשיו", [4, 1, 2, 3, 0]),  # an English name inside a right-to-left line
-    ("Café 🔥 Crème", [0, 1, 2]),
-])
+@pytest.mark.parametrize(
+    ("words", "order"),
+    [
+        ("Try שמן זית today", [0, 2, 1, 3]),  # a right-to-left name inside an English line
+        ("שמן זית 50% הנחה", [3, 2, 1, 0]),  # a right-to-left line, a number in it
+        ("מבצע iPhone 15 Pro עכשיו", [4, 1, 2, 3, 0]),  # an English name inside a right-to-left line
+        ("Café 🔥 Crème", [0, 1, 2]),
+    ],
+)
 def test_words_are_ordered_by_the_bidi_rules(words: str, order: list[int]) -> None:
     """Right-to-left runs of words are reversed; the paragraph takes the first strong word's direction."""
     assert fonts.visual_order(words.split()) == order

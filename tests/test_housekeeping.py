@@ -67,7 +67,22 @@ def test_cli_prune_dry_run_removes_nothing(tmp_path: Path) -> None:
     """python -m adbatch.cache prune --dry-run says what it would remove and keeps it."""
     cache = AssetCache(tmp_path / "cache")
     add(cache, "a" * 40, age=OLD)
-    out = subprocess.run([sys.executable, "-m", "adbatch.cache", "prune", "--older-than", "30d", "--dry-run",
-                          "--cache-dir", str(cache.root), "--outputs", str(tmp_path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adbatch.cache",
+            "prune",
+            "--older-than",
+            "30d",
+            "--dry-run",
+            "--cache-dir",
+            str(cache.root),
+            "--outputs",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "would remove 1 assets" in out and cache.lookup("a" * 40, ".bin")

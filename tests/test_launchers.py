@@ -57,16 +57,24 @@ def assert_valid_videos(sweep: Path) -> None:
 
 def ran_in_parallel(sweep: Path) -> bool:
     """Some two jobs were running at the same time (by their manifests' start and end times)."""
-    spans = sorted((datetime.fromisoformat(m.started_at), datetime.fromisoformat(m.finished_at))
-                   for m in map(read, sweep.glob("*/*/*/manifest.json")))
+    spans = sorted(
+        (datetime.fromisoformat(m.started_at), datetime.fromisoformat(m.finished_at))
+        for m in map(read, sweep.glob("*/*/*/manifest.json"))
+    )
     return any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
 
 
 @pytest.fixture(scope="module")
 def joblib_sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     root = tmp_path_factory.mktemp("joblib")
-    proc = adbatch(f"products={catalog(root / 'cat')}", *DRAFT, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-                   f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}")
+    proc = adbatch(
+        f"products={catalog(root / 'cat')}",
+        *DRAFT,
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={root / 'out'}",
+        f"cache_dir={root / 'cache'}",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root / "out", proc
 
@@ -94,9 +102,15 @@ def test_sweep_prints_progress_lines_when_not_on_a_terminal(joblib_sweep) -> Non
 
 def test_submitit_local_sweep_renders_a_video(tmp_path: Path) -> None:
     """hydra/launcher=submitit_local (the SLURM launcher's local mode) runs the same job, in the same folder."""
-    proc = adbatch(f"products={catalog(tmp_path / 'cat')}", "product_id=alpha-mug", "render=draft", "pacing=short",
-                   "hydra/launcher=submitit_local", f"hydra.sweep.dir={tmp_path / 'out'}",
-                   f"cache_dir={tmp_path / 'cache'}")
+    proc = adbatch(
+        f"products={catalog(tmp_path / 'cat')}",
+        "product_id=alpha-mug",
+        "render=draft",
+        "pacing=short",
+        "hydra/launcher=submitit_local",
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        f"cache_dir={tmp_path / 'cache'}",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     m = read(tmp_path / "out" / "alpha-mug" / "ugc" / "hook-best" / "manifest.json")
     assert m.status == "ok" and probe(tmp_path / "out" / "alpha-mug" / "ugc" / "hook-best" / "video.mp4").width == 540
@@ -107,9 +121,16 @@ def rq_sweep(redis_url: str, tmp_path_factory) -> tuple[Path, subprocess.Complet
     """2 workers started in another folder; 4 videos + 2 jobs of an invalid row; the submitter waits for them."""
     root = tmp_path_factory.mktemp("rq")
     with RQWorkers(redis_url, "sweep", cwd=root / "workers") as workers:
-        proc = adbatch(f"products={catalog(root / 'cat', broken=True)}", *DRAFT, "hydra/launcher=rq",
-                       "hydra.launcher.queue=sweep", "hydra.launcher.wait_polling=0.2",
-                       f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}", env={"REDIS_URL": redis_url})
+        proc = adbatch(
+            f"products={catalog(root / 'cat', broken=True)}",
+            *DRAFT,
+            "hydra/launcher=rq",
+            "hydra.launcher.queue=sweep",
+            "hydra.launcher.wait_polling=0.2",
+            f"hydra.sweep.dir={root / 'out'}",
+            f"cache_dir={root / 'cache'}",
+            env={"REDIS_URL": redis_url},
+        )
         done = [workers.worker(i).successful_job_count for i in range(2)]
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root / "out", proc, done
@@ -141,12 +162,28 @@ def test_worker_killed_mid_job_does_not_lose_the_job(redis_url: str, tmp_path: P
     """SIGKILL a worker (and its work horse) during a render: RQ re-runs the job on the other worker, and
     every video ends valid."""
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "adbatch", f"products={catalog(tmp_path / 'cat')}", *DRAFT, "hydra/launcher=rq",
-           "hydra.launcher.queue=kill", "hydra.launcher.wait_polling=0.2", f"hydra.sweep.dir={out}",
-           f"cache_dir={tmp_path / 'cache'}", "-m"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "adbatch",
+        f"products={catalog(tmp_path / 'cat')}",
+        *DRAFT,
+        "hydra/launcher=rq",
+        "hydra.launcher.queue=kill",
+        "hydra.launcher.wait_polling=0.2",
+        f"hydra.sweep.dir={out}",
+        f"cache_dir={tmp_path / 'cache'}",
+        "-m",
+    ]
     with RQWorkers(redis_url, "kill", cwd=tmp_path / "workers") as workers:
-        submitter = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env={**os.environ, "REDIS_URL": redis_url},
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        submitter = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "REDIS_URL": redis_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         victim = wait_for(lambda: _started_job(workers, 0, out), timeout=120, what="worker 0 to start rendering")
         workers.kill(0)
         output, _ = submitter.communicate(timeout=300)
@@ -157,8 +194,11 @@ def test_worker_killed_mid_job_does_not_lose_the_job(redis_url: str, tmp_path: P
 
     job = Job.fetch(victim[0], connection=Redis.from_url(redis_url))
     assert job.get_status() == "finished" and job.retries_left == 1  # one of its 2 re-runs used
-    starts = [e for e in map(json.loads, (victim[1] / "log.jsonl").read_text().splitlines())
-              if e["event"] == "stage_start" and e["stage"] == "catalog"]
+    starts = [
+        e
+        for e in map(json.loads, (victim[1] / "log.jsonl").read_text().splitlines())
+        if e["event"] == "stage_start" and e["stage"] == "catalog"
+    ]
     assert len(starts) == 2
 
 
@@ -173,8 +213,9 @@ def _started_job(workers: RQWorkers, index: int, sweep: Path) -> tuple[str, Path
 
 
 @pytest.mark.usefixtures("hydra_restore_singletons")
-def test_worker_dying_with_no_rerun_left_fails_the_sweep_with_rq_job_error(redis_url: str, tmp_path: Path,
-                                                                           hydra_sweep_runner, monkeypatch) -> None:
+def test_worker_dying_with_no_rerun_left_fails_the_sweep_with_rq_job_error(
+    redis_url: str, tmp_path: Path, hydra_sweep_runner, monkeypatch
+) -> None:
     """enqueue.retry=0: once the dead worker's heartbeat expires the job fails, and the submitter says which
     job and why instead of waiting forever."""
     from hydra_plugins.adbatch_rq_launcher._core import RQJobError
@@ -184,16 +225,27 @@ def test_worker_dying_with_no_rerun_left_fails_the_sweep_with_rq_job_error(redis
 
     monkeypatch.setenv("REDIS_URL", redis_url)  # the launcher runs in this process
     with RQWorkers(redis_url, "no-retry", cwd=tmp_path / "workers", count=1) as workers:
-        killer = threading.Thread(target=lambda: (wait_for(lambda: workers.worker(0).get_current_job_id(),
-                                                           timeout=60, what="the job to start"),
-                                                  workers.kill(0)))
+        killer = threading.Thread(
+            target=lambda: (
+                wait_for(lambda: workers.worker(0).get_current_job_id(), timeout=60, what="the job to start"),
+                workers.kill(0),
+            )
+        )
         killer.start()
-        sweep = hydra_sweep_runner(calling_file=None, calling_module="hydra.test_utils.a_module",
-                                   task_function=task, config_path="configs", config_name="compose",
-                                   temp_dir=tmp_path, overrides=["hydra/launcher=rq", "hydra.launcher.queue=no-retry",
-                                                                 "hydra.launcher.wait_polling=0.1",
-                                                                 "hydra.launcher.enqueue.retry=0"])
-        with pytest.raises(RQJobError, match="AbandonedJobError"):
-            with sweep:
-                pass
+        sweep = hydra_sweep_runner(
+            calling_file=None,
+            calling_module="hydra.test_utils.a_module",
+            task_function=task,
+            config_path="configs",
+            config_name="compose",
+            temp_dir=tmp_path,
+            overrides=[
+                "hydra/launcher=rq",
+                "hydra.launcher.queue=no-retry",
+                "hydra.launcher.wait_polling=0.1",
+                "hydra.launcher.enqueue.retry=0",
+            ],
+        )
+        with pytest.raises(RQJobError, match="AbandonedJobError"), sweep:
+            pass
         killer.join()

@@ -17,7 +17,6 @@ from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 from hydra.test_utils.launcher_common_tests import IntegrationTestSuite, LauncherTestSuite
 from hydra.test_utils.test_utils import TSweepRunner
-
 from rq.timeouts import JobTimeoutException
 
 from hydra_plugins.adbatch_rq_launcher._core import RQJobError, safe_url
@@ -74,12 +73,17 @@ def test_exception_in_a_job_fails_the_sweep_like_other_launchers(hydra_sweep_run
     def task(cfg) -> None:
         raise ValueError(f"job {cfg.a} broke")
 
-    sweep = hydra_sweep_runner(calling_file=None, calling_module="hydra.test_utils.a_module", task_function=task,
-                               config_path="configs", config_name="compose", temp_dir=tmpdir,
-                               overrides=["hydra/launcher=rq", *FAST, "+a=1"])
-    with pytest.raises(ValueError, match="job 1 broke"):
-        with sweep:
-            pass
+    sweep = hydra_sweep_runner(
+        calling_file=None,
+        calling_module="hydra.test_utils.a_module",
+        task_function=task,
+        config_path="configs",
+        config_name="compose",
+        temp_dir=tmpdir,
+        overrides=["hydra/launcher=rq", *FAST, "+a=1"],
+    )
+    with pytest.raises(ValueError, match="job 1 broke"), sweep:
+        pass
 
 
 @pytest.mark.usefixtures("suite_workers", "hydra_restore_singletons")
@@ -89,25 +93,43 @@ def test_job_over_its_time_limit_fails_with_rqs_timeout(hydra_sweep_runner: TSwe
     def task(_cfg) -> None:
         time.sleep(30)
 
-    sweep = hydra_sweep_runner(calling_file=None, calling_module="hydra.test_utils.a_module", task_function=task,
-                               config_path="configs", config_name="compose", temp_dir=tmpdir,
-                               overrides=["hydra/launcher=rq", *FAST, "hydra.launcher.enqueue.job_timeout=1",
-                                          "hydra.launcher.enqueue.retry=0"])
-    with pytest.raises(JobTimeoutException, match="1 seconds"):
-        with sweep:
-            pass
+    sweep = hydra_sweep_runner(
+        calling_file=None,
+        calling_module="hydra.test_utils.a_module",
+        task_function=task,
+        config_path="configs",
+        config_name="compose",
+        temp_dir=tmpdir,
+        overrides=[
+            "hydra/launcher=rq",
+            *FAST,
+            "hydra.launcher.enqueue.job_timeout=1",
+            "hydra.launcher.enqueue.retry=0",
+        ],
+    )
+    with pytest.raises(JobTimeoutException, match="1 seconds"), sweep:
+        pass
 
 
 @pytest.mark.usefixtures("suite_workers", "hydra_restore_singletons")
 def test_job_no_worker_took_within_its_ttl_is_an_rq_job_error(hydra_sweep_runner: TSweepRunner, tmpdir) -> None:
     """No worker on the queue and enqueue.ttl=1: RQ drops the job, and the submitter stops waiting and says so."""
-    sweep = hydra_sweep_runner(calling_file=None, calling_module="hydra.test_utils.a_module", task_function=None,
-                               config_path="configs", config_name="compose", temp_dir=tmpdir,
-                               overrides=["hydra/launcher=rq", "hydra.launcher.queue=nobody-listens",
-                                          "hydra.launcher.wait_polling=0.1", "hydra.launcher.enqueue.ttl=1"])
-    with pytest.raises(RQJobError, match="Redis no longer has the job"):
-        with sweep:
-            pass
+    sweep = hydra_sweep_runner(
+        calling_file=None,
+        calling_module="hydra.test_utils.a_module",
+        task_function=None,
+        config_path="configs",
+        config_name="compose",
+        temp_dir=tmpdir,
+        overrides=[
+            "hydra/launcher=rq",
+            "hydra.launcher.queue=nobody-listens",
+            "hydra.launcher.wait_polling=0.1",
+            "hydra.launcher.enqueue.ttl=1",
+        ],
+    )
+    with pytest.raises(RQJobError, match="Redis no longer has the job"), sweep:
+        pass
 
 
 def test_logged_url_hides_the_password() -> None:
@@ -122,7 +144,9 @@ def test_plugin_modules_stay_cheap_to_import() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, hydra_plugins.adbatch_rq_launcher.rq_launcher, hydra_plugins.adbatch_rq_launcher.config;"
-            "print(sorted(m for m in ('rq', 'redis', 'cloudpickle') if m in sys.modules))")
+    code = (
+        "import sys, hydra_plugins.adbatch_rq_launcher.rq_launcher, hydra_plugins.adbatch_rq_launcher.config;"
+        "print(sorted(m for m in ('rq', 'redis', 'cloudpickle') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path.cwd())
     assert out.stdout.strip() == "[]"

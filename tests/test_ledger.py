@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.store.ledger import Caps, CapExceeded, RedisLedger, SqliteLedger
+from adbatch.store.ledger import CapExceeded, Caps, RedisLedger, SqliteLedger
 
 CAPS = Caps(per_video_usd=1.50, per_sweep_usd=5.00)
 
@@ -102,6 +102,6 @@ def test_eight_processes_racing_never_overspend(kind: str, tmp_path: Path, reque
     granted = sum(out.get(timeout=120) for _ in procs)
     for p in procs:
         p.join(timeout=60)
-    ledger = (SqliteLedger(where, CAPS) if kind == "sqlite" else RedisLedger(where[0], sweep=where[1], caps=CAPS))
+    ledger = SqliteLedger(where, CAPS) if kind == "sqlite" else RedisLedger(where[0], sweep=where[1], caps=CAPS)
     assert granted == 30
     assert ledger.totals().settled_usd == pytest.approx(3.0)

@@ -9,23 +9,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adbatch.domain import timeline
-from adbatch.render import encode
-from adbatch.stages import plan
-from adbatch.domain.archetype import load_archetype
-from adbatch.stages.assets import Assets, Produced
 from adbatch.config import PacingConf, RenderConf
-from adbatch.render.frames import ClipShot
+from adbatch.domain import timeline
+from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.render.probe import probe
 from adbatch.providers.base import ProviderCall
+from adbatch.render import encode
+from adbatch.render.frames import ClipShot
+from adbatch.render.probe import probe
+from adbatch.stages import plan
+from adbatch.stages.assets import Assets, Produced
 from tests.conftest import make_png
 from tests.fakes import media
 from tests.test_render import tone
 
 TINY = dataclasses.asdict(RenderConf(name="tiny", width=180, height=320, preset="ultrafast", crf=30))
-SHOT = timeline.Shot(index=1, slot="demo", slot_type="demo", shot=0, start=2.0, end=4.5, camera="pan_left",
-                     layout="detail")
+SHOT = timeline.Shot(
+    index=1, slot="demo", slot_type="demo", shot=0, start=2.0, end=4.5, camera="pan_left", layout="detail"
+)
 
 
 @pytest.fixture
@@ -76,9 +77,14 @@ def test_render_with_a_clip_shot_closes_its_reader(clip: Path, tmp_path: Path) -
     plate = make_png(tmp_path / "plate.png", size=(212, 378))
     kinds = ["static" if s.layout == timeline.ENDCARD else "clip" if s.index == 1 else "still" for s in tl.shots]
     shots = [encode.ShotSource(path=clip if k == "clip" else plate, kind=k) for k in kinds]
-    job = encode.RenderJob(timeline=tl, shots=shots, voice={s.id: tone(tmp_path / f"{s.id}.wav", 1.0)
-                                                            for s in arch.slots},
-                           music=None, music_gain_db=-12, seed=1)
+    job = encode.RenderJob(
+        timeline=tl,
+        shots=shots,
+        voice={s.id: tone(tmp_path / f"{s.id}.wav", 1.0) for s in arch.slots},
+        music=None,
+        music_gain_db=-12,
+        seed=1,
+    )
     out = encode.render(job, TINY, video=tmp_path / "v.mp4", thumb=tmp_path / "t.jpg", work_dir=tmp_path)
     assert abs(probe(out.video).duration - tl.duration) <= 0.1
     assert str(clip) not in open_files()
@@ -97,9 +103,16 @@ def test_scene_assets_of_kind_clip_become_clip_shots(clip: Path, tmp_path: Path)
     tl = timeline.build(archetype=arch, pacing=pacing, texts={s.id: s.id for s in arch.slots}, lines={}, fps=30)
     plate = make_png(tmp_path / "plate.png")
     call = ProviderCall(stage="scenes", provider="x", model="y", key="k", units={}, cost_usd=0.0, latency_s=0.0)
-    assets = Assets(scenes={(sh.slot, sh.shot): Produced(path=clip if sh.slot == "demo" and sh.shot == 0 else plate,
-                                                         meta={"kind": "clip" if sh.slot == "demo" else "still"},
-                                                         call=call) for sh in tl.shots})
+    assets = Assets(
+        scenes={
+            (sh.slot, sh.shot): Produced(
+                path=clip if sh.slot == "demo" and sh.shot == 0 else plate,
+                meta={"kind": "clip" if sh.slot == "demo" else "still"},
+                call=call,
+            )
+            for sh in tl.shots
+        }
+    )
     sources = plan.shot_sources(tl, assets, tl, plate)
     kinds = {(sh.slot, sh.shot): src.kind for sh, src in zip(tl.shots, sources)}
     assert kinds[("demo", 0)] == "clip" and kinds[("problem", 0)] == "still"

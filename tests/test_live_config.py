@@ -20,10 +20,15 @@ STAGES = ("script", "voice", "scenes", "image", "music")
 MIXES = {
     (): {"script": "anthropic", "voice": "elevenlabs", "scenes": "replicate", "image": "replicate", "music": "offline"},
     ("provider.scenes=offline",): {"scenes": "offline"},
-    ("provider=offline", "provider.voice=elevenlabs"): {"script": "offline", "voice": "elevenlabs",
-                                                         "scenes": "offline"},
-    ("provider=offline", "provider.script=anthropic", "provider.image=replicate"): {"script": "anthropic",
-                                                                                   "image": "replicate"},
+    ("provider=offline", "provider.voice=elevenlabs"): {
+        "script": "offline",
+        "voice": "elevenlabs",
+        "scenes": "offline",
+    },
+    ("provider=offline", "provider.script=anthropic", "provider.image=replicate"): {
+        "script": "anthropic",
+        "image": "replicate",
+    },
 }
 
 
@@ -58,8 +63,12 @@ def test_every_stage_option_in_conf_instantiates(keys) -> None:
 
 def test_live_stages_declare_their_keys() -> None:
     """The keys the live config needs, by stage, read from the adapter classes (no SDK call, no key needed)."""
-    assert needed_keys(live_config().provider) == {"script": "ANTHROPIC_API_KEY", "voice": "ELEVENLABS_API_KEY",
-                                                   "scenes": "REPLICATE_API_TOKEN", "image": "REPLICATE_API_TOKEN"}
+    assert needed_keys(live_config().provider) == {
+        "script": "ANTHROPIC_API_KEY",
+        "voice": "ELEVENLABS_API_KEY",
+        "scenes": "REPLICATE_API_TOKEN",
+        "image": "REPLICATE_API_TOKEN",
+    }
     assert needed_keys(live_config("provider=offline").provider) == {}
 
 
@@ -92,8 +101,14 @@ def test_app_stops_before_any_job_when_a_key_is_missing(tmp_path: Path) -> None:
     make_png(tmp_path / "images" / "a.png")
     catalog = write_catalog(tmp_path, [product_row("a")])
     env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
-    proc = run_adbatch(f"products={catalog}", "provider=live", f"hydra.run.dir={tmp_path / 'run'}",
-                       f"cache_dir={tmp_path / 'cache'}", env=env, timeout=300)
+    proc = run_adbatch(
+        f"products={catalog}",
+        "provider=live",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        f"cache_dir={tmp_path / 'cache'}",
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode != 0
     assert "ANTHROPIC_API_KEY" in proc.stderr and "REPLICATE_API_TOKEN" in proc.stderr
     assert not (tmp_path / "run" / "manifest.json").exists()

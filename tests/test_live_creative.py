@@ -25,8 +25,10 @@ def test_claude_analyses_ranks_and_critiques_and_the_manifest_says_so(fake, cata
     # product intelligence: Claude's findings first, its verbatim quote kept, its paraphrase refused
     facts = m.insights
     assert facts["source"] == "claude+offline" and facts["pains"][0] == "coffee going cold"
-    assert facts["quotes"][0] == "I was tired of cold coffee." and "Best purchase of my whole life, truly" not in \
-        facts["quotes"]
+    assert (
+        facts["quotes"][0] == "I was tired of cold coffee."
+        and "Best purchase of my whole life, truly" not in facts["quotes"]
+    )
     assert facts["refused_quotes"] == ["Best purchase of my whole life, truly"]
     assert facts["image"]["visual_cues"] == ["the handle", "the glaze"]
     # the hook judge: its order (the fake reverses the heuristic's), a reason each, offline ranks kept
@@ -59,19 +61,28 @@ def test_hook_variants_share_the_analysis_ranking_critique_and_body(fake, catalo
     claude = [c for c in second.calls if c.provider == "anthropic"]
     assert len(claude) == 4 and all(c.cache_hit and c.cost_usd == 0 for c in claude)
     assert second.hook["angle"] == first.hooks[1]["angle"] and second.hooks == first.hooks
-    assert [n for n in second.director if n["source"] == "claude"] == [n for n in first.director if n["source"] == "claude"]
-    bodies = [timeline.Timeline.model_validate_json((tmp_path / f / "timeline.json").read_text()) for f in ("hook-1", "hook-2")]
+    assert [n for n in second.director if n["source"] == "claude"] == [
+        n for n in first.director if n["source"] == "claude"
+    ]
+    bodies = [
+        timeline.Timeline.model_validate_json((tmp_path / f / "timeline.json").read_text())
+        for f in ("hook-1", "hook-2")
+    ]
     hook_end = [max(s.end for s in t.shots if s.slot == "hook") for t in bodies]
     assert hook_end[0] == hook_end[1]
-    assert [s for s in bodies[0].shots if s.start >= hook_end[0]] == [s for s in bodies[1].shots if s.start >= hook_end[1]]
+    assert [s for s in bodies[0].shots if s.start >= hook_end[0]] == [
+        s for s in bodies[1].shots if s.start >= hook_end[1]
+    ]
 
 
 def test_live_ranking_and_critique_can_be_turned_off(fake, catalog, tmp_path: Path) -> None:
     """hook_scoring.live_rank=false and director.live_notes=false: the offline score ranks, the rules direct."""
     m = live_job(fake, catalog, "alpha-mug", tmp_path, "hook_scoring.live_rank=false", "director.live_notes=false")
     assert m.status == "ok" and {c.stage for c in m.calls if c.provider == "anthropic"} == {"vision", "script"}
-    assert all(h["ranked_by"] == "offline" and h["rank"] == h["offline_rank"] and h["reason"].startswith("Scores ")
-               for h in m.hooks)
+    assert all(
+        h["ranked_by"] == "offline" and h["rank"] == h["offline_rank"] and h["reason"].startswith("Scores ")
+        for h in m.hooks
+    )
     assert all(n["source"] == "rules" for n in m.director)
 
 
@@ -79,8 +90,9 @@ def test_a_critique_edit_that_does_not_fit_is_kept_as_a_refused_note(fake, catal
     """Claude asks to trim a beat the video does not have: the note is recorded, not applied, with the reason."""
     from tests.fakes import faults
 
-    wrong = json.dumps({"notes": [{"message": "scene 9 drags — cut 1 s",
-                                   "edit": {"kind": "trim", "slot": "outro", "seconds": 1.5}}]})
+    wrong = json.dumps(
+        {"notes": [{"message": "scene 9 drags — cut 1 s", "edit": {"kind": "trim", "slot": "outro", "seconds": 1.5}}]}
+    )
     # the four Claude calls run in order: vision, script, hooks, then the critique gets the scripted reply
     fake.script("anthropic.messages", None, None, None, faults.reply(wrong))
     m = live_job(fake, catalog, "alpha-mug", tmp_path)

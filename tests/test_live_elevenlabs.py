@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.render.mix import read_wav
 from adbatch.providers.elevenlabs import word_times
 from adbatch.providers.retry import ProviderError
+from adbatch.render.mix import read_wav
 from tests.fakes import faults
 from tests.fakes.live import KEY, build, run
 
@@ -30,8 +30,11 @@ def test_speaks_a_wav_with_word_times_like_the_offline_voice(fake, voice, tmp_pa
     words = out.meta["words"]
     assert [w[0] for w in words] == ["Honestly", "this", "mug", "keeps", "coffee", "hot", "for", "$29.99"]
     starts = [w[1] for w in words]
-    assert starts == sorted(starts) and all(s <= e for _, s, e in words) and words[-1][2] == pytest.approx(
-        out.meta["duration"], abs=1e-3)
+    assert (
+        starts == sorted(starts)
+        and all(s <= e for _, s, e in words)
+        and words[-1][2] == pytest.approx(out.meta["duration"], abs=1e-3)
+    )
 
 
 def test_cost_is_billed_characters_times_the_model_rate(fake, voice, tmp_path: Path) -> None:
@@ -51,8 +54,11 @@ def test_request_uses_the_with_timestamps_endpoint_and_config(fake, voice, tmp_p
     assert seen.json["voice_settings"]["stability"] == 0.45
 
 
-@pytest.mark.parametrize("fault", [faults.rate_limited(0), faults.server_error(500), faults.server_error(503),
-                                   faults.drop()], ids=["429", "500", "503", "dropped"])
+@pytest.mark.parametrize(
+    "fault",
+    [faults.rate_limited(0), faults.server_error(500), faults.server_error(503), faults.drop()],
+    ids=["429", "500", "503", "dropped"],
+)
 def test_transient_errors_are_retried_exactly_once(fake, voice, fault, tmp_path: Path) -> None:
     """One transient failure: two requests in all (the SDK's own retries are off), attempts recorded."""
     fake.script("elevenlabs.tts", fault)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-
 from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers.base import SceneRequest
@@ -22,14 +21,23 @@ def test_wall_time_is_script_plus_slowest_asset_plus_render(fake, tmp_path: Path
     fake.latency("anthropic.messages", SCRIPT_S)
     fake.latency("elevenlabs.tts", VOICE_S)
     fake.prediction_seconds(CLIP_S, KLING)
-    m = live_job(fake, catalog_of(tmp_path / "cat", "alpha-mug"), "alpha-mug", tmp_path,
-                 "provider.scenes.video_scenes=4", "provider.scenes.concurrency=4", "provider.voice.concurrency=16")
+    m = live_job(
+        fake,
+        catalog_of(tmp_path / "cat", "alpha-mug"),
+        "alpha-mug",
+        tmp_path,
+        "provider.scenes.video_scenes=4",
+        "provider.scenes.concurrency=4",
+        "provider.voice.concurrency=16",
+    )
     assert m.status == "ok", m.error
     t = m.timings
     voice_lines = sum(c.stage == "voice" for c in m.calls)
     sequential = voice_lines * VOICE_S + 4 * CLIP_S
-    print(f"\nscript {t['script']:.2f} s, assets {t['assets']:.2f} s (sequential would be >= {sequential:.1f} s), "
-          f"render {t['render']:.2f} s, total {t['total']:.2f} s")
+    print(
+        f"\nscript {t['script']:.2f} s, assets {t['assets']:.2f} s (sequential would be >= {sequential:.1f} s), "
+        f"render {t['render']:.2f} s, total {t['total']:.2f} s"
+    )
     assert CLIP_S <= t["assets"] < CLIP_S + 5.0  # the slowest asset plus overheads (generous: CI boxes are busy)
     assert t["assets"] < 0.5 * sequential
     assert 2 * SCRIPT_S <= t["script"] < 2 * SCRIPT_S + 2.5  # photo notes, then the script: sequential by design
@@ -42,8 +50,13 @@ def test_concurrency_per_provider_is_bounded(fake, product, tmp_path: Path) -> N
     scenes = build("scenes", fake, concurrency=2, video_scenes=["problem", "solution", "demo", "proof"])
     fake.prediction_seconds(0.5, KLING)
     ugc = load_archetype("ugc", ARCHETYPES_DIR)
-    requests = [SceneRequest(product=product, slot=s, shot=0, prompt="p", width=212, height=378, seed=1,
-                             palette=("#3366CC", "#E8A33D")) for s in ugc.body if s.type != "benefit"]
+    requests = [
+        SceneRequest(
+            product=product, slot=s, shot=0, prompt="p", width=212, height=378, seed=1, palette=("#3366CC", "#E8A33D")
+        )
+        for s in ugc.body
+        if s.type != "benefit"
+    ]
 
     async def all_scenes() -> None:
         await asyncio.gather(*(scenes.scene(r, tmp_path / f"{r.slot.id}.mp4") for r in requests))

@@ -11,11 +11,11 @@ from PIL import Image
 
 from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.render.probe import probe
 from adbatch.providers.base import CardRequest, SceneRequest
 from adbatch.providers.http import DownloadError
 from adbatch.providers.replicate import OutcomeUnknown, video_slots
 from adbatch.providers.retry import ProviderError
+from adbatch.render.probe import probe
 from tests.fakes import faults
 from tests.fakes.live import KEY, build, run
 
@@ -27,8 +27,16 @@ PALETTE = ("#3366CC", "#E8A33D")
 
 
 def scene_request(product, slot: str = "demo", shot: int = 0) -> SceneRequest:
-    return SceneRequest(product=product, slot=SLOTS[slot], shot=shot, prompt="the mug steaming on a sunny counter",
-                        width=212, height=378, seed=11, palette=PALETTE)
+    return SceneRequest(
+        product=product,
+        slot=SLOTS[slot],
+        shot=shot,
+        prompt="the mug steaming on a sunny counter",
+        width=212,
+        height=378,
+        seed=11,
+        palette=PALETTE,
+    )
 
 
 @pytest.fixture
@@ -72,8 +80,11 @@ def test_outputs_are_downloaded_without_credentials(fake, scenes, product, tmp_p
 
 def test_other_scenes_are_free_still_plates(fake, scenes, product, tmp_path: Path) -> None:
     """The hook, shot 1 of a chosen slot and light slots are offline JPEG plates: no request, $0."""
-    for req in (scene_request(product, "hook"), scene_request(product, "demo", shot=1),
-                scene_request(product, "benefit")):
+    for req in (
+        scene_request(product, "hook"),
+        scene_request(product, "demo", shot=1),
+        scene_request(product, "benefit"),
+    ):
         assert scenes.suffix_for(req) == ".jpg" and scenes.estimate(req) == 0.0
         out = run(scenes.scene(req, tmp_path / "plate.jpg"))
         assert out.meta["kind"] == "still" and out.cost_usd == 0.0
@@ -104,8 +115,9 @@ def test_pinned_version_uses_the_versions_endpoint(fake, product, tmp_path: Path
 def test_card_background_is_a_flux_image_at_the_card_size(fake, product, tmp_path: Path) -> None:
     """The end card's background: one FLUX image, brand colours in the prompt, cover-resized, $0.003."""
     image = build("image", fake)
-    out = run(image.card(CardRequest(product=product, width=540, height=960, seed=5, palette=PALETTE),
-                         tmp_path / "card.jpg"))
+    out = run(
+        image.card(CardRequest(product=product, width=540, height=960, seed=5, palette=PALETTE), tmp_path / "card.jpg")
+    )
     with Image.open(tmp_path / "card.jpg") as im:
         assert (im.format, im.size) == ("JPEG", (540, 960))
     sent = fake.seen("replicate.create")[0].json["input"]
@@ -206,8 +218,11 @@ def test_refused_connections_are_retried_then_reported(keys, product, tmp_path: 
         make_clip(scenes, scene_request(product), tmp_path)
 
 
-@pytest.mark.parametrize("fault, message", [(faults.content_type("text/html"), "served as 'text/html'"),
-                                            (faults.oversize(500), "the limit is 200 MB")], ids=["type", "size"])
+@pytest.mark.parametrize(
+    "fault, message",
+    [(faults.content_type("text/html"), "served as 'text/html'"), (faults.oversize(500), "the limit is 200 MB")],
+    ids=["type", "size"],
+)
 def test_bad_downloads_fail_fast(fake, scenes, product, fault, message, tmp_path: Path) -> None:
     """An output of the wrong type or over max_download_mb is refused at once (not retried), and still priced."""
     fake.script("replicate.download", fault)

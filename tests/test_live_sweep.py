@@ -28,9 +28,17 @@ def sweep(tmp_path_factory) -> Iterator[tuple[Path, subprocess.CompletedProcess,
         fake.script("elevenlabs.tts", faults.rate_limited(0))
         fake.script("replicate.create", faults.server_error(503))
         env = {**os.environ, **{var: KEY for var in KEY_VARS}}
-        proc = run_adbatch(f"products={catalog}", "provider=live", "render=draft", "pacing=short",
-                           f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}", *fast_overrides(fake.url),
-                           "-m", env=env)
+        proc = run_adbatch(
+            f"products={catalog}",
+            "provider=live",
+            "render=draft",
+            "pacing=short",
+            f"hydra.sweep.dir={root / 'out'}",
+            f"cache_dir={root / 'cache'}",
+            *fast_overrides(fake.url),
+            "-m",
+            env=env,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         yield root, proc, fake
 
@@ -47,8 +55,16 @@ def test_every_video_is_made_by_the_live_providers(sweep) -> None:
     assert sorted(m.product_id for m in found) == list(PRODUCTS) and all(m.status == "ok" for m in found)
     for m in found:
         by_stage = {c.stage: c.provider for c in m.calls}
-        assert by_stage == {"vision": "anthropic", "script": "anthropic", "hooks": "anthropic", "critique": "anthropic",
-                            "voice": "elevenlabs", "scenes": "replicate", "image": "replicate", "music": "offline"}
+        assert by_stage == {
+            "vision": "anthropic",
+            "script": "anthropic",
+            "hooks": "anthropic",
+            "critique": "anthropic",
+            "voice": "elevenlabs",
+            "scenes": "replicate",
+            "image": "replicate",
+            "music": "offline",
+        }
         assert sum("video_seconds" in c.units for c in m.calls) == 3  # the hybrid: 3 clips, the rest stills
         info = probe(root / "out" / m.product_id / "ugc" / "hook-best" / "video.mp4")
         assert (info.width, info.height) == (540, 960) and abs(info.duration - 20.0) <= 0.1
@@ -116,11 +132,23 @@ def test_dry_run_estimate_is_within_5_percent_of_what_the_sweep_paid(sweep) -> N
 
     root, _, fake = sweep
     env = {**os.environ, **{var: KEY for var in KEY_VARS}}
-    proc = run_adbatch(f"products={root / 'cat' / 'catalog.csv'}", "provider=live", "render=draft", "pacing=short",
-                       f"hydra.sweep.dir={root / 'dry'}", f"cache_dir={root / 'dry-cache'}", *fast_overrides(fake.url),
-                       "+dry_run=true", "-m", env=env, timeout=300)
+    proc = run_adbatch(
+        f"products={root / 'cat' / 'catalog.csv'}",
+        "provider=live",
+        "render=draft",
+        "pacing=short",
+        f"hydra.sweep.dir={root / 'dry'}",
+        f"cache_dir={root / 'dry-cache'}",
+        *fast_overrides(fake.url),
+        "+dry_run=true",
+        "-m",
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    estimates = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\S+)/ugc/hook-best\s+\$\s*([\d.]+)",
-                                                                      proc.stdout, re.MULTILINE)}
+    estimates = {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r"^\s+(\S+)/ugc/hook-best\s+\$\s*([\d.]+)", proc.stdout, re.MULTILINE)
+    }
     for m in manifests(root):
         assert estimates[m.product_id] == pytest.approx(m.cost_usd, rel=0.05), (m.product_id, m.cost_usd)

@@ -17,22 +17,41 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adbatch.domain import timeline
-from adbatch.render import encode, loudness, mix
-from adbatch.domain.archetype import load_archetype
 from adbatch.config import PacingConf, RenderConf
+from adbatch.domain import timeline
+from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers import espeak, offline_art
+from adbatch.render import encode, loudness, mix
 from tests.test_render import TINY
 
 FFMPEG = encode.ffmpeg_exe()
 RATE = 44100
 # the final preset's audio (160 kb/s); at the draft's 96 kb/s AAC adds up to 2.7 dB of true peak
 AAC = ["-c:a", "aac", "-b:a", RenderConf().audio_bitrate]
-LINES = {"hook": "POV: found it.", "moment": "Mornings were chaos.", "reveal": "Then this.",
-         "reaction": "Wait, really?", "benefit": "Hot all day.", "proof": "Five stars.", "cta": "Shop now."}
-COLOURS = [(220, 40, 40), (40, 180, 60), (40, 80, 220), (230, 200, 30), (200, 40, 200), (30, 200, 210),
-           (250, 130, 20), (120, 60, 20), (250, 250, 250), (10, 10, 10), (120, 120, 250), (90, 160, 90)]
+LINES = {
+    "hook": "POV: found it.",
+    "moment": "Mornings were chaos.",
+    "reveal": "Then this.",
+    "reaction": "Wait, really?",
+    "benefit": "Hot all day.",
+    "proof": "Five stars.",
+    "cta": "Shop now.",
+}
+COLOURS = [
+    (220, 40, 40),
+    (40, 180, 60),
+    (40, 80, 220),
+    (230, 200, 30),
+    (200, 40, 200),
+    (30, 200, 210),
+    (250, 130, 20),
+    (120, 60, 20),
+    (250, 250, 250),
+    (10, 10, 10),
+    (120, 120, 250),
+    (90, 160, 90),
+]
 
 
 def speech_music_job(folder: Path, *, seconds: float = 15.0) -> encode.RenderJob:
@@ -43,15 +62,20 @@ def speech_music_job(folder: Path, *, seconds: float = 15.0) -> encode.RenderJob
         speech = espeak.synthesize(LINES[slot.id])
         voice[slot.id] = folder / f"voice-{slot.id}.wav"
         mix.write_wav(voice[slot.id], speech.samples.astype(np.float32) / 32768, speech.sample_rate)
-        lines[slot.id] = timeline.SpokenLine(text=LINES[slot.id], duration=speech.duration,
-                                             words=tuple((w.word, w.start, w.end) for w in speech.words))
+        lines[slot.id] = timeline.SpokenLine(
+            text=LINES[slot.id], duration=speech.duration, words=tuple((w.word, w.start, w.end) for w in speech.words)
+        )
     pacing = dataclasses.asdict(PacingConf()) | {"duration": seconds}
     tl = timeline.build(archetype=arch, pacing=pacing, texts=LINES, lines=lines, fps=30)
     music = folder / "music.wav"
     mix.write_wav(music, offline_art.music_bed(mood="upbeat", bpm=118, seconds=seconds, seed=1), RATE)
-    shots = [encode.ShotSource(path=plate(folder / f"plate-{k}.png", COLOURS[k % len(COLOURS)], seed=k),
-                               kind="static" if s.layout == timeline.ENDCARD else "still")
-             for k, s in enumerate(tl.shots)]
+    shots = [
+        encode.ShotSource(
+            path=plate(folder / f"plate-{k}.png", COLOURS[k % len(COLOURS)], seed=k),
+            kind="static" if s.layout == timeline.ENDCARD else "still",
+        )
+        for k, s in enumerate(tl.shots)
+    ]
     return encode.RenderJob(timeline=tl, shots=shots, voice=voice, music=music, music_gain_db=-16.0, seed=1)
 
 
@@ -71,16 +95,52 @@ def with_soundtrack(video: Path, track: np.ndarray, out: Path) -> Path:
     """``video``'s picture with ``track`` as its AAC audio, at the final preset's bitrate."""
     wav = out.with_suffix(".wav")
     mix.write_wav(wav, track, RATE)
-    subprocess.run([FFMPEG, "-y", "-loglevel", "error", "-i", str(video), "-i", str(wav), "-map", "0:v",
-                    "-map", "1:a", "-c:v", "copy", *AAC, "-movflags", "+faststart", str(out)], check=True)
+    subprocess.run(
+        [
+            FFMPEG,
+            "-y",
+            "-loglevel",
+            "error",
+            "-i",
+            str(video),
+            "-i",
+            str(wav),
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-c:v",
+            "copy",
+            *AAC,
+            "-movflags",
+            "+faststart",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
 def loudnorm_reading(path: Path) -> dict[str, float]:
     """Integrated loudness and true peak of a file's audio, as FFmpeg's loudnorm meter reads them."""
-    log = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-vn", "-af",
-                          "loudnorm=print_format=json", "-f", "null", "-"], capture_output=True, text=True).stderr
-    reading = json.loads(log[log.rindex("{"): log.rindex("}") + 1])
+    log = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-vn",
+            "-af",
+            "loudnorm=print_format=json",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+    ).stderr
+    reading = json.loads(log[log.rindex("{") : log.rindex("}") + 1])
     return {"integrated_lufs": float(reading["input_i"]), "true_peak_dbtp": float(reading["input_tp"])}
 
 
@@ -151,7 +211,22 @@ def test_silence_is_left_alone() -> None:
 def test_a_file_without_audio_is_a_clear_error(tmp_path: Path) -> None:
     """Measuring a file with no audio stream raises LoudnessError naming the file."""
     silent = tmp_path / "picture-only.mp4"
-    subprocess.run([FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "color=c=gray:s=64x64:d=1", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", str(silent)], check=True)
+    subprocess.run(
+        [
+            FFMPEG,
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=64x64:d=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(silent),
+        ],
+        check=True,
+    )
     with pytest.raises(loudness.LoudnessError, match="picture-only.mp4"):
         loudness.measure(silent, ffmpeg=FFMPEG)

@@ -42,8 +42,9 @@ def draft(tmp_path_factory) -> Path:
     make_png(root / "cat" / "images" / "alpha-mug.png", size=(256, 256))
     catalog = write_catalog(root / "cat", [product_row("alpha-mug")])
     out = root / "out"
-    proc = run_adbatch(f"products={catalog}", "render=draft", "pacing=short", f"hydra.run.dir={out}",
-                       f"cache_dir={root / 'cache'}")
+    proc = run_adbatch(
+        f"products={catalog}", "render=draft", "pacing=short", f"hydra.run.dir={out}", f"cache_dir={root / 'cache'}"
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -55,8 +56,9 @@ def test_hook_text_is_readable_at_half_a_second(draft: Path, tmp_path: Path) -> 
     w, h = frame.size
     top = frame.crop((0, 0, w, int(h * 0.4)))  # the hook sits in the top of the safe zone
     top.resize((w * 2, top.height * 2), Image.LANCZOS).save(tmp_path / "hook.png")
-    read = subprocess.run([tesseract(), str(tmp_path / "hook.png"), "stdout"], capture_output=True, text=True,
-                          timeout=120, check=True).stdout
+    read = subprocess.run(
+        [tesseract(), str(tmp_path / "hook.png"), "stdout"], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     expected, found = words(hook), set(words(read))
     hits = [word for word in expected if word in found]
     assert expected and len(hits) >= 0.8 * len(expected), f"hook {hook!r}, tesseract read {read!r}"

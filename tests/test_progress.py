@@ -15,15 +15,17 @@ import pytest
 from adbatch.report.progress import PROGRESS_FILE, LiveProgress, Snapshot, SweepScanner, describe, rich_view, snapshot
 
 
-def job(sweep: Path, pid: str, arch: str = "ugc", *, status: str | None = None, cost: float = 0.0,
-        seconds: float = 10.0) -> Path:
+def job(
+    sweep: Path, pid: str, arch: str = "ugc", *, status: str | None = None, cost: float = 0.0, seconds: float = 10.0
+) -> Path:
     """A job folder as a job leaves it: a log, and a manifest once it has ended."""
     folder = sweep / pid / arch / "hook-best"
     (folder / ".hydra").mkdir(parents=True, exist_ok=True)
     (folder / "log.jsonl").write_text('{"event": "job_start"}\n')
     if status:
-        (folder / "manifest.json").write_text(json.dumps({"status": status, "cost_usd": cost,
-                                                          "timings": {"total": seconds}}))
+        (folder / "manifest.json").write_text(
+            json.dumps({"status": status, "cost_usd": cost, "timings": {"total": seconds}})
+        )
     return folder
 
 
@@ -38,8 +40,10 @@ def test_counts_come_from_manifests_and_logs(tmp_path: Path) -> None:
     s = snapshot(tmp_path, total=8, cap_usd=5.0)
     assert (s.ended, s.done, s.failed, s.skipped, s.running, s.waiting) == (5, 2, 2, 1, 1, 2)
     assert s.cost_usd == pytest.approx(0.35)
-    assert describe(s).startswith("5/8 videos ended: done 2 (1 cached), failed 2 (1 invalid), skipped 1 | "
-                                  "running 1, waiting 2 | spent $0.35 of $5.00")
+    assert describe(s).startswith(
+        "5/8 videos ended: done 2 (1 cached), failed 2 (1 invalid), skipped 1 | "
+        "running 1, waiting 2 | spent $0.35 of $5.00"
+    )
 
 
 def test_eta_is_mean_job_time_times_jobs_left_over_jobs_running() -> None:
@@ -86,9 +90,8 @@ def test_live_progress_prints_plain_lines_off_a_terminal(tmp_path: Path) -> None
 def test_progress_stops_and_records_the_end_when_the_sweep_raises(tmp_path: Path) -> None:
     """An exception inside the block still stops the thread and writes finished_at."""
     progress = LiveProgress(tmp_path, total=1, terminal=False, every_s=60, emit=lambda _line: None)
-    with pytest.raises(RuntimeError):
-        with progress:
-            raise RuntimeError("sweep broke")
+    with pytest.raises(RuntimeError), progress:
+        raise RuntimeError("sweep broke")
     assert progress._thread is None
     info = json.loads((tmp_path / PROGRESS_FILE).read_text())
     assert info["total"] == 1 and info["finished_at"] >= info["started_at"]
@@ -100,7 +103,7 @@ def test_terminal_view_renders_the_same_counts(tmp_path: Path) -> None:
 
     job(tmp_path, "a", status="ok", cost=0.25)
     job(tmp_path, "b")
-    console = Console(width=120, record=True, file=open(os.devnull, "w"))
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
     console.print(rich_view(snapshot(tmp_path, total=4, cap_usd=1.0)))
     text = console.export_text()
     assert "1/4 videos ended" in text and "done 1" in text and "running 1" in text and "spent $0.25 of $1.00" in text
@@ -117,8 +120,9 @@ def test_status_command_reads_a_sweep_dir_once(tmp_path: Path) -> None:
         job(tmp_path, "b")
         proc = status(str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("1/2 videos ended: done 1, failed 0, skipped 0 | running 1, waiting 0 | "
-                                  "spent $0.75 of $3.00")
+    assert proc.stdout.startswith(
+        "1/2 videos ended: done 1, failed 0, skipped 0 | running 1, waiting 0 | spent $0.75 of $3.00"
+    )
 
 
 def test_status_watch_returns_when_the_sweep_has_finished(tmp_path: Path) -> None:
@@ -133,4 +137,3 @@ def test_status_of_a_missing_dir_is_an_error(tmp_path: Path) -> None:
     """A path that is not a folder: exit 2 and a message naming it."""
     proc = status(str(tmp_path / "nope"))
     assert proc.returncode == 2 and "nope is not a folder" in proc.stderr
-

@@ -11,17 +11,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adbatch.render import encode
-from adbatch.stages import qa
 from adbatch.config import RenderConf
 from adbatch.paths import CONF_DIR
+from adbatch.render import encode
+from adbatch.stages import qa
 from tests.test_loudness import FFMPEG, soundtrack, speech_music_job, with_soundtrack
 
 SPECS = yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text())
 PLATFORMS = ["tiktok", "reels", "shorts"]
 TARGET = qa.LoudnessTarget(lufs=-14.0, tolerance_lu=1.0, true_peak_max_db=-1.0)
-DRAFT = dataclasses.asdict(RenderConf(name="draft", width=540, height=960, preset="ultrafast", crf=26,
-                                      audio_bitrate="96k"))  # conf/render/draft.yaml
+DRAFT = dataclasses.asdict(
+    RenderConf(name="draft", width=540, height=960, preset="ultrafast", crf=26, audio_bitrate="96k")
+)  # conf/render/draft.yaml
 CENTRE = [(170, 400, 200, 80)]  # a caption box well inside every platform's safe zone at 540x960
 
 
@@ -31,9 +32,26 @@ def gate(video: Path, *, boxes=CENTRE, specs=SPECS, platforms=PLATFORMS) -> qa.Q
 
 def picture_only(out: Path, *, size: str, seconds: float, fps: int = 30) -> Path:
     """A plain H.264 video with no audio, made by FFmpeg in well under a second."""
-    subprocess.run([FFMPEG, "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-                    f"color=c=gray:s={size}:r={fps}:d={seconds}", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-pix_fmt", "yuv420p", str(out)], check=True)
+    subprocess.run(
+        [
+            FFMPEG,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=gray:s={size}:r={fps}:d={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 

@@ -18,10 +18,16 @@ def video(tmp_path: Path) -> tuple[Path, Path]:
     make_png(tmp_path / "cat" / "images" / "mug.png", size=(128, 128))
     cat = write_catalog(tmp_path / "cat", [product_row("mug")])
     invoice = tmp_path / "invoice.jsonl"
-    proc = run_adbatch(f"products={cat}", "render=draft", "pacing=short",
-                       "provider.scenes._target_=tests.paid.PricedPlates", "+provider.scenes.price_usd=0.05",
-                       f"+provider.scenes.invoice={invoice}", f"hydra.run.dir={tmp_path / 'run'}",
-                       f"cache_dir={tmp_path / 'cache'}")
+    proc = run_adbatch(
+        f"products={cat}",
+        "render=draft",
+        "pacing=short",
+        "provider.scenes._target_=tests.paid.PricedPlates",
+        "+provider.scenes.price_usd=0.05",
+        f"+provider.scenes.invoice={invoice}",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        f"cache_dir={tmp_path / 'cache'}",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return tmp_path / "run", invoice
 

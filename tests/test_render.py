@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adbatch.domain import timeline
-from adbatch.render import encode, mix
-from adbatch.domain.archetype import load_archetype
 from adbatch.config import PacingConf, RenderConf
+from adbatch.domain import timeline
+from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
+from adbatch.render import encode, mix
 from adbatch.render.probe import probe
 from tests.conftest import make_png
 
@@ -30,14 +30,21 @@ def tiny_job(tmp_path: Path) -> encode.RenderJob:
     """A 15 s pov timeline with tone 'voices', a music bed and 180x320 plates."""
     arch = load_archetype("pov", ARCHETYPES_DIR)
     pacing = dataclasses.asdict(PacingConf()) | {"duration": 15.0}
-    lines = {s.id: timeline.SpokenLine(text="la la", duration=1.0, words=(("la", 0, 0.5), ("la", 0.5, 1.0)))
-             for s in arch.slots}
-    tl = timeline.build(archetype=arch, pacing=pacing, texts={s.id: f"Text for {s.id}" for s in arch.slots},
-                        lines=lines, fps=30)
+    lines = {
+        s.id: timeline.SpokenLine(text="la la", duration=1.0, words=(("la", 0, 0.5), ("la", 0.5, 1.0)))
+        for s in arch.slots
+    }
+    tl = timeline.build(
+        archetype=arch, pacing=pacing, texts={s.id: f"Text for {s.id}" for s in arch.slots}, lines=lines, fps=30
+    )
     plate = make_png(tmp_path / "plate.png", size=(212, 378))
     card = make_png(tmp_path / "card.png", size=(180, 320), color=(20, 200, 90))
-    shots = [encode.ShotSource(path=card, kind="static") if s.layout == timeline.ENDCARD
-             else encode.ShotSource(path=plate, kind="still") for s in tl.shots]
+    shots = [
+        encode.ShotSource(path=card, kind="static")
+        if s.layout == timeline.ENDCARD
+        else encode.ShotSource(path=plate, kind="still")
+        for s in tl.shots
+    ]
     voice = {s.id: tone(tmp_path / f"v-{s.id}.wav", 1.0) for s in arch.slots}
     music = tone(tmp_path / "music.wav", 4.0, rate=44100, freq=110.0)
     return encode.RenderJob(timeline=tl, shots=shots, voice=voice, music=music, music_gain_db=-12, seed=1)
@@ -56,8 +63,9 @@ def test_render_writes_h264_yuv420p_aac_with_faststart(tiny_job, tmp_path: Path)
 
 def test_failed_render_leaves_no_final_file(tiny_job, tmp_path: Path) -> None:
     """If rendering fails, neither video.mp4 nor a stray part file is left behind."""
-    broken = dataclasses.replace(tiny_job, shots=[encode.ShotSource(path=tmp_path / "missing.png", kind="still")]
-                                 * len(tiny_job.shots))
+    broken = dataclasses.replace(
+        tiny_job, shots=[encode.ShotSource(path=tmp_path / "missing.png", kind="still")] * len(tiny_job.shots)
+    )
     with pytest.raises(ValueError):
         encode.render(broken, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
     assert not (tmp_path / "video.mp4").exists()
@@ -116,13 +124,21 @@ def test_body_is_encoded_once_and_joined_without_gaps(tiny_job, tmp_path: Path) 
     """Rendering in parts gives the same length and frame count as one encode; a hook variant reuses the body."""
     bodies = tmp_path / "bodies"
     whole = encode.render(tiny_job, TINY, video=tmp_path / "whole.mp4", thumb=tmp_path / "w.jpg", work_dir=tmp_path)
-    first = encode.render(tiny_job, TINY, video=tmp_path / "a.mp4", thumb=tmp_path / "a.jpg", work_dir=tmp_path,
-                          body_cache=bodies)
+    first = encode.render(
+        tiny_job, TINY, video=tmp_path / "a.mp4", thumb=tmp_path / "a.jpg", work_dir=tmp_path, body_cache=bodies
+    )
     hook = tiny_job.timeline.overlays[0]
-    variant_tl = tiny_job.timeline.model_copy(update={"overlays": (hook.model_copy(update={"text": "Another hook"}),
-                                                                   *tiny_job.timeline.overlays[1:])})
-    second = encode.render(dataclasses.replace(tiny_job, timeline=variant_tl), TINY, video=tmp_path / "b.mp4",
-                           thumb=tmp_path / "b.jpg", work_dir=tmp_path, body_cache=bodies)
+    variant_tl = tiny_job.timeline.model_copy(
+        update={"overlays": (hook.model_copy(update={"text": "Another hook"}), *tiny_job.timeline.overlays[1:])}
+    )
+    second = encode.render(
+        dataclasses.replace(tiny_job, timeline=variant_tl),
+        TINY,
+        video=tmp_path / "b.mp4",
+        thumb=tmp_path / "b.jpg",
+        work_dir=tmp_path,
+        body_cache=bodies,
+    )
     assert not first.body_reused and second.body_reused and len(list(bodies.glob("*.mp4"))) == 1
     frames = round(tiny_job.timeline.duration * 30)
     for out in (whole.video, first.video, second.video):

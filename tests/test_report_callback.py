@@ -63,9 +63,15 @@ def test_nightly_gate_exits_non_zero_under_the_minimum_success_rate(tmp_path) ->
     cat = write_catalog(tmp_path / "cat", [product_row("ok"), product_row("bad", image="images/missing.png")])
 
     def run(minimum: float) -> subprocess.CompletedProcess:
-        return run_adbatch(f"products={cat}", "render=draft", "pacing=short",
-                           f"+hydra.callbacks.report.min_success_rate={minimum}", f"cache_dir={tmp_path / 'cache'}",
-                           f"hydra.sweep.dir={tmp_path / f'out{minimum}'}", "-m")
+        return run_adbatch(
+            f"products={cat}",
+            "render=draft",
+            "pacing=short",
+            f"+hydra.callbacks.report.min_success_rate={minimum}",
+            f"cache_dir={tmp_path / 'cache'}",
+            f"hydra.sweep.dir={tmp_path / f'out{minimum}'}",
+            "-m",
+        )
 
     strict = run(0.95)  # 1 ok of 1 valid: the invalid row is not counted, so it passes
     assert strict.returncode == 0 and "adbatch nightly: success rate 100.0% (minimum 95%)" in strict.stdout

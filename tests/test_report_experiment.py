@@ -17,9 +17,14 @@ from tests.helpers_report import call, video, write_sweep
 def sweep_of_variants(root: Path) -> Path:
     """alpha in ugc (curiosity) and pov (benefit), beta in ugc (curiosity); every video cost $1.00."""
     gen = [call("scenes", cost_usd=1.0)]
-    return write_sweep(root, [video("alpha", angle="curiosity", calls=gen),
-                              video("alpha", archetype="pov", angle="benefit", calls=gen),
-                              video("beta", angle="curiosity", calls=gen)])
+    return write_sweep(
+        root,
+        [
+            video("alpha", angle="curiosity", calls=gen),
+            video("alpha", archetype="pov", angle="benefit", calls=gen),
+            video("beta", angle="curiosity", calls=gen),
+        ],
+    )
 
 
 def results_csv(path: Path, text: str) -> Path:
@@ -45,8 +50,9 @@ def test_wilson_interval_follows_the_confidence_level() -> None:
     assert wilson(30, 1000, 0.99) == pytest.approx((ref.low, ref.high), abs=1e-12)
 
 
-@pytest.mark.parametrize(("c1", "n1", "c2", "n2"), [(30, 1000, 20, 1000), (45, 1500, 20, 1200), (5, 80, 1, 90),
-                                                    (300, 10_000, 310, 10_000)])
+@pytest.mark.parametrize(
+    ("c1", "n1", "c2", "n2"), [(30, 1000, 20, 1000), (45, 1500, 20, 1200), (5, 80, 1, 90), (300, 10_000, 310, 10_000)]
+)
 def test_two_proportion_p_value_matches_scipy(c1: int, n1: int, c2: int, n2: int) -> None:
     """The pooled two-proportion z-test's p-value equals the uncorrected chi-square test of the 2x2 table."""
     ref = sp.chi2_contingency([[c1, n1 - c1], [c2, n2 - c2]], correction=False)
@@ -62,52 +68,67 @@ def test_two_proportion_of_identical_zero_rates_is_not_significant() -> None:
 
 def test_results_join_by_video_column(tmp_path: Path) -> None:
     """A ``video`` column names the folder (``product/archetype/hook-X``), with or without ``/video.mp4``."""
-    x = experiment(tmp_path, """
+    x = experiment(
+        tmp_path,
+        """
 video,impressions,clicks
 alpha/ugc/hook-best,1000,30
 outputs/multirun/2026-11-24/02-00-00/alpha/pov/hook-best/video.mp4,1000,20
-""")
+""",
+    )
     assert {v["video"]: v["clicks"] for v in x["videos"]} == {"alpha/ugc/hook-best": 30, "alpha/pov/hook-best": 20}
 
 
 def test_results_join_by_product_archetype_and_hook_columns(tmp_path: Path) -> None:
     """Without ``video``, ``product_id,archetype,hook`` name the video (hook as requested: best or a rank)."""
-    x = experiment(tmp_path, """
+    x = experiment(
+        tmp_path,
+        """
 product_id,archetype,hook,impressions,clicks
 alpha,ugc,best,1000,30
 beta,ugc,hook-best,500,5
-""")
+""",
+    )
     assert {v["video"] for v in x["videos"]} == {"alpha/ugc/hook-best", "beta/ugc/hook-best"}
 
 
 def test_rows_for_the_same_video_are_added_up(tmp_path: Path) -> None:
     """Two days of results for one video become one variant with the summed counts."""
-    x = experiment(tmp_path, """
+    x = experiment(
+        tmp_path,
+        """
 video,impressions,clicks
 alpha/ugc/hook-best,600,10
 alpha/ugc/hook-best,400,20
-""")
+""",
+    )
     assert [(v["impressions"], v["clicks"]) for v in x["videos"]] == [(1000, 30)]
 
 
 def test_results_that_match_no_video_are_listed(tmp_path: Path) -> None:
     """A row for a video the sweeps never made is reported as unmatched, not dropped silently."""
-    x = experiment(tmp_path, """
+    x = experiment(
+        tmp_path,
+        """
 video,impressions,clicks
 alpha/ugc/hook-best,1000,30
 ghost/ugc/hook-best,1000,99
-""")
+""",
+    )
     assert x["unmatched"] == ["ghost/ugc/hook-best"]
 
 
 def test_ctr_per_hook_angle_pools_its_videos(tmp_path: Path) -> None:
     """curiosity = alpha/ugc + beta/ugc: 45 clicks in 1500 impressions, with the Wilson interval of 45/1500."""
-    x = experiment(tmp_path, """
+    x = experiment(
+        tmp_path,
+        """
 video,impressions,clicks
 alpha/ugc/hook-best,1000,30
 alpha/pov/hook-best,1000,20
 beta/ugc/hook-best,500,15
-""")
+""",
+    )
     curiosity = next(r for r in x["hook_angle"] if r["hook_angle"] == "curiosity")
     assert (curiosity["impressions"], curiosity["clicks"], curiosity["ctr"]) == (1500, 45, pytest.approx(0.03))
     assert (curiosity["ctr_low"], curiosity["ctr_high"]) == pytest.approx(wilson(45, 1500))
@@ -116,10 +137,13 @@ beta/ugc/hook-best,500,15
 
 def test_cost_per_click_and_conversion_include_generation_cost(tmp_path: Path) -> None:
     """pov: ($9 ad spend + $1 to make the video) / 20 clicks = $0.50; / 4 conversions = $2.50."""
-    x = experiment(tmp_path, """
+    x = experiment(
+        tmp_path,
+        """
 video,impressions,clicks,spend,conversions
 alpha/pov/hook-best,1000,20,$9.00,4
-""")
+""",
+    )
     pov = x["archetype"][0]
     assert (pov["cost_per_click_usd"], pov["cost_per_conversion_usd"]) == pytest.approx((0.50, 2.50))
 
@@ -149,8 +173,10 @@ def test_winner_test_is_corrected_for_several_comparisons(tmp_path: Path) -> Non
     """Three variants: a raw p of 0.03 against the runner-up is 0.06 after Bonferroni (x2): no winner."""
     sweep = write_sweep(tmp_path / "sweep", [video("alpha", hook=h, rank=int(h)) for h in ("1", "2", "3")])
     c2 = next(c for c in range(100, 0, -1) if 0.025 < two_proportion(130, 3000, c, 3000)[1] < 0.05)
-    csv_text = (f"product_id,archetype,hook,impressions,clicks\n"
-                f"alpha,ugc,1,3000,130\nalpha,ugc,2,3000,{c2}\nalpha,ugc,3,3000,20\n")
+    csv_text = (
+        f"product_id,archetype,hook,impressions,clicks\n"
+        f"alpha,ugc,1,3000,130\nalpha,ugc,2,3000,{c2}\nalpha,ugc,3,3000,20\n"
+    )
     x = report.build([sweep], results=results_csv(tmp_path / "r.csv", csv_text)).summary["experiment"]
     alpha = x["winners"][0]
     assert alpha["winner"] is None
@@ -166,8 +192,9 @@ def test_a_product_with_one_variant_has_no_winner(tmp_path: Path) -> None:
 
 def test_clicks_above_impressions_is_an_error_naming_the_row(tmp_path: Path) -> None:
     """The results file is refused with its row number; no half-joined report is written."""
-    path = results_csv(tmp_path / "r.csv",
-                       "video,impressions,clicks\nalpha/ugc/hook-best,100,5\nbeta/ugc/hook-best,10,50\n")
+    path = results_csv(
+        tmp_path / "r.csv", "video,impressions,clicks\nalpha/ugc/hook-best,100,5\nbeta/ugc/hook-best,10,50\n"
+    )
     with pytest.raises(stats.ResultsError, match="row 2: clicks"):
         stats.load_results(path)
 
@@ -190,7 +217,8 @@ def test_cli_reports_a_bad_results_file_with_exit_code_2(tmp_path: Path, capsys)
 def test_experiment_section_is_in_the_page(tmp_path: Path) -> None:
     """report.html shows the experiment tables and names the winner."""
     sweep = sweep_of_variants(tmp_path / "sweep")
-    path = results_csv(tmp_path / "r.csv",
-                       "video,impressions,clicks\nalpha/ugc/hook-best,1000,60\nalpha/pov/hook-best,1000,20\n")
+    path = results_csv(
+        tmp_path / "r.csv", "video,impressions,clicks\nalpha/ugc/hook-best,1000,60\nalpha/pov/hook-best,1000,20\n"
+    )
     html = (report.build([sweep], results=path).out / "report.html").read_text(encoding="utf-8")
     assert 'id="experiment"' in html and "<b>alpha/ugc/hook-best</b>" in html

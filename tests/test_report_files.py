@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from adbatch.report import report
 from adbatch.paths import PROJECT_ROOT
+from adbatch.report import report
 from tests.helpers_report import call, folder_of, video, write_sweep
 
 
@@ -51,8 +51,11 @@ def test_job_folder_without_a_manifest_is_listed_as_missing(tmp_path: Path) -> N
     sweep = write_sweep(tmp_path, [video("alpha")])
     (sweep / "beta" / "pov" / "hook-2" / ".hydra").mkdir(parents=True)
     rows = {r["video"]: r for r in read_csv(report.build([sweep]).out / "report.csv")}
-    assert (rows["beta/pov/hook-2"]["status"], rows["beta/pov/hook-2"]["product_id"],
-            rows["beta/pov/hook-2"]["hook_requested"]) == ("missing", "beta", "2")
+    assert (
+        rows["beta/pov/hook-2"]["status"],
+        rows["beta/pov/hook-2"]["product_id"],
+        rows["beta/pov/hook-2"]["hook_requested"],
+    ) == ("missing", "beta", "2")
 
 
 def test_resume_store_copies_are_not_counted_as_videos(tmp_path: Path) -> None:
@@ -78,7 +81,10 @@ def test_merge_of_two_sweeps_has_every_video_of_both(tmp_path: Path) -> None:
     built = report.build([night1, night2])
     rows = read_csv(built.out / "report.csv")
     assert sorted((Path(r["sweep"]).name, r["video"]) for r in rows) == [
-        ("11-24", "alpha/ugc/hook-best"), ("11-24", "beta/ugc/hook-best"), ("11-25", "alpha/ugc/hook-best")]
+        ("11-24", "alpha/ugc/hook-best"),
+        ("11-24", "beta/ugc/hook-best"),
+        ("11-25", "alpha/ugc/hook-best"),
+    ]
     assert built.summary["kpis"]["cost"]["total_usd"] == 0.75
 
 
@@ -106,8 +112,13 @@ def test_numbers_and_plain_text_are_left_alone_in_the_csv(tmp_path: Path) -> Non
 def test_cli_prints_a_one_paragraph_summary_and_exits_0(tmp_path: Path) -> None:
     """``python -m adbatch.report DIR`` rebuilds the report from the manifests alone, no config needed."""
     sweep = write_sweep(tmp_path / "sweep", [video("alpha"), video("beta", status="failed", error=("render", "x"))])
-    proc = subprocess.run([sys.executable, "-m", "adbatch.report", str(sweep), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "adbatch.report", str(sweep), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("\n") == 1 and "2 videos attempted" in proc.stdout and "1 failed" in proc.stdout
     assert (tmp_path / "out" / "report.html").is_file() and not (sweep / "report.csv").exists()

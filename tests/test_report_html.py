@@ -19,8 +19,15 @@ IMG_HOOK = "<img src=x onerror=\"document.body.dataset.pwned='yes'\">"
 def manifests():
     return [
         video("alpha", product_name=SCRIPT_NAME, calls=[call("scenes", cost_usd=0.4, latency_s=2.0)]),
-        video("alpha", archetype="pov", hook="2", rank=2, angle="benefit", text=IMG_HOOK,
-              calls=[call("voice", latency_s=1.0)]),
+        video(
+            "alpha",
+            archetype="pov",
+            hook="2",
+            rank=2,
+            angle="benefit",
+            text=IMG_HOOK,
+            calls=[call("voice", latency_s=1.0)],
+        ),
         video("beta", status="failed", error=("render", "<b>encoder</b> crashed & burned"), calls=[call("script")]),
         video("gamma", status="invalid", rank=None, error=("catalog", 'row 3, field "image": not a PNG')),
     ]

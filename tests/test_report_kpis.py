@@ -29,24 +29,48 @@ SCENES = dict(provider="replicate", model="flux")
 
 def known_manifests():
     return [
-        video("alpha", calls=[call("script", cost_usd=0.10, **SCRIPT),
-                              call("voice", cost_usd=0.20, latency_s=2.0, attempts=3, **VOICE),
-                              call("scenes", cost_usd=0.50, latency_s=4.0, **SCENES),
-                              call("music", provider="synth", model="s1", cache_hit=True, attempts=0, saved_usd=0.30)],
-              total_s=60.0),
-        video("alpha", archetype="pov", angle="benefit",
-              calls=[call("script", cost_usd=0.10, **SCRIPT),
-                     call("voice", cost_usd=0.20, latency_s=3.0, attempts=2, **VOICE),
-                     call("scenes", cost_usd=0.70, latency_s=6.0, **SCENES)], total_s=120.0),
-        video("beta", status="failed",
-              calls=[call("script", cost_usd=0.10, **SCRIPT),
-                     call("scenes", latency_s=10.0, attempts=4, ok=False, error="HTTP 500", **SCENES)],
-              error=("assets", "HTTP 500 from replicate"), total_s=30.0),
+        video(
+            "alpha",
+            calls=[
+                call("script", cost_usd=0.10, **SCRIPT),
+                call("voice", cost_usd=0.20, latency_s=2.0, attempts=3, **VOICE),
+                call("scenes", cost_usd=0.50, latency_s=4.0, **SCENES),
+                call("music", provider="synth", model="s1", cache_hit=True, attempts=0, saved_usd=0.30),
+            ],
+            total_s=60.0,
+        ),
+        video(
+            "alpha",
+            archetype="pov",
+            angle="benefit",
+            calls=[
+                call("script", cost_usd=0.10, **SCRIPT),
+                call("voice", cost_usd=0.20, latency_s=3.0, attempts=2, **VOICE),
+                call("scenes", cost_usd=0.70, latency_s=6.0, **SCENES),
+            ],
+            total_s=120.0,
+        ),
+        video(
+            "beta",
+            status="failed",
+            calls=[
+                call("script", cost_usd=0.10, **SCRIPT),
+                call("scenes", latency_s=10.0, attempts=4, ok=False, error="HTTP 500", **SCENES),
+            ],
+            error=("assets", "HTTP 500 from replicate"),
+            total_s=30.0,
+        ),
         video("beta", archetype="pov", status="invalid", rank=None, error=("catalog", "row 2: bad image"), total_s=0.1),
-        video("gamma", status="skipped_cap",
-              calls=[call("script", cost_usd=0.10, **SCRIPT),
-                     call("scenes", attempts=0, ok=False, error="CapExceeded", **SCENES)],
-              error=("assets", "per-video cap"), total_s=20.0),
+        video(
+            "gamma",
+            status="skipped_cap",
+            calls=[
+                call("script", cost_usd=0.10, **SCRIPT),
+                call("scenes", attempts=0, ok=False, error="CapExceeded", **SCENES),
+            ],
+            error=("assets", "per-video cap"),
+            total_s=20.0,
+        ),
         video("gamma", archetype="pov", status="cached", total_s=0.5, saved_usd=0.85, reused_from="earlier/run"),
     ]
 
@@ -70,8 +94,18 @@ def rows(built) -> dict[str, dict[str, str]]:
 
 def test_status_counts_split_every_outcome(k) -> None:
     """Six videos: 2 ok, 1 cached, 1 failed, 1 invalid, 1 skipped by the cap; 5 valid, 3 succeeded."""
-    assert k["videos"] == {"ok": 2, "cached": 1, "failed": 1, "invalid": 1, "skipped_cap": 1, "missing": 0,
-                                "corrupt": 0, "attempted": 6, "valid": 5, "succeeded": 3}
+    assert k["videos"] == {
+        "ok": 2,
+        "cached": 1,
+        "failed": 1,
+        "invalid": 1,
+        "skipped_cap": 1,
+        "missing": 0,
+        "corrupt": 0,
+        "attempted": 6,
+        "valid": 5,
+        "succeeded": 3,
+    }
 
 
 def test_success_rate_is_succeeded_over_valid_videos(k) -> None:
@@ -88,8 +122,9 @@ def test_total_spend_is_the_sum_of_video_costs_to_the_cent(k, rows) -> None:
 def test_cost_per_video_is_taken_over_valid_videos(k) -> None:
     """Valid videos cost [.80, 1.00, .10, .10, 0]: mean .40, median .10, max 1.00."""
     cost = k["cost"]
-    assert (cost["per_video_mean_usd"], cost["per_video_p50_usd"], cost["per_video_max_usd"]) == \
-        pytest.approx((0.40, 0.10, 1.00))
+    assert (cost["per_video_mean_usd"], cost["per_video_p50_usd"], cost["per_video_max_usd"]) == pytest.approx(
+        (0.40, 0.10, 1.00)
+    )
 
 
 def test_cost_per_successful_video_carries_the_spend_on_failures(k) -> None:
@@ -107,9 +142,15 @@ def test_generation_time_percentiles_cover_videos_made_in_the_run(k) -> None:
 def test_cache_hit_rate_counts_hits_over_lookups_that_reached_cache_or_api(k) -> None:
     """1 hit among 9 API calls (the cap-refused call never left) = 1 of 10 lookups; $0.30 saved by the asset
     cache and $0.85 by the reused video: $1.15."""
-    assert k["cache"] == {"lookups": 10, "hits": 1, "hit_rate": pytest.approx(0.1), "saved_usd": pytest.approx(1.15),
-                          "assets_saved_usd": pytest.approx(0.3), "videos_saved_usd": pytest.approx(0.85),
-                          "videos_reused": 1}
+    assert k["cache"] == {
+        "lookups": 10,
+        "hits": 1,
+        "hit_rate": pytest.approx(0.1),
+        "saved_usd": pytest.approx(1.15),
+        "assets_saved_usd": pytest.approx(0.3),
+        "videos_saved_usd": pytest.approx(0.85),
+        "videos_reused": 1,
+    }
 
 
 def test_a_reused_videos_row_says_what_reusing_it_saved(rows) -> None:
@@ -120,8 +161,13 @@ def test_a_reused_videos_row_says_what_reusing_it_saved(rows) -> None:
 def test_retries_are_attempts_minus_one_per_api_call(rows) -> None:
     """alpha/ugc retried its voice twice; beta/ugc its scenes three times; a cache hit retries nothing."""
     assert {v: int(r["retries"]) for v, r in rows.items()} == {
-        "alpha/ugc/hook-best": 2, "alpha/pov/hook-best": 1, "beta/ugc/hook-best": 3, "beta/pov/hook-best": 0,
-        "gamma/ugc/hook-best": 0, "gamma/pov/hook-best": 0}
+        "alpha/ugc/hook-best": 2,
+        "alpha/pov/hook-best": 1,
+        "beta/ugc/hook-best": 3,
+        "beta/pov/hook-best": 0,
+        "gamma/ugc/hook-best": 0,
+        "gamma/pov/hook-best": 0,
+    }
 
 
 def test_provider_failure_rate_and_latency_percentiles(built) -> None:
@@ -137,7 +183,10 @@ def test_provider_failure_rate_and_latency_percentiles(built) -> None:
 def test_providers_are_listed_per_provider_and_model(built) -> None:
     """Cache hits are not API calls: synth/s1 (only a hit) is absent; the others have their call counts."""
     assert {(p["provider"], p["model"]): p["calls"] for p in built.summary["providers"]} == {
-        ("anthropic", "claude"): 4, ("eleven", "v2"): 2, ("replicate", "flux"): 3}
+        ("anthropic", "claude"): 4,
+        ("eleven", "v2"): 2,
+        ("replicate", "flux"): 3,
+    }
 
 
 def test_asset_stage_error_is_blamed_on_the_failed_call(rows) -> None:
@@ -149,17 +198,31 @@ def test_asset_stage_error_is_blamed_on_the_failed_call(rows) -> None:
 def test_error_rate_by_component_lists_every_seed_component(built) -> None:
     """catalog 1/6 and scenes 1/6; script, voice, music and render listed at 0; a cap skip is not an error."""
     rates = {c["component"]: (c["errors"], c["rate"]) for c in built.summary["components"]}
-    assert rates == {"catalog": (1, pytest.approx(1 / 6)), "script": (0, 0.0), "voice": (0, 0.0),
-                     "scenes": (1, pytest.approx(1 / 6)), "music": (0, 0.0), "render": (0, 0.0)}
+    assert rates == {
+        "catalog": (1, pytest.approx(1 / 6)),
+        "script": (0, 0.0),
+        "voice": (0, 0.0),
+        "scenes": (1, pytest.approx(1 / 6)),
+        "music": (0, 0.0),
+        "render": (0, 0.0),
+    }
 
 
 def test_group_by_archetype_has_count_success_cost_and_time(built) -> None:
     """ugc: 3 videos, 1 of 3 valid ok, mean cost $0.333, mean 36.7 s; pov: 3 videos, 2 of 2 valid ok."""
     ugc, pov = (next(g for g in built.summary["groups"]["archetype"] if g["archetype"] == a) for a in ("ugc", "pov"))
-    assert (ugc["videos"], ugc["success_rate"], ugc["mean_cost_usd"], ugc["mean_wall_s"]) == \
-        (3, pytest.approx(1 / 3), pytest.approx(1.0 / 3), pytest.approx(110 / 3))
-    assert (pov["videos"], pov["success_rate"], pov["mean_cost_usd"], pov["mean_wall_s"]) == \
-        (3, 1.0, pytest.approx(1.0 / 3), pytest.approx(120.6 / 3))
+    assert (ugc["videos"], ugc["success_rate"], ugc["mean_cost_usd"], ugc["mean_wall_s"]) == (
+        3,
+        pytest.approx(1 / 3),
+        pytest.approx(1.0 / 3),
+        pytest.approx(110 / 3),
+    )
+    assert (pov["videos"], pov["success_rate"], pov["mean_cost_usd"], pov["mean_wall_s"]) == (
+        3,
+        1.0,
+        pytest.approx(1.0 / 3),
+        pytest.approx(120.6 / 3),
+    )
 
 
 def test_group_by_hook_puts_videos_without_a_hook_under_none(built) -> None:
@@ -171,8 +234,11 @@ def test_group_by_hook_puts_videos_without_a_hook_under_none(built) -> None:
 
 def test_group_by_product_covers_every_product(built) -> None:
     """One row per product, each with its two videos."""
-    assert {g["product_id"]: g["videos"] for g in built.summary["groups"]["product"]} == \
-        {"alpha": 2, "beta": 2, "gamma": 2}
+    assert {g["product_id"]: g["videos"] for g in built.summary["groups"]["product"]} == {
+        "alpha": 2,
+        "beta": 2,
+        "gamma": 2,
+    }
 
 
 def test_cost_columns_per_stage_and_per_provider_add_up_to_the_video_cost(rows) -> None:

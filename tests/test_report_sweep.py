@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adbatch.report import report
 from adbatch.domain.manifest import Manifest
+from adbatch.report import report
 from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
 from tests.helpers_report import chromium
 
@@ -25,8 +25,15 @@ FORMULA_NAME = '=HYPERLINK("http://x","Lamp")'
 
 
 def sweep_to(catalog: Path, out: Path, cache: Path) -> Path:
-    proc = run_adbatch(f"products={catalog}", "archetype=ugc,pov", "render=draft", "pacing=short",
-                       f"hydra.sweep.dir={out}", f"cache_dir={cache}", "-m")
+    proc = run_adbatch(
+        f"products={catalog}",
+        "archetype=ugc,pov",
+        "render=draft",
+        "pacing=short",
+        f"hydra.sweep.dir={out}",
+        f"cache_dir={cache}",
+        "-m",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -37,9 +44,14 @@ def catalog(tmp_path_factory) -> Path:
     for pid in ("alpha-mug", "beta-lamp"):
         make_png(root / "images" / f"{pid}.png", size=(256, 256))
     (root / "images" / "fake.png").write_text("not a png")
-    return write_catalog(root, [product_row("alpha-mug", name=SCRIPT_NAME),
-                                product_row("broken", image="images/fake.png"),
-                                product_row("beta-lamp", name=FORMULA_NAME, brand_color="#E8A33D")])
+    return write_catalog(
+        root,
+        [
+            product_row("alpha-mug", name=SCRIPT_NAME),
+            product_row("broken", image="images/fake.png"),
+            product_row("beta-lamp", name=FORMULA_NAME, brand_color="#E8A33D"),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +89,12 @@ def test_counts_match_the_manifests(night1: Path) -> None:
     statuses = [m.status for m in manifests(night1)]
     assert sorted(statuses) == ["invalid"] * 2 + ["ok"] * 4
     n = summary(night1)["kpis"]["videos"]
-    assert (n["attempted"], n["ok"], n["invalid"], n["failed"]) == (len(statuses), statuses.count("ok"),
-                                                                   statuses.count("invalid"), 0)
+    assert (n["attempted"], n["ok"], n["invalid"], n["failed"]) == (
+        len(statuses),
+        statuses.count("ok"),
+        statuses.count("invalid"),
+        0,
+    )
 
 
 def test_spend_and_time_percentiles_match_the_manifests(night1: Path) -> None:
@@ -86,8 +102,9 @@ def test_spend_and_time_percentiles_match_the_manifests(night1: Path) -> None:
     ms, k = manifests(night1), summary(night1)["kpis"]
     assert k["cost"]["total_usd"] == pytest.approx(math.fsum(m.cost_usd for m in ms), abs=0.005)
     totals = [m.timings["total"] for m in ms if m.status == "ok"]
-    assert [k["time"]["p50_s"], k["time"]["p95_s"], k["time"]["max_s"]] == \
-        pytest.approx([np.percentile(totals, 50), np.percentile(totals, 95), max(totals)])
+    assert [k["time"]["p50_s"], k["time"]["p95_s"], k["time"]["max_s"]] == pytest.approx(
+        [np.percentile(totals, 50), np.percentile(totals, 95), max(totals)]
+    )
 
 
 def test_cache_and_latency_figures_match_the_calls(night1: Path) -> None:
@@ -95,8 +112,10 @@ def test_cache_and_latency_figures_match_the_calls(night1: Path) -> None:
     calls = [c for m in manifests(night1) for c in m.calls]
     api = [c for c in calls if not c.cache_hit and c.attempts > 0]
     s = summary(night1)
-    assert (s["kpis"]["cache"]["hits"], s["kpis"]["cache"]["lookups"]) == \
-        (sum(c.cache_hit for c in calls), sum(c.cache_hit for c in calls) + len(api))
+    assert (s["kpis"]["cache"]["hits"], s["kpis"]["cache"]["lookups"]) == (
+        sum(c.cache_hit for c in calls),
+        sum(c.cache_hit for c in calls) + len(api),
+    )
     for p in s["providers"]:
         lat = [c.latency_s for c in api if (c.provider, c.model) == (p["provider"], p["model"])]
         assert (p["calls"], p["latency_p99_s"]) == (len(lat), pytest.approx(np.percentile(lat, 99)))

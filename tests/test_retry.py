@@ -93,8 +93,9 @@ def test_fatal_errors_are_not_retried() -> None:
 def test_real_sleep_uses_the_base(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without an injected sleep the policy really waits base_s x 2^n (tiny base here)."""
     tic = time.perf_counter()
-    result, attempts = asyncio.run(RetryPolicy(base_s=0.02).call(Flaky(Transient(), Transient()), classify=verdicts,
-                                                                   what="slept"))
+    result, attempts = asyncio.run(
+        RetryPolicy(base_s=0.02).call(Flaky(Transient(), Transient()), classify=verdicts, what="slept")
+    )
     assert (result, attempts) == ("ok", 3) and time.perf_counter() - tic >= 0.06
 
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from adbatch.domain import timeline
-from adbatch.stages import hooks, insights
-from adbatch.domain.archetype import ANGLES, available, load_archetype
-from adbatch.stages.catalog import load_catalog
 from adbatch.config import HookScoringConf, PacingConf
+from adbatch.domain import timeline
+from adbatch.domain.archetype import ANGLES, available, load_archetype
+from adbatch.domain.script import HookCandidate, Script, ScriptError, check_structure, extract_json, parse_hook_choice
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers.base import ScriptRequest
 from adbatch.providers.offline import OfflineScriptWriter
-from adbatch.domain.script import HookCandidate, Script, ScriptError, check_structure, extract_json, parse_hook_choice
+from adbatch.stages import hooks, insights
+from adbatch.stages.catalog import load_catalog
 from tests.conftest import make_png, product_row, write_catalog
 
 
@@ -28,8 +28,14 @@ def product(tmp_path: Path, **over: str):
 
 def request(prod, archetype, seed: int = 7, seconds: float = 30.0) -> ScriptRequest:
     pacing = dataclasses.asdict(PacingConf()) | {"duration": seconds}
-    return ScriptRequest(product=prod, insights=insights.extract(prod), archetype=archetype, seed=seed,
-                         words_per_second=2.6, speech_seconds=timeline.speech_budget(archetype, pacing))
+    return ScriptRequest(
+        product=prod,
+        insights=insights.extract(prod),
+        archetype=archetype,
+        seed=seed,
+        words_per_second=2.6,
+        speech_seconds=timeline.speech_budget(archetype, pacing),
+    )
 
 
 def test_offline_script_is_deterministic_for_a_seed(tmp_path: Path, ugc) -> None:
@@ -85,24 +91,41 @@ def test_async_write_reports_units(tmp_path: Path, ugc) -> None:
 
 def ctx(ugc, pains=("cold coffee",)) -> hooks.HookContext:
     conf = HookScoringConf()
-    return hooks.HookContext(product_name="Kiln Mug", pains=pains, archetype=ugc, ideal_words=conf.ideal_words,
-                             reading_wps=conf.reading_wps, hook_seconds=1.8)
+    return hooks.HookContext(
+        product_name="Kiln Mug",
+        pains=pains,
+        archetype=ugc,
+        ideal_words=conf.ideal_words,
+        reading_wps=conf.reading_wps,
+        hook_seconds=1.8,
+    )
 
 
 def hook(text: str, voice: str = "Plain words here.", angle: str = "benefit") -> HookCandidate:
     return HookCandidate(angle=angle, text=text, voice=voice)
 
 
-@pytest.mark.parametrize(("feature", "good", "bad"), [
-    ("names_product", hook("The Kiln Mug is here"), hook("This is here")),
-    ("question", hook("Still drinking cold coffee?"), hook("Still drinking cold coffee.")),
-    ("number", hook("3 reasons to switch"), hook("Reasons to switch")),
-    ("second_person", hook("You need this mug"), hook("I need this mug")),
-    ("curiosity_gap", hook("Why nobody told me"), hook("A mug for mornings")),
-    ("pain_point", hook("Cold coffee again?"), hook("Warm mornings ahead")),
-    ("length_fit", hook("Five words fit right here"), hook("Too many words in this hook make it impossible to read fast")),
-    ("reading_fit", hook("Short and sweet"), hook("A hook that is far too long to read in under two seconds at all")),
-])
+@pytest.mark.parametrize(
+    ("feature", "good", "bad"),
+    [
+        ("names_product", hook("The Kiln Mug is here"), hook("This is here")),
+        ("question", hook("Still drinking cold coffee?"), hook("Still drinking cold coffee.")),
+        ("number", hook("3 reasons to switch"), hook("Reasons to switch")),
+        ("second_person", hook("You need this mug"), hook("I need this mug")),
+        ("curiosity_gap", hook("Why nobody told me"), hook("A mug for mornings")),
+        ("pain_point", hook("Cold coffee again?"), hook("Warm mornings ahead")),
+        (
+            "length_fit",
+            hook("Five words fit right here"),
+            hook("Too many words in this hook make it impossible to read fast"),
+        ),
+        (
+            "reading_fit",
+            hook("Short and sweet"),
+            hook("A hook that is far too long to read in under two seconds at all"),
+        ),
+    ],
+)
 def test_each_scorer_feature_separates_good_from_bad(ugc, feature: str, good, bad) -> None:
     """Each documented feature scores the good example above the bad one."""
     fn = hooks.FEATURES[feature]
@@ -144,12 +167,15 @@ def test_hook_choice_accepts_best_and_ranks_only() -> None:
             parse_hook_choice(bad)
 
 
-@pytest.mark.parametrize("reply", [
-    '{"a": 1}',
-    'Here you go:\n```json\n{"a": 1}\n```\nEnjoy!',
-    '```\n{"a": 1}\n```',
-    'Sure! {"a": 1} -- hope it helps',
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"a": 1}',
+        'Here you go:\n```json\n{"a": 1}\n```\nEnjoy!',
+        '```\n{"a": 1}\n```',
+        'Sure! {"a": 1} -- hope it helps',
+    ],
+)
 def test_json_is_extracted_from_markdown_wrapped_replies(reply: str) -> None:
     """LLM replies with fences or chatter still yield the JSON object."""
     assert extract_json(reply) == {"a": 1}
@@ -178,8 +204,9 @@ def test_every_slot_type_and_angle_has_a_variant_needing_only_name_and_benefit(u
 
 def test_insights_rank_praise_over_caveats(tmp_path: Path) -> None:
     """Quotes prefer short first-person praise; a review that hedges ("I wish...") ranks last."""
-    prod = product(tmp_path, reviews="I wish it came in a bigger size.|I love how it keeps my coffee hot for 3 hours!|"
-                                     "It is a mug.")
+    prod = product(
+        tmp_path, reviews="I wish it came in a bigger size.|I love how it keeps my coffee hot for 3 hours!|It is a mug."
+    )
     facts = insights.extract(prod)
     assert facts.quotes[0].startswith("I love how it keeps my coffee hot") and facts.quotes[-1].startswith("I wish")
     assert facts.scores[facts.quotes[0]] > facts.scores[facts.quotes[-1]]
@@ -187,8 +214,11 @@ def test_insights_rank_praise_over_caveats(tmp_path: Path) -> None:
 
 def test_insights_find_unique_selling_points_with_keyphrases(tmp_path: Path) -> None:
     """USPs are keyphrases of the description and benefits (YAKE), most relevant first."""
-    prod = product(tmp_path, description="A double-walled stainless steel travel mug that keeps drinks hot.",
-                   benefits="keeps coffee hot for 6 hours|leak-proof lid|fits cup holders")
+    prod = product(
+        tmp_path,
+        description="A double-walled stainless steel travel mug that keeps drinks hot.",
+        benefits="keeps coffee hot for 6 hours|leak-proof lid|fits cup holders",
+    )
     usps = " ".join(insights.extract(prod).usps).lower()
     assert "stainless steel" in usps or "travel mug" in usps
 
@@ -196,9 +226,13 @@ def test_insights_find_unique_selling_points_with_keyphrases(tmp_path: Path) -> 
 def test_offline_reason_names_the_strongest_features_and_the_weakness(ugc) -> None:
     """Each ranked hook says why in words: its score, its best-weighted features, what holds it back."""
     weights = HookScoringConf().weights
-    good, long = hook("Why is the Kiln Mug so good?"), hook("A hook that is far too long to read in under two seconds at all")
-    by_text = {h.text: h for h in hooks.rank([good, long] + [hook(f"x {a}", angle=a) for a in ANGLES[2:]], ctx(ugc),
-                                              weights)}
+    good, long = (
+        hook("Why is the Kiln Mug so good?"),
+        hook("A hook that is far too long to read in under two seconds at all"),
+    )
+    by_text = {
+        h.text: h for h in hooks.rank([good, long] + [hook(f"x {a}", angle=a) for a in ANGLES[2:]], ctx(ugc), weights)
+    }
     assert by_text[good.text].reason.startswith(f"Scores {by_text[good.text].score:.0f}/100: ")
     assert "names the product" in by_text[good.text].reason and "asks a question" in by_text[good.text].reason
     assert "too long to read in the hook scene" in by_text[long.text].reason
@@ -222,9 +256,16 @@ def test_live_insights_come_first_and_offline_ones_stay_behind(tmp_path: Path) -
     """merge(): Claude's phrases first, offline ones after, case-insensitive duplicates dropped, photo
     notes under ``image``, and the source recorded."""
     facts = insights.extract(product(tmp_path, reviews="I was tired of cold coffee. Love it!"))
-    notes = {"benefits": ["Keeps coffee hot"], "pains": ["Cold coffee", "spilled drinks"], "usps": ["double wall"],
-             "quotes": ["I was tired of cold coffee."], "style": "warm studio", "audience": ["commuters"],
-             "visual_cues": [], "setting": ""}
+    notes = {
+        "benefits": ["Keeps coffee hot"],
+        "pains": ["Cold coffee", "spilled drinks"],
+        "usps": ["double wall"],
+        "quotes": ["I was tired of cold coffee."],
+        "style": "warm studio",
+        "audience": ["commuters"],
+        "visual_cues": [],
+        "setting": "",
+    }
     merged = insights.merge(facts, notes)
     assert merged.pains[:2] == ("Cold coffee", "spilled drinks") and len(merged.pains) == 2  # "cold coffee" deduped
     assert merged.quotes[0] == "I was tired of cold coffee." and merged.usps[0] == "double wall"

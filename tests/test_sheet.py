@@ -26,8 +26,16 @@ def made(tmp_path_factory):
     job = speech_music_job(folder)
     done = encode.render(job, TINY, video=folder / "video.mp4", thumb=folder / "thumb.jpg", work_dir=folder)
     (folder / "timeline.json").write_text(job.timeline.model_dump_json())
-    result = sheet.make(done.video, folder / "timeline.json", folder / "sheet.jpg", columns=COLUMNS,
-                        thumb_width=THUMB, product="Alpha Mug", archetype="pov", hook="1")
+    result = sheet.make(
+        done.video,
+        folder / "timeline.json",
+        folder / "sheet.jpg",
+        columns=COLUMNS,
+        thumb_width=THUMB,
+        product="Alpha Mug",
+        archetype="pov",
+        hook="1",
+    )
     return job.timeline, done.video, result
 
 
@@ -48,8 +56,9 @@ def ocr(image: Image.Image) -> str:
     big = ImageOps.invert(image.convert("L")).resize((image.width * 3, image.height * 3), Image.LANCZOS)
     png = io.BytesIO()
     big.save(png, "PNG")
-    return subprocess.run(["tesseract", "stdin", "stdout", "--psm", "6"], input=png.getvalue(), capture_output=True,
-                          check=True).stdout.decode("utf-8", "replace")
+    return subprocess.run(
+        ["tesseract", "stdin", "stdout", "--psm", "6"], input=png.getvalue(), capture_output=True, check=True
+    ).stdout.decode("utf-8", "replace")
 
 
 def test_one_tile_per_shot_in_a_grid(made) -> None:
@@ -71,9 +80,11 @@ def test_each_tile_is_the_middle_frame_of_its_shot(made) -> None:
     with Image.open(result.path) as img:
         sheet_rgb = np.asarray(img.convert("RGB")).astype(int)
     for k, (x, y, w, h) in enumerate(result.tiles):
-        tile = sheet_rgb[y:y + h, x:x + w]
-        diffs = [np.abs(tile - np.asarray(Image.fromarray(ref).resize((w, h), Image.BILINEAR)).astype(int)).mean()
-                 for ref in refs]
+        tile = sheet_rgb[y : y + h, x : x + w]
+        diffs = [
+            np.abs(tile - np.asarray(Image.fromarray(ref).resize((w, h), Image.BILINEAR)).astype(int)).mean()
+            for ref in refs
+        ]
         assert int(np.argmin(diffs)) == k and diffs[k] < 8, (k, diffs)
 
 

@@ -20,10 +20,23 @@ def sweep(tmp_path_factory) -> Path:
     for pid in ("alpha-mug", "beta-lamp"):
         make_png(root / "cat" / "images" / f"{pid}.png", size=(256, 256))
     (root / "cat" / "images" / "fake.png").write_text("not a png")
-    catalog = write_catalog(root / "cat", [product_row("alpha-mug"), product_row("broken", image="images/fake.png"),
-                                           product_row("beta-lamp", brand_color="#E8A33D")])
-    proc = run_adbatch(f"products={catalog}", "archetype=ugc,pov", "render=draft", "pacing=short",
-                       f"hydra.sweep.dir={root / 'out'}", f"cache_dir={root / 'cache'}", "-m")
+    catalog = write_catalog(
+        root / "cat",
+        [
+            product_row("alpha-mug"),
+            product_row("broken", image="images/fake.png"),
+            product_row("beta-lamp", brand_color="#E8A33D"),
+        ],
+    )
+    proc = run_adbatch(
+        f"products={catalog}",
+        "archetype=ugc,pov",
+        "render=draft",
+        "pacing=short",
+        f"hydra.sweep.dir={root / 'out'}",
+        f"cache_dir={root / 'cache'}",
+        "-m",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root / "out"
 
@@ -80,8 +93,9 @@ def test_log_lines_carry_the_job_context(sweep: Path) -> None:
     """Every log.jsonl line is JSON with product, archetype and hook bound."""
     lines = (sweep / "beta-lamp" / "ugc" / "hook-best" / "log.jsonl").read_text().splitlines()
     events = [json.loads(line) for line in lines]
-    assert events and all(e["product"] == "beta-lamp" and e["archetype"] == "ugc" and e["hook"] == "best"
-                          for e in events)
+    assert events and all(
+        e["product"] == "beta-lamp" and e["archetype"] == "ugc" and e["hook"] == "best" for e in events
+    )
     assert events[-1]["event"] == "job_end" and events[-1]["status"] == "ok"
 
 
@@ -105,8 +119,13 @@ def test_single_run_renders_the_first_valid_product(tmp_path: Path) -> None:
     """Without -m, products=<csv> renders one video of the first valid row."""
     make_png(tmp_path / "images" / "good.png")
     catalog = write_catalog(tmp_path, [product_row("bad", image="images/missing.png"), product_row("good")])
-    proc = run_adbatch(f"products={catalog}", "render=draft", "pacing=short", f"hydra.run.dir={tmp_path / 'run'}",
-                       f"cache_dir={tmp_path / 'cache'}")
+    proc = run_adbatch(
+        f"products={catalog}",
+        "render=draft",
+        "pacing=short",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        f"cache_dir={tmp_path / 'cache'}",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     m = read(tmp_path / "run" / "manifest.json")
     assert m.product_id == "good" and m.status == "ok"
@@ -117,8 +136,15 @@ def sweep_two_products(tmp_path: Path, *overrides: str) -> subprocess.CompletedP
     for pid in ("one", "two"):
         make_png(tmp_path / "images" / f"{pid}.png")
     catalog = write_catalog(tmp_path, [product_row("one"), product_row("two")])
-    return run_adbatch(f"products={catalog}", "render=draft", "pacing=short", *overrides,
-                       f"hydra.sweep.dir={tmp_path / 'out'}", f"cache_dir={tmp_path / 'cache'}", "-m")
+    return run_adbatch(
+        f"products={catalog}",
+        "render=draft",
+        "pacing=short",
+        *overrides,
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        f"cache_dir={tmp_path / 'cache'}",
+        "-m",
+    )
 
 
 def test_product_id_picks_one_product(tmp_path: Path) -> None:

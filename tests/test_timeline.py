@@ -13,14 +13,23 @@ EPS = 1e-6
 
 
 def lines_for(archetype, seconds: float = 2.2) -> dict[str, timeline.SpokenLine]:
-    return {s.id: timeline.SpokenLine(text=f"line {s.id}", duration=seconds,
-                                      words=(("line", 0.0, seconds / 2), (s.id, seconds / 2, seconds)))
-            for s in archetype.slots}
+    return {
+        s.id: timeline.SpokenLine(
+            text=f"line {s.id}", duration=seconds, words=(("line", 0.0, seconds / 2), (s.id, seconds / 2, seconds))
+        )
+        for s in archetype.slots
+    }
 
 
 def build(archetype, pacing, seconds: float = 2.2, **kw) -> timeline.Timeline:
-    return timeline.build(archetype=archetype, pacing=pacing, texts={s.id: f"text {s.id}" for s in archetype.slots},
-                          lines=lines_for(archetype, seconds), fps=FPS, **kw)
+    return timeline.build(
+        archetype=archetype,
+        pacing=pacing,
+        texts={s.id: f"text {s.id}" for s in archetype.slots},
+        lines=lines_for(archetype, seconds),
+        fps=FPS,
+        **kw,
+    )
 
 
 @pytest.fixture

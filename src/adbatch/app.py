@@ -17,12 +17,12 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from adbatch.stages import catalog
-from adbatch.stages.assets import Providers
 from adbatch.config import register_configs
-from adbatch.store.ledger import Caps, Ledger, RedisLedger, SqliteLedger
 from adbatch.paths import CONF_DIR
 from adbatch.pipeline import run_job
+from adbatch.stages import catalog
+from adbatch.stages.assets import Providers
+from adbatch.store.ledger import Caps, Ledger, RedisLedger, SqliteLedger
 
 register_configs()
 
@@ -33,8 +33,9 @@ def first_valid_key(cfg: dict[str, Any]) -> str:
     errors = []
     for row in range(1, len(cat) + 1):
         try:
-            cat.validate_row(row, image_cache=Path(cfg["cache_dir"]), max_mb=cfg["image_max_mb"],
-                             timeout_s=cfg["url_timeout_s"])
+            cat.validate_row(
+                row, image_cache=Path(cfg["cache_dir"]), max_mb=cfg["image_max_mb"], timeout_s=cfg["url_timeout_s"]
+            )
             return cat.job_key(row)
         except catalog.RowError as exc:
             errors.append(str(exc))
@@ -50,8 +51,9 @@ def build_providers(cfg: DictConfig) -> tuple[Any, Providers]:
         check_keys(p)
     except MissingKeyError as exc:
         sys.exit(f"adbatch: {exc}")
-    return instantiate(p.script), Providers(voice=instantiate(p.voice), scenes=instantiate(p.scenes),
-                                            image=instantiate(p.image), music=instantiate(p.music))
+    return instantiate(p.script), Providers(
+        voice=instantiate(p.voice), scenes=instantiate(p.scenes), image=instantiate(p.image), music=instantiate(p.music)
+    )
 
 
 def build_ledger(cfg: DictConfig) -> Ledger:
@@ -65,8 +67,11 @@ def build_ledger(cfg: DictConfig) -> Ledger:
     if kind == "auto":
         kind = "redis" if "rq_launcher" in launcher else "sqlite"
     if kind == "redis":
-        url = (cfg.cost_cap.redis_url or OmegaConf.select(hc, "launcher.redis.url", default=None)
-               or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        url = (
+            cfg.cost_cap.redis_url
+            or OmegaConf.select(hc, "launcher.redis.url", default=None)
+            or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        )
         return RedisLedger(url, sweep=str(base), caps=caps)
     if kind != "sqlite":
         sys.exit(f"adbatch: cost_cap.ledger={kind!r}: use auto, sqlite or redis")
@@ -88,8 +93,14 @@ def main(cfg: DictConfig) -> dict[str, Any]:
         sys.exit(f"adbatch: {exc}")
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     result = run_job(plain, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))
-    return {"status": result.status, "product_id": result.product_id, "archetype": result.archetype,
-            "hook": result.hook_requested, "cost_usd": result.cost_usd, "dir": str(out_dir)}
+    return {
+        "status": result.status,
+        "product_id": result.product_id,
+        "archetype": result.archetype,
+        "hook": result.hook_requested,
+        "cost_usd": result.cost_usd,
+        "dir": str(out_dir),
+    }
 
 
 if __name__ == "__main__":

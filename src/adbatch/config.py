@@ -8,7 +8,7 @@ Each field carries the default the YAML mirrors and a comment saying what it doe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -17,7 +17,7 @@ from omegaconf import MISSING
 @dataclass
 class ArchetypeConf:
     name: str = MISSING  # file stem in archetypes/ (ugc, pov, ...)
-    transition: Optional[str] = None  # override the archetype's beat transition: cut | swipe
+    transition: str | None = None  # override the archetype's beat transition: cut | swipe
 
 
 @dataclass
@@ -61,7 +61,7 @@ class CostCapConf:
     per_video_usd: float = 1.50  # no paid call may push one video past this
     per_sweep_usd: float = 50.0  # no paid call may push the whole sweep past this
     ledger: str = "auto"  # auto (redis under the RQ launcher, else sqlite) | sqlite | redis
-    redis_url: Optional[str] = None  # for the redis ledger; default: the RQ launcher's URL, then REDIS_URL
+    redis_url: str | None = None  # for the redis ledger; default: the RQ launcher's URL, then REDIS_URL
 
 
 @dataclass
@@ -101,11 +101,11 @@ class HookScoringConf:
 class BrandConf:
     name: str = "none"
     brand_name: str = ""  # shown on the end card above the product name
-    logo: Optional[str] = None  # PNG/JPEG/WebP; relative paths from the working dir, then the project
-    primary: Optional[str] = None  # #RRGGBB; a product's brand_color wins over it
-    secondary: Optional[str] = None  # #RRGGBB; derived from the primary when unset
-    font_bold: Optional[str] = None  # TTF/OTF for headlines and overlays (default DejaVu Sans Bold)
-    cta: Optional[str] = None  # default call to action; a product's cta wins over it
+    logo: str | None = None  # PNG/JPEG/WebP; relative paths from the working dir, then the project
+    primary: str | None = None  # #RRGGBB; a product's brand_color wins over it
+    secondary: str | None = None  # #RRGGBB; derived from the primary when unset
+    font_bold: str | None = None  # TTF/OTF for headlines and overlays (default DejaVu Sans Bold)
+    cta: str | None = None  # default call to action; a product's cta wins over it
     watermark: bool = False  # the logo in a corner of every shot but the end card
     watermark_opacity: float = 0.85
 
@@ -137,13 +137,13 @@ class DirectorConf:
 
 @dataclass
 class AdbatchConf:
-    products: Optional[str] = None  # path to the product catalog CSV
-    product_id: Optional[str] = None  # which product this job renders (set by the sweeper)
+    products: str | None = None  # path to the product catalog CSV
+    product_id: str | None = None  # which product this job renders (set by the sweeper)
     hook: str = "best"  # best | 1..5: rank of the hook candidate to render
     seed: int = 0  # base seed: same seed + inputs -> same script, style and video
     cache_dir: str = "outputs/cache"  # content-addressed asset cache shared across sweeps
-    archetypes_dir: Optional[str] = None  # default: the project's archetypes/
-    prompts_dir: Optional[str] = None  # default: the project's prompts/
+    archetypes_dir: str | None = None  # default: the project's archetypes/
+    prompts_dir: str | None = None  # default: the project's prompts/
     image_max_mb: float = 10.0  # product images larger than this are rejected
     url_timeout_s: float = 20.0  # time limit for fetching an image URL
     log_level: str = "INFO"

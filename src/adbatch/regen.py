@@ -36,10 +36,10 @@ def scene_key(video_dir: Path, scene: int) -> str:
 
 def regenerate(video_dir: Path, *, scene: int, prompt: str | None = None, overrides: list[str] = ()):
     """Regenerate one scene of the video in ``video_dir`` and re-render it; return the new manifest."""
-    from adbatch.domain import manifest
     from adbatch.app import build_providers
-    from adbatch.store.ledger import Caps, SqliteLedger
+    from adbatch.domain import manifest
     from adbatch.pipeline import run_job
+    from adbatch.store.ledger import Caps, SqliteLedger
 
     saved = video_dir / ".hydra" / "config.yaml"
     if not saved.is_file() or not (video_dir / manifest.MANIFEST).is_file():
@@ -58,11 +58,21 @@ def regenerate(video_dir: Path, *, scene: int, prompt: str | None = None, overri
     writer, providers = build_providers(cfg)
     plain = OmegaConf.to_container(cfg, resolve=True)
     caps = Caps(per_video_usd=cfg.cost_cap.per_video_usd, per_sweep_usd=cfg.cost_cap.per_sweep_usd)
-    new = run_job(plain, out_dir=video_dir, writer=writer, providers=providers,
-                  ledger=SqliteLedger(video_dir / "regen-ledger.sqlite", caps))
+    new = run_job(
+        plain,
+        out_dir=video_dir,
+        writer=writer,
+        providers=providers,
+        ledger=SqliteLedger(video_dir / "regen-ledger.sqlite", caps),
+    )
     OmegaConf.save(cfg, saved)  # the saved config now reproduces this version
-    entry = {"scene": scene, "key": key, "seed_offset": tweaks[key]["seed_offset"], "prompt": tweaks[key]["prompt"],
-             "previous": old.model_dump(mode="json", include={"status", "cost_usd", "finished_at", "input_hash"})}
+    entry = {
+        "scene": scene,
+        "key": key,
+        "seed_offset": tweaks[key]["seed_offset"],
+        "prompt": tweaks[key]["prompt"],
+        "previous": old.model_dump(mode="json", include={"status", "cost_usd", "finished_at", "input_hash"}),
+    }
     updated = new.model_copy(update={"history": [*old.history, entry]})
     manifest.write(updated, video_dir)
     return updated
@@ -82,8 +92,10 @@ def main(argv: list[str] | None = None) -> None:
     except RegenError as exc:
         sys.exit(f"adbatch.regen: {exc}")
     paid = [c for c in m.calls if not c.cache_hit]
-    print(f"regenerated scene {pairs['scene']} of {args.video_dir}: status {m.status}, {len(paid)} paid call(s), "
-          f"${m.cost_usd:.4f}; {len(m.history)} earlier version(s) in the manifest")
+    print(
+        f"regenerated scene {pairs['scene']} of {args.video_dir}: status {m.status}, {len(paid)} paid call(s), "
+        f"${m.cost_usd:.4f}; {len(m.history)} earlier version(s) in the manifest"
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,15 @@ from typing import Any
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 
 
-def make_worker(*, url: str, queues: Sequence[str], name: str | None = None, job_monitoring_interval: int = 30,
-                heartbeat_grace: int = 60, maintenance_interval: int = 600) -> Any:
+def make_worker(
+    *,
+    url: str,
+    queues: Sequence[str],
+    name: str | None = None,
+    job_monitoring_interval: int = 30,
+    heartbeat_grace: int = 60,
+    maintenance_interval: int = 600,
+) -> Any:
     """An RQ worker on ``queues`` at ``url`` that declares a job abandoned ``heartbeat_grace`` s after its last beat."""
     from redis import Redis
     from rq import Queue, Worker
@@ -38,25 +45,51 @@ def make_worker(*, url: str, queues: Sequence[str], name: str | None = None, job
 
     password = os.environ.get("REDIS_PASSWORD") or None
     connection = Redis.from_url(url, **({"password": password} if password else {}))
-    return AdbatchWorker([Queue(q, connection=connection) for q in queues], connection=connection, name=name,
-                         job_monitoring_interval=job_monitoring_interval, maintenance_interval=maintenance_interval)
+    return AdbatchWorker(
+        [Queue(q, connection=connection) for q in queues],
+        connection=connection,
+        name=name,
+        job_monitoring_interval=job_monitoring_interval,
+        maintenance_interval=maintenance_interval,
+    )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m adbatch.worker", description="An RQ worker for sweeps launched with hydra/launcher=rq.")
-    p.add_argument("--url", default=os.environ.get("REDIS_URL", DEFAULT_URL),
-                   help="Redis URL (default: $REDIS_URL, else %(default)s); password: in the URL or $REDIS_PASSWORD")
-    p.add_argument("--queue", action="append", dest="queues",
-                   help="queue to work on, repeatable (default: adbatch, the launcher's hydra.launcher.queue)")
+    p = argparse.ArgumentParser(
+        prog="python -m adbatch.worker", description="An RQ worker for sweeps launched with hydra/launcher=rq."
+    )
+    p.add_argument(
+        "--url",
+        default=os.environ.get("REDIS_URL", DEFAULT_URL),
+        help="Redis URL (default: $REDIS_URL, else %(default)s); password: in the URL or $REDIS_PASSWORD",
+    )
+    p.add_argument(
+        "--queue",
+        action="append",
+        dest="queues",
+        help="queue to work on, repeatable (default: adbatch, the launcher's hydra.launcher.queue)",
+    )
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty instead of waiting for jobs")
     p.add_argument("--name", help="worker name shown by `rq info` (default: RQ's random one)")
-    p.add_argument("--preload", action="append", default=None,
-                   help="module to import before forking jobs, repeatable (default: adbatch.app; '' for none)")
+    p.add_argument(
+        "--preload",
+        action="append",
+        default=None,
+        help="module to import before forking jobs, repeatable (default: adbatch.app; '' for none)",
+    )
     p.add_argument("--job-monitoring-interval", type=int, default=30, help="seconds between heartbeats during a job")
-    p.add_argument("--heartbeat-grace", type=int, default=60,
-                   help="seconds of missed heartbeats after which RQ re-runs the job elsewhere (default: RQ's 60)")
-    p.add_argument("--maintenance-interval", type=int, default=600,
-                   help="seconds between this worker's cleanups of RQ's registries (RQ's default)")
+    p.add_argument(
+        "--heartbeat-grace",
+        type=int,
+        default=60,
+        help="seconds of missed heartbeats after which RQ re-runs the job elsewhere (default: RQ's 60)",
+    )
+    p.add_argument(
+        "--maintenance-interval",
+        type=int,
+        default=600,
+        help="seconds between this worker's cleanups of RQ's registries (RQ's default)",
+    )
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p.parse_args(argv)
 
@@ -68,9 +101,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     for module in args.preload if args.preload is not None else ["adbatch.app"]:
         if module:
             importlib.import_module(module)
-    worker = make_worker(url=args.url, queues=args.queues or ["adbatch"], name=args.name,
-                         job_monitoring_interval=args.job_monitoring_interval, heartbeat_grace=args.heartbeat_grace,
-                         maintenance_interval=args.maintenance_interval)
+    worker = make_worker(
+        url=args.url,
+        queues=args.queues or ["adbatch"],
+        name=args.name,
+        job_monitoring_interval=args.job_monitoring_interval,
+        heartbeat_grace=args.heartbeat_grace,
+        maintenance_interval=args.maintenance_interval,
+    )
     worker.work(burst=args.burst, with_scheduler=True, logging_level="WARNING" if args.quiet else "INFO")
 
 

@@ -46,13 +46,23 @@ def main() -> None:
     ids = list(pd.read_csv(ROOT / "examples" / "catalog.csv")["id"])[: args.products]
     with tempfile.TemporaryDirectory(prefix="adbatch-bench-") as tmp:
         work = Path(tmp)
-        base = [f"products={ROOT / 'examples' / 'catalog.csv'}", f"product_id={','.join(ids)}",
-                f"render={args.preset}", f"cache_dir={work / 'cache'}", "~hydra.callbacks.report"]
+        base = [
+            f"products={ROOT / 'examples' / 'catalog.csv'}",
+            f"product_id={','.join(ids)}",
+            f"render={args.preset}",
+            f"cache_dir={work / 'cache'}",
+            "~hydra.callbacks.report",
+        ]
         first = sweep([*base, f"hydra.sweep.dir={work / 'first'}"])
         again = sweep([*base, f"hydra.sweep.dir={work / 'again'}"])
-        priced = ["provider.scenes._target_=tests.paid.PricedPlates", f"+provider.scenes.price_usd={args.price}",
-                  f"products={ROOT / 'examples' / 'catalog.csv'}", f"product_id={ids[0]}", f"render={args.preset}",
-                  "~hydra.callbacks.report"]
+        priced = [
+            "provider.scenes._target_=tests.paid.PricedPlates",
+            f"+provider.scenes.price_usd={args.price}",
+            f"products={ROOT / 'examples' / 'catalog.csv'}",
+            f"product_id={ids[0]}",
+            f"render={args.preset}",
+            "~hydra.callbacks.report",
+        ]
         one_s = sweep([*priced, "hook=1", f"cache_dir={work / 'c1'}", f"hydra.sweep.dir={work / 'one'}"])
         three_s = sweep([*priced, "hook=1,2,3", f"cache_dir={work / 'c3'}", f"hydra.sweep.dir={work / 'three'}"])
         one_usd, _ = spent(work / "one")
@@ -62,8 +72,10 @@ def main() -> None:
     print(f"  rerun         {again:7.1f} s   ratio rerun/first {again / first:.3f}")
     print(f"hook variants of {ids[0]} (scenes at ${args.price:.2f}):")
     print(f"  1 video       ${one_usd:.4f}   {one_s:6.1f} s")
-    print(f"  {n3} variants    ${three_usd:.4f}   {three_s:6.1f} s   cost ratio {three_usd / max(one_usd, 1e-9):.2f}x "
-          f"(3 separate videos would be 3.00x)")
+    print(
+        f"  {n3} variants    ${three_usd:.4f}   {three_s:6.1f} s   cost ratio {three_usd / max(one_usd, 1e-9):.2f}x "
+        f"(3 separate videos would be 3.00x)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,15 @@ def main() -> None:
         fake.latency("anthropic.messages", args.script_s)
         fake.latency("elevenlabs.tts", args.voice_s)
         fake.prediction_seconds(args.clip_s, "kwaivgi/kling-v2.1")
-        m = live_job(fake, catalog_of(root / "cat", "alpha-mug"), "alpha-mug", root, f"render={args.preset}",
-                     f"provider.scenes.video_scenes={args.clips}", f"provider.scenes.concurrency={args.clips}")
+        m = live_job(
+            fake,
+            catalog_of(root / "cat", "alpha-mug"),
+            "alpha-mug",
+            root,
+            f"render={args.preset}",
+            f"provider.scenes.video_scenes={args.clips}",
+            f"provider.scenes.concurrency={args.clips}",
+        )
         assert m.status == "ok", m.error
         t = m.timings
         lines = sum(c.stage == "voice" for c in m.calls)
@@ -49,17 +56,25 @@ def main() -> None:
         slowest = max(c.latency_s for c in m.calls if c.stage in ("voice", "scenes", "image", "music"))
         ideal = t["script"] + slowest + t["render"]
         print(f"adbatch parallel benchmark: provider=live against the fake server, {args.preset} preset, 20 s video")
-        print(f"  fake latencies: Claude {args.script_s:g} s x 2 requests, voice {args.voice_s:g} s x {lines} lines "
-              f"(concurrency {concurrency}), {clips} Kling clips x {args.clip_s:g} s")
+        print(
+            f"  fake latencies: Claude {args.script_s:g} s x 2 requests, voice {args.voice_s:g} s x {lines} lines "
+            f"(concurrency {concurrency}), {clips} Kling clips x {args.clip_s:g} s"
+        )
         print(f"  script stage (photo notes, then script)  {t['script']:7.2f} s")
         print(f"  assets stage, all in flight              {t['assets']:7.2f} s   slowest asset call {slowest:.2f} s")
-        print(f"  assets one after another                >{sequential:7.2f} s   (provider time alone; "
-              f"x{sequential / t['assets']:.1f} the parallel stage)")
+        print(
+            f"  assets one after another                >{sequential:7.2f} s   (provider time alone; "
+            f"x{sequential / t['assets']:.1f} the parallel stage)"
+        )
         print(f"  render                                   {t['render']:7.2f} s")
-        print(f"  whole job                                {t['total']:7.2f} s   ideal = script + slowest asset + "
-              f"render = {ideal:.2f} s (overhead {t['total'] - ideal:+.2f} s)")
-        print(f"  cost recorded                            ${m.cost_usd:.4f}   attempts {sum(c.attempts for c in m.calls)}"
-              f" for {len(m.calls)} calls")
+        print(
+            f"  whole job                                {t['total']:7.2f} s   ideal = script + slowest asset + "
+            f"render = {ideal:.2f} s (overhead {t['total'] - ideal:+.2f} s)"
+        )
+        print(
+            f"  cost recorded                            ${m.cost_usd:.4f}   attempts {sum(c.attempts for c in m.calls)}"
+            f" for {len(m.calls)} calls"
+        )
 
 
 if __name__ == "__main__":

@@ -46,10 +46,22 @@ def parse_args() -> argparse.Namespace:
 
 def sweep(args: argparse.Namespace, out: Path, launcher: list[str], env: dict[str, str]) -> float:
     """Run one sweep; return its wall time in seconds."""
-    cmd = [sys.executable, "-m", "adbatch", f"products={ROOT / 'examples' / 'catalog.csv'}",
-           f"product_id={args.products}", f"archetype={args.archetypes}", f"provider={args.provider}",
-           f"render={args.render}", f"pacing={args.pacing}", f"hydra.sweep.dir={out / 'sweep'}",
-           f"cache_dir={out / 'cache'}", *launcher, *args.set, "-m"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "adbatch",
+        f"products={ROOT / 'examples' / 'catalog.csv'}",
+        f"product_id={args.products}",
+        f"archetype={args.archetypes}",
+        f"provider={args.provider}",
+        f"render={args.render}",
+        f"pacing={args.pacing}",
+        f"hydra.sweep.dir={out / 'sweep'}",
+        f"cache_dir={out / 'cache'}",
+        *launcher,
+        *args.set,
+        "-m",
+    ]
     tic = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
     wall = time.perf_counter() - tic
@@ -86,20 +98,30 @@ def main() -> None:
             for n in (1, 2):
                 out = tmp_path / f"rq-{n}"
                 with RQWorkers(server.url, f"bench-{n}", cwd=out / "workers", count=n, grace=60):
-                    wall = sweep(args, out, ["hydra/launcher=rq", f"hydra.launcher.queue=bench-{n}",
-                                             "hydra.launcher.wait_polling=0.2"], {"REDIS_URL": server.url})
+                    wall = sweep(
+                        args,
+                        out,
+                        ["hydra/launcher=rq", f"hydra.launcher.queue=bench-{n}", "hydra.launcher.wait_polling=0.2"],
+                        {"REDIS_URL": server.url},
+                    )
                 rows.append(("rq (Redis workers)", n, wall, *job_span(out / "sweep")))
         finally:
             server.stop()
-    print(f"throughput: {videos} videos ({args.products} x {args.archetypes}), provider={args.provider}, "
-          f"render={args.render}, pacing={args.pacing}, {os.cpu_count()} CPUs")
-    print(f"{'launcher':<26}{'procs':>6}{'wall s':>9}{'videos/min':>12}{'span s':>9}{'videos/min':>12}"
-          f"{'speed-up':>10}  statuses")
+    print(
+        f"throughput: {videos} videos ({args.products} x {args.archetypes}), provider={args.provider}, "
+        f"render={args.render}, pacing={args.pacing}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'launcher':<26}{'procs':>6}{'wall s':>9}{'videos/min':>12}{'span s':>9}{'videos/min':>12}"
+        f"{'speed-up':>10}  statuses"
+    )
     base: dict[str, float] = {}
     for name, n, wall, span, statuses in rows:
         base.setdefault(name, span)
-        print(f"{name:<26}{n:>6}{wall:>9.1f}{videos / wall * 60:>12.2f}{span:>9.1f}{videos / span * 60:>12.2f}"
-              f"{base[name] / span:>9.2f}x  {statuses}")
+        print(
+            f"{name:<26}{n:>6}{wall:>9.1f}{videos / wall * 60:>12.2f}{span:>9.1f}{videos / span * 60:>12.2f}"
+            f"{base[name] / span:>9.2f}x  {statuses}"
+        )
     print("wall: the whole command; span: first job start to last job end (speed-up is on span)")
 
 

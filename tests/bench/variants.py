@@ -20,10 +20,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(work: Path, name: str, hooks: str, args: argparse.Namespace) -> list[dict]:
-    subprocess.run([sys.executable, "-m", "adbatch", f"products={ROOT / 'examples' / 'catalog.csv'}",
-                    f"product_id={args.product}", f"hook={hooks}", f"render={args.preset}", "~hydra.callbacks.report",
-                    f"cache_dir={work / name / 'cache'}", f"hydra.sweep.dir={work / name / 'out'}", "-m"],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adbatch",
+            f"products={ROOT / 'examples' / 'catalog.csv'}",
+            f"product_id={args.product}",
+            f"hook={hooks}",
+            f"render={args.preset}",
+            "~hydra.callbacks.report",
+            f"cache_dir={work / name / 'cache'}",
+            f"hydra.sweep.dir={work / name / 'out'}",
+            "-m",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return [json.loads(p.read_text()) for p in sorted((work / name / "out").glob("*/*/*/manifest.json"))]
 
 
@@ -42,7 +56,9 @@ def main() -> None:
     print(f"hook variants of {args.product} at {args.preset}:")
     print(f"  1 video      render {r1:7.2f} s   whole jobs {w1:7.2f} s")
     print(f"  3 variants   render {r3:7.2f} s   whole jobs {w3:7.2f} s   ({', '.join(m['status'] for m in three)})")
-    print(f"  ratio 3/1    render {r3 / r1:5.2f}x   whole jobs {w3 / w1:5.2f}x   (target <= 1.5x; 3 separate videos: 3x)")
+    print(
+        f"  ratio 3/1    render {r3 / r1:5.2f}x   whole jobs {w3 / w1:5.2f}x   (target <= 1.5x; 3 separate videos: 3x)"
+    )
 
 
 if __name__ == "__main__":

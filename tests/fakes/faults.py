@@ -15,7 +15,9 @@ from typing import Any
 class Fault:
     """One injected behaviour; ``kind`` says which, the other fields are its data."""
 
-    kind: str  # status | hang | drop | hang_after | reply | fenced | malformed | failed | stuck | content_type | oversize
+    kind: (
+        str  # status | hang | drop | hang_after | reply | fenced | malformed | failed | stuck | content_type | oversize
+    )
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None  # None: the vendor's own error body for ``status``
@@ -52,9 +54,15 @@ def bad_request(code: int = 400) -> Fault:
 
 def spend_limit() -> Fault:
     """Anthropic's spend-cap 429: no retry-after, error.details.error_code enforced_spend_limit_reached."""
-    body = {"type": "error", "request_id": "req_spend", "error": {
-        "type": "rate_limit_error", "message": "You have reached your specified API usage limits.",
-        "details": {"error_code": "enforced_spend_limit_reached"}}}
+    body = {
+        "type": "error",
+        "request_id": "req_spend",
+        "error": {
+            "type": "rate_limit_error",
+            "message": "You have reached your specified API usage limits.",
+            "details": {"error_code": "enforced_spend_limit_reached"},
+        },
+    }
     return Fault("status", status=429, body=body)
 
 

@@ -21,8 +21,12 @@ from tests.fakes.server import FakeProviders
 
 KEY = "sk-fake-TEST-KEY-9f3c2a17d0"  # what the tests export as every API key (and grep outputs for)
 KEY_VARS = ("ANTHROPIC_API_KEY", "REPLICATE_API_TOKEN", "ELEVENLABS_API_KEY")
-FAST = {"script": {}, "voice": {}, "scenes": {"poll_s": 0.02, "reconcile_s": 0.05},
-        "image": {"poll_s": 0.02, "reconcile_s": 0.05}}
+FAST = {
+    "script": {},
+    "voice": {},
+    "scenes": {"poll_s": 0.02, "reconcile_s": 0.05},
+    "image": {"poll_s": 0.02, "reconcile_s": 0.05},
+}
 FAST_RETRY = {"max_retries": 3, "base_s": 0.01, "max_wait_s": 60}
 
 register_configs()
@@ -61,8 +65,9 @@ def catalog_of(folder: Path, *ids: str) -> Path:
     return write_catalog(folder, [product_row(pid) for pid in ids])
 
 
-def live_job(fake: FakeProviders, catalog: Path, product_id: str, root: Path, *overrides: str,
-             folder: str = "video") -> Any:
+def live_job(
+    fake: FakeProviders, catalog: Path, product_id: str, root: Path, *overrides: str, folder: str = "video"
+) -> Any:
     """Render ``product_id`` into ``root/folder`` in this process with provider=live against ``fake``
     (draft, 20 s, cache in ``root/cache``); its manifest."""
     from omegaconf import OmegaConf
@@ -70,8 +75,15 @@ def live_job(fake: FakeProviders, catalog: Path, product_id: str, root: Path, *o
     from adbatch.app import build_providers
     from adbatch.pipeline import run_job
 
-    cfg = live_config(f"products={catalog}", f"product_id={product_id}", "render=draft", "pacing=short", f"cache_dir={root / 'cache'}",
-                      *fast_overrides(fake.url), *overrides)
+    cfg = live_config(
+        f"products={catalog}",
+        f"product_id={product_id}",
+        "render=draft",
+        "pacing=short",
+        f"cache_dir={root / 'cache'}",
+        *fast_overrides(fake.url),
+        *overrides,
+    )
     writer, providers = build_providers(cfg)
     plain = OmegaConf.to_container(cfg, resolve=True)
     return run_job(plain, out_dir=root / folder, writer=writer, providers=providers)

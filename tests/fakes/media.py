@@ -60,5 +60,4 @@ def speech(text: str, rate: int) -> tuple[bytes, dict[str, list]]:
     for k, ch in enumerate(text):  # spaces take the time of the gap they stand for
         if ch.isspace():
             starts[k] = ends[k] = round(ends[k - 1] if k else 0.0, 3)
-    return pcm, {"characters": list(text), "character_start_times_seconds": starts,
-                 "character_end_times_seconds": ends}
+    return pcm, {"characters": list(text), "character_start_times_seconds": starts, "character_end_times_seconds": ends}

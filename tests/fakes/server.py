@@ -18,9 +18,10 @@ import re
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes import vendors
@@ -30,22 +31,57 @@ from tests.fakes.vendors import Request, Response, json_response
 # (method, path pattern, endpoint, vendor, handler factory): the first match wins
 ROUTES: list[tuple[str, re.Pattern, str, str, Callable[..., Callable]]] = [
     ("POST", re.compile(r"/v1/messages"), "anthropic.messages", "anthropic", lambda m: vendors.anthropic_messages),
-    ("POST", re.compile(r"/v1/text-to-speech/(?P<voice>[^/]+)/with-timestamps"), "elevenlabs.tts", "elevenlabs",
-     lambda m: lambda s, r, f: vendors.elevenlabs_tts(s, r, f, timestamps=True)),
-    ("POST", re.compile(r"/v1/text-to-speech/(?P<voice>[^/]+)"), "elevenlabs.tts", "elevenlabs",
-     lambda m: lambda s, r, f: vendors.elevenlabs_tts(s, r, f, timestamps=False)),
+    (
+        "POST",
+        re.compile(r"/v1/text-to-speech/(?P<voice>[^/]+)/with-timestamps"),
+        "elevenlabs.tts",
+        "elevenlabs",
+        lambda m: lambda s, r, f: vendors.elevenlabs_tts(s, r, f, timestamps=True),
+    ),
+    (
+        "POST",
+        re.compile(r"/v1/text-to-speech/(?P<voice>[^/]+)"),
+        "elevenlabs.tts",
+        "elevenlabs",
+        lambda m: lambda s, r, f: vendors.elevenlabs_tts(s, r, f, timestamps=False),
+    ),
     ("POST", re.compile(r"/v1/files"), "replicate.files", "replicate", lambda m: vendors.replicate_upload),
-    ("POST", re.compile(r"/v1/models/(?P<model>[^/]+/[^/]+)/predictions"), "replicate.create", "replicate",
-     lambda m: lambda s, r, f: vendors.replicate_create(s, r, f, model=m["model"])),
-    ("POST", re.compile(r"/v1/predictions"), "replicate.create", "replicate",
-     lambda m: lambda s, r, f: vendors.replicate_create(s, r, f, model=None)),
-    ("POST", re.compile(r"/v1/predictions/(?P<pid>\w+)/cancel"), "replicate.cancel", "replicate",
-     lambda m: lambda s, r, f: vendors.replicate_cancel(s, r, f, pid=m["pid"])),
+    (
+        "POST",
+        re.compile(r"/v1/models/(?P<model>[^/]+/[^/]+)/predictions"),
+        "replicate.create",
+        "replicate",
+        lambda m: lambda s, r, f: vendors.replicate_create(s, r, f, model=m["model"]),
+    ),
+    (
+        "POST",
+        re.compile(r"/v1/predictions"),
+        "replicate.create",
+        "replicate",
+        lambda m: lambda s, r, f: vendors.replicate_create(s, r, f, model=None),
+    ),
+    (
+        "POST",
+        re.compile(r"/v1/predictions/(?P<pid>\w+)/cancel"),
+        "replicate.cancel",
+        "replicate",
+        lambda m: lambda s, r, f: vendors.replicate_cancel(s, r, f, pid=m["pid"]),
+    ),
     ("GET", re.compile(r"/v1/predictions"), "replicate.list", "replicate", lambda m: vendors.replicate_list),
-    ("GET", re.compile(r"/v1/predictions/(?P<pid>\w+)"), "replicate.get", "replicate",
-     lambda m: lambda s, r, f: vendors.replicate_get(s, r, f, pid=m["pid"])),
-    ("GET", re.compile(r"/files/(?P<name>[\w.]+)"), "replicate.download", "cdn",
-     lambda m: lambda s, r, f: vendors.replicate_download(s, r, f, name=m["name"])),
+    (
+        "GET",
+        re.compile(r"/v1/predictions/(?P<pid>\w+)"),
+        "replicate.get",
+        "replicate",
+        lambda m: lambda s, r, f: vendors.replicate_get(s, r, f, pid=m["pid"]),
+    ),
+    (
+        "GET",
+        re.compile(r"/files/(?P<name>[\w.]+)"),
+        "replicate.download",
+        "cdn",
+        lambda m: lambda s, r, f: vendors.replicate_download(s, r, f, name=m["name"]),
+    ),
 ]
 TRANSPORT_FAULTS = ("status", "hang", "drop")
 
@@ -67,13 +103,22 @@ class Seen:
 class FakeProviders:
     """The fake server: start it (a context manager), inject faults, read what it saw."""
 
-    def __init__(self, *, key: str | None = None, clip_seconds: float = 5.0, clip_size: tuple[int, int] = (144, 256),
-                 image_size: tuple[int, int] = (288, 512), prediction_seconds: float = 0.2) -> None:
+    def __init__(
+        self,
+        *,
+        key: str | None = None,
+        clip_seconds: float = 5.0,
+        clip_size: tuple[int, int] = (144, 256),
+        image_size: tuple[int, int] = (288, 512),
+        prediction_seconds: float = 0.2,
+    ) -> None:
         self.key = key  # when set, every API request must carry it (x-api-key, xi-api-key or Bearer)
         self.clip_seconds, self.clip_size, self.image_size = clip_seconds, clip_size, image_size
         self.run_seconds: dict[str, float] = {"*": prediction_seconds}
-        self.required_inputs = {"kwaivgi/kling-v2.1": ("start_image", "prompt"),
-                                "black-forest-labs/flux-schnell": ("prompt",)}
+        self.required_inputs = {
+            "kwaivgi/kling-v2.1": ("start_image", "prompt"),
+            "black-forest-labs/flux-schnell": ("prompt",),
+        }
         self.version_models: dict[str, str] = {}
         self.predictions: dict[str, vendors.Prediction] = {}
         self.files: dict[str, bytes] = {}
@@ -92,8 +137,9 @@ class FakeProviders:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-providers",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-providers", daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -166,8 +212,18 @@ class FakeProviders:
         fault = self.draw(endpoint)
         with self.lock:
             self._in_flight[endpoint] += 1
-            self.requests.append(Seen(endpoint, req.method, req.path, req.headers, req.json, time.monotonic(),
-                                      fault.kind if fault else None, self._in_flight[endpoint]))
+            self.requests.append(
+                Seen(
+                    endpoint,
+                    req.method,
+                    req.path,
+                    req.headers,
+                    req.json,
+                    time.monotonic(),
+                    fault.kind if fault else None,
+                    self._in_flight[endpoint],
+                )
+            )
         try:
             time.sleep(self._latency[endpoint])
             if fault and fault.kind == "hang":
@@ -190,8 +246,11 @@ class FakeProviders:
     def _authorized(self, headers: dict[str, str]) -> bool:
         if self.key is None:
             return True
-        offered = {headers.get("x-api-key"), headers.get("xi-api-key"),
-                   headers.get("authorization", "").removeprefix("Bearer ").strip() or None}
+        offered = {
+            headers.get("x-api-key"),
+            headers.get("xi-api-key"),
+            headers.get("authorization", "").removeprefix("Bearer ").strip() or None,
+        }
         return self.key in offered
 
 

@@ -15,18 +15,35 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.fakes import media
 from tests.fakes.faults import Fault
 
-ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
-                    403: "permission_error", 404: "not_found_error", 409: "conflict_error", 413: "request_too_large",
-                    429: "rate_limit_error", 500: "api_error", 502: "api_error", 503: "api_error",
-                    504: "timeout_error", 529: "overloaded_error"}
-ELEVENLABS_ERRORS = {400: "invalid_request", 401: "invalid_api_key", 404: "voice_not_found",
-                     429: "too_many_concurrent_requests", 500: "internal_error", 503: "system_busy"}
+ANTHROPIC_ERRORS = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    502: "api_error",
+    503: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+ELEVENLABS_ERRORS = {
+    400: "invalid_request",
+    401: "invalid_api_key",
+    404: "voice_not_found",
+    429: "too_many_concurrent_requests",
+    500: "internal_error",
+    503: "system_busy",
+}
 
 
 @dataclass
@@ -57,47 +74,73 @@ def json_response(status: int, obj: Any, headers: dict[str, str] | None = None) 
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def error_body(vendor: str, status: int, headers: dict[str, str]) -> Any:
     """The error body ``vendor`` sends with ``status``."""
     if vendor == "anthropic":
-        return {"type": "error", "request_id": f"req_{uuid.uuid4().hex[:12]}",
-                "error": {"type": ANTHROPIC_ERRORS.get(status, "api_error"), "message": f"fake error {status}"}}
+        return {
+            "type": "error",
+            "request_id": f"req_{uuid.uuid4().hex[:12]}",
+            "error": {"type": ANTHROPIC_ERRORS.get(status, "api_error"), "message": f"fake error {status}"},
+        }
     if vendor == "elevenlabs":
         if status == 422:
             return {"detail": [{"loc": ["body", "text"], "msg": "field required", "type": "value_error.missing"}]}
         return {"detail": {"status": ELEVENLABS_ERRORS.get(status, "error"), "message": f"fake error {status}"}}
     if status == 429:
         wait = float(headers.get("retry-after", 1))
-        return {"detail": f"Request was throttled. Expected available in {wait:g} second.", "status": 429,
-                "retry_after": wait}
+        return {
+            "detail": f"Request was throttled. Expected available in {wait:g} second.",
+            "status": 429,
+            "retry_after": wait,
+        }
     return {"type": "about:blank", "title": f"Fake error {status}", "status": status, "detail": f"fake error {status}"}
 
 
 # -- Anthropic -----------------------------------------------------------------------------------
 
+
 def anthropic_messages(server: Any, req: Request, fault: Fault | None) -> Response:
     body = req.json or {}
     if not body.get("model") or not body.get("messages") or not body.get("max_tokens"):
-        return json_response(400, {"type": "error", "error": {"type": "invalid_request_error",
-                                                              "message": "model, messages and max_tokens are required"}})
+        return json_response(
+            400,
+            {
+                "type": "error",
+                "error": {"type": "invalid_request_error", "message": "model, messages and max_tokens are required"},
+            },
+        )
     text = fault.text if fault and fault.kind == "reply" else _claude_reply(body)
     stop = "end_turn"
     if fault and fault.kind == "fenced":
         text = f"Here is the JSON you asked for:\n```json\n{text}\n```\nLet me know if you want changes."
     if fault and fault.kind == "malformed":
         text = text[: len(text) // 2]
-    images = [b for m in body["messages"] if isinstance(m["content"], list) for b in m["content"]
-              if b.get("type") == "image"]
+    images = [
+        b for m in body["messages"] if isinstance(m["content"], list) for b in m["content"] if b.get("type") == "image"
+    ]
     image_chars = sum(len(b.get("source", {}).get("data", "")) for b in images)
-    usage = {"input_tokens": (len(json.dumps(body)) - image_chars) // 4 + 1100 * len(images),  # ~1100 per photo
-             "output_tokens": max(1, len(text) // 4), "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-    message = {"id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant", "model": body["model"],
-               "content": [{"type": "text", "text": text}], "stop_reason": stop, "stop_sequence": None, "usage": usage}
-    return json_response(200, message, {"request-id": f"req_{uuid.uuid4().hex[:12]}",
-                                        "anthropic-ratelimit-requests-remaining": "49"})
+    usage = {
+        "input_tokens": (len(json.dumps(body)) - image_chars) // 4 + 1100 * len(images),  # ~1100 per photo
+        "output_tokens": max(1, len(text) // 4),
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    message = {
+        "id": f"msg_{uuid.uuid4().hex[:20]}",
+        "type": "message",
+        "role": "assistant",
+        "model": body["model"],
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": usage,
+    }
+    return json_response(
+        200, message, {"request-id": f"req_{uuid.uuid4().hex[:12]}", "anthropic-ratelimit-requests-remaining": "49"}
+    )
 
 
 def _claude_reply(body: dict[str, Any]) -> str:
@@ -116,10 +159,23 @@ def _claude_reply(body: dict[str, Any]) -> str:
     name = json.loads(found.group(1)).get("name", "this") if found else "this"
     angles = re.findall(r'"angle":\s*"([a-z_]+)"', prompt)
     slots = re.findall(r'"slot":\s*"([a-z0-9_]+)"', prompt)
-    hooks = [{"angle": a, "text": f"{name}, {a.replace('_', ' ')}", "voice": f"Here is the {a.replace('_', ' ')} "
-              f"reason {name} is worth a look."} for a in angles]
-    beats = [{"slot": s, "text": f"{s.replace('_', ' ').title()} moment", "voice": f"This is the {s.replace('_', ' ')} "
-              f"part and {name} makes it easy.", "visual": f"{name} on a bright table, {s} beat"} for s in slots]
+    hooks = [
+        {
+            "angle": a,
+            "text": f"{name}, {a.replace('_', ' ')}",
+            "voice": f"Here is the {a.replace('_', ' ')} reason {name} is worth a look.",
+        }
+        for a in angles
+    ]
+    beats = [
+        {
+            "slot": s,
+            "text": f"{s.replace('_', ' ').title()} moment",
+            "voice": f"This is the {s.replace('_', ' ')} part and {name} makes it easy.",
+            "visual": f"{name} on a bright table, {s} beat",
+        }
+        for s in slots
+    ]
     return json.dumps({"hooks": hooks, "slots": beats})
 
 
@@ -133,17 +189,27 @@ def _product_notes(prompt: str) -> str:
     plus one paraphrase (which the adapter must refuse as not word for word)."""
     reviews = _tagged(prompt, "reviews") or []
     quotes = [re.split(r"(?<=[.!?])\s+", reviews[0])[0]] if reviews else []
-    return json.dumps({"benefits": ["looks sturdy", "easy to hold"], "pains": ["coffee going cold"],
-                       "usps": ["double-walled ceramic"], "quotes": quotes + ["Best purchase of my whole life, truly"],
-                       "style": "clean studio photo, warm tones", "audience": ["busy people"],
-                       "visual_cues": ["the handle", "the glaze"], "setting": "a sunny kitchen counter"})
+    return json.dumps(
+        {
+            "benefits": ["looks sturdy", "easy to hold"],
+            "pains": ["coffee going cold"],
+            "usps": ["double-walled ceramic"],
+            "quotes": quotes + ["Best purchase of my whole life, truly"],
+            "style": "clean studio photo, warm tones",
+            "audience": ["busy people"],
+            "visual_cues": ["the handle", "the glaze"],
+            "setting": "a sunny kitchen counter",
+        }
+    )
 
 
 def _hook_ranking(prompt: str) -> str:
     """The candidates in reverse of the order given (the heuristic's), so a test sees the judge's hand."""
     hooks = _tagged(prompt, "hook_candidates") or []
-    ranking = [{"angle": h["angle"], "reason": f"The {h['angle'].replace('_', ' ')} line lands in the first second."}
-               for h in reversed(hooks)]
+    ranking = [
+        {"angle": h["angle"], "reason": f"The {h['angle'].replace('_', ' ')} line lands in the first second."}
+        for h in reversed(hooks)
+    ]
     return json.dumps({"ranking": ranking})
 
 
@@ -156,20 +222,33 @@ def _critique(prompt: str) -> str:
     if body:
         slow = max(body, key=lambda b: (b.get("silence_after_line") or 0.0, b["seconds"]))
         length = sum(b["seconds"] for b in beats if b["beat"] == slow["beat"])
-        notes.append({"message": f"scene {slow['scene']} drags — cut 0.5 s",
-                      "edit": {"kind": "trim", "slot": slow["beat"], "seconds": round(length - 0.5, 2)}})
-        notes.append({"message": f"add a jump zoom on scene {body[0]['scene']}",
-                      "edit": {"kind": "zoom", "slot": body[0]["beat"], "shot": 0}})
+        notes.append(
+            {
+                "message": f"scene {slow['scene']} drags — cut 0.5 s",
+                "edit": {"kind": "trim", "slot": slow["beat"], "seconds": round(length - 0.5, 2)},
+            }
+        )
+        notes.append(
+            {
+                "message": f"add a jump zoom on scene {body[0]['scene']}",
+                "edit": {"kind": "zoom", "slot": body[0]["beat"], "shot": 0},
+            }
+        )
     found = re.search(r"except among (\[.*?\])", prompt)
     order = json.loads(found.group(1)) if found else []
     if len(order) > 1:
-        notes.append({"message": f"lead with the {order[-1]} beat — it is the strongest",
-                      "edit": {"kind": "reorder", "slots": order[::-1]}})
+        notes.append(
+            {
+                "message": f"lead with the {order[-1]} beat — it is the strongest",
+                "edit": {"kind": "reorder", "slots": order[::-1]},
+            }
+        )
     notes.append({"message": "the proof line sounds generic — quote a customer", "edit": None})
     return json.dumps({"notes": notes})
 
 
 # -- ElevenLabs ----------------------------------------------------------------------------------
+
 
 def elevenlabs_tts(server: Any, req: Request, fault: Fault | None, *, timestamps: bool) -> Response:
     body = req.json or {}
@@ -181,11 +260,15 @@ def elevenlabs_tts(server: Any, req: Request, fault: Fault | None, *, timestamps
     headers = {"character-cost": str(len(body["text"])), "request-id": uuid.uuid4().hex}
     if not timestamps:
         return Response(200, pcm, {"content-type": "audio/pcm", **headers})
-    return json_response(200, {"audio_base64": base64.b64encode(pcm).decode(), "alignment": alignment,
-                               "normalized_alignment": alignment}, headers)
+    return json_response(
+        200,
+        {"audio_base64": base64.b64encode(pcm).decode(), "alignment": alignment, "normalized_alignment": alignment},
+        headers,
+    )
 
 
 # -- Replicate -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Prediction:
@@ -205,17 +288,30 @@ class Prediction:
 
 
 def replicate_upload(server: Any, req: Request, fault: Fault | None) -> Response:
-    message = email.message_from_bytes(f"Content-Type: {req.headers.get('content-type', '')}\r\n\r\n".encode() + req.body)
+    message = email.message_from_bytes(
+        f"Content-Type: {req.headers.get('content-type', '')}\r\n\r\n".encode() + req.body
+    )
     part = next((p for p in message.walk() if p.get_param("name", header="content-disposition") == "content"), None)
     if part is None:
         return json_response(400, error_body("replicate", 400, {}))
     data = part.get_payload(decode=True) or b""
     fid = uuid.uuid4().hex[:16]
     server.files[fid] = data
-    return json_response(201, {
-        "id": fid, "name": part.get_filename() or "file", "content_type": part.get_content_type(), "size": len(data),
-        "etag": hashlib.md5(data).hexdigest(), "checksums": {"sha256": hashlib.sha256(data).hexdigest()},
-        "metadata": {}, "created_at": now_iso(), "expires_at": None, "urls": {"get": f"{server.url}/v1/files/{fid}"}})
+    return json_response(
+        201,
+        {
+            "id": fid,
+            "name": part.get_filename() or "file",
+            "content_type": part.get_content_type(),
+            "size": len(data),
+            "etag": hashlib.md5(data).hexdigest(),
+            "checksums": {"sha256": hashlib.sha256(data).hexdigest()},
+            "metadata": {},
+            "created_at": now_iso(),
+            "expires_at": None,
+            "urls": {"get": f"{server.url}/v1/files/{fid}"},
+        },
+    )
 
 
 def replicate_create(server: Any, req: Request, fault: Fault | None, *, model: str | None) -> Response:
@@ -225,15 +321,29 @@ def replicate_create(server: Any, req: Request, fault: Fault | None, *, model: s
     model = model or server.version_models.get(version, "fake/model")
     missing = [f for f in server.required_inputs.get(model, ()) if not inputs.get(f)]
     if missing:
-        return json_response(422, {"title": "Input validation failed", "status": 422,
-                                   "detail": "; ".join(f"- input.{f}: {f} is required" for f in missing)})
+        return json_response(
+            422,
+            {
+                "title": "Input validation failed",
+                "status": 422,
+                "detail": "; ".join(f"- input.{f}: {f} is required" for f in missing),
+            },
+        )
     start = inputs.get("start_image")
     if start and start.startswith(server.url) and start.rsplit("/", 1)[-1] not in server.files:
-        return json_response(422, {"title": "Input validation failed", "status": 422,
-                                   "detail": "- input.start_image: file not found"})
-    pred = Prediction(id=uuid.uuid4().hex[:20], model=model, version=version, input=inputs, created=time.monotonic(),
-                      created_at=now_iso(), run_s=server.run_seconds.get(model, server.run_seconds["*"]),
-                      fault=server.draw("replicate.prediction"))
+        return json_response(
+            422, {"title": "Input validation failed", "status": 422, "detail": "- input.start_image: file not found"}
+        )
+    pred = Prediction(
+        id=uuid.uuid4().hex[:20],
+        model=model,
+        version=version,
+        input=inputs,
+        created=time.monotonic(),
+        created_at=now_iso(),
+        run_s=server.run_seconds.get(model, server.run_seconds["*"]),
+        fault=server.draw("replicate.prediction"),
+    )
     with server.lock:
         server.predictions[pred.id] = pred
     return json_response(201, prediction_json(server, pred))
@@ -254,10 +364,21 @@ def prediction_json(server: Any, p: Prediction) -> dict[str, Any]:
             output = [f"{server.url}/files/{p.id}.{p.input.get('output_format', 'webp')}"]
         else:
             output = f"{server.url}/files/{p.id}.mp4"
-    return {"id": p.id, "model": p.model, "version": p.version, "input": p.input, "output": output, "logs": "",
-            "error": error, "status": status, "created_at": p.created_at, "started_at": p.created_at,
-            "completed_at": now_iso() if status in ("succeeded", "failed", "canceled") else None, "metrics": metrics,
-            "urls": {"get": f"{server.url}/v1/predictions/{p.id}", "cancel": f"{server.url}/v1/predictions/{p.id}/cancel"}}
+    return {
+        "id": p.id,
+        "model": p.model,
+        "version": p.version,
+        "input": p.input,
+        "output": output,
+        "logs": "",
+        "error": error,
+        "status": status,
+        "created_at": p.created_at,
+        "started_at": p.created_at,
+        "completed_at": now_iso() if status in ("succeeded", "failed", "canceled") else None,
+        "metrics": metrics,
+        "urls": {"get": f"{server.url}/v1/predictions/{p.id}", "cancel": f"{server.url}/v1/predictions/{p.id}/cancel"},
+    }
 
 
 def replicate_get(server: Any, req: Request, fault: Fault | None, *, pid: str) -> Response:
@@ -278,8 +399,7 @@ def replicate_cancel(server: Any, req: Request, fault: Fault | None, *, pid: str
 
 def replicate_list(server: Any, req: Request, fault: Fault | None) -> Response:
     newest = sorted(server.predictions.values(), key=lambda p: p.created, reverse=True)[:100]
-    return json_response(200, {"next": None, "previous": None,
-                               "results": [prediction_json(server, p) for p in newest]})
+    return json_response(200, {"next": None, "previous": None, "results": [prediction_json(server, p) for p in newest]})
 
 
 def replicate_download(server: Any, req: Request, fault: Fault | None, *, name: str) -> Response:

@@ -15,13 +15,24 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Angle = Literal["curiosity", "benefit", "social_proof", "problem", "bold_claim"]
 ANGLES: tuple[Angle, ...] = ("curiosity", "benefit", "social_proof", "problem", "bold_claim")
-Camera = Literal[
-    "push_in", "pull_out", "pan_left", "pan_right", "pan_up", "handheld", "jump_zoom", "static"
-]
+Camera = Literal["push_in", "pull_out", "pan_left", "pan_right", "pan_up", "handheld", "jump_zoom", "static"]
 Layout = Literal["hero", "card", "detail", "tilted", "split"]
 SlotType = Literal[
-    "hook", "problem", "agitate", "solution", "demo", "benefit", "proof", "reveal",
-    "reaction", "story", "before", "after", "unbox", "try_on", "cta",
+    "hook",
+    "problem",
+    "agitate",
+    "solution",
+    "demo",
+    "benefit",
+    "proof",
+    "reveal",
+    "reaction",
+    "story",
+    "before",
+    "after",
+    "unbox",
+    "try_on",
+    "cta",
 ]
 
 
@@ -94,8 +105,9 @@ class Archetype(BaseModel):
     def arranged(self, order: tuple[str, ...] | list[str]) -> tuple[Slot, ...]:
         """The slots with the reorderable beats in ``order`` (their ids, in the new order)."""
         if sorted(order) != sorted(self.reorderable):
-            raise ValueError(f"an order must list the reorderable slots {list(self.reorderable)} once each, "
-                             f"got {list(order)}")
+            raise ValueError(
+                f"an order must list the reorderable slots {list(self.reorderable)} once each, got {list(order)}"
+            )
         by_id, moved = {s.id: s for s in self.slots}, iter(order)
         return tuple(by_id[next(moved)] if s.id in self.reorderable else s for s in self.slots)
 
@@ -119,9 +131,7 @@ def load_archetype(name: str, directory: Path) -> Archetype:
     """Load and validate ``directory/<name>.yaml``."""
     path = directory / f"{name}.yaml"
     if not path.is_file():
-        raise ArchetypeError(
-            f"unknown archetype {name!r}: no {path}; available: {', '.join(available(directory))}"
-        )
+        raise ArchetypeError(f"unknown archetype {name!r}: no {path}; available: {', '.join(available(directory))}")
     try:
         return Archetype.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except Exception as exc:  # pydantic and YAML errors both become one clear message

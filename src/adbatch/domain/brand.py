@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from adbatch.paths import PROJECT_ROOT
+from adbatch.render.palette import palette
 from adbatch.stages import media
 from adbatch.stages.catalog import HEX_COLOR, Product
-from adbatch.render.palette import palette
-from adbatch.paths import PROJECT_ROOT
 
 
 class BrandError(ValueError):
@@ -42,8 +42,9 @@ def _path(value: str | None, what: str) -> Path | None:
         path = (base / value).expanduser().resolve()
         if path.is_file():
             return path
-    raise BrandError(f"brand.{what}: {value!r} not found (relative paths are read from the working dir, "
-                     f"then {PROJECT_ROOT})")
+    raise BrandError(
+        f"brand.{what}: {value!r} not found (relative paths are read from the working dir, then {PROJECT_ROOT})"
+    )
 
 
 def look(kit: Mapping[str, Any], product: Product) -> Look:
@@ -60,7 +61,12 @@ def look(kit: Mapping[str, Any], product: Product) -> Look:
     font = _path(kit.get("font_bold"), "font_bold")
     # a product's own colour brings its own derived partner; the kit's pair goes together
     colours = palette(product.brand_color) if product.brand_color else palette(kit.get("primary"), kit.get("secondary"))
-    return Look(palette=colours, logo=logo,
-                cta=product.cta or kit.get("cta") or "Shop now", brand_name=kit.get("brand_name") or "",
-                font_bold=str(font) if font else None, watermark=bool(kit.get("watermark")),
-                watermark_opacity=float(kit.get("watermark_opacity", 0.85)))
+    return Look(
+        palette=colours,
+        logo=logo,
+        cta=product.cta or kit.get("cta") or "Shop now",
+        brand_name=kit.get("brand_name") or "",
+        font_bold=str(font) if font else None,
+        watermark=bool(kit.get("watermark")),
+        watermark_opacity=float(kit.get("watermark_opacity", 0.85)),
+    )

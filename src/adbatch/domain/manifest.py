@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adbatch.store.atomic import write_text
 from adbatch.logs import redact
+from adbatch.store.atomic import write_text
 
 SCHEMA_VERSION = 1
 Status = Literal["ok", "failed", "invalid", "skipped_cap", "cached"]
@@ -88,7 +88,9 @@ class Manifest(BaseModel):
     reused_from: str | None = None  # cached: the folder the finished video was taken from
     saved_usd: float = 0.0  # cached: what making it again would have cost (value_usd of the video reused)
     history: list[dict[str, Any]] = []
-    qa: dict[str, Any] | None = None  # per-platform delivery checks and loudness (adbatch.stages.qa)  # earlier versions of this video (regenerated scenes), oldest first
+    qa: dict[str, Any] | None = (
+        None  # per-platform delivery checks and loudness (adbatch.stages.qa)  # earlier versions of this video (regenerated scenes), oldest first
+    )
     started_at: str
     finished_at: str
 

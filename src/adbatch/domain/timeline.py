@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict
 
 from adbatch.domain.archetype import Archetype, Slot
 
-
 ENDCARD = "endcard"  # layout of the last shot: the static end card
 
 
@@ -183,46 +182,78 @@ def build(
                 kind = beat_cut if k == 0 else "cut"
                 transitions.append(Transition(at=cursor / fps, kind=kind, duration=pacing[kind]))
             card = slot.type == "cta" and k == len(lengths) - 1
-            shots.append(Shot(index=len(shots), slot=slot.id, slot_type=slot.type, shot=k,
-                              start=cursor / fps, end=(cursor + length) / fps,
-                              camera="static" if card else cameras.get((slot.id, k)) or (
-                                  slot.camera if k == 0 else _varied(slot.camera, k)),
-                              layout=ENDCARD if card else slot.layout))
+            shots.append(
+                Shot(
+                    index=len(shots),
+                    slot=slot.id,
+                    slot_type=slot.type,
+                    shot=k,
+                    start=cursor / fps,
+                    end=(cursor + length) / fps,
+                    camera="static"
+                    if card
+                    else cameras.get((slot.id, k)) or (slot.camera if k == 0 else _varied(slot.camera, k)),
+                    layout=ENDCARD if card else slot.layout,
+                )
+            )
             cursor += length
         role = "hook" if slot.type == "hook" else "cta" if slot.type == "cta" else "body"
         # the end card carries the CTA itself; a CTA text overlay only leads into it
         text_end = shots[-1].start * fps if role == "cta" else cursor
         if slot.text and texts.get(slot.id) and text_end > start:
-            overlays.append(Overlay(slot=slot.id, role=role, text=texts[slot.id],
-                                    start=start / fps, end=text_end / fps))
+            overlays.append(
+                Overlay(slot=slot.id, role=role, text=texts[slot.id], start=start / fps, end=text_end / fps)
+            )
         line = lines.get(slot.id)
         if slot.vo and line and line.duration > 0:
             begin = start / fps + pacing["text_lead"]
-            voice.append(VoiceCue(
-                slot=slot.id, text=line.text, start=begin, end=begin + line.duration / tempo,
-                tempo=tempo,
-                words=tuple(Word(word=w, start=begin + s / tempo, end=begin + e / tempo)
-                            for w, s, e in line.words)))
-    return Timeline(duration=total / fps, fps=fps, shots=tuple(shots), overlays=tuple(overlays),
-                    voice=tuple(voice), transitions=tuple(transitions))
+            voice.append(
+                VoiceCue(
+                    slot=slot.id,
+                    text=line.text,
+                    start=begin,
+                    end=begin + line.duration / tempo,
+                    tempo=tempo,
+                    words=tuple(Word(word=w, start=begin + s / tempo, end=begin + e / tempo) for w, s, e in line.words),
+                )
+            )
+    return Timeline(
+        duration=total / fps,
+        fps=fps,
+        shots=tuple(shots),
+        overlays=tuple(overlays),
+        voice=tuple(voice),
+        transitions=tuple(transitions),
+    )
 
 
 def speech_budget(archetype: Archetype, pacing: Mapping) -> dict[str, float]:
     """Seconds of speech each slot can hold: its weighted share of the video minus lead and tail."""
     total_weight = sum(s.weight for s in archetype.slots)
     overhead = pacing["text_lead"] + pacing["voice_tail"]
-    return {s.id: round(max(0.0, pacing["duration"] * s.weight / total_weight - overhead), 3) if s.vo else 0.0
-            for s in archetype.slots}
+    return {
+        s.id: round(max(0.0, pacing["duration"] * s.weight / total_weight - overhead), 3) if s.vo else 0.0
+        for s in archetype.slots
+    }
 
 
-def _shot_counts(archetype: Archetype, pacing: Mapping, lines: Mapping[str, SpokenLine],
-                 fps: int, tempo: float, total: int, reserve: Mapping[str, float]) -> list[_Range]:
+def _shot_counts(
+    archetype: Archetype,
+    pacing: Mapping,
+    lines: Mapping[str, SpokenLine],
+    fps: int,
+    tempo: float,
+    total: int,
+    reserve: Mapping[str, float],
+) -> list[_Range]:
     lo_f, hi_f = math.ceil(pacing["scene_min"] * fps - 1e-6), math.floor(pacing["scene_max"] * fps + 1e-6)
     hook_f = round(pacing["hook_scene"] * fps)
     ranges = []
     for slot in archetype.slots:
         line = lines.get(slot.id)
-        spoken = max(line.duration, reserve.get(slot.id, 0.0)) / tempo if (slot.vo and line and line.duration > 0) else 0.0
+        spoken = (
+            max(line.duration, reserve.get(slot.id, 0.0)) / tempo if (slot.vo and line and line.duration > 0) else 0.0
+        )
         need = math.ceil((pacing["text_lead"] + spoken + pacing["voice_tail"]) * fps) if spoken else 0
         first = hook_f if slot.type == "hook" else None
         rng = _Range(slot=slot, need=need, first=first, n=1, lo_f=lo_f, hi_f=hi_f)
@@ -231,12 +262,15 @@ def _shot_counts(archetype: Archetype, pacing: Mapping, lines: Mapping[str, Spok
         ranges.append(rng)
     grid = sum(r.bounds(1)[0] for r in ranges)  # one shortest shot per beat, no voice
     if grid > total:
-        raise TimelineError(f"duration {total / fps:.1f} s is too short for archetype "
-                            f"{archetype.name!r}: its {len(ranges)} beats need at least {grid / fps:.1f} s")
+        raise TimelineError(
+            f"duration {total / fps:.1f} s is too short for archetype "
+            f"{archetype.name!r}: its {len(ranges)} beats need at least {grid / fps:.1f} s"
+        )
     minimum = sum(r.lo for r in ranges)
     if minimum > total:
-        raise VoiceTooLong(f"the voiceover needs {minimum / fps:.1f} s but the video lasts {total / fps:.1f} s",
-                           math.inf)
+        raise VoiceTooLong(
+            f"the voiceover needs {minimum / fps:.1f} s but the video lasts {total / fps:.1f} s", math.inf
+        )
     while sum(r.hi for r in ranges) < total:
         body = [i for i, r in enumerate(ranges) if r.slot.type not in ("hook", "cta")]
         i = max(body, key=lambda j: ranges[j].slot.weight / ranges[j].n)
@@ -244,8 +278,15 @@ def _shot_counts(archetype: Archetype, pacing: Mapping, lines: Mapping[str, Spok
     return ranges
 
 
-def _fitting_tempo(archetype: Archetype, pacing: Mapping, lines: Mapping[str, SpokenLine], fps: int,
-                   tempo: float, total: int, reserve: Mapping[str, float]) -> float:
+def _fitting_tempo(
+    archetype: Archetype,
+    pacing: Mapping,
+    lines: Mapping[str, SpokenLine],
+    fps: int,
+    tempo: float,
+    total: int,
+    reserve: Mapping[str, float],
+) -> float:
     """The smallest tempo (in 1 % steps, up to 4x) at which the voice fits; inf if none does."""
     trial = tempo
     while trial < 4.0:
@@ -297,8 +338,16 @@ def _split(span: int, n: int, first: int | None) -> list[int]:
 
 
 # A beat's second and later shots vary the camera so a long beat does not feel static.
-_FOLLOW_UP = {"push_in": "pan_left", "pull_out": "push_in", "pan_left": "pan_right", "pan_right": "pan_left",
-              "pan_up": "push_in", "handheld": "push_in", "jump_zoom": "handheld", "static": "static"}
+_FOLLOW_UP = {
+    "push_in": "pan_left",
+    "pull_out": "push_in",
+    "pan_left": "pan_right",
+    "pan_right": "pan_left",
+    "pan_up": "push_in",
+    "handheld": "push_in",
+    "jump_zoom": "handheld",
+    "static": "static",
+}
 
 
 def _varied(camera: str, k: int) -> str:

@@ -103,8 +103,16 @@ def product_notes(text: str) -> ProductNotes:
 
 
 def notes_skeleton() -> dict[str, Any]:
-    return {"benefits": ["…"], "pains": ["…"], "usps": ["…"], "quotes": ["…"], "style": "…", "audience": ["…"],
-            "visual_cues": ["…"], "setting": "…"}
+    return {
+        "benefits": ["…"],
+        "pains": ["…"],
+        "usps": ["…"],
+        "quotes": ["…"],
+        "style": "…",
+        "audience": ["…"],
+        "visual_cues": ["…"],
+        "setting": "…",
+    }
 
 
 _SPACE = re.compile(r"\s+")
@@ -126,7 +134,7 @@ def verbatim_quotes(notes: ProductNotes, reviews: Sequence[str]) -> ProductNotes
     for quote in notes.quotes:
         core = _plain(quote).strip("\"' ").rstrip(".!?…")
         said = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)") if len(core.split()) >= MIN_QUOTE_WORDS else None
-        (kept if said and any(said.search(r) for r in corpus) else dropped).append(quote.strip().strip("\"“”"))
+        (kept if said and any(said.search(r) for r in corpus) else dropped).append(quote.strip().strip('"“”'))
     return notes.model_copy(update={"quotes": kept, "dropped_quotes": dropped})
 
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from adbatch.providers.http import download
 from adbatch.providers.keys import require_key
@@ -51,9 +51,22 @@ class _Tally:
 class Predictions:
     """Create, poll, cancel and download Replicate predictions of one model, with the retry policy."""
 
-    def __init__(self, *, model: str, version: str | None, base_url: str | None, timeout: float, poll_s: float,
-                 deadline_s: float, reconcile_s: float, max_download_mb: float, retry: Any, who: str) -> None:
+    def __init__(
+        self,
+        *,
+        model: str,
+        version: str | None,
+        base_url: str | None,
+        timeout: float,
+        poll_s: float,
+        deadline_s: float,
+        reconcile_s: float,
+        max_download_mb: float,
+        retry: Any,
+        who: str,
+    ) -> None:
         import replicate  # noqa: F401 (now, not on first use: importing it inside the event loop stalls it)
+
         self.model, self.version, self.base_url, self.timeout, self.who = model, version, base_url, float(timeout), who
         self.poll_s, self.deadline_s, self.reconcile_s = float(poll_s), float(deadline_s), float(reconcile_s)
         self.max_download_mb, self.retry = max_download_mb, policy(retry)
@@ -63,9 +76,12 @@ class Predictions:
         import httpx
         import replicate
 
-        client = replicate.Client(api_token=require_key(KEY_ENV_VAR, who=self.who), base_url=self.base_url,
-                                  timeout=httpx.Timeout(self.timeout),
-                                  event_hooks={"response": [_raise_for_status]})
+        client = replicate.Client(
+            api_token=require_key(KEY_ENV_VAR, who=self.who),
+            base_url=self.base_url,
+            timeout=httpx.Timeout(self.timeout),
+            event_hooks={"response": [_raise_for_status]},
+        )
         http = client._async_client  # built now, so its retry transport can be made single-shot
         if hasattr(getattr(http, "_transport", None), "max_attempts"):
             http._transport.max_attempts = 1  # else GETs are retried up to 10x inside the SDK, under our policy
@@ -74,8 +90,9 @@ class Predictions:
         finally:
             await http.aclose()
 
-    async def _call(self, fn: Any, what: str, tally: _Tally, classify: Any = classify_httpx,
-                    bounded: bool = True) -> Any:
+    async def _call(
+        self, fn: Any, what: str, tally: _Tally, classify: Any = classify_httpx, bounded: bool = True
+    ) -> Any:
         """``fn`` under the retry policy; ``bounded``: also under ``timeout`` as a whole, because the SDK
         sends creates and uploads with ``timeout=None`` (no limit at all)."""
         call = (lambda: asyncio.wait_for(fn(), self.timeout)) if bounded else fn
@@ -83,16 +100,22 @@ class Predictions:
         tally.retries += attempts - 1
         return result
 
-    async def predict(self, inputs: Mapping[str, Any], out: Path, *, kind: str,
-                      upload: tuple[str, bytes] | None = None) -> tuple[Any, int]:
+    async def predict(
+        self, inputs: Mapping[str, Any], out: Path, *, kind: str, upload: tuple[str, bytes] | None = None
+    ) -> tuple[Any, int]:
         """Run one prediction and download its (first) output into ``out``; return (prediction, retries)."""
         tally = _Tally()
         async with self._client() as client:
             inputs = dict(inputs)
             if upload:
                 field, data = upload
-                file = await self._call(lambda: client.files.async_create(
-                    io.BytesIO(data), filename=f"{field}.jpg", content_type="image/jpeg"), "file upload", tally)
+                file = await self._call(
+                    lambda: client.files.async_create(
+                        io.BytesIO(data), filename=f"{field}.jpg", content_type="image/jpeg"
+                    ),
+                    "file upload",
+                    tally,
+                )
                 inputs[field] = file.urls["get"]
             prediction = await self._create(client, inputs, tally)
             try:
@@ -101,13 +124,19 @@ class Predictions:
                 await self._cancel(client, prediction.id, tally)
                 raise
             if prediction.status != "succeeded":
-                raise ProviderError(f"replicate prediction {prediction.id} ({self.model}) {prediction.status}: "
-                                    f"{prediction.error or 'no error message'}", attempts=1 + tally.retries)
+                raise ProviderError(
+                    f"replicate prediction {prediction.id} ({self.model}) {prediction.status}: "
+                    f"{prediction.error or 'no error message'}",
+                    attempts=1 + tally.retries,
+                )
             try:
                 url = output_url(prediction.output, prediction.id)
-                await self._call(lambda: download(url, out, kind=kind, max_mb=self.max_download_mb,
-                                                  timeout=self.timeout),
-                                 f"download of {prediction.id}", tally, bounded=False)  # httpx limits each read
+                await self._call(
+                    lambda: download(url, out, kind=kind, max_mb=self.max_download_mb, timeout=self.timeout),
+                    f"download of {prediction.id}",
+                    tally,
+                    bounded=False,
+                )  # httpx limits each read
             except ProviderError as exc:
                 exc.paid = True  # the prediction succeeded, so it was billed: the caller prices the error
                 raise
@@ -128,7 +157,8 @@ class Predictions:
                     raise OutcomeUnknown(
                         f"replicate create for {self.model} got no answer ({type(exc).__name__}) after the request was "
                         f"sent, and no matching prediction was listed after reconcile_s={self.reconcile_s:g} s; not "
-                        f"sent again so as not to pay twice. Rerun the sweep to resume.") from exc
+                        f"sent again so as not to pay twice. Rerun the sweep to resume."
+                    ) from exc
                 return found
 
         return await self._call(create, f"create ({self.model})", tally, classify=classify, bounded=False)
@@ -151,11 +181,14 @@ class Predictions:
         while prediction.status not in TERMINAL:
             if time.monotonic() >= deadline:
                 await self._cancel(client, prediction.id, tally)
-                raise ProviderError(f"replicate prediction {prediction.id} ({self.model}) was still {prediction.status} "
-                                    f"after deadline_s={self.deadline_s:g} s; cancelled it", attempts=1 + tally.retries)
+                raise ProviderError(
+                    f"replicate prediction {prediction.id} ({self.model}) was still {prediction.status} "
+                    f"after deadline_s={self.deadline_s:g} s; cancelled it",
+                    attempts=1 + tally.retries,
+                )
             await asyncio.sleep(self.poll_s)
             pid = prediction.id
-            prediction = await self._call(lambda: client.predictions.async_get(pid), f"poll of {pid}", tally)
+            prediction = await self._call(lambda: client.predictions.async_get(pid), f"poll of {pid}", tally)  # noqa: B023 - awaited at once
         return prediction
 
     async def _cancel(self, client: Any, pid: str, tally: _Tally) -> None:
@@ -198,8 +231,9 @@ def _maybe_created(exc: BaseException) -> bool:
         return exc.response.status_code in UNKNOWN_OUTCOME_STATUS
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
         return False  # never reached the server: safe to send again
-    return isinstance(exc, (TimeoutError, httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError,
-                            httpx.WriteError))
+    return isinstance(
+        exc, (TimeoutError, httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+    )
 
 
 def _timestamp(value: str | None) -> float:

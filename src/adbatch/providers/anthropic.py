@@ -35,17 +35,17 @@ from PIL import Image, ImageOps
 from pydantic import ValidationError
 
 from adbatch.domain.archetype import ANGLES, Archetype
-from adbatch.store.cache import file_digest
-from adbatch.stages.catalog import Product
-from adbatch.stages.insights import FACTS
+from adbatch.domain.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
 from adbatch.paths import PROMPTS_DIR
-from adbatch.providers.prices import rate, usd
 from adbatch.providers import _claude_replies as replies
 from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, ScriptRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
+from adbatch.providers.prices import rate, usd
 from adbatch.providers.retry import Verdict, http_verdict, policy
-from adbatch.domain.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
+from adbatch.stages.catalog import Product
+from adbatch.stages.insights import FACTS
+from adbatch.store.cache import file_digest
 
 REPAIR_TOKENS = 600  # a repair request's own words (the problem, quoted), on top of the resent conversation
 TEMPLATES = ("script", "vision", "hooks", "critique", "repair")
@@ -73,23 +73,46 @@ class AnthropicScriptWriter:
     label = "claude"  # who ranked the hooks and wrote critique notes, as manifests and reports say it
     key_env_var = "ANTHROPIC_API_KEY"
 
-    def __init__(self, *, model: str = "claude-sonnet-5-5", vision_model: str | None = None,
-                 judge_model: str | None = None, base_url: str | None = None, timeout: float = 120.0,
-                 max_tokens: int = 4000, vision_max_tokens: int = 1500, judge_max_tokens: int = 1500,
-                 temperature: float | None = None, image_max_px: int = 1568, reviews_max_chars: int = 20000,
-                 max_notes: int = 5, prompts_dir: str | None = None, concurrency: int = 4,
-                 prices: Mapping[str, Any], prices_checked: str = "", retry: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model: str = "claude-sonnet-5-5",
+        vision_model: str | None = None,
+        judge_model: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        max_tokens: int = 4000,
+        vision_max_tokens: int = 1500,
+        judge_max_tokens: int = 1500,
+        temperature: float | None = None,
+        image_max_px: int = 1568,
+        reviews_max_chars: int = 20000,
+        max_notes: int = 5,
+        prompts_dir: str | None = None,
+        concurrency: int = 4,
+        prices: Mapping[str, Any],
+        prices_checked: str = "",
+        retry: Mapping[str, Any] | None = None,
+    ) -> None:
         import anthropic  # noqa: F401 (now, not on first use: importing it inside a job's event loop stalls it ~2 s)
+
         self.model, self.vision_model, self.judge_model = model, vision_model or model, judge_model or model
         self.base_url, self.timeout, self.temperature = base_url, float(timeout), temperature
         self.max_tokens, self.vision_max_tokens, self.image_max_px = max_tokens, vision_max_tokens, image_max_px
         self.judge_max_tokens, self.reviews_max_chars, self.max_notes = judge_max_tokens, reviews_max_chars, max_notes
         self.prices_checked, self.retry, self.limit = prices_checked, policy(retry), Limiter(concurrency)
-        self.rates = {m: (rate(prices, m, "input", stage="script"), rate(prices, m, "output", stage="script"))
-                      for m in {self.model, self.vision_model, self.judge_model}}
+        self.rates = {
+            m: (rate(prices, m, "input", stage="script"), rate(prices, m, "output", stage="script"))
+            for m in {self.model, self.vision_model, self.judge_model}
+        }
         folder = Path(prompts_dir).expanduser().resolve() if prompts_dir else PROMPTS_DIR
-        env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), undefined=StrictUndefined, autoescape=False,
-                                   trim_blocks=True, lstrip_blocks=True)
+        env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(folder)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.templates = {t: env.get_template(f"{t}.j2") for t in TEMPLATES}
         self.prompt_digests = {t: file_digest(folder / f"{t}.j2") for t in TEMPLATES}  # what was loaded above
 
@@ -103,12 +126,17 @@ class AnthropicScriptWriter:
     def call_params(self, kind: str) -> dict[str, Any]:
         """The settings one kind of call (vision | script | hooks | critique) depends on, for its cache key:
         changing the judge's model re-asks the judge, not the analyst or the writer."""
-        own = {"vision": {"model": self.vision_model, "max_tokens": self.vision_max_tokens,
-                          "image_max_px": self.image_max_px, "reviews_max_chars": self.reviews_max_chars},
-               "script": {"model": self.model, "max_tokens": self.max_tokens},
-               "hooks": {"model": self.judge_model, "max_tokens": self.judge_max_tokens},
-               "critique": {"model": self.judge_model, "max_tokens": self.judge_max_tokens,
-                            "max_notes": self.max_notes}}[kind]
+        own = {
+            "vision": {
+                "model": self.vision_model,
+                "max_tokens": self.vision_max_tokens,
+                "image_max_px": self.image_max_px,
+                "reviews_max_chars": self.reviews_max_chars,
+            },
+            "script": {"model": self.model, "max_tokens": self.max_tokens},
+            "hooks": {"model": self.judge_model, "max_tokens": self.judge_max_tokens},
+            "critique": {"model": self.judge_model, "max_tokens": self.judge_max_tokens, "max_notes": self.max_notes},
+        }[kind]
         return own | {"prompt": self.prompt_digests[kind]}
 
     def estimate(self, request: Any) -> float:
@@ -130,9 +158,13 @@ class AnthropicScriptWriter:
         """(model, input tokens, reply budget, typical reply tokens) of the call ``request`` is for."""
         if isinstance(request, Product):
             system, user = self._render("vision", self._vision_context(request))
-            photo = self.image_max_px ** 2 / 750
-            return (self.vision_model, photo + (len(system) + len(user)) / CHARS_PER_TOKEN, self.vision_max_tokens,
-                    TYPICAL_REPLY["vision"])
+            photo = self.image_max_px**2 / 750
+            return (
+                self.vision_model,
+                photo + (len(system) + len(user)) / CHARS_PER_TOKEN,
+                self.vision_max_tokens,
+                TYPICAL_REPLY["vision"],
+            )
         if isinstance(request, HookRankRequest):
             template, context = "hooks", self._hooks_context(request)
             model, budget, typical = self.judge_model, self.judge_max_tokens, TYPICAL_REPLY["hook"] * len(request.hooks)
@@ -151,11 +183,18 @@ class AnthropicScriptWriter:
         """Write ProductNotes (photo, description and reviews) to ``out`` (JSON)."""
         data = await asyncio.to_thread(_jpeg_base64, product.image, self.image_max_px)
         system, user = self._render("vision", self._vision_context(product))
-        content = [{"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": data}},
-                   {"type": "text", "text": user}]
-        notes, usage = await self._ask_json(model=self.vision_model, system=system, content=content,
-                                            max_tokens=self.vision_max_tokens, parse=replies.product_notes,
-                                            what=f"product notes for {product.id}")
+        content = [
+            {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": data}},
+            {"type": "text", "text": user},
+        ]
+        notes, usage = await self._ask_json(
+            model=self.vision_model,
+            system=system,
+            content=content,
+            max_tokens=self.vision_max_tokens,
+            parse=replies.product_notes,
+            what=f"product notes for {product.id}",
+        )
         out.write_text(replies.verbatim_quotes(notes, product.reviews).model_dump_json(), encoding="utf-8")
         return self._output(self.vision_model, usage)
 
@@ -164,8 +203,13 @@ class AnthropicScriptWriter:
         system, user = self._render("script", self._script_context(request))
         arch = request.archetype
         script, usage = await self._ask_json(
-            model=self.model, system=system, content=user, max_tokens=self.max_tokens,
-            parse=lambda text: self._script(text, arch), what=f"script for {request.product.id}/{arch.name}")
+            model=self.model,
+            system=system,
+            content=user,
+            max_tokens=self.max_tokens,
+            parse=lambda text: self._script(text, arch),
+            what=f"script for {request.product.id}/{arch.name}",
+        )
         return script, self._output(self.model, usage)
 
     async def rank_hooks(self, request: HookRankRequest, out: Path) -> Output:
@@ -173,9 +217,13 @@ class AnthropicScriptWriter:
         system, user = self._render("hooks", self._hooks_context(request))
         angles = [h.angle for h in request.hooks]
         ranking, usage = await self._ask_json(
-            model=self.judge_model, system=system, content=user, max_tokens=self.judge_max_tokens,
+            model=self.judge_model,
+            system=system,
+            content=user,
+            max_tokens=self.judge_max_tokens,
             parse=lambda text: replies.ranking(text, angles),
-            what=f"hook ranking for {request.product.id}/{request.archetype.name}")
+            what=f"hook ranking for {request.product.id}/{request.archetype.name}",
+        )
         out.write_text(ranking.model_dump_json(), encoding="utf-8")
         return self._output(self.judge_model, usage)
 
@@ -183,9 +231,13 @@ class AnthropicScriptWriter:
         """Write ``{"notes": [{"message", "edit"}, ...]}`` (at most ``max_notes``) to ``out``."""
         system, user = self._render("critique", self._critique_context(request))
         critique, usage = await self._ask_json(
-            model=self.judge_model, system=system, content=user, max_tokens=self.judge_max_tokens,
+            model=self.judge_model,
+            system=system,
+            content=user,
+            max_tokens=self.judge_max_tokens,
             parse=lambda text: replies.Critique.model_validate(extract_json(text)),
-            what=f"critique for {request.product.id}/{request.archetype.name}")
+            what=f"critique for {request.product.id}/{request.archetype.name}",
+        )
         critique.notes = critique.notes[: self.max_notes]
         out.write_text(critique.model_dump_json(), encoding="utf-8")
         return self._output(self.judge_model, usage)
@@ -206,16 +258,39 @@ class AnthropicScriptWriter:
             return min(lo, top), top
 
         hook_lo, hook_hi = words(arch.slots[0].id, *arch.slots[0].vo_words)
-        slots = [{"id": s.id, "type": s.type, "vo": s.vo, "text": s.text, "text_words": SLOT_TEXT_WORDS,
-                  **dict(zip(("min_words", "max_words"), words(s.id, *s.vo_words)))} for s in arch.slots[1:]]
-        product = {"name": p.name, "description": p.description, "price": p.price_text, "benefits": list(p.benefits),
-                   "reviews": list(p.reviews), "audience": p.audience, "cta": p.cta, "url": p.url, "other": dict(p.extra)}
-        return {"archetype": arch.model_dump(include={"name", "title", "description", "tone", "emotion", "hook_format"}),
-                "product": product, "insights": req.insights.model_dump(mode="json", include=set(FACTS)),
-                "vision": dict(req.insights.image),
-                "angles": list(ANGLES), "slots": slots, "skeleton": json.dumps(_script_skeleton(arch), indent=1),
-                "hook": {"min_words": hook_lo, "max_words": hook_hi, "text_words": HOOK_TEXT_WORDS},
-                "duration": 5 * round((sum(req.speech_seconds.values()) + 0.5 * len(arch.slots)) / 5)}
+        slots = [
+            {
+                "id": s.id,
+                "type": s.type,
+                "vo": s.vo,
+                "text": s.text,
+                "text_words": SLOT_TEXT_WORDS,
+                **dict(zip(("min_words", "max_words"), words(s.id, *s.vo_words))),
+            }
+            for s in arch.slots[1:]
+        ]
+        product = {
+            "name": p.name,
+            "description": p.description,
+            "price": p.price_text,
+            "benefits": list(p.benefits),
+            "reviews": list(p.reviews),
+            "audience": p.audience,
+            "cta": p.cta,
+            "url": p.url,
+            "other": dict(p.extra),
+        }
+        return {
+            "archetype": arch.model_dump(include={"name", "title", "description", "tone", "emotion", "hook_format"}),
+            "product": product,
+            "insights": req.insights.model_dump(mode="json", include=set(FACTS)),
+            "vision": dict(req.insights.image),
+            "angles": list(ANGLES),
+            "slots": slots,
+            "skeleton": json.dumps(_script_skeleton(arch), indent=1),
+            "hook": {"min_words": hook_lo, "max_words": hook_hi, "text_words": HOOK_TEXT_WORDS},
+            "duration": 5 * round((sum(req.speech_seconds.values()) + 0.5 * len(arch.slots)) / 5),
+        }
 
     def _vision_context(self, product: Product) -> dict[str, Any]:
         reviews, used = [], 0
@@ -224,59 +299,101 @@ class AnthropicScriptWriter:
                 break
             reviews.append(review)
             used += len(review)
-        return {"product": {"name": product.name, "description": product.description, "benefits": list(product.benefits),
-                            "audience": product.audience},
-                "reviews": reviews, "skeleton": json.dumps(replies.notes_skeleton())}
+        return {
+            "product": {
+                "name": product.name,
+                "description": product.description,
+                "benefits": list(product.benefits),
+                "audience": product.audience,
+            },
+            "reviews": reviews,
+            "skeleton": json.dumps(replies.notes_skeleton()),
+        }
 
     def _hooks_context(self, req: HookRankRequest) -> dict[str, Any]:
         arch, p = req.archetype, req.product
-        hooks = [{"angle": h.angle, "text": h.text, "voice": h.voice, "heuristic_score": round(h.score)}
-                 for h in req.hooks]
+        hooks = [
+            {"angle": h.angle, "text": h.text, "voice": h.voice, "heuristic_score": round(h.score)} for h in req.hooks
+        ]
         skeleton = {"ranking": [{"angle": h.angle, "reason": "…"} for h in req.hooks]}
-        return {"archetype": arch.model_dump(include={"name", "title", "hook_format"}),
-                "product": {"name": p.name, "description": p.description, "audience": p.audience},
-                "insights": req.insights.model_dump(mode="json", include=set(FACTS)),
-                "hooks": hooks, "hook_seconds": round(req.hook_seconds, 1), "skeleton": json.dumps(skeleton)}
+        return {
+            "archetype": arch.model_dump(include={"name", "title", "hook_format"}),
+            "product": {"name": p.name, "description": p.description, "audience": p.audience},
+            "insights": req.insights.model_dump(mode="json", include=set(FACTS)),
+            "hooks": hooks,
+            "hook_seconds": round(req.hook_seconds, 1),
+            "skeleton": json.dumps(skeleton),
+        }
 
     def _critique_context(self, req: CritiqueRequest) -> dict[str, Any]:
         arch = req.archetype
         seconds = max((float(b["end"]) for b in req.beats), default=0.0)
-        skeleton = {"notes": [{"message": "…", "edit": {"kind": "trim", "slot": "…", "seconds": 0.0}},
-                              {"message": "…", "edit": None}]}
-        return {"archetype": arch.model_dump(include={"name", "title", "description", "tone"}),
-                "product": {"name": req.product.name}, "beats": [dict(b) for b in req.beats],
-                "rule_notes": list(req.rule_notes), "pacing": dict(req.pacing), "seconds": round(seconds),
-                "reorderable": list(req.reorderable), "max_notes": self.max_notes, "skeleton": json.dumps(skeleton)}
+        skeleton = {
+            "notes": [
+                {"message": "…", "edit": {"kind": "trim", "slot": "…", "seconds": 0.0}},
+                {"message": "…", "edit": None},
+            ]
+        }
+        return {
+            "archetype": arch.model_dump(include={"name", "title", "description", "tone"}),
+            "product": {"name": req.product.name},
+            "beats": [dict(b) for b in req.beats],
+            "rule_notes": list(req.rule_notes),
+            "pacing": dict(req.pacing),
+            "seconds": round(seconds),
+            "reorderable": list(req.reorderable),
+            "max_notes": self.max_notes,
+            "skeleton": json.dumps(skeleton),
+        }
 
     def _script(self, text: str, arch: Archetype) -> Script:
         reply = replies.ScriptReply.model_validate(extract_json(text))
         voiced = {s.id: s.vo for s in arch.slots}
-        script = Script(writer=f"{self.name}/{self.model}",
-                        hooks=tuple(HookCandidate(angle=h.angle, text=h.text.strip(), voice=h.voice.strip())
-                                    for h in reply.hooks),
-                        slots=tuple(SlotCopy(slot=b.slot, text=b.text.strip(), visual=b.visual.strip(),
-                                             voice=b.voice.strip() if voiced.get(b.slot, True) else "")
-                                    for b in reply.slots))
+        script = Script(
+            writer=f"{self.name}/{self.model}",
+            hooks=tuple(HookCandidate(angle=h.angle, text=h.text.strip(), voice=h.voice.strip()) for h in reply.hooks),
+            slots=tuple(
+                SlotCopy(
+                    slot=b.slot,
+                    text=b.text.strip(),
+                    visual=b.visual.strip(),
+                    voice=b.voice.strip() if voiced.get(b.slot, True) else "",
+                )
+                for b in reply.slots
+            ),
+        )
         return check_structure(script, arch)
 
-    async def _ask_json(self, *, model: str, system: str, content: Any, max_tokens: int,
-                        parse: Callable[[str], Any], what: str) -> tuple[Any, _Usage]:
+    async def _ask_json(
+        self, *, model: str, system: str, content: Any, max_tokens: int, parse: Callable[[str], Any], what: str
+    ) -> tuple[Any, _Usage]:
         """Ask, parse; on an unusable reply ask once more (``repair.j2``); then fail with the reason."""
         usage = _Usage()
         try:
-            return await self._rounds(model=model, system=system, content=content, max_tokens=max_tokens,
-                                      parse=parse, what=what, usage=usage)
+            return await self._rounds(
+                model=model, system=system, content=content, max_tokens=max_tokens, parse=parse, what=what, usage=usage
+            )
         except Exception as exc:  # replies already received were billed: the error carries their cost
             exc.cost_usd = self._cost(model, usage.input_tokens, usage.output_tokens)
             exc.attempts = usage.retries + getattr(exc, "attempts", 1)  # 1 + every retry of this call
             raise
 
-    async def _rounds(self, *, model: str, system: str, content: Any, max_tokens: int, parse: Callable[[str], Any],
-                      what: str, usage: _Usage) -> tuple[Any, _Usage]:
+    async def _rounds(
+        self,
+        *,
+        model: str,
+        system: str,
+        content: Any,
+        max_tokens: int,
+        parse: Callable[[str], Any],
+        what: str,
+        usage: _Usage,
+    ) -> tuple[Any, _Usage]:
         messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
         for round_ in (1, 2):
-            text, stop = await self._message(model=model, system=system, messages=messages, max_tokens=max_tokens,
-                                             usage=usage, what=what)
+            text, stop = await self._message(
+                model=model, system=system, messages=messages, max_tokens=max_tokens, usage=usage, what=what
+            )
             if stop == "refusal":
                 raise ScriptError(f"{what}: Claude refused to answer (stop_reason=refusal)")
             try:
@@ -284,14 +401,19 @@ class AnthropicScriptWriter:
             except (ScriptError, ValidationError) as exc:
                 problem = _problem(exc, stop, max_tokens)
                 if round_ == 2:
-                    raise ScriptError(f"{what}: Claude's reply was unusable twice, even after a repair request; "
-                                      f"last problem: {problem}") from exc
-                messages += [{"role": "assistant", "content": text or "(empty reply)"},
-                             {"role": "user", "content": self._render("repair", {"problem": problem})[1]}]
+                    raise ScriptError(
+                        f"{what}: Claude's reply was unusable twice, even after a repair request; "
+                        f"last problem: {problem}"
+                    ) from exc
+                messages += [
+                    {"role": "assistant", "content": text or "(empty reply)"},
+                    {"role": "user", "content": self._render("repair", {"problem": problem})[1]},
+                ]
         raise AssertionError("unreachable")
 
-    async def _message(self, *, model: str, system: str, messages: list[dict[str, Any]], max_tokens: int,
-                       usage: _Usage, what: str) -> tuple[str, str | None]:
+    async def _message(
+        self, *, model: str, system: str, messages: list[dict[str, Any]], max_tokens: int, usage: _Usage, what: str
+    ) -> tuple[str, str | None]:
         import anthropic
 
         kwargs: dict[str, Any] = {"model": model, "system": system, "messages": messages, "max_tokens": max_tokens}
@@ -299,10 +421,12 @@ class AnthropicScriptWriter:
             kwargs["temperature"] = self.temperature
         async with self.limit():
             key = require_key(self.key_env_var, who="provider.script (Anthropic)")
-            async with anthropic.AsyncAnthropic(api_key=key, base_url=self.base_url, timeout=self.timeout,
-                                                max_retries=0) as client:
-                msg, attempts = await self.retry.call(lambda: client.messages.create(**kwargs), classify=classify,
-                                                      what=f"anthropic {what}")
+            async with anthropic.AsyncAnthropic(
+                api_key=key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+            ) as client:
+                msg, attempts = await self.retry.call(
+                    lambda: client.messages.create(**kwargs), classify=classify, what=f"anthropic {what}"
+                )
         u = msg.usage
         usage.input_tokens += u.input_tokens + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0)
         usage.output_tokens += u.output_tokens
@@ -315,9 +439,12 @@ class AnthropicScriptWriter:
         return usd((input_tokens * rin + output_tokens * rout) / 1e6)
 
     def _output(self, model: str, usage: _Usage) -> Output:
-        return Output(meta={"model": model, "requests": usage.requests, "prices_checked": self.prices_checked},
-                      units={"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
-                      cost_usd=self._cost(model, usage.input_tokens, usage.output_tokens), attempts=1 + usage.retries)
+        return Output(
+            meta={"model": model, "requests": usage.requests, "prices_checked": self.prices_checked},
+            units={"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
+            cost_usd=self._cost(model, usage.input_tokens, usage.output_tokens),
+            attempts=1 + usage.retries,
+        )
 
 
 def classify(exc: BaseException) -> Verdict:
@@ -349,8 +476,10 @@ def _problem(exc: Exception, stop: str | None, max_tokens: int) -> str:
 
 
 def _script_skeleton(arch: Archetype) -> dict[str, Any]:
-    return {"hooks": [{"angle": a, "text": "…", "voice": "…"} for a in ANGLES],
-            "slots": [{"slot": s.id, "text": "…", "voice": "…", "visual": "…"} for s in arch.slots[1:]]}
+    return {
+        "hooks": [{"angle": a, "text": "…", "voice": "…"} for a in ANGLES],
+        "slots": [{"slot": s.id, "text": "…", "voice": "…", "visual": "…"} for s in arch.slots[1:]],
+    }
 
 
 def _jpeg_base64(path: Path, max_px: int) -> str:

@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from adbatch.render.mix import write_wav
-from adbatch.providers.prices import rate, usd
 from adbatch.providers.base import Output
 from adbatch.providers.espeak import _strip_punctuation  # one rule for what a "word" is, offline or live
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
+from adbatch.providers.prices import rate, usd
 from adbatch.providers.retry import Verdict, classify_httpx, http_verdict, policy
+from adbatch.render.mix import write_wav
 
 PCM = re.compile(r"^pcm_(\d+)$")
 
@@ -34,16 +34,31 @@ class ElevenLabsVoice:
     name = "elevenlabs"
     key_env_var = "ELEVENLABS_API_KEY"
 
-    def __init__(self, *, voice_id: str, model: str = "eleven_multilingual_v2", output_format: str = "pcm_24000",
-                 voice_settings: Mapping[str, Any] | None = None, seed: int | None = None,
-                 language_code: str | None = None, words_per_second: float = 2.6, base_url: str | None = None,
-                 timeout: float = 60.0, concurrency: int = 3, prices: Mapping[str, Any], prices_checked: str = "",
-                 retry: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        voice_id: str,
+        model: str = "eleven_multilingual_v2",
+        output_format: str = "pcm_24000",
+        voice_settings: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        language_code: str | None = None,
+        words_per_second: float = 2.6,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        concurrency: int = 3,
+        prices: Mapping[str, Any],
+        prices_checked: str = "",
+        retry: Mapping[str, Any] | None = None,
+    ) -> None:
         import elevenlabs.client  # noqa: F401 (now, not on first use: importing it inside the event loop stalls it)
+
         match = PCM.match(output_format)
         if not match:
-            raise ValueError(f"provider.voice.output_format={output_format!r}: use pcm_<rate> (e.g. pcm_24000; "
-                             f"pcm_44100 needs a Pro plan): the mixer takes raw 16-bit PCM, no decoding")
+            raise ValueError(
+                f"provider.voice.output_format={output_format!r}: use pcm_<rate> (e.g. pcm_24000; "
+                f"pcm_44100 needs a Pro plan): the mixer takes raw 16-bit PCM, no decoding"
+            )
         self.voice_id, self.model, self.output_format, self.sample_rate = voice_id, model, output_format, int(match[1])
         self.voice_settings = dict(voice_settings or {})
         self.seed, self.language_code, self.wps = seed, language_code, float(words_per_second)
@@ -60,8 +75,14 @@ class ElevenLabsVoice:
         return self.wps
 
     def params(self) -> dict[str, Any]:
-        return {"voice_id": self.voice_id, "model": self.model, "output_format": self.output_format,
-                "voice_settings": self.voice_settings, "seed": self.seed, "language_code": self.language_code}
+        return {
+            "voice_id": self.voice_id,
+            "model": self.model,
+            "output_format": self.output_format,
+            "voice_settings": self.voice_settings,
+            "seed": self.seed,
+            "language_code": self.language_code,
+        }
 
     def estimate(self, request: Any) -> float:
         """USD for speaking ``request`` (the line's text): characters x the model's rate."""
@@ -76,28 +97,48 @@ class ElevenLabsVoice:
         a = reply.alignment
         words = word_times(a.characters, a.character_start_times_seconds, duration) if a else []
         characters = int(headers.get("character-cost") or len(text))  # what ElevenLabs says it billed
-        return Output(meta={"duration": duration, "words": words, "request_id": headers.get("request-id"),
-                            "prices_checked": self.prices_checked},
-                      units={"characters": characters}, cost_usd=usd(characters / 1000 * self.per_1k),
-                      attempts=attempts)
+        return Output(
+            meta={
+                "duration": duration,
+                "words": words,
+                "request_id": headers.get("request-id"),
+                "prices_checked": self.prices_checked,
+            },
+            units={"characters": characters},
+            cost_usd=usd(characters / 1000 * self.per_1k),
+            attempts=attempts,
+        )
 
     async def _request(self, text: str) -> tuple[Any, Mapping[str, str], int]:
         import httpx
         from elevenlabs import VoiceSettings
         from elevenlabs.client import AsyncElevenLabs
 
-        optional = {k: v for k, v in {"seed": self.seed, "language_code": self.language_code,
-                                      "voice_settings": VoiceSettings(**self.voice_settings) if self.voice_settings
-                                      else None}.items() if v is not None}
+        optional = {
+            k: v
+            for k, v in {
+                "seed": self.seed,
+                "language_code": self.language_code,
+                "voice_settings": VoiceSettings(**self.voice_settings) if self.voice_settings else None,
+            }.items()
+            if v is not None
+        }
         async with self.limit(), httpx.AsyncClient(timeout=self.timeout) as http:
             key = require_key(self.key_env_var, who="provider.voice (ElevenLabs)")
             client = AsyncElevenLabs(api_key=key, base_url=self.base_url, timeout=self.timeout, httpx_client=http)
             raw = client.text_to_speech.with_raw_response
             response, attempts = await self.retry.call(
-                lambda: raw.convert_with_timestamps(self.voice_id, text=text, model_id=self.model,
-                                                    output_format=self.output_format,
-                                                    request_options={"max_retries": 0}, **optional),
-                classify=classify, what=f"elevenlabs text-to-speech ({len(text)} characters)")
+                lambda: raw.convert_with_timestamps(
+                    self.voice_id,
+                    text=text,
+                    model_id=self.model,
+                    output_format=self.output_format,
+                    request_options={"max_retries": 0},
+                    **optional,
+                ),
+                classify=classify,
+                what=f"elevenlabs text-to-speech ({len(text)} characters)",
+            )
         return response.data, {k.lower(): v for k, v in response.headers.items()}, attempts
 
 

@@ -78,17 +78,28 @@ class _Event(ctypes.Structure):
     UTF-8 input, not bytes; audio_position: milliseconds into the audio."""
 
     _fields_ = [
-        ("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint),
-        ("text_position", ctypes.c_int), ("length", ctypes.c_int),
-        ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
-        ("user_data", ctypes.c_void_p), ("id", _EventId),
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
     ]
 
 
-_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                  ctypes.POINTER(_Event))
-_SYNTH_ARGTYPES = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                   ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+_SYNTH_ARGTYPES = [
+    ctypes.c_char_p,
+    ctypes.c_size_t,
+    ctypes.c_uint,
+    ctypes.c_int,
+    ctypes.c_uint,
+    ctypes.c_uint,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+]
 
 _lock = threading.Lock()  # the library is one global state: one synthesis at a time
 _paths: tuple[str, str] | None = None  # (library to dlopen, espeak-ng-data dir), per process

@@ -13,8 +13,10 @@ import httpx
 from adbatch.stages.media import sniff_image
 
 # content types a generated output may be served as (octet-stream: CDNs that do not say)
-CONTENT_TYPES = {"video": ("video/mp4", "video/quicktime", "application/octet-stream"),
-                 "image": ("image/png", "image/jpeg", "image/webp", "application/octet-stream")}
+CONTENT_TYPES = {
+    "video": ("video/mp4", "video/quicktime", "application/octet-stream"),
+    "image": ("image/png", "image/jpeg", "image/webp", "application/octet-stream"),
+}
 
 
 class DownloadError(ValueError):
@@ -59,8 +61,10 @@ async def download(url: str, out: Path, *, kind: Literal["video", "image"], max_
             if ctype and ctype not in CONTENT_TYPES[kind]:
                 raise DownloadError(f"{url} is served as {ctype!r}, not a {kind} ({', '.join(CONTENT_TYPES[kind])})")
             if int(resp.headers.get("content-length") or 0) > limit:
-                raise DownloadError(f"{url} is {int(resp.headers['content-length']) / 2**20:.1f} MB; "
-                                    f"the limit is {max_mb:g} MB (max_download_mb)")
+                raise DownloadError(
+                    f"{url} is {int(resp.headers['content-length']) / 2**20:.1f} MB; "
+                    f"the limit is {max_mb:g} MB (max_download_mb)"
+                )
             with out.open("wb") as fh:
                 async for chunk in resp.aiter_bytes():
                     received += len(chunk)

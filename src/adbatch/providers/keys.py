@@ -26,8 +26,10 @@ def require_key(var: str, *, who: str) -> str:
     """The value of environment variable ``var``; MissingKeyError naming it (and ``who`` needs it) if unset."""
     value = os.environ.get(var, "").strip()
     if not value:
-        raise MissingKeyError(f"{who} needs the {var} environment variable: export {var}=... "
-                              f"(keys are read from the environment only, never from config)")
+        raise MissingKeyError(
+            f"{who} needs the {var} environment variable: export {var}=... "
+            f"(keys are read from the environment only, never from config)"
+        )
     return value
 
 
@@ -51,5 +53,7 @@ def check_keys(provider_cfg: Mapping[str, Any]) -> None:
     if missing:
         lines = [f"provider.{stage} needs {var}" for stage, var in missing.items()]
         names = " ".join(f"{v}=..." for v in dict.fromkeys(missing.values()))
-        raise MissingKeyError("missing API key(s): " + "; ".join(lines) + f". Set them in the environment "
-                              f"(export {names}) or choose offline stages (provider=offline, provider.voice=offline ...).")
+        raise MissingKeyError(
+            "missing API key(s): " + "; ".join(lines) + f". Set them in the environment "
+            f"(export {names}) or choose offline stages (provider=offline, provider.voice=offline ...)."
+        )

@@ -21,12 +21,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image
 
 from adbatch.domain.archetype import ANGLES
-from adbatch.store.cache import file_digest
-from adbatch.render.mix import write_wav
+from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
 from adbatch.paths import PROMPTS_DIR
 from adbatch.providers import espeak, offline_art
 from adbatch.providers.base import CardRequest, MusicRequest, Output, SceneRequest, ScriptRequest
-from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
+from adbatch.render.mix import write_wav
+from adbatch.store.cache import file_digest
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 _ENV.filters["capfirst"] = lambda s: s[:1].upper() + s[1:]
@@ -87,11 +87,13 @@ class OfflineScriptWriter:
     def write_now(self, req: ScriptRequest) -> Script:
         rng = random.Random(f"{req.seed}:{req.product.id}:{req.archetype.name}")
         facts = _facts(req, rng)
-        budgets = {s.id: min(s.vo_words[1], int(req.speech_seconds[s.id] * req.words_per_second))
-                   for s in req.archetype.slots}
+        budgets = {
+            s.id: min(s.vo_words[1], int(req.speech_seconds[s.id] * req.words_per_second)) for s in req.archetype.slots
+        }
         hook_budget = budgets[req.archetype.slots[0].id]
-        hooks = [HookCandidate(angle=a, **self._pick(self.bank["hooks"][a], facts, hook_budget, rng, req))
-                 for a in ANGLES]
+        hooks = [
+            HookCandidate(angle=a, **self._pick(self.bank["hooks"][a], facts, hook_budget, rng, req)) for a in ANGLES
+        ]
         slots = []
         for slot in req.archetype.slots[1:]:
             chosen = self._pick(self.bank["slots"][slot.type], facts, budgets[slot.id], rng, req)
@@ -112,8 +114,9 @@ class OfflineScriptWriter:
             slots[i] = slots[i].model_copy(update={"voice": ""})
         return slots
 
-    def _pick(self, variants: list[dict], facts: dict[str, str], budget: int, rng: random.Random,
-              req: ScriptRequest) -> dict[str, str]:
+    def _pick(
+        self, variants: list[dict], facts: dict[str, str], budget: int, rng: random.Random, req: ScriptRequest
+    ) -> dict[str, str]:
         filled = []
         for v in variants:
             entry = {k: _fill(t, facts) for k, t in v.items()}
@@ -147,8 +150,9 @@ class EspeakVoice:
         return 0.0
 
     async def speak(self, text: str, out: Path) -> Output:
-        speech = await asyncio.to_thread(espeak.synthesize, text, voice=self.voice, rate_wpm=self.rate_wpm,
-                                         pitch=self.pitch)
+        speech = await asyncio.to_thread(
+            espeak.synthesize, text, voice=self.voice, rate_wpm=self.rate_wpm, pitch=self.pitch
+        )
         write_wav(out, speech.samples.astype("float32") / 32768.0, speech.sample_rate)
         words = [[w.word, round(w.start, 4), round(w.end, 4)] for w in speech.words]
         return Output(meta={"duration": speech.duration, "words": words}, units={"characters": len(text)})
@@ -169,8 +173,14 @@ class PlateSceneGenerator:
     async def scene(self, request: SceneRequest, out: Path) -> Output:
         def draw() -> None:
             with Image.open(request.product.image) as photo:
-                img = offline_art.plate(photo, layout=request.slot.layout, size=(request.width, request.height),
-                                        palette=request.palette, seed=request.seed, shot=request.shot)
+                img = offline_art.plate(
+                    photo,
+                    layout=request.slot.layout,
+                    size=(request.width, request.height),
+                    palette=request.palette,
+                    seed=request.seed,
+                    shot=request.shot,
+                )
             img.save(out, "JPEG", quality=92)
 
         await asyncio.to_thread(draw)
@@ -190,8 +200,9 @@ class CardImageGenerator:
         return 0.0
 
     async def card(self, request: CardRequest, out: Path) -> Output:
-        img = await asyncio.to_thread(offline_art.card_background, (request.width, request.height),
-                                      request.palette, request.seed)
+        img = await asyncio.to_thread(
+            offline_art.card_background, (request.width, request.height), request.palette, request.seed
+        )
         img.save(out, "JPEG", quality=92)
         return Output(units={"images": 1})
 
@@ -212,7 +223,8 @@ class SynthMusic:
         return 0.0
 
     async def bed(self, request: MusicRequest, out: Path) -> Output:
-        audio = await asyncio.to_thread(offline_art.music_bed, mood=request.mood, bpm=request.bpm,
-                                        seconds=request.seconds, seed=request.seed)
+        audio = await asyncio.to_thread(
+            offline_art.music_bed, mood=request.mood, bpm=request.bpm, seconds=request.seconds, seed=request.seed
+        )
         write_wav(out, audio, 44100)
         return Output(meta={"seconds": request.seconds}, units={"seconds": request.seconds})

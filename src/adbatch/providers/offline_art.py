@@ -39,8 +39,9 @@ def rounded(photo: Image.Image, width: int, radius_ratio: float = 0.06) -> Image
     scale = width / photo.width
     card = photo.resize((width, max(1, int(photo.height * scale))), Image.LANCZOS).convert("RGBA")
     mask = Image.new("L", card.size, 0)
-    ImageDraw.Draw(mask).rounded_rectangle((0, 0, card.width - 1, card.height - 1),
-                                           radius=int(width * radius_ratio), fill=255)
+    ImageDraw.Draw(mask).rounded_rectangle(
+        (0, 0, card.width - 1, card.height - 1), radius=int(width * radius_ratio), fill=255
+    )
     card.putalpha(mask)
     return card
 
@@ -59,7 +60,9 @@ def paste_with_shadow(base: Image.Image, card: Image.Image, center: tuple[int, i
     base.paste(card, (x, y), card)
 
 
-def cover(photo: Image.Image, size: tuple[int, int], zoom: float = 1.0, focus: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
+def cover(
+    photo: Image.Image, size: tuple[int, int], zoom: float = 1.0, focus: tuple[float, float] = (0.5, 0.5)
+) -> Image.Image:
     """Scale and crop the photo to fill ``size`` (zoomed around ``focus``)."""
     w, h = size
     scale = max(w / photo.width, h / photo.height) * zoom
@@ -69,8 +72,9 @@ def cover(photo: Image.Image, size: tuple[int, int], zoom: float = 1.0, focus: t
     return big.crop((x, y, x + w, y + h))
 
 
-def plate(photo: Image.Image, *, layout: str, size: tuple[int, int], palette: tuple[str, str],
-          seed: int, shot: int) -> Image.Image:
+def plate(
+    photo: Image.Image, *, layout: str, size: tuple[int, int], palette: tuple[str, str], seed: int, shot: int
+) -> Image.Image:
     """One scene plate: the product photo in ``layout`` over a brand background."""
     rng = np.random.default_rng([seed, shot, sum(map(ord, layout))])
     w, h = size
@@ -130,7 +134,7 @@ def music_bed(*, mood: str, bpm: int, seconds: float, seed: int, rate: int = 441
         pulse = np.exp(-((seg % beat) / (beat * 0.35)))
         out[lo:hi] += 0.16 * pulse * np.sin(2 * np.pi * bass_f * seg)
     if mood != "warm":
-        off = ((t + beat / 2) % beat)
+        off = (t + beat / 2) % beat
         hats = np.exp(-off / 0.025) * rng.standard_normal(n).astype(np.float32) * 0.05
         out += hats
     stereo = np.stack([out, np.roll(out, int(0.012 * rate))], axis=1)

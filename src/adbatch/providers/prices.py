@@ -21,8 +21,10 @@ def rate(prices: Mapping[str, Any], model: str, variant: str | None = None, *, s
     entry = prices.get(model)
     where = f"provider.{stage}.prices"
     if entry is None:
-        raise PriceError(f"{where} has no entry for model {model!r} (known: {', '.join(prices) or 'none'}); "
-                         f"add its USD rate and the date you checked it (prices_checked)")
+        raise PriceError(
+            f"{where} has no entry for model {model!r} (known: {', '.join(prices) or 'none'}); "
+            f"add its USD rate and the date you checked it (prices_checked)"
+        )
     if isinstance(entry, Mapping):
         if variant not in entry:
             raise PriceError(f"{where}.{model} has no rate for {variant!r} (known: {', '.join(map(str, entry))})")

@@ -12,24 +12,24 @@ from __future__ import annotations
 import asyncio
 import io
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from PIL import Image
 
 from adbatch.domain.archetype import Archetype, Slot, available, load_archetype
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.providers.prices import rate, usd
-from adbatch.render.probe import probe
 from adbatch.providers import offline_art
 from adbatch.providers._replicate import KEY_ENV_VAR, OutcomeUnknown, Predictions
 from adbatch.providers.base import CardRequest, Output, SceneRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.offline import PlateSceneGenerator
+from adbatch.providers.prices import rate, usd
 from adbatch.providers.retry import ProviderError
+from adbatch.render.probe import probe
 
 __all__ = ["OutcomeUnknown", "ReplicateImageGenerator", "ReplicateSceneGenerator", "video_slots"]
 
@@ -41,17 +41,41 @@ class ReplicateSceneGenerator:
     name = "replicate"
     key_env_var = KEY_ENV_VAR
 
-    def __init__(self, *, model: str = "kwaivgi/kling-v2.1", version: str | None = None,
-                 input: Mapping[str, Any] | None = None, start_image_field: str = "start_image",
-                 prompt: str = "{visual} Camera: {camera}.", camera_prompts: Mapping[str, str] | None = None,
-                 video_scenes: int | Sequence[str] = 3, start_size: Sequence[int] = (720, 1280),
-                 archetypes_dir: str | None = None, base_url: str | None = None, timeout: float = 60.0,
-                 poll_s: float = 2.0, deadline_s: float = 900.0, reconcile_s: float = 3.0,
-                 max_download_mb: float = 200.0, concurrency: int = 3, prices: Mapping[str, Any],
-                 prices_checked: str = "", retry: Mapping[str, Any] | None = None) -> None:
-        self.runner = Predictions(model=model, version=version, base_url=base_url, timeout=timeout, poll_s=poll_s,
-                                  deadline_s=deadline_s, reconcile_s=reconcile_s, max_download_mb=max_download_mb,
-                                  retry=retry, who="provider.scenes (Replicate)")
+    def __init__(
+        self,
+        *,
+        model: str = "kwaivgi/kling-v2.1",
+        version: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        start_image_field: str = "start_image",
+        prompt: str = "{visual} Camera: {camera}.",
+        camera_prompts: Mapping[str, str] | None = None,
+        video_scenes: int | Sequence[str] = 3,
+        start_size: Sequence[int] = (720, 1280),
+        archetypes_dir: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        poll_s: float = 2.0,
+        deadline_s: float = 900.0,
+        reconcile_s: float = 3.0,
+        max_download_mb: float = 200.0,
+        concurrency: int = 3,
+        prices: Mapping[str, Any],
+        prices_checked: str = "",
+        retry: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.runner = Predictions(
+            model=model,
+            version=version,
+            base_url=base_url,
+            timeout=timeout,
+            poll_s=poll_s,
+            deadline_s=deadline_s,
+            reconcile_s=reconcile_s,
+            max_download_mb=max_download_mb,
+            retry=retry,
+            who="provider.scenes (Replicate)",
+        )
         self.model, self.version, self.input = model, version, dict(input or {"mode": "standard", "duration": 5})
         self.field, self.prompt, self.cameras = start_image_field, prompt, dict(camera_prompts or {})
         self.video_scenes = video_scenes if isinstance(video_scenes, int) else tuple(video_scenes)
@@ -64,8 +88,15 @@ class ReplicateSceneGenerator:
         return f"ReplicateSceneGenerator(model={self.model!r}, video_scenes={self.video_scenes!r})"
 
     def params(self) -> dict[str, Any]:
-        return {"model": self.model, "version": self.version, "input": self.input, "prompt": self.prompt,
-                "cameras": self.cameras, "start_size": self.start_size, "video_scenes": self.video_scenes}
+        return {
+            "model": self.model,
+            "version": self.version,
+            "input": self.input,
+            "prompt": self.prompt,
+            "cameras": self.cameras,
+            "start_size": self.start_size,
+            "video_scenes": self.video_scenes,
+        }
 
     def is_clip(self, request: SceneRequest) -> bool:
         """Shot 0 of a chosen slot: the ``video_scenes`` heaviest body slots, or the slots of the listed types."""
@@ -95,17 +126,34 @@ class ReplicateSceneGenerator:
         async with self.limit(), _priced(billed * self.per_second):
             prediction, retries = await self.runner.predict(inputs, out, kind="video", upload=(self.field, start))
         info = await asyncio.to_thread(probe, out)
-        return Output(meta={"kind": "clip", "prediction": prediction.id, "seconds": info.duration, "width": info.width,
-                            "height": info.height, "prices_checked": self.prices_checked},
-                      units={"video_seconds": billed, "predict_seconds": float((prediction.metrics or {}).get(
-                          "predict_time") or 0.0)},
-                      cost_usd=usd(billed * self.per_second), attempts=1 + retries)
+        return Output(
+            meta={
+                "kind": "clip",
+                "prediction": prediction.id,
+                "seconds": info.duration,
+                "width": info.width,
+                "height": info.height,
+                "prices_checked": self.prices_checked,
+            },
+            units={
+                "video_seconds": billed,
+                "predict_seconds": float((prediction.metrics or {}).get("predict_time") or 0.0),
+            },
+            cost_usd=usd(billed * self.per_second),
+            attempts=1 + retries,
+        )
 
     def _start_image(self, request: SceneRequest) -> bytes:
         """The clip's first frame: the slot's plate of the product photo, at the clip's size and aspect."""
         with Image.open(request.product.image) as photo:
-            img = offline_art.plate(photo, layout=request.slot.layout, size=self.start_size, palette=request.palette,
-                                    seed=request.seed, shot=request.shot)
+            img = offline_art.plate(
+                photo,
+                layout=request.slot.layout,
+                size=self.start_size,
+                palette=request.palette,
+                seed=request.seed,
+                shot=request.shot,
+            )
         buf = io.BytesIO()
         img.convert("RGB").save(buf, "JPEG", quality=90)
         return buf.getvalue()
@@ -117,14 +165,37 @@ class ReplicateImageGenerator:
     name = "replicate"
     key_env_var = KEY_ENV_VAR
 
-    def __init__(self, *, model: str = "black-forest-labs/flux-schnell", version: str | None = None,
-                 input: Mapping[str, Any] | None = None, prompt: str, seed_field: str | None = "seed",
-                 base_url: str | None = None, timeout: float = 60.0, poll_s: float = 1.0, deadline_s: float = 300.0,
-                 reconcile_s: float = 3.0, max_download_mb: float = 30.0, concurrency: int = 3,
-                 prices: Mapping[str, Any], prices_checked: str = "", retry: Mapping[str, Any] | None = None) -> None:
-        self.runner = Predictions(model=model, version=version, base_url=base_url, timeout=timeout, poll_s=poll_s,
-                                  deadline_s=deadline_s, reconcile_s=reconcile_s, max_download_mb=max_download_mb,
-                                  retry=retry, who="provider.image (Replicate)")
+    def __init__(
+        self,
+        *,
+        model: str = "black-forest-labs/flux-schnell",
+        version: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        prompt: str,
+        seed_field: str | None = "seed",
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        poll_s: float = 1.0,
+        deadline_s: float = 300.0,
+        reconcile_s: float = 3.0,
+        max_download_mb: float = 30.0,
+        concurrency: int = 3,
+        prices: Mapping[str, Any],
+        prices_checked: str = "",
+        retry: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.runner = Predictions(
+            model=model,
+            version=version,
+            base_url=base_url,
+            timeout=timeout,
+            poll_s=poll_s,
+            deadline_s=deadline_s,
+            reconcile_s=reconcile_s,
+            max_download_mb=max_download_mb,
+            retry=retry,
+            who="provider.image (Replicate)",
+        )
         self.model, self.version, self.input = model, version, dict(input or {})
         self.prompt, self.seed_field = prompt, seed_field
         self.per_image = rate(prices, model, stage="image")
@@ -148,8 +219,12 @@ class ReplicateImageGenerator:
             async with self.limit(), _priced(self.per_image):
                 prediction, retries = await self.runner.predict(inputs, raw, kind="image")
             size = await asyncio.to_thread(_cover_jpeg, raw, out, (request.width, request.height))
-        return Output(meta={"prediction": prediction.id, "source_size": size, "prices_checked": self.prices_checked},
-                      units={"images": 1}, cost_usd=usd(self.per_image), attempts=1 + retries)
+        return Output(
+            meta={"prediction": prediction.id, "source_size": size, "prices_checked": self.prices_checked},
+            units={"images": 1},
+            cost_usd=usd(self.per_image),
+            attempts=1 + retries,
+        )
 
 
 @asynccontextmanager

@@ -64,12 +64,19 @@ class RetryPolicy:
         """The provider's Retry-After wins over the backoff."""
         return verdict.after if verdict.after is not None else self.backoff(attempt)
 
-    async def call(self, fn: Callable[[], Awaitable[T]], *, classify: Callable[[BaseException], Verdict],
-                   what: str, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> tuple[T, int]:
+    async def call(
+        self,
+        fn: Callable[[], Awaitable[T]],
+        *,
+        classify: Callable[[BaseException], Verdict],
+        what: str,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> tuple[T, int]:
         """Run ``fn`` until it succeeds or the policy gives up; return (result, attempts made).
 
         Raises ProviderError (``from`` the last error) naming ``what``, the attempts and the reason.
         """
+
         def retryable(exc: BaseException) -> bool:
             v = classify(exc)
             return v.retry and (v.after is None or v.after <= self.max_wait_s)
@@ -79,11 +86,23 @@ class RetryPolicy:
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception()
-            log.warning("%s: attempt %d failed (%s: %s); retrying in %.2f s", what, state.attempt_number,
-                        classify(exc).reason, _summary(exc), state.upcoming_sleep)
+            log.warning(
+                "%s: attempt %d failed (%s: %s); retrying in %.2f s",
+                what,
+                state.attempt_number,
+                classify(exc).reason,
+                _summary(exc),
+                state.upcoming_sleep,
+            )
 
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.max_retries + 1), retry=retry_if_exception(retryable),
-                                 wait=wait, sleep=sleep, before_sleep=before_sleep, reraise=True)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            retry=retry_if_exception(retryable),
+            wait=wait,
+            sleep=sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
         attempts = 0
         try:
             async for attempt in retrying:
@@ -114,15 +133,22 @@ def policy(conf: Mapping[str, Any] | RetryPolicy | None) -> RetryPolicy:
 def _summary(exc: BaseException) -> str:
     """One line, secrets redacted, short enough for a manifest: status and body when the error has them."""
     status, body = status_of(exc), getattr(exc, "body", None)
-    text = f"{type(exc).__name__}: HTTP {status}: {body}" if status and body is not None else f"{type(exc).__name__}: {exc}"
+    text = (
+        f"{type(exc).__name__}: HTTP {status}: {body}"
+        if status and body is not None
+        else f"{type(exc).__name__}: {exc}"
+    )
     return redact(" ".join(text.split())[:500])
 
 
 def status_of(exc: BaseException) -> int | None:
     """The HTTP status carried by an SDK or httpx error, if any."""
     response = getattr(exc, "response", None)
-    for value in (getattr(exc, "status_code", None), getattr(exc, "status", None),
-                  getattr(response, "status_code", None)):
+    for value in (
+        getattr(exc, "status_code", None),
+        getattr(exc, "status", None),
+        getattr(response, "status_code", None),
+    ):
         if isinstance(value, int):
             return value
     return None

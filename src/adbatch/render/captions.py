@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from adbatch.domain.timeline import Overlay, Timeline, VoiceCue, Word
 from adbatch.render import text
-from adbatch.store.atomic import write_text
 from adbatch.render.frames import OverlayPatch
 from adbatch.render.palette import rgb
 from adbatch.render.safezone import SafeZone
-from adbatch.domain.timeline import Overlay, Timeline, VoiceCue, Word
+from adbatch.store.atomic import write_text
 
 _BREAK_AFTER = tuple(".!?;:,")  # a phrase ends after a word ending a clause
 
@@ -79,8 +79,15 @@ def phrases(timeline: Timeline, *, max_words: int = 4, max_chars: int = 22, text
             start = max(group[0].start - text_lead, out[-1].end if out else 0.0, 0.0)
             end = min(group[-1].end, timeline.duration)
             if end > start:
-                out.append(Phrase(slot=cue.slot, words=tuple(w.word for w in group),
-                                  starts=tuple(w.start for w in group), start=start, end=end))
+                out.append(
+                    Phrase(
+                        slot=cue.slot,
+                        words=tuple(w.word for w in group),
+                        starts=tuple(w.start for w in group),
+                        start=start,
+                        end=end,
+                    )
+                )
     return out
 
 
@@ -174,14 +181,21 @@ class CaptionTrack:
             patch.blend(frame, t)
 
 
-def build(timeline: Timeline, size: tuple[int, int], *, style: CaptionStyle = CaptionStyle(),
-          text_lead: float = 0.3) -> CaptionTrack:
+def build(
+    timeline: Timeline, size: tuple[int, int], *, style: CaptionStyle = CaptionStyle(), text_lead: float = 0.3
+) -> CaptionTrack:
     """Draw every phrase state once, centred in the safe zone's caption band, up to the end card."""
     w, h = size
     zone = SafeZone(w, h)
     card = timeline.card_start
-    look = text.TextStyle(size=int(w * style.size), fill=style.fill, stroke=style.stroke, stroke_ratio=0.09,
-                          max_lines=style.max_lines, font_path=style.font_path)
+    look = text.TextStyle(
+        size=int(w * style.size),
+        fill=style.fill,
+        stroke=style.stroke,
+        stroke_ratio=0.09,
+        max_lines=style.max_lines,
+        font_path=style.font_path,
+    )
     max_w, max_h = zone.centered_width, int(h * style.band_height)
     items = []
     for p in phrases(timeline, max_words=style.max_words, max_chars=style.max_chars, text_lead=text_lead):
@@ -189,8 +203,9 @@ def build(timeline: Timeline, size: tuple[int, int], *, style: CaptionStyle = Ca
             continue
         lay = text.layout([text.Unit(word) for word in p.words], look, max_w, max_h)
         n = len(p.words)
-        states = tuple(text.paint(lay, look, [style.highlight if i == k else style.fill for i in range(n)])
-                       for k in range(-1, n))
+        states = tuple(
+            text.paint(lay, look, [style.highlight if i == k else style.fill for i in range(n)]) for k in range(-1, n)
+        )
         ph, pw = states[0].shape[:2]
         xy = ((w - pw) // 2, max(zone.top, int(h * style.band_bottom) - ph))
         items.append(Caption(replace(p, end=min(p.end, card)), lay, states, xy))
@@ -207,8 +222,10 @@ def _stamp(t: float) -> str:
 
 def srt(timeline: Timeline, *, max_words: int = 4, text_lead: float = 0.3) -> str:
     """The voice's phrases as SubRip cues (HH:MM:SS,mmm), numbered from 1."""
-    blocks = [f"{n}\n{_stamp(p.start)} --> {_stamp(p.end)}\n{p.text}\n"
-              for n, p in enumerate(phrases(timeline, max_words=max_words, text_lead=text_lead), 1)]
+    blocks = [
+        f"{n}\n{_stamp(p.start)} --> {_stamp(p.end)}\n{p.text}\n"
+        for n, p in enumerate(phrases(timeline, max_words=max_words, text_lead=text_lead), 1)
+    ]
     return "\n".join(blocks)
 
 

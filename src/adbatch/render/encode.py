@@ -19,11 +19,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from adbatch.domain.timeline import Overlay, Timeline
 from adbatch.render import captions, loudness, mix, segments, text
-from adbatch.store.atomic import atomic_path
 from adbatch.render.frames import ClipShot, Compositor, OverlayPatch, StaticShot, StillShot
 from adbatch.render.safezone import SafeZone
-from adbatch.domain.timeline import Overlay, Timeline
+from adbatch.store.atomic import atomic_path
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,9 @@ def overlay_patches(timeline: Timeline, size: tuple[int, int], *, font_path: str
 
 def _draw(ov: Overlay, zone: SafeZone, font_path: str | None = None) -> np.ndarray:
     if ov.role == "hook":
-        style = text.TextStyle(size=int(zone.w * 0.082), fill=(15, 15, 15), stroke=None, box=(255, 255, 255),
-                               font_path=font_path)
+        style = text.TextStyle(
+            size=int(zone.w * 0.082), fill=(15, 15, 15), stroke=None, box=(255, 255, 255), font_path=font_path
+        )
         return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.2))
     style = text.TextStyle(size=int(zone.w * 0.078), stroke_ratio=0.09, font_path=font_path)
     return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.18))
@@ -135,8 +136,9 @@ def compositor(job: RenderJob, conf: Mapping) -> Compositor:
     return Compositor(job.timeline, shots, overlays, size)
 
 
-def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path,
-           body_cache: Path | None = None) -> RenderResult:
+def render(
+    job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path, body_cache: Path | None = None
+) -> RenderResult:
     """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail.
 
     With ``body_cache``, the body (everything after the hook beat) is encoded once per
@@ -159,32 +161,51 @@ def render(job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir:
             _encode_whole(frame_function, soundtrack(job, conf), job, conf, video=video, work_dir=work_dir)
         else:  # the soundtrack is mixed, normalised and encoded while the frames are drawn and encoded
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as pool:
-                audio = pool.submit(lambda: segments.encode_audio(
-                    soundtrack(job, conf), rate=int(conf["audio_fps"]), conf=conf, out=work_dir / "soundtrack.m4a",
-                    ffmpeg=ffmpeg_exe()))
-                body_hit = _encode_in_parts(frame_function, audio.result, job, conf, video=video, work_dir=work_dir,
-                                            body_cache=body_cache)
+                audio = pool.submit(
+                    lambda: segments.encode_audio(
+                        soundtrack(job, conf),
+                        rate=int(conf["audio_fps"]),
+                        conf=conf,
+                        out=work_dir / "soundtrack.m4a",
+                        ffmpeg=ffmpeg_exe(),
+                    )
+                )
+                body_hit = _encode_in_parts(
+                    frame_function, audio.result, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
+                )
         with atomic_path(thumb) as tmp:
-            Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(tmp, "JPEG", quality=88)
+            Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(
+                tmp, "JPEG", quality=88
+            )
     finally:
         comp.close()  # clip readers
-    return RenderResult(video=video, thumb=thumb, frame_seconds=spent[0], total_seconds=time.perf_counter() - started,
-                        body_reused=body_hit, text_boxes=tuple(
-                            (p.x, p.y, p.alpha.shape[1], p.alpha.shape[0]) for p in comp.overlays
-                            if isinstance(p, OverlayPatch) and p.overlay.role != "watermark"))
+    return RenderResult(
+        video=video,
+        thumb=thumb,
+        frame_seconds=spent[0],
+        total_seconds=time.perf_counter() - started,
+        body_reused=body_hit,
+        text_boxes=tuple(
+            (p.x, p.y, p.alpha.shape[1], p.alpha.shape[0])
+            for p in comp.overlays
+            if isinstance(p, OverlayPatch) and p.overlay.role != "watermark"
+        ),
+    )
 
 
 def soundtrack(job: RenderJob, conf: Mapping) -> np.ndarray:
     """The mixed soundtrack (voice over the ducked music bed), normalised to the loudness target."""
     rate = int(conf["audio_fps"])
     track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
-    track, _ = loudness.normalize(track, rate, ffmpeg=ffmpeg_exe(), target_lufs=conf["loudness_lufs"],
-                                  true_peak_db=conf["true_peak_db"])
+    track, _ = loudness.normalize(
+        track, rate, ffmpeg=ffmpeg_exe(), target_lufs=conf["loudness_lufs"], true_peak_db=conf["true_peak_db"]
+    )
     return track
 
 
-def _encode_whole(frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path,
-                  work_dir: Path) -> None:
+def _encode_whole(
+    frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path, work_dir: Path
+) -> None:
     from moviepy import VideoClip
     from moviepy.audio.AudioClip import AudioArrayClip
 
@@ -193,9 +214,15 @@ def _encode_whole(frame_function, track: np.ndarray, job: RenderJob, conf: Mappi
     clip = clip.with_audio(AudioArrayClip(track, fps=rate))
     with atomic_path(video) as tmp:
         clip.write_videofile(
-            str(tmp), fps=conf["fps"], audio_codec=conf["audio_codec"], audio_bitrate=conf["audio_bitrate"],
-            audio_fps=rate, temp_audiofile=str(work_dir / "audio.m4a"), logger=None,
-            **segments.x264_args(conf, "-movflags", "+faststart"))
+            str(tmp),
+            fps=conf["fps"],
+            audio_codec=conf["audio_codec"],
+            audio_bitrate=conf["audio_bitrate"],
+            audio_fps=rate,
+            temp_audiofile=str(work_dir / "audio.m4a"),
+            logger=None,
+            **segments.x264_args(conf, "-movflags", "+faststart"),
+        )
     clip.close()
 
 
@@ -206,15 +233,32 @@ def body_key(job: RenderJob, conf: Mapping, split: int) -> str:
     from adbatch import __version__
     from adbatch.store.cache import content_key
 
-    return content_key({"timeline": segments.body_signature(job.timeline, split),
-                        "shots": [{"file": s.path, "kind": s.kind} for s in job.shots],
-                        "conf": dict(conf), "seed": job.seed, "font": job.font_path, "watermark": job.watermark,
-                        "opacity": job.watermark_opacity, "lead": job.text_lead, "version": __version__,
-                        "captions": asdict(job.caption_style) if job.caption_style else None})
+    return content_key(
+        {
+            "timeline": segments.body_signature(job.timeline, split),
+            "shots": [{"file": s.path, "kind": s.kind} for s in job.shots],
+            "conf": dict(conf),
+            "seed": job.seed,
+            "font": job.font_path,
+            "watermark": job.watermark,
+            "opacity": job.watermark_opacity,
+            "lead": job.text_lead,
+            "version": __version__,
+            "captions": asdict(job.caption_style) if job.caption_style else None,
+        }
+    )
 
 
-def _encode_in_parts(frame_function, audio: Callable[[], Path], job: RenderJob, conf: Mapping, *,
-                     video: Path, work_dir: Path, body_cache: Path) -> bool:
+def _encode_in_parts(
+    frame_function,
+    audio: Callable[[], Path],
+    job: RenderJob,
+    conf: Mapping,
+    *,
+    video: Path,
+    work_dir: Path,
+    body_cache: Path,
+) -> bool:
     """Encode the opener, and the body unless an identical one is cached; join them with ``audio()``
     (the encoded soundtrack, waited for only now)."""
     from filelock import FileLock

@@ -33,7 +33,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import ImageDraw, ImageFont
@@ -59,8 +59,7 @@ class FontSpec:
 
 _ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _HEBREW = ((0x0590, 0x05FF), (0xFB1D, 0xFB4F))
-_CJK = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0x1100, 0x11FF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF),
-        (0x20000, 0x3FFFF))
+_CJK = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0x1100, 0x11FF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
 _EMOJI = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2300, 0x23FF), (0x2B00, 0x2BFF))
 
 DEJAVU = FontSpec("DejaVu Sans Bold", "matplotlib", "mpl-data/fonts/ttf/DejaVuSans-Bold.ttf", weight=None)
@@ -80,19 +79,22 @@ CHAIN: tuple[FontSpec, ...] = (
 
 # Characters that draw nothing here: joiners and variation selectors (no ligatures without
 # raqm), bidi controls (already applied), and skin-tone modifiers (a monochrome emoji has no skin).
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff"
-                        "\U0001f3fb-\U0001f3ff\U000e0000-\U000e0fff]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\U0001f3fb-\U0001f3ff\U000e0000-\U000e0fff]"
+)
 _ARABIC_CHAR = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"the font package {package!r} is not installed; run `pip install -e .` "
-                           "(adbatch depends on matplotlib, manimgx-fonts and manimgx-fonts-cjk for its fonts)")
+        raise RuntimeError(
+            f"the font package {package!r} is not installed; run `pip install -e .` "
+            "(adbatch depends on matplotlib, manimgx-fonts and manimgx-fonts-cjk for its fonts)"
+        )
     return Path(spec.submodule_search_locations[0])
 
 
@@ -117,7 +119,7 @@ def coverage(spec: FontSpec) -> frozenset[int]:
     return _cmap(str(spec.path), spec.index)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cmap(path: str, index: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
@@ -187,8 +189,17 @@ def metrics(word: str, size: int, specs: tuple[FontSpec, ...]) -> tuple[int, int
     return max(a for a, _ in pairs), max(d for _, d in pairs)
 
 
-def draw(canvas: ImageDraw.ImageDraw, xy: tuple[float, float], word: str, size: int, specs: tuple[FontSpec, ...], *,
-         fill: tuple[int, ...], stroke_width: int = 0, stroke_fill: tuple[int, ...] | None = None) -> float:
+def draw(
+    canvas: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    word: str,
+    size: int,
+    specs: tuple[FontSpec, ...],
+    *,
+    fill: tuple[int, ...],
+    stroke_width: int = 0,
+    stroke_fill: tuple[int, ...] | None = None,
+) -> float:
     """Draw a shaped word with its left end at ``xy`` on the baseline; return its advance."""
     x, y = xy
     for text, fnt in runs(word, size, specs):
@@ -222,7 +233,7 @@ def visual_order(words: Sequence[str]) -> list[int]:
     for i, d in enumerate(dirs):
         if d == "N":
             before = next((x for x in reversed(dirs[:i]) if x != "N"), None)
-            after = next((x for x in dirs[i + 1:] if x != "N"), None)
+            after = next((x for x in dirs[i + 1 :] if x != "N"), None)
             d = before if before and before == after else "RL"[base == 0]
         levels.append(base if (d == "R") == (base == 1) else base + 1)
     order = list(range(len(words)))

@@ -56,8 +56,9 @@ CAMERAS = {
 class StillShot:
     """A plate (larger than the frame) filmed with a camera move."""
 
-    def __init__(self, plate: np.ndarray | Callable[[], np.ndarray], shot: Shot, size: tuple[int, int],
-                 seed: int) -> None:
+    def __init__(
+        self, plate: np.ndarray | Callable[[], np.ndarray], shot: Shot, size: tuple[int, int], seed: int
+    ) -> None:
         self._plate, self.shot, (self.w, self.h) = plate, shot, size
         self.cam = CAMERAS[shot.camera]
         rng = np.random.default_rng(seed + shot.index)
@@ -91,8 +92,9 @@ class StillShot:
         return np.float32([[z, 0, self.w / 2 - z * cx], [0, z, self.h / 2 - z * cy]])
 
     def frame(self, t: float) -> np.ndarray:
-        return cv2.warpAffine(self.plate, self.matrix(t), (self.w, self.h),
-                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        return cv2.warpAffine(
+            self.plate, self.matrix(t), (self.w, self.h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        )
 
 
 class ClipShot:
@@ -137,7 +139,7 @@ class ClipShot:
         sw, sh = max(self.w, math.ceil(frame.width * scale)), max(self.h, math.ceil(frame.height * scale))
         rgb = frame.to_ndarray(format="rgb24", width=sw, height=sh)
         x, y = (sw - self.w) // 2, (sh - self.h) // 2
-        return rgb[y:y + self.h, x:x + self.w]  # a view: frame() hands out a contiguous copy
+        return rgb[y : y + self.h, x : x + self.w]  # a view: frame() hands out a contiguous copy
 
     def frame(self, t: float) -> np.ndarray:
         local = max(0.0, t - self.shot.start)
@@ -185,25 +187,31 @@ class OverlayPatch:
             self._blend_scaled(frame, 0.85 + 0.15 * ease(age / POP_SECONDS), ease(age / POP_SECONDS))
             return
         h, w = self.alpha.shape[:2]
-        roi = frame[self.y:self.y + h, self.x:self.x + w]
+        roi = frame[self.y : self.y + h, self.x : self.x + w]
         roi[:] = ((roi * self.inv + self.pre) >> 8).astype(np.uint8)
 
     def _blend_scaled(self, frame: np.ndarray, scale: float, opacity: float) -> None:
         h, w = self.alpha.shape[:2]
         sw, sh = max(1, int(w * scale)), max(1, int(h * scale))
         rgb = cv2.resize(self.rgb.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.uint16)
-        alpha = (cv2.resize(self.alpha.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_AREA)
-                 .astype(np.float32) * opacity).astype(np.uint16)[..., None]
+        alpha = (
+            cv2.resize(self.alpha.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32) * opacity
+        ).astype(np.uint16)[..., None]
         x, y = self.x + (w - sw) // 2, self.y + (h - sh) // 2
-        roi = frame[y:y + sh, x:x + sw]
+        roi = frame[y : y + sh, x : x + sw]
         roi[:] = ((roi * (255 - alpha) + rgb * alpha) >> 8).astype(np.uint8)
 
 
 class Compositor:
     """Turns the timeline plus prepared shots and overlays into frames."""
 
-    def __init__(self, timeline: Timeline, shots: Sequence[StillShot | StaticShot | ClipShot],
-                 overlays: Sequence[OverlayPatch], size: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        timeline: Timeline,
+        shots: Sequence[StillShot | StaticShot | ClipShot],
+        overlays: Sequence[OverlayPatch],
+        size: tuple[int, int],
+    ) -> None:
         self.shots, self.overlays = list(shots), list(overlays)
         self.w, self.h = size
         self.starts = np.array([s.shot.start for s in self.shots])
@@ -239,7 +247,7 @@ class Compositor:
         if kind == "swipe":
             off = int(round(self.w * (1 - ease(p))))
             frame = np.empty_like(out)
-            frame[:, :off] = out[:, self.w - off:]
-            frame[:, off:] = inc[:, :self.w - off]
+            frame[:, :off] = out[:, self.w - off :]
+            frame[:, off:] = inc[:, : self.w - off]
             return frame
         return cv2.addWeighted(out, 1 - p, inc, p, 0)

@@ -57,8 +57,9 @@ def measure(source: str | Path | np.ndarray, *, ffmpeg: str, rate: int | None = 
         data = np.ascontiguousarray(source, dtype="<f4").tobytes()
     else:
         cmd, data = ["-i", str(source), "-vn", *meter], None
-    done = subprocess.run([ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info", *cmd], input=data,
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info", *cmd], input=data, capture_output=True, check=False
+    )
     log = done.stderr.decode("utf-8", "replace")
     summary = log.rpartition("Summary:")[2]
     found = {key: pattern.search(summary) for key, pattern in _SUMMARY.items()}
@@ -68,8 +69,15 @@ def measure(source: str | Path | np.ndarray, *, ffmpeg: str, rate: int | None = 
     return {key: float(match.group(1)) for key, match in found.items()}
 
 
-def normalize(track: np.ndarray, rate: int, *, ffmpeg: str, target_lufs: float = -14.0,
-              true_peak_db: float = -1.0, codec_headroom_db: float = 1.5) -> tuple[np.ndarray, dict]:
+def normalize(
+    track: np.ndarray,
+    rate: int,
+    *,
+    ffmpeg: str,
+    target_lufs: float = -14.0,
+    true_peak_db: float = -1.0,
+    codec_headroom_db: float = 1.5,
+) -> tuple[np.ndarray, dict]:
     """``track`` at ``target_lufs`` with its true peak ``codec_headroom_db`` under ``true_peak_db``,
     and the figures: ``before`` and ``after`` (as ``measure`` returns them), ``gain_db`` and
     ``limiter_db`` (the deepest gain reduction the limiter applied, 0 when the gain was enough).
@@ -151,7 +159,7 @@ def _curve(held: np.ndarray, ramp: int, allowed: float) -> np.ndarray:
     2 * ramp + 1 (edges extended, which keeps the average a bound at the ends too)."""
     need = np.minimum(1.0, allowed / np.maximum(held, 1e-12))
     sums = np.cumsum(np.pad(need, (ramp + 1, ramp), mode="edge"))
-    return (sums[2 * ramp + 1:] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
+    return (sums[2 * ramp + 1 :] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
 
 
 def _peak_envelope(track: np.ndarray) -> np.ndarray:
@@ -164,7 +172,7 @@ def _peak_envelope(track: np.ndarray) -> np.ndarray:
     for k in range(1, OVERSAMPLE):
         taps = (np.sinc(k / OVERSAMPLE - j) * window)[::-1]
         for channel in track.T:
-            between = np.convolve(channel, taps)[half: half + len(channel)]
+            between = np.convolve(channel, taps)[half : half + len(channel)]
             np.maximum(envelope, np.abs(between), out=envelope)
     return envelope
 
@@ -175,7 +183,7 @@ def _running_min(x: np.ndarray, k: int) -> np.ndarray:
     blocks = np.concatenate([x, np.full((-n) % k, np.inf)]).reshape(-1, k)
     prefix = np.minimum.accumulate(blocks, axis=1).ravel()
     suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(suffix[: n - k + 1], prefix[k - 1: n])
+    return np.minimum(suffix[: n - k + 1], prefix[k - 1 : n])
 
 
 def _name(source: str | Path | np.ndarray) -> str:

@@ -54,8 +54,22 @@ def resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
 
 def tempo(src: Path, dst: Path, factor: float, ffmpeg: str) -> Path:
     """Speed a voice line up by ``factor`` without changing its pitch (FFmpeg atempo)."""
-    subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(src), "-filter:a", f"atempo={factor:.4f}",
-                    "-c:a", "pcm_s16le", str(dst)], check=True)
+    subprocess.run(
+        [
+            ffmpeg,
+            "-y",
+            "-loglevel",
+            "error",
+            "-i",
+            str(src),
+            "-filter:a",
+            f"atempo={factor:.4f}",
+            "-c:a",
+            "pcm_s16le",
+            str(dst),
+        ],
+        check=True,
+    )
     return dst
 
 
@@ -71,8 +85,14 @@ def duck_envelope(timeline: Timeline, n: int, rate: int) -> np.ndarray:
     return gain * fade
 
 
-def mix(timeline: Timeline, voice_files: Mapping[str, Path], music_file: Path | None, *,
-        rate: int, music_gain_db: float = 0.0) -> np.ndarray:
+def mix(
+    timeline: Timeline,
+    voice_files: Mapping[str, Path],
+    music_file: Path | None,
+    *,
+    rate: int,
+    music_gain_db: float = 0.0,
+) -> np.ndarray:
     """The final stereo float32 track at ``rate``, exactly the timeline's length."""
     n = int(round(timeline.duration * rate))
     track = np.zeros((n, 2), dtype=np.float32)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from adbatch.store.atomic import atomic_path
 from adbatch.domain.timeline import Timeline
+from adbatch.store.atomic import atomic_path
 
 
 def split_frame(timeline: Timeline) -> int:
@@ -46,12 +46,17 @@ def x264_args(conf: Mapping, *extra: str) -> dict:
     """MoviePy ``write_videofile`` arguments for the preset's H.264 encoding: the one place they are
     set, so a whole video and the parts joined by stream copy are encoded alike (plus ``extra``
     FFmpeg flags)."""
-    return {"codec": conf["codec"], "preset": conf["preset"], "threads": conf["threads"],
-            "ffmpeg_params": ["-crf", str(conf["crf"]), "-pix_fmt", "yuv420p", *extra]}
+    return {
+        "codec": conf["codec"],
+        "preset": conf["preset"],
+        "threads": conf["threads"],
+        "ffmpeg_params": ["-crf", str(conf["crf"]), "-pix_fmt", "yuv420p", *extra],
+    }
 
 
-def encode_video(frame_function: Callable[[float], np.ndarray], *, start: int, end: int, fps: int,
-                 conf: Mapping, out: Path) -> Path:
+def encode_video(
+    frame_function: Callable[[float], np.ndarray], *, start: int, end: int, fps: int, conf: Mapping, out: Path
+) -> Path:
     """Encode frames ``start`` .. ``end`` - 1 (video only) with the preset's x264 settings."""
     from moviepy import VideoClip
 
@@ -70,8 +75,24 @@ def encode_audio(audio: np.ndarray, *, rate: int, conf: Mapping, out: Path, ffmp
     wav = out.with_suffix(".wav")
     write_wav(wav, audio, rate)
     with atomic_path(out) as tmp:
-        subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(wav), "-c:a", conf["audio_codec"],
-                        "-b:a", conf["audio_bitrate"], "-f", "mp4", str(tmp)], check=True)
+        subprocess.run(
+            [
+                ffmpeg,
+                "-y",
+                "-loglevel",
+                "error",
+                "-i",
+                str(wav),
+                "-c:a",
+                conf["audio_codec"],
+                "-b:a",
+                conf["audio_bitrate"],
+                "-f",
+                "mp4",
+                str(tmp),
+            ],
+            check=True,
+        )
     wav.unlink()
     return out
 
@@ -81,7 +102,33 @@ def join(parts: list[Path], audio: Path, *, out: Path, ffmpeg: str, work: Path) 
     listing = work / "parts.txt"
     listing.write_text("".join(f"file '{p.resolve().as_posix()}'\n" for p in parts))
     with atomic_path(out) as tmp:
-        subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                        "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c", "copy", "-shortest",
-                        "-movflags", "+faststart", "-f", "mp4", str(tmp)], check=True)
+        subprocess.run(
+            [
+                ffmpeg,
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-i",
+                str(audio),
+                "-map",
+                "0:v",
+                "-map",
+                "1:a",
+                "-c",
+                "copy",
+                "-shortest",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+                str(tmp),
+            ],
+            check=True,
+        )
     return out

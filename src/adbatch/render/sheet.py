@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from adbatch.domain.timeline import Shot, Timeline
 from adbatch.render import text
 from adbatch.store.atomic import atomic_path
-from adbatch.domain.timeline import Shot, Timeline
 
 GAP = 12  # px between tiles and around the sheet
 TEXT_LINES, VO_LINES = 3, 4  # caption lines kept for the on-screen text and the voice-over line
@@ -38,8 +38,17 @@ class Sheet:
     tiles: tuple[tuple[int, int, int, int], ...]  # (x, y, w, h) of each shot's frame, in shot order
 
 
-def make(video: Path, timeline: Timeline | str | Path, out: Path, *, columns: int = 4, thumb_width: int = 216,
-         product: str | None = None, archetype: str | None = None, hook: str | None = None) -> Sheet:
+def make(
+    video: Path,
+    timeline: Timeline | str | Path,
+    out: Path,
+    *,
+    columns: int = 4,
+    thumb_width: int = 216,
+    product: str | None = None,
+    archetype: str | None = None,
+    hook: str | None = None,
+) -> Sheet:
     """Write the contact sheet of ``video`` (one tile per timeline shot) to ``out`` atomically; the
     title bar shows whichever of product, archetype and hook are given."""
     tl = timeline if isinstance(timeline, Timeline) else Timeline.model_validate_json(Path(timeline).read_text())

@@ -27,9 +27,11 @@ from adbatch.render import fonts
 
 MIN_FONT_PX = 12
 # A Han/kana character (with any closing punctuation that must not start a line) is a word of its own.
-_CJK_WORD = re.compile("[\u2e80-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
-                       "[\u3001\u3002\u300d\u300f\u3011\uff01\uff09\uff0c\uff0e\uff1a\uff1b\uff1f\u30fc]*"
-                       "|[^\u2e80-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+")
+_CJK_WORD = re.compile(
+    "[\u2e80-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+    "[\u3001\u3002\u300d\u300f\u3011\uff01\uff09\uff0c\uff0e\uff1a\uff1b\uff1f\u30fc]*"
+    "|[^\u2e80-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+"
+)
 
 
 @lru_cache(maxsize=1)
@@ -173,8 +175,16 @@ def _place(m: _Measure, style: TextStyle, box: tuple[int, int]) -> Layout:
             pieces.append((i, x, baseline, m.shaped[i]))
             x += m.widths[i]
         y += line_h
-    return Layout(size=size, width=w, height=int(y) + pad + stroke, stroke=stroke,
-                  lines=tuple(map(tuple, lines)), pieces=tuple(pieces), specs=m.specs, box=box)
+    return Layout(
+        size=size,
+        width=w,
+        height=int(y) + pad + stroke,
+        stroke=stroke,
+        lines=tuple(map(tuple, lines)),
+        pieces=tuple(pieces),
+        specs=m.specs,
+        box=box,
+    )
 
 
 def paint(lay: Layout, style: TextStyle, fills: Sequence[tuple[int, int, int]] | None = None) -> np.ndarray:
@@ -185,13 +195,22 @@ def paint(lay: Layout, style: TextStyle, fills: Sequence[tuple[int, int, int]] |
     img = Image.new("RGBA", (lay.width, lay.height), (0, 0, 0, 0))
     canvas = ImageDraw.Draw(img)
     if style.box:
-        canvas.rounded_rectangle((0, 0, lay.width - 1, lay.height - 1), radius=int(lay.size * 0.35),
-                                 fill=(*style.box, style.box_alpha))
+        canvas.rounded_rectangle(
+            (0, 0, lay.width - 1, lay.height - 1), radius=int(lay.size * 0.35), fill=(*style.box, style.box_alpha)
+        )
     stroke_fill = (*style.stroke, 255) if style.stroke else None
     for i, x, y, shaped in lay.pieces:
         fill = fills[i] if fills is not None else style.fill
-        fonts.draw(canvas, (x, y), shaped, lay.size, lay.specs, fill=(*fill, 255),
-                   stroke_width=lay.stroke, stroke_fill=stroke_fill)
+        fonts.draw(
+            canvas,
+            (x, y),
+            shaped,
+            lay.size,
+            lay.specs,
+            fill=(*fill, 255),
+            stroke_width=lay.stroke,
+            stroke_fill=stroke_fill,
+        )
     scale = min(1.0, lay.box[0] / lay.width, lay.box[1] / lay.height)
     if scale < 1.0:
         size = (max(1, int(lay.width * scale)), max(1, int(lay.height * scale)))

@@ -46,9 +46,11 @@ class ReportCallback(Callback):
 
             built = report.build([sweep], targets=stats.Targets(**self.targets))
             log.info(built.paragraph())
-        except Exception:  # noqa: BLE001 - the videos are done; a report bug must not turn the sweep red
-            log.exception("adbatch report: could not write the report for this sweep "
-                          "(rebuild it with: python -m adbatch.report <sweep dir>)")
+        except Exception:
+            log.exception(
+                "adbatch report: could not write the report for this sweep "
+                "(rebuild it with: python -m adbatch.report <sweep dir>)"
+            )
             built = None
         self._gate(built)
 
@@ -56,8 +58,10 @@ class ReportCallback(Callback):
         if self.min_success_rate is None:
             return
         rate = built.summary["kpis"]["success_rate"]["value"] if built is not None else None
-        line = (f"adbatch nightly: success rate {'n/a' if rate is None else f'{rate:.1%}'} "
-                f"(minimum {self.min_success_rate:.0%})")
+        line = (
+            f"adbatch nightly: success rate {'n/a' if rate is None else f'{rate:.1%}'} "
+            f"(minimum {self.min_success_rate:.0%})"
+        )
         print(line, flush=True)
         if rate is None or rate < self.min_success_rate:
             raise NightlyGateFailed(f"{line}: FAILED")

@@ -16,16 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from adbatch.domain import timeline
-from adbatch.stages import insights, write
 from adbatch.domain.archetype import ANGLES, load_archetype
-from adbatch.stages.assets import Providers
-from adbatch.store.cache import content_key
-from adbatch.stages.catalog import Catalog, RowError
-from adbatch.render.palette import palette
-from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.providers.base import (CardRequest, HookRankRequest, MusicRequest, SceneRequest,
-                                   ScriptRequest, speaking_rate)
 from adbatch.domain.script import HookCandidate
+from adbatch.paths import ARCHETYPES_DIR, or_default
+from adbatch.providers.base import (
+    CardRequest,
+    HookRankRequest,
+    MusicRequest,
+    SceneRequest,
+    ScriptRequest,
+    speaking_rate,
+)
+from adbatch.render.palette import palette
+from adbatch.stages import insights, write
+from adbatch.stages.assets import Providers
+from adbatch.stages.catalog import Catalog, RowError
+from adbatch.store.cache import content_key
 
 WORD = "word "  # a voice line that fills its budget, for character-priced voices
 
@@ -73,16 +79,26 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
     video = f"{cfg['product_id']}/{cfg['archetype']['name']}/hook-{cfg['hook']}"
     est = Estimate(video=video)
     try:
-        product = cat.validate_row(cat.row_for_key(cfg["product_id"]), image_cache=Path(cfg["cache_dir"]),
-                                   max_mb=cfg["image_max_mb"], timeout_s=cfg["url_timeout_s"])
+        product = cat.validate_row(
+            cat.row_for_key(cfg["product_id"]),
+            image_cache=Path(cfg["cache_dir"]),
+            max_mb=cfg["image_max_mb"],
+            timeout_s=cfg["url_timeout_s"],
+        )
     except RowError as exc:
         est.invalid = str(exc)
         return est
     arch = load_archetype(cfg["archetype"]["name"], or_default(cfg.get("archetypes_dir"), ARCHETYPES_DIR))
     budget = timeline.speech_budget(arch, cfg["pacing"])
     wps = speaking_rate(providers.voice)
-    request = ScriptRequest(product=product, insights=insights.extract(product), archetype=arch, seed=cfg["seed"],
-                            words_per_second=wps, speech_seconds=budget)
+    request = ScriptRequest(
+        product=product,
+        insights=insights.extract(product),
+        archetype=arch,
+        seed=cfg["seed"],
+        words_per_second=wps,
+        speech_seconds=budget,
+    )
     lines = {slot: (WORD * max(1, round(sec * wps))).strip() for slot, sec in budget.items() if sec > 0}
     spoken = {k: timeline.SpokenLine(text=v, duration=budget[k]) for k, v in lines.items()}
     args = dict(archetype=arch, pacing=cfg["pacing"], texts={}, lines=spoken, fps=int(cfg["render"]["fps"]))
@@ -93,19 +109,38 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
     r, pal = cfg["render"], palette(product.brand_color)
     w, h = (int(round(s * (1 + r["motion_margin"]))) for s in (r["width"], r["height"]))
     slots = {s.id: s for s in arch.slots}
-    scenes = [SceneRequest(product=product, slot=slots[sh.slot], shot=sh.shot, prompt=product.name, width=w,
-                           height=h, seed=cfg["seed"], palette=pal)
-              for sh in plan.shots if sh.layout != timeline.ENDCARD]
+    scenes = [
+        SceneRequest(
+            product=product,
+            slot=slots[sh.slot],
+            shot=sh.shot,
+            prompt=product.name,
+            width=w,
+            height=h,
+            seed=cfg["seed"],
+            palette=pal,
+        )
+        for sh in plan.shots
+        if sh.layout != timeline.ENDCARD
+    ]
     hook_line = lines.get(arch.slots[0].id, "")
     voice = sum(providers.voice.estimate(t) for t in lines.values()) + (len(ANGLES) - 1) * (
-        providers.voice.estimate(hook_line) if hook_line else 0.0)  # every hook candidate is voiced (variants share)
+        providers.voice.estimate(hook_line) if hook_line else 0.0
+    )  # every hook candidate is voiced (variants share)
     card = CardRequest(product=product, width=r["width"], height=r["height"], seed=cfg["seed"], palette=pal)
     music = MusicRequest(mood=arch.music.mood, bpm=arch.music.bpm, seconds=cfg["pacing"]["duration"], seed=0)
-    parts = [("script", writer, request), *_judging(cfg, writer, request, plan),
-             ("voice", providers.voice, voice), ("scenes", providers.scenes, scenes), ("image", providers.image, card),
-             ("music", providers.music, music)]
-    shared = {"vision": f"vision:{product.id}:{content_key(dict(cfg['provider']['script']))}",
-              "music": f"music:{content_key(dataclasses.asdict(music))}:{content_key(dict(cfg['provider']['music']))}"}
+    parts = [
+        ("script", writer, request),
+        *_judging(cfg, writer, request, plan),
+        ("voice", providers.voice, voice),
+        ("scenes", providers.scenes, scenes),
+        ("image", providers.image, card),
+        ("music", providers.music, music),
+    ]
+    shared = {
+        "vision": f"vision:{product.id}:{content_key(dict(cfg['provider']['script']))}",
+        "music": f"music:{content_key(dataclasses.asdict(music))}:{content_key(dict(cfg['provider']['music']))}",
+    }
     body = content_key({k: v for k, v in cfg.items() if k != "hook"})  # hook variants share everything but the hook
     for stage, provider, what in parts:
         if isinstance(what, float):  # already priced (voice: a sum of lines)
@@ -135,12 +170,27 @@ def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: 
     if hasattr(writer, "rank_hooks") and cfg["hook_scoring"]["live_rank"]:
         words = (WORD * arch.slots[0].vo_words[1]).strip()
         stand_ins = tuple(HookCandidate(angle=a, text=words[:80], voice=words) for a in ANGLES)
-        parts.append(("hooks", writer, HookRankRequest(
-            product=request.product, insights=request.insights, archetype=arch, hooks=stand_ins,
-            hook_seconds=cfg["pacing"]["hook_scene"])))
+        parts.append(
+            (
+                "hooks",
+                writer,
+                HookRankRequest(
+                    product=request.product,
+                    insights=request.insights,
+                    archetype=arch,
+                    hooks=stand_ins,
+                    hook_seconds=cfg["pacing"]["hook_scene"],
+                ),
+            )
+        )
     if hasattr(writer, "critique") and cfg["director"]["live_notes"]:
-        parts.append(("critique", writer, write.critique_request(
-            cfg, draft=plan, notes=(), product=request.product, archetype=arch)))
+        parts.append(
+            (
+                "critique",
+                writer,
+                write.critique_request(cfg, draft=plan, notes=(), product=request.product, archetype=arch),
+            )
+        )
     return parts
 
 
@@ -171,8 +221,11 @@ def dry_run_text(estimates: Sequence[Estimate], *, per_video: float, per_sweep: 
     """The dry-run report: every video, totals by provider, and what the caps would skip."""
     apply_caps(estimates, per_video=per_video, per_sweep=per_sweep)
     valid = [e for e in estimates if not e.invalid]
-    lines = [f"dry run: {len(estimates)} videos ({len(valid)} valid, {len(estimates) - len(valid)} invalid); "
-             f"nothing was called or rendered", ""]
+    lines = [
+        f"dry run: {len(estimates)} videos ({len(valid)} valid, {len(estimates) - len(valid)} invalid); "
+        f"nothing was called or rendered",
+        "",
+    ]
     width = max((len(e.video) for e in estimates), default=5)
     for e in estimates:
         note = f"invalid: {e.invalid}" if e.invalid else (f"SKIPPED by the {e.skipped_by} cap" if e.skipped_by else "")
@@ -184,9 +237,12 @@ def dry_run_text(estimates: Sequence[Estimate], *, per_video: float, per_sweep: 
     run = [e for e in valid if not e.skipped_by]
     lines += ["", "by provider:"] + [f"  {name:<32} ${usd:9.4f}" for name, usd in sorted(providers.items())]
     total = sum(e.total for e in valid)
-    lines += ["", f"estimated total ${total:.4f} for {len(valid)} videos "
-                  f"(mean ${total / max(1, len(valid)):.4f} per video); caps: ${per_video:.2f} per video, "
-                  f"${per_sweep:.2f} per sweep",
-              f"would run {len(run)} videos for ${sum(e.total for e in run):.4f}; "
-              f"{len(valid) - len(run)} would be skipped by the caps"]
+    lines += [
+        "",
+        f"estimated total ${total:.4f} for {len(valid)} videos "
+        f"(mean ${total / max(1, len(valid)):.4f} per video); caps: ${per_video:.2f} per video, "
+        f"${per_sweep:.2f} per sweep",
+        f"would run {len(run)} videos for ${sum(e.total for e in run):.4f}; "
+        f"{len(valid) - len(run)} would be skipped by the caps",
+    ]
     return "\n".join(lines)

@@ -21,12 +21,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: no display, same output everywhere
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from jinja2 import Environment, PackageLoader, StrictUndefined  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from PIL import Image
 
-from adbatch.report import stats as stats  # noqa: E402
+from adbatch.report import stats as stats
 
 THUMB_BOX = (96, 170)  # thumbnails are shrunk into this box (9:16) before embedding
 PROBLEMS = ("failed", "invalid", "skipped_cap", "missing", "corrupt")
@@ -35,22 +35,43 @@ PLATFORM_LABELS = {"tiktok": "TikTok", "reels": "Reels", "shorts": "Shorts"}  # 
 NOTE_FIELDS = {"rule": None, "message": "", "applied": False, "source": "rules", "rejected": None, "edit": None}
 HOOK_FIELDS = {"rank": None, "angle": None, "text": "", "score": None, "reason": None, "ranked_by": None}
 # matplotlib 3.10 replaced boxplot(vert=False) with orientation="horizontal"; the floor is 3.9
-_SIDEWAYS = ({"orientation": "horizontal"} if "orientation" in inspect.signature(plt.Axes.boxplot).parameters
-             else {"vert": False})
-_ENV = Environment(loader=PackageLoader("adbatch.report", "templates"), autoescape=True, undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True)
+_SIDEWAYS = (
+    {"orientation": "horizontal"}
+    if "orientation" in inspect.signature(plt.Axes.boxplot).parameters
+    else {"vert": False}
+)
+_ENV = Environment(
+    loader=PackageLoader("adbatch.report", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
-def render(*, videos: pd.DataFrame, calls: pd.DataFrame, summary: dict[str, Any], out: Path,
-           details: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def render(
+    *,
+    videos: pd.DataFrame,
+    calls: pd.DataFrame,
+    summary: dict[str, Any],
+    out: Path,
+    details: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
     """The page's HTML for these tables and summary; links are relative to ``out`` (where it is saved).
     ``details`` (``adbatch.report.creative.details``) gives each video's director notes and ranked hooks, by folder."""
     details = details or {}
-    rows = [_video(r, out) | _extras(r, details.get(r["folder"], {}), summary["qa"]["platforms"])
-            for r in videos.to_dict("records")]
+    rows = [
+        _video(r, out) | _extras(r, details.get(r["folder"], {}), summary["qa"]["platforms"])
+        for r in videos.to_dict("records")
+    ]
     return _ENV.get_template("report.html.j2").render(
-        s=summary, k=summary["kpis"], videos=rows, failures=[r for r in rows if r["status"] in PROBLEMS],
-        plots=plots(videos, calls, summary), stage_columns=[c for c in videos.columns if c.startswith("time_")])
+        s=summary,
+        k=summary["kpis"],
+        videos=rows,
+        failures=[r for r in rows if r["status"] in PROBLEMS],
+        plots=plots(videos, calls, summary),
+        stage_columns=[c for c in videos.columns if c.startswith("time_")],
+    )
 
 
 def _video(row: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -63,11 +84,20 @@ def _video(row: dict[str, Any], out: Path) -> dict[str, Any]:
 
 def _extras(row: dict[str, Any], detail: Mapping[str, Any], platforms: list[dict[str, Any]]) -> dict[str, Any]:
     """The video's QA mark per platform it was checked for, its director notes and its ranked hooks."""
-    marks = [{"label": PLATFORM_LABELS.get(p["platform"], p["platform"]), "title": p["title"],
-              "passed": row.get(f"qa_{p['platform']}") == "pass"}
-             for p in platforms if row.get(f"qa_{p['platform']}") in ("pass", "fail")]
-    return {"qa_marks": marks, "notes": [_fields(n, NOTE_FIELDS) for n in detail.get("notes", [])],
-            "hooks": [_fields(h, HOOK_FIELDS) for h in detail.get("hooks", [])]}
+    marks = [
+        {
+            "label": PLATFORM_LABELS.get(p["platform"], p["platform"]),
+            "title": p["title"],
+            "passed": row.get(f"qa_{p['platform']}") == "pass",
+        }
+        for p in platforms
+        if row.get(f"qa_{p['platform']}") in ("pass", "fail")
+    ]
+    return {
+        "qa_marks": marks,
+        "notes": [_fields(n, NOTE_FIELDS) for n in detail.get("notes", [])],
+        "hooks": [_fields(h, HOOK_FIELDS) for h in detail.get("hooks", [])],
+    }
 
 
 def _fields(record: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,11 +129,17 @@ def _href(path: str | None, out: Path) -> str | None:
 
 # --- plots -----------------------------------------------------------------------------------
 
+
 def plots(videos: pd.DataFrame, calls: pd.DataFrame, summary: dict[str, Any]) -> dict[str, str | None]:
     """Every plot as a PNG data URI (None where there is no data to plot)."""
     read = videos[~videos["status"].isin(("missing", "corrupt"))]
-    out = {"cost": _cost(read, summary["targets"]["cost_per_video_usd"]), "stages": _stages(read),
-           "archetypes": _archetypes(read), "latency": _latency(stats.api_calls(calls)), "ctr": None}
+    out = {
+        "cost": _cost(read, summary["targets"]["cost_per_video_usd"]),
+        "stages": _stages(read),
+        "archetypes": _archetypes(read),
+        "latency": _latency(stats.api_calls(calls)),
+        "ctr": None,
+    }
     if summary.get("experiment"):
         out["ctr"] = _ctr(summary["experiment"]["hook_angle"], "hook_angle")
     return out
@@ -145,8 +181,7 @@ def _archetypes(read: pd.DataFrame) -> str | None:
     if read.empty:
         return None
     table = pd.crosstab(read["archetype"], read["status"])
-    colors = {"ok": "#2e9d5b", "cached": "#7cc79a", "failed": "#cc3333", "invalid": "#e8a33d",
-              "skipped_cap": "#888888"}
+    colors = {"ok": "#2e9d5b", "cached": "#7cc79a", "failed": "#cc3333", "invalid": "#e8a33d", "skipped_cap": "#888888"}
     fig, ax = plt.subplots(figsize=(5.5, 3))
     table.plot.bar(stacked=True, ax=ax, color=[colors.get(c, "#555555") for c in table.columns], rot=0)
     ax.set(xlabel="", ylabel="videos", title="Outcome by archetype")

@@ -26,8 +26,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from adbatch.store.atomic import write_text
 from adbatch.domain.manifest import MANIFEST
+from adbatch.store.atomic import write_text
 
 PROGRESS_FILE = "progress.json"
 JOB_LOG = "log.jsonl"
@@ -144,8 +144,16 @@ def snapshot(sweep_dir: Path, scanner: SweepScanner | None = None, **info: Any) 
     scanner = scanner or SweepScanner(sweep_dir, since=started)
     statuses, running, cost, mean_s = scanner.scan()
     elapsed = ((finished or time.time()) - started) if started else None
-    return Snapshot(statuses=statuses, running=0 if finished else running, cost_usd=cost, mean_job_s=mean_s,
-                    total=info.get("total"), cap_usd=info.get("cap_usd"), elapsed_s=elapsed, finished=bool(finished))
+    return Snapshot(
+        statuses=statuses,
+        running=0 if finished else running,
+        cost_usd=cost,
+        mean_job_s=mean_s,
+        total=info.get("total"),
+        cap_usd=info.get("cap_usd"),
+        elapsed_s=elapsed,
+        finished=bool(finished),
+    )
 
 
 def clock(seconds: float | None) -> str:
@@ -155,9 +163,12 @@ def clock(seconds: float | None) -> str:
 def describe(s: Snapshot) -> str:
     """One plain line, e.g. ``5/8 videos ended: done 4 (1 cached), failed 1, skipped 0 | running 2, waiting 1 | ...``."""
     total = "?" if s.total is None else s.total
-    parts = [f"{s.ended}/{total} videos ended: done {s.done}" + (f" ({s.statuses['cached']} cached)" if s.statuses["cached"] else ""),
-             f"failed {s.failed}" + (f" ({s.statuses['invalid']} invalid)" if s.statuses["invalid"] else ""),
-             f"skipped {s.skipped}"]
+    parts = [
+        f"{s.ended}/{total} videos ended: done {s.done}"
+        + (f" ({s.statuses['cached']} cached)" if s.statuses["cached"] else ""),
+        f"failed {s.failed}" + (f" ({s.statuses['invalid']} invalid)" if s.statuses["invalid"] else ""),
+        f"skipped {s.skipped}",
+    ]
     line = ", ".join(parts) + f" | running {s.running}" + ("" if s.waiting is None else f", waiting {s.waiting}")
     line += f" | spent ${s.cost_usd:.2f}" + ("" if s.cap_usd is None else f" of ${s.cap_usd:.2f}")
     line += f" | elapsed {clock(s.elapsed_s)}"
@@ -173,12 +184,16 @@ def rich_view(s: Snapshot) -> Any:
 
     total = "?" if s.total is None else str(s.total)
     head = Table.grid(padding=(0, 1))
-    head.add_row(ProgressBar(total=float(s.total or max(1, s.ended)), completed=float(s.ended), width=40),
-                 Text.from_markup(f"[bold]{s.ended}/{total}[/] videos ended"))
+    head.add_row(
+        ProgressBar(total=float(s.total or max(1, s.ended)), completed=float(s.ended), width=40),
+        Text.from_markup(f"[bold]{s.ended}/{total}[/] videos ended"),
+    )
     waiting = "" if s.waiting is None else f" · waiting {s.waiting}"
     cached = f" ({s.statuses['cached']} cached)" if s.statuses["cached"] else ""
-    counts = (f"[green]done {s.done}{cached}[/] · [red]failed {s.failed}[/] · [yellow]skipped {s.skipped}[/] · "
-              f"[cyan]running {s.running}[/]{waiting}")
+    counts = (
+        f"[green]done {s.done}{cached}[/] · [red]failed {s.failed}[/] · [yellow]skipped {s.skipped}[/] · "
+        f"[cyan]running {s.running}[/]{waiting}"
+    )
     cap = "" if s.cap_usd is None else f" of ${s.cap_usd:.2f}"
     when = "finished" if s.finished else f"ETA {clock(s.eta_s)}"
     money = f"spent ${s.cost_usd:.2f}{cap} · elapsed {clock(s.elapsed_s)} · {when}"
@@ -192,9 +207,16 @@ class LiveProgress:
     :func:`describe` at the start, every ``every_s`` seconds, and once at the end.
     """
 
-    def __init__(self, sweep_dir: Path, *, total: int | None = None, cap_usd: float | None = None,
-                 every_s: float | None = None, terminal: bool | None = None,
-                 emit: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        sweep_dir: Path,
+        *,
+        total: int | None = None,
+        cap_usd: float | None = None,
+        every_s: float | None = None,
+        terminal: bool | None = None,
+        emit: Callable[[str], None] | None = None,
+    ) -> None:
         self.sweep_dir, self.total, self.cap_usd = Path(sweep_dir), total, cap_usd
         self.terminal = _stderr_is_terminal() if terminal is None else terminal
         self.every_s = every_s if every_s is not None else (LIVE_EVERY_S if self.terminal else PLAIN_EVERY_S)
@@ -242,7 +264,7 @@ class LiveProgress:
                 self._run_live()
             else:
                 self._run_plain()
-        except Exception as exc:  # noqa: BLE001 - a broken display must not take the sweep down
+        except Exception as exc:
             log.warning(f"progress display stopped: {exc!r}")
 
     def _run_plain(self) -> None:
@@ -280,8 +302,10 @@ class _LogsAbove:
 
     def __enter__(self) -> None:
         originals = {id(sys.__stdout__): sys.stdout, id(sys.__stderr__): sys.stderr}
-        for logger in [logging.getLogger(), *[lg for lg in logging.root.manager.loggerDict.values()
-                                               if isinstance(lg, logging.Logger)]]:
+        for logger in [
+            logging.getLogger(),
+            *[lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)],
+        ]:
             for h in logger.handlers:
                 if type(h) is logging.StreamHandler and id(h.stream) in originals:
                     self.swapped.append((h, h.setStream(originals[id(h.stream)])))

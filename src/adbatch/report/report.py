@@ -21,34 +21,93 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
 
-from adbatch.report import creative
-from adbatch.report import stats
-from adbatch.store.atomic import write_text
 from adbatch.domain.manifest import MANIFEST, Manifest, read
+from adbatch.report import creative, stats
+from adbatch.store.atomic import write_text
 
 REPORT_CSV, SUMMARY_JSON, REPORT_HTML = "report.csv", "summary.json", "report.html"
 MERGED_DIR = "merged-report"  # default --out for several sweeps: <their common parent>/merged-report
 UNSAFE_LEAD = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula triggers (OWASP "CSV injection")
 # report.csv's fixed columns; cost_stage_*/cost_provider_* follow cost_usd, time_* follow wall_s and
 # qa_<platform> (pass | fail, one per platform the manifests were checked for) follow qa_reason
-VIDEO_COLUMNS = ["sweep", "video", "product_id", "product_name", "row", "archetype", "hook_requested", "hook_rank",
-                 "hook_angle", "hook_text", "hook_score", "hook_ranked_by", "hook_reason", "director_notes",
-                 "director_applied", "director_claude_notes", "status", "error_component", "error_stage", "error_type",
-                 "error_message", "cost_usd", "wall_s", "calls", "api_calls", "attempts", "retries", "failed_calls",
-                 "cache_hits", "saved_usd", "video_path", "thumb_path", "sheet_path", "duration_s", "size_bytes",
-                 "render", "qa_passed", "loudness_lufs", "true_peak_dbtp", "qa_reason", "started_at", "finished_at",
-                 "folder"]
-INT_COLUMNS = ["row", "hook_rank", "director_notes", "director_applied", "director_claude_notes", "calls", "api_calls",
-               "attempts", "retries", "failed_calls", "cache_hits", "size_bytes"]
-CALL_COLUMNS = ["stage", "provider", "model", "cost_usd", "latency_s", "attempts", "cache_hit", "saved_usd", "ok",
-                "error"]
+VIDEO_COLUMNS = [
+    "sweep",
+    "video",
+    "product_id",
+    "product_name",
+    "row",
+    "archetype",
+    "hook_requested",
+    "hook_rank",
+    "hook_angle",
+    "hook_text",
+    "hook_score",
+    "hook_ranked_by",
+    "hook_reason",
+    "director_notes",
+    "director_applied",
+    "director_claude_notes",
+    "status",
+    "error_component",
+    "error_stage",
+    "error_type",
+    "error_message",
+    "cost_usd",
+    "wall_s",
+    "calls",
+    "api_calls",
+    "attempts",
+    "retries",
+    "failed_calls",
+    "cache_hits",
+    "saved_usd",
+    "video_path",
+    "thumb_path",
+    "sheet_path",
+    "duration_s",
+    "size_bytes",
+    "render",
+    "qa_passed",
+    "loudness_lufs",
+    "true_peak_dbtp",
+    "qa_reason",
+    "started_at",
+    "finished_at",
+    "folder",
+]
+INT_COLUMNS = [
+    "row",
+    "hook_rank",
+    "director_notes",
+    "director_applied",
+    "director_claude_notes",
+    "calls",
+    "api_calls",
+    "attempts",
+    "retries",
+    "failed_calls",
+    "cache_hits",
+    "size_bytes",
+]
+CALL_COLUMNS = [
+    "stage",
+    "provider",
+    "model",
+    "cost_usd",
+    "latency_s",
+    "attempts",
+    "cache_hit",
+    "saved_usd",
+    "ok",
+    "error",
+]
 
 
 @dataclass(frozen=True)
@@ -105,27 +164,61 @@ def _row(e: Entry) -> dict[str, Any]:
         parts = e.folder.relative_to(e.sweep).parts[-3:]
         guess = dict(zip(("product_id", "archetype", "hook_requested"), parts)) if len(parts) == 3 else {}
         hook = guess.get("hook_requested", "").removeprefix("hook-")
-        return base | guess | {"hook_requested": hook or None, "video": "/".join(parts), "status": e.problem,
-                               "error_message": e.detail, "cost_usd": 0.0, "wall_s": None}
+        return (
+            base
+            | guess
+            | {
+                "hook_requested": hook or None,
+                "video": "/".join(parts),
+                "status": e.problem,
+                "error_message": e.detail,
+                "cost_usd": 0.0,
+                "wall_s": None,
+            }
+        )
     hook, err, out = m.hook or {}, m.error, m.outputs
     made = [c for c in m.calls if not c.cache_hit and c.attempts > 0]
-    row = base | {
-        "video": stats.video_key(m.product_id, m.archetype, m.hook_requested), "product_id": m.product_id,
-        "product_name": m.product_name, "row": m.row, "archetype": m.archetype, "hook_requested": m.hook_requested,
-        "hook_rank": hook.get("rank"), "hook_angle": hook.get("angle"), "hook_text": hook.get("text"),
-        "hook_score": hook.get("score"), "hook_ranked_by": hook.get("ranked_by"), "hook_reason": hook.get("reason"),
-        "status": m.status, "error_component": _component(m), "error_stage": err and err.stage,
-        "error_type": err and err.type, "error_message": err and err.message, "cost_usd": m.cost_usd,
-        "wall_s": m.timings.get("total"), "calls": len(m.calls), "api_calls": len(made),
-        "attempts": sum(c.attempts for c in made), "retries": sum(max(c.attempts - 1, 0) for c in made),
-        "failed_calls": sum(not c.ok for c in m.calls), "cache_hits": sum(c.cache_hit for c in m.calls),
-        "saved_usd": round(math.fsum([*(c.saved_usd for c in m.calls), m.saved_usd]), 6),
-        "video_path": str(e.folder / out.video) if out.video else None,
-        "thumb_path": str(e.folder / out.thumb) if out.thumb else None,
-        "sheet_path": str(e.folder / out.sheet) if out.sheet else None,
-        "duration_s": out.duration_s, "size_bytes": out.size_bytes, "render": m.config.get("render"),
-        "started_at": m.started_at, "finished_at": m.finished_at,
-    } | creative.qa_cells(m.qa) | creative.director_cells(m.director)
+    row = (
+        base
+        | {
+            "video": stats.video_key(m.product_id, m.archetype, m.hook_requested),
+            "product_id": m.product_id,
+            "product_name": m.product_name,
+            "row": m.row,
+            "archetype": m.archetype,
+            "hook_requested": m.hook_requested,
+            "hook_rank": hook.get("rank"),
+            "hook_angle": hook.get("angle"),
+            "hook_text": hook.get("text"),
+            "hook_score": hook.get("score"),
+            "hook_ranked_by": hook.get("ranked_by"),
+            "hook_reason": hook.get("reason"),
+            "status": m.status,
+            "error_component": _component(m),
+            "error_stage": err and err.stage,
+            "error_type": err and err.type,
+            "error_message": err and err.message,
+            "cost_usd": m.cost_usd,
+            "wall_s": m.timings.get("total"),
+            "calls": len(m.calls),
+            "api_calls": len(made),
+            "attempts": sum(c.attempts for c in made),
+            "retries": sum(max(c.attempts - 1, 0) for c in made),
+            "failed_calls": sum(not c.ok for c in m.calls),
+            "cache_hits": sum(c.cache_hit for c in m.calls),
+            "saved_usd": round(math.fsum([*(c.saved_usd for c in m.calls), m.saved_usd]), 6),
+            "video_path": str(e.folder / out.video) if out.video else None,
+            "thumb_path": str(e.folder / out.thumb) if out.thumb else None,
+            "sheet_path": str(e.folder / out.sheet) if out.sheet else None,
+            "duration_s": out.duration_s,
+            "size_bytes": out.size_bytes,
+            "render": m.config.get("render"),
+            "started_at": m.started_at,
+            "finished_at": m.finished_at,
+        }
+        | creative.qa_cells(m.qa)
+        | creative.director_cells(m.director)
+    )
     for c in m.calls:
         for col in (f"cost_stage_{c.stage}_usd", f"cost_provider_{c.provider}_usd"):
             row[col] = row.get(col, 0.0) + c.cost_usd
@@ -151,15 +244,30 @@ def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
     videos[["wall_s", *times]] = videos[["wall_s", *times]].astype("float64")
     videos["qa_passed"] = videos["qa_passed"].astype("boolean")
     videos = videos.astype({c: "Int64" for c in INT_COLUMNS})  # counts stay integers beside empty cells
-    calls = pd.DataFrame([{"video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
-                          for e, row in zip(entries, rows) if e.manifest for c in e.manifest.calls],
-                         columns=["video", *CALL_COLUMNS])
-    calls = calls.astype({"cache_hit": bool, "ok": bool, "attempts": "int64", "latency_s": "float64",
-                          "cost_usd": "float64", "saved_usd": "float64"})
+    calls = pd.DataFrame(
+        [
+            {"video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
+            for e, row in zip(entries, rows)
+            if e.manifest
+            for c in e.manifest.calls
+        ],
+        columns=["video", *CALL_COLUMNS],
+    )
+    calls = calls.astype(
+        {
+            "cache_hit": bool,
+            "ok": bool,
+            "attempts": "int64",
+            "latency_s": "float64",
+            "cost_usd": "float64",
+            "saved_usd": "float64",
+        }
+    )
     return videos, calls
 
 
 # --- writing ---------------------------------------------------------------------------------
+
 
 def safe_cell(value: Any) -> Any:
     """A text cell that a spreadsheet would run as a formula, quoted with a leading apostrophe."""
@@ -185,15 +293,17 @@ class Report:
         s, k = self.summary, self.summary["kpis"]
         n, cost, t = k["videos"], k["cost"], k["time"]
         bad = n["missing"] + n["corrupt"]
-        text = (f"adbatch report: {n['attempted']} video{'' if n['attempted'] == 1 else 's'} attempted across "
-                f"{len(s['sweeps'])} sweep{'' if len(s['sweeps']) == 1 else 's'}: "
-                f"{n['ok']} ok, {n['cached']} cached, {n['failed']} failed, {n['invalid']} invalid, "
-                f"{n['skipped_cap']} skipped by the cost cap"
-                + (f"; {bad} folder(s) without a readable manifest" if bad else "")
-                + f". Success rate {_fmt(k['success_rate']['value'], '.1%')} ({_verdict(k['success_rate'])}); "
-                f"total spend ${cost['total_usd']:.2f}, {_fmt(cost['per_successful_video_usd'], '$.2f')} per "
-                f"successful video ({_verdict(cost)}); generation time p95 {_fmt(t['p95_s'], '.1f')} s "
-                f"({_verdict(t)}).")
+        text = (
+            f"adbatch report: {n['attempted']} video{'' if n['attempted'] == 1 else 's'} attempted across "
+            f"{len(s['sweeps'])} sweep{'' if len(s['sweeps']) == 1 else 's'}: "
+            f"{n['ok']} ok, {n['cached']} cached, {n['failed']} failed, {n['invalid']} invalid, "
+            f"{n['skipped_cap']} skipped by the cost cap"
+            + (f"; {bad} folder(s) without a readable manifest" if bad else "")
+            + f". Success rate {_fmt(k['success_rate']['value'], '.1%')} ({_verdict(k['success_rate'])}); "
+            f"total spend ${cost['total_usd']:.2f}, {_fmt(cost['per_successful_video_usd'], '$.2f')} per "
+            f"successful video ({_verdict(cost)}); generation time p95 {_fmt(t['p95_s'], '.1f')} s "
+            f"({_verdict(t)})."
+        )
         if s.get("experiment"):
             won = sum(1 for w in s["experiment"]["winners"] if w["winner"])
             text += f" Experiment: {won} of {len(s['experiment']['winners'])} products have a significant winner."
@@ -210,8 +320,13 @@ def _verdict(kpi: dict[str, Any]) -> str:
     return {True: "meets target", False: "misses target", None: "no data"}[kpi["pass"]]
 
 
-def build(sweeps: Sequence[Path], *, out: Path | None = None, results: Path | None = None,
-          targets: stats.Targets = stats.Targets()) -> Report:
+def build(
+    sweeps: Sequence[Path],
+    *,
+    out: Path | None = None,
+    results: Path | None = None,
+    targets: stats.Targets = stats.Targets(),  # noqa: B008 - frozen, so one shared default is safe
+) -> Report:
     """Read every manifest under ``sweeps`` and write report.csv, summary.json and report.html to ``out``."""
     tic = time.perf_counter()
     sweeps = [Path(s).resolve() for s in sweeps]
@@ -220,14 +335,18 @@ def build(sweeps: Sequence[Path], *, out: Path | None = None, results: Path | No
     videos, calls = tables(entries)
     extra = creative.details(e for e in entries if e.manifest)
     summary: dict[str, Any] = {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "sweeps": [str(s) for s in sweeps], "targets": asdict(targets),
-        "kpis": stats.kpis(videos, calls, targets), "providers": stats.providers(calls),
-        "components": stats.components(videos), "groups": stats.groups(videos),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sweeps": [str(s) for s in sweeps],
+        "targets": asdict(targets),
+        "kpis": stats.kpis(videos, calls, targets),
+        "providers": stats.providers(calls),
+        "components": stats.components(videos),
+        "groups": stats.groups(videos),
         "qa": creative.platform_qa([d["qa"] for d in extra.values() if d["qa"]]),
         "director": creative.director([d["notes"] for d in extra.values()]),
-        "problems": [{"folder": e.folder.as_posix(), "status": e.problem, "detail": e.detail}
-                     for e in entries if e.problem],
+        "problems": [
+            {"folder": e.folder.as_posix(), "status": e.problem, "detail": e.detail} for e in entries if e.problem
+        ],
         "experiment": None,
     }
     if results is not None:
@@ -266,27 +385,58 @@ def _plain(value: Any) -> Any:
 
 # --- command line ----------------------------------------------------------------------------
 
+
 def parser() -> argparse.ArgumentParser:
     """The ``python -m adbatch.report`` command line."""
     t = stats.Targets()
     p = argparse.ArgumentParser(
         prog="python -m adbatch.report",
-        description="Rebuild report.csv, summary.json and report.html from the manifests of one or more sweeps.")
+        description="Rebuild report.csv, summary.json and report.html from the manifests of one or more sweeps.",
+    )
     p.add_argument("sweeps", nargs="+", type=Path, metavar="SWEEP_DIR", help="sweep dir(s); several are merged")
-    p.add_argument("--results", type=Path, metavar="CSV",
-                   help="ad-platform results CSV to join (see README, 'Variant experiments')")
-    p.add_argument("--out", type=Path, metavar="DIR", help=f"output dir (default: the sweep dir; for several, "
-                                            f"<their common parent>/{MERGED_DIR})")
-    p.add_argument("--target-success-rate", type=float, default=t.success_rate, metavar="RATE",
-                   help="share of valid videos that must succeed (default: %(default)s)")
-    p.add_argument("--target-cost", type=float, default=t.cost_per_video_usd, metavar="USD",
-                   help="USD per successful video (default: %(default)s)")
-    p.add_argument("--target-minutes", type=float, default=t.minutes_per_video, metavar="MIN",
-                   help="p95 generation minutes per video (default: %(default)s)")
-    p.add_argument("--confidence", type=float, default=t.confidence, metavar="LEVEL",
-                   help="CTR interval level (default: %(default)s)")
-    p.add_argument("--alpha", type=float, default=t.alpha, metavar="P",
-                   help="winner test significance (default: %(default)s)")
+    p.add_argument(
+        "--results",
+        type=Path,
+        metavar="CSV",
+        help="ad-platform results CSV to join (see README, 'Variant experiments')",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help=f"output dir (default: the sweep dir; for several, <their common parent>/{MERGED_DIR})",
+    )
+    p.add_argument(
+        "--target-success-rate",
+        type=float,
+        default=t.success_rate,
+        metavar="RATE",
+        help="share of valid videos that must succeed (default: %(default)s)",
+    )
+    p.add_argument(
+        "--target-cost",
+        type=float,
+        default=t.cost_per_video_usd,
+        metavar="USD",
+        help="USD per successful video (default: %(default)s)",
+    )
+    p.add_argument(
+        "--target-minutes",
+        type=float,
+        default=t.minutes_per_video,
+        metavar="MIN",
+        help="p95 generation minutes per video (default: %(default)s)",
+    )
+    p.add_argument(
+        "--confidence",
+        type=float,
+        default=t.confidence,
+        metavar="LEVEL",
+        help="CTR interval level (default: %(default)s)",
+    )
+    p.add_argument(
+        "--alpha", type=float, default=t.alpha, metavar="P", help="winner test significance (default: %(default)s)"
+    )
     return p
 
 
@@ -297,8 +447,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not d.is_dir():
             print(f"adbatch.report.report: {d} is not a directory", file=sys.stderr)
             return 2
-    targets = replace(stats.Targets(), success_rate=args.target_success_rate, cost_per_video_usd=args.target_cost,
-                      minutes_per_video=args.target_minutes, confidence=args.confidence, alpha=args.alpha)
+    targets = replace(
+        stats.Targets(),
+        success_rate=args.target_success_rate,
+        cost_per_video_usd=args.target_cost,
+        minutes_per_video=args.target_minutes,
+        confidence=args.confidence,
+        alpha=args.alpha,
+    )
     try:
         report = build(args.sweeps, out=args.out, results=args.results, targets=targets)
     except (stats.ResultsError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -91,17 +91,30 @@ def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[st
     p95 = pct(made, 95)
     return {
         "videos": n,
-        "success_rate": {"value": rate, "target": targets.success_rate,
-                         "pass": _check(rate, targets.success_rate, below=False)},
-        "cost": {"total_usd": total, "per_video_mean_usd": float(valid["cost_usd"].mean()) if len(valid) else None,
-                 "per_video_p50_usd": pct(valid["cost_usd"], 50),
-                 "per_video_max_usd": float(valid["cost_usd"].max()) if len(valid) else None,
-                 "per_successful_video_usd": per_success, "target_usd": targets.cost_per_video_usd,
-                 "pass": _check(per_success, targets.cost_per_video_usd, below=True)},
-        "time": {"p50_s": pct(made, 50), "p95_s": p95, "max_s": float(made.max()) if len(made) else None,
-                 "target_s": targets.minutes_per_video * 60,
-                 "pass": _check(p95, targets.minutes_per_video * 60, below=True)},
-        "cache": cache(calls, n["cached"], videos_saved_usd=math.fsum(read.loc[read["status"] == "cached", "saved_usd"])),
+        "success_rate": {
+            "value": rate,
+            "target": targets.success_rate,
+            "pass": _check(rate, targets.success_rate, below=False),
+        },
+        "cost": {
+            "total_usd": total,
+            "per_video_mean_usd": float(valid["cost_usd"].mean()) if len(valid) else None,
+            "per_video_p50_usd": pct(valid["cost_usd"], 50),
+            "per_video_max_usd": float(valid["cost_usd"].max()) if len(valid) else None,
+            "per_successful_video_usd": per_success,
+            "target_usd": targets.cost_per_video_usd,
+            "pass": _check(per_success, targets.cost_per_video_usd, below=True),
+        },
+        "time": {
+            "p50_s": pct(made, 50),
+            "p95_s": p95,
+            "max_s": float(made.max()) if len(made) else None,
+            "target_s": targets.minutes_per_video * 60,
+            "pass": _check(p95, targets.minutes_per_video * 60, below=True),
+        },
+        "cache": cache(
+            calls, n["cached"], videos_saved_usd=math.fsum(read.loc[read["status"] == "cached", "saved_usd"])
+        ),
     }
 
 
@@ -117,9 +130,15 @@ def cache(calls: pd.DataFrame, videos_reused: int, *, videos_saved_usd: float = 
     hits = int(calls["cache_hit"].sum())
     lookups = hits + len(api_calls(calls))
     assets = math.fsum(calls["saved_usd"])
-    return {"lookups": lookups, "hits": hits, "hit_rate": ratio(hits, lookups),
-            "saved_usd": round(assets + videos_saved_usd, 6), "assets_saved_usd": round(assets, 6),
-            "videos_saved_usd": round(videos_saved_usd, 6), "videos_reused": videos_reused}
+    return {
+        "lookups": lookups,
+        "hits": hits,
+        "hit_rate": ratio(hits, lookups),
+        "saved_usd": round(assets + videos_saved_usd, 6),
+        "assets_saved_usd": round(assets, 6),
+        "videos_saved_usd": round(videos_saved_usd, 6),
+        "videos_reused": videos_reused,
+    }
 
 
 def providers(calls: pd.DataFrame) -> list[dict[str, Any]]:
@@ -127,11 +146,20 @@ def providers(calls: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for (provider, model), g in api_calls(calls).groupby(["provider", "model"], sort=True):
         failed = int((~g["ok"]).sum())
-        out.append({"provider": provider, "model": model, "calls": len(g), "failed": failed,
-                    "failure_rate": failed / len(g), "retries": int((g["attempts"] - 1).clip(lower=0).sum()),
-                    "cost_usd": round(math.fsum(g["cost_usd"]), 6),
-                    "latency_p50_s": pct(g["latency_s"], 50), "latency_p95_s": pct(g["latency_s"], 95),
-                    "latency_p99_s": pct(g["latency_s"], 99)})
+        out.append(
+            {
+                "provider": provider,
+                "model": model,
+                "calls": len(g),
+                "failed": failed,
+                "failure_rate": failed / len(g),
+                "retries": int((g["attempts"] - 1).clip(lower=0).sum()),
+                "cost_usd": round(math.fsum(g["cost_usd"]), 6),
+                "latency_p50_s": pct(g["latency_s"], 50),
+                "latency_p95_s": pct(g["latency_s"], 95),
+                "latency_p99_s": pct(g["latency_s"], 99),
+            }
+        )
     return out
 
 
@@ -154,8 +182,16 @@ def group_by(videos: pd.DataFrame, column: str) -> list[dict[str, Any]]:
     out = []
     for value, g in read.groupby(column, sort=True):
         valid, succeeded = int((g["status"] != "invalid").sum()), int(g["status"].isin(SUCCESS).sum())
-        out.append({column: value, "videos": len(g), "succeeded": succeeded, "success_rate": ratio(succeeded, valid),
-                    "mean_cost_usd": float(g["cost_usd"].mean()), "mean_wall_s": float(g["wall_s"].mean())})
+        out.append(
+            {
+                column: value,
+                "videos": len(g),
+                "succeeded": succeeded,
+                "success_rate": ratio(succeeded, valid),
+                "mean_cost_usd": float(g["cost_usd"].mean()),
+                "mean_wall_s": float(g["wall_s"].mean()),
+            }
+        )
     return out
 
 
@@ -165,6 +201,7 @@ def groups(videos: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 # --- variant experiments --------------------------------------------------------------------
+
 
 def video_key(product_id: str, archetype: str, hook: str) -> str:
     """The id of a video across sweeps: ``<product>/<archetype>/hook-<hook>``, as the folder is named."""
@@ -193,11 +230,16 @@ def load_results(path: Path) -> pd.DataFrame:
         out[col] = _numbers(path, df, col) if col in df.columns else (0.0 if col == "spend" else float("nan"))
     bad = out.index[out["clicks"] > out["impressions"]]
     if len(bad):
-        raise ResultsError(f"{path} row {bad[0] + 1}: clicks ({out['clicks'][bad[0]]:g}) exceed impressions "
-                           f"({out['impressions'][bad[0]]:g})")
-    summed = out.groupby("video", sort=True).agg(impressions=("impressions", "sum"), clicks=("clicks", "sum"),
-                                                  spend=("spend", "sum"),
-                                                  conversions=("conversions", lambda s: s.sum(min_count=1)))
+        raise ResultsError(
+            f"{path} row {bad[0] + 1}: clicks ({out['clicks'][bad[0]]:g}) exceed impressions "
+            f"({out['impressions'][bad[0]]:g})"
+        )
+    summed = out.groupby("video", sort=True).agg(
+        impressions=("impressions", "sum"),
+        clicks=("clicks", "sum"),
+        spend=("spend", "sum"),
+        conversions=("conversions", lambda s: s.sum(min_count=1)),
+    )
     return summed.reset_index()
 
 
@@ -262,12 +304,22 @@ def rates(table: pd.DataFrame, by: str, targets: Targets) -> list[dict[str, Any]
         conv = g["conversions"].sum(min_count=1)
         total = float(g["spend"].sum()) + float(g["gen_cost_usd"].sum())
         low, high = wilson(clicks, imp, targets.confidence)
-        out.append({by: value, "videos": len(g), "impressions": imp, "clicks": clicks, "ctr": ratio(clicks, imp),
-                    "ctr_low": low, "ctr_high": high, "spend_usd": float(g["spend"].sum()),
-                    "gen_cost_usd": float(g["gen_cost_usd"].sum()),
-                    "conversions": None if pd.isna(conv) else int(conv),
-                    "cost_per_click_usd": ratio(total, clicks),
-                    "cost_per_conversion_usd": None if pd.isna(conv) else ratio(total, int(conv))})
+        out.append(
+            {
+                by: value,
+                "videos": len(g),
+                "impressions": imp,
+                "clicks": clicks,
+                "ctr": ratio(clicks, imp),
+                "ctr_low": low,
+                "ctr_high": high,
+                "spend_usd": float(g["spend"].sum()),
+                "gen_cost_usd": float(g["gen_cost_usd"].sum()),
+                "conversions": None if pd.isna(conv) else int(conv),
+                "cost_per_click_usd": ratio(total, clicks),
+                "cost_per_conversion_usd": None if pd.isna(conv) else ratio(total, int(conv)),
+            }
+        )
     return out
 
 
@@ -278,12 +330,25 @@ def winners(table: pd.DataFrame, targets: Targets) -> list[dict[str, Any]]:
     for product, g in table[table["impressions"] > 0].groupby("product_id", sort=True):
         g = g.assign(ctr=g["clicks"] / g["impressions"]).sort_values(["ctr", "impressions"], ascending=False)
         lead, rest = g.iloc[0], g.iloc[1:]
-        row = {"product_id": product, "variants": len(g), "leader": lead["video"], "archetype": lead["archetype"],
-               "hook_angle": lead["hook_angle"], "ctr": float(lead["ctr"]), "runner_up": None, "p_value": None,
-               "significant": False, "winner": None}
+        row = {
+            "product_id": product,
+            "variants": len(g),
+            "leader": lead["video"],
+            "archetype": lead["archetype"],
+            "hook_angle": lead["hook_angle"],
+            "ctr": float(lead["ctr"]),
+            "runner_up": None,
+            "p_value": None,
+            "significant": False,
+            "winner": None,
+        }
         if len(rest):
-            ps = [two_proportion(int(lead["clicks"]), int(lead["impressions"]), int(r["clicks"]),
-                                 int(r["impressions"]))[1] for _, r in rest.iterrows()]
+            ps = [
+                two_proportion(int(lead["clicks"]), int(lead["impressions"]), int(r["clicks"]), int(r["impressions"]))[
+                    1
+                ]
+                for _, r in rest.iterrows()
+            ]
             p = min(1.0, max(ps) * len(rest))
             row.update(runner_up=rest.iloc[0]["video"], p_value=p, significant=p < targets.alpha)
             row["winner"] = lead["video"] if row["significant"] else None
@@ -296,10 +361,25 @@ def experiment(table: pd.DataFrame, targets: Targets, unmatched: list[str]) -> d
     per_video = []
     for _, r in table.sort_values("video").iterrows():
         low, high = wilson(int(r["clicks"]), int(r["impressions"]), targets.confidence)
-        per_video.append({"video": r["video"], "product_id": r["product_id"], "archetype": r["archetype"],
-                          "hook_angle": r["hook_angle"], "impressions": int(r["impressions"]),
-                          "clicks": int(r["clicks"]), "ctr": ratio(int(r["clicks"]), int(r["impressions"])),
-                          "ctr_low": low, "ctr_high": high})
-    return {"confidence": targets.confidence, "alpha": targets.alpha, "videos": per_video,
-            "hook_angle": rates(table, "hook_angle", targets), "archetype": rates(table, "archetype", targets),
-            "winners": winners(table, targets), "unmatched": unmatched}
+        per_video.append(
+            {
+                "video": r["video"],
+                "product_id": r["product_id"],
+                "archetype": r["archetype"],
+                "hook_angle": r["hook_angle"],
+                "impressions": int(r["impressions"]),
+                "clicks": int(r["clicks"]),
+                "ctr": ratio(int(r["clicks"]), int(r["impressions"])),
+                "ctr_low": low,
+                "ctr_high": high,
+            }
+        )
+    return {
+        "confidence": targets.confidence,
+        "alpha": targets.alpha,
+        "videos": per_video,
+        "hook_angle": rates(table, "hook_angle", targets),
+        "archetype": rates(table, "archetype", targets),
+        "winners": winners(table, targets),
+        "unmatched": unmatched,
+    }

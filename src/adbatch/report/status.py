@@ -17,11 +17,17 @@ from adbatch.report.progress import PLAIN_EVERY_S, SweepScanner, describe, read_
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m adbatch.status", description="How a sweep is doing, from any machine that sees its folder.")
+    p = argparse.ArgumentParser(
+        prog="python -m adbatch.status", description="How a sweep is doing, from any machine that sees its folder."
+    )
     p.add_argument("sweep_dir", type=Path, help="the sweep's folder (hydra.sweep.dir), e.g. outputs/multirun/DAY/TIME")
     p.add_argument("--watch", action="store_true", help="keep refreshing until the sweep has finished")
-    p.add_argument("--every", type=float, default=None,
-                   help=f"seconds between refreshes with --watch (default: 1 on a terminal, {PLAIN_EVERY_S:g} otherwise)")
+    p.add_argument(
+        "--every",
+        type=float,
+        default=None,
+        help=f"seconds between refreshes with --watch (default: 1 on a terminal, {PLAIN_EVERY_S:g} otherwise)",
+    )
     return p.parse_args(argv)
 
 
@@ -29,7 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the sweep's progress; 2 if the folder does not exist."""
     args = parse_args(argv)
     if not args.sweep_dir.is_dir():
-        print(f"adbatch.report.status: {args.sweep_dir} is not a folder; pass the sweep dir (hydra.sweep.dir)", file=sys.stderr)
+        print(
+            f"adbatch.report.status: {args.sweep_dir} is not a folder; pass the sweep dir (hydra.sweep.dir)",
+            file=sys.stderr,
+        )
         return 2
     from rich.console import Console
 

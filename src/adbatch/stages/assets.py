@@ -16,12 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adbatch.providers.base import (
+    CardRequest,
+    ImageGenerator,
+    MusicRequest,
+    MusicSource,
+    Output,
+    ProviderCall,
+    SceneGenerator,
+    SceneRequest,
+    VoiceSynth,
+)
 from adbatch.store.cache import AssetCache, content_key
 from adbatch.store.ledger import CapExceeded, Ledger
-from adbatch.providers.base import (
-    CardRequest, ImageGenerator, MusicRequest, MusicSource, Output, ProviderCall, SceneGenerator,
-    SceneRequest, VoiceSynth,
-)
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,21 @@ class Producer:
         self.cache, self.log, self.ledger, self.video = cache, log, ledger, video
         self.calls: list[ProviderCall] = []
 
-    async def run(self, *, stage: str, provider: Any, parts: Mapping[str, Any], suffix: str,
-                  make: Callable[[Path], Awaitable[Output]], estimate: Callable[[], float] = lambda: 0.0) -> Produced:
+    async def run(
+        self,
+        *,
+        stage: str,
+        provider: Any,
+        parts: Mapping[str, Any],
+        suffix: str,
+        make: Callable[[Path], Awaitable[Output]],
+        estimate: Callable[[], float] = lambda: 0.0,
+    ) -> Produced:
         """The asset for ``parts``: from the cache at $0, or made once after reserving its ``estimate()``
         (asked for only on a miss: pricing an LLM call renders its whole prompt)."""
-        key = content_key({"stage": stage, "provider": provider.name, "model": provider.model,
-                           "params": provider.params(), **parts})
+        key = content_key(
+            {"stage": stage, "provider": provider.name, "model": provider.model, "params": provider.params(), **parts}
+        )
         tic = time.perf_counter()
 
         async def produce(tmp: Path) -> dict[str, Any]:
@@ -59,28 +75,60 @@ class Producer:
                 self._settle(reservation, float(getattr(exc, "cost_usd", 0.0)))
                 raise
             self._settle(reservation, out.cost_usd)
-            return {"meta": out.meta, "units": out.units, "cost_usd": out.cost_usd, "attempts": out.attempts,
-                    "estimate_usd": estimate_usd, "stage": stage, "provider": provider.name, "model": provider.model}
+            return {
+                "meta": out.meta,
+                "units": out.units,
+                "cost_usd": out.cost_usd,
+                "attempts": out.attempts,
+                "estimate_usd": estimate_usd,
+                "stage": stage,
+                "provider": provider.name,
+                "model": provider.model,
+            }
 
         try:
             entry = await self.cache.get_or_make(key, suffix, produce)
         except Exception as exc:
-            self.calls.append(ProviderCall(stage=stage, provider=provider.name, model=provider.model, key=key,
-                                           units={}, cost_usd=float(getattr(exc, "cost_usd", 0.0)),
-                                           latency_s=round(time.perf_counter() - tic, 4),
-                                           attempts=int(getattr(exc, "attempts", 0 if isinstance(exc, CapExceeded) else 1)),
-                                           ok=False, error=f"{type(exc).__name__}: {exc}"))
+            self.calls.append(
+                ProviderCall(
+                    stage=stage,
+                    provider=provider.name,
+                    model=provider.model,
+                    key=key,
+                    units={},
+                    cost_usd=float(getattr(exc, "cost_usd", 0.0)),
+                    latency_s=round(time.perf_counter() - tic, 4),
+                    attempts=int(getattr(exc, "attempts", 0 if isinstance(exc, CapExceeded) else 1)),
+                    ok=False,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            )
             self.log.warning("provider_call_failed", stage=stage, provider=provider.name, error=str(exc))
             raise
         cost = float(entry.record.get("cost_usd", 0.0))
-        call = ProviderCall(stage=stage, provider=provider.name, model=provider.model, key=key,
-                            units=entry.record.get("units", {}), cost_usd=0.0 if entry.hit else cost,
-                            latency_s=round(time.perf_counter() - tic, 4), cache_hit=entry.hit,
-                            attempts=0 if entry.hit else int(entry.record.get("attempts", 1)),
-                            saved_usd=cost if entry.hit else 0.0)
+        call = ProviderCall(
+            stage=stage,
+            provider=provider.name,
+            model=provider.model,
+            key=key,
+            units=entry.record.get("units", {}),
+            cost_usd=0.0 if entry.hit else cost,
+            latency_s=round(time.perf_counter() - tic, 4),
+            cache_hit=entry.hit,
+            attempts=0 if entry.hit else int(entry.record.get("attempts", 1)),
+            saved_usd=cost if entry.hit else 0.0,
+        )
         self.calls.append(call)
-        self.log.info("provider_call", stage=stage, provider=provider.name, model=provider.model,
-                      cache_hit=entry.hit, latency_s=call.latency_s, cost_usd=call.cost_usd, attempts=call.attempts)
+        self.log.info(
+            "provider_call",
+            stage=stage,
+            provider=provider.name,
+            model=provider.model,
+            cache_hit=entry.hit,
+            latency_s=call.latency_s,
+            cost_usd=call.cost_usd,
+            attempts=call.attempts,
+        )
         return Produced(path=entry.path, meta=entry.record.get("meta", {}), call=call)
 
     def _settle(self, reservation: str | None, actual: float) -> None:
@@ -129,31 +177,59 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
 
     async def voice(slot: str, line: str) -> None:
         assets.voice[slot] = await producer.run(
-            stage="voice", provider=providers.voice, parts={"text": line}, suffix=".wav",
-            make=lambda out: providers.voice.speak(line, out), estimate=lambda: providers.voice.estimate(line))
+            stage="voice",
+            provider=providers.voice,
+            parts={"text": line},
+            suffix=".wav",
+            make=lambda out: providers.voice.speak(line, out),
+            estimate=lambda: providers.voice.estimate(line),
+        )
 
     async def scene(key: tuple[str, int], req: SceneRequest) -> None:
-        parts = {"image": req.product.image, "layout": req.slot.layout, "prompt": req.prompt,
-                 "size": [req.width, req.height], "seed": req.seed, "shot": req.shot, "palette": req.palette,
-                 "camera": req.slot.camera}
+        parts = {
+            "image": req.product.image,
+            "layout": req.slot.layout,
+            "prompt": req.prompt,
+            "size": [req.width, req.height],
+            "seed": req.seed,
+            "shot": req.shot,
+            "palette": req.palette,
+            "camera": req.slot.camera,
+        }
         assets.scenes[key] = await producer.run(
-            stage="scenes", provider=providers.scenes, parts=parts, suffix=providers.scenes.suffix_for(req) if hasattr(providers.scenes, "suffix_for") else getattr(providers.scenes, "suffix", ".jpg"),
-            make=lambda out: providers.scenes.scene(req, out), estimate=lambda: providers.scenes.estimate(req))
+            stage="scenes",
+            provider=providers.scenes,
+            parts=parts,
+            suffix=providers.scenes.suffix_for(req)
+            if hasattr(providers.scenes, "suffix_for")
+            else getattr(providers.scenes, "suffix", ".jpg"),
+            make=lambda out: providers.scenes.scene(req, out),
+            estimate=lambda: providers.scenes.estimate(req),
+        )
 
     async def card() -> None:
         req = plan.card
-        parts = {"size": [req.width, req.height], "seed": req.seed, "palette": req.palette,
-                 "product": req.product.name}
-        assets.card = await producer.run(stage="image", provider=providers.image, parts=parts, suffix=".jpg",
-                                         make=lambda out: providers.image.card(req, out),
-                                         estimate=lambda: providers.image.estimate(req))
+        parts = {"size": [req.width, req.height], "seed": req.seed, "palette": req.palette, "product": req.product.name}
+        assets.card = await producer.run(
+            stage="image",
+            provider=providers.image,
+            parts=parts,
+            suffix=".jpg",
+            make=lambda out: providers.image.card(req, out),
+            estimate=lambda: providers.image.estimate(req),
+        )
 
     async def music() -> None:
         req = plan.music
         parts = {"mood": req.mood, "bpm": req.bpm, "seconds": req.seconds, "seed": req.seed}
-        assets.music = await producer.run(stage="music", provider=providers.music, parts=parts, suffix=".wav",
-                                          make=lambda out: providers.music.bed(req, out),
-                                          estimate=lambda: providers.music.estimate(req))
+        assets.music = await producer.run(
+            stage="music",
+            provider=providers.music,
+            parts=parts,
+            suffix=".wav",
+            make=lambda out: providers.music.bed(req, out),
+            estimate=lambda: providers.music.estimate(req),
+        )
 
     calls = [voice(slot, line) for slot, line in plan.voice.items()]
     calls += [scene(key, req) for key, req in plan.scenes.items()]

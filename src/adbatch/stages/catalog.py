@@ -100,8 +100,8 @@ class Catalog:
 
     def row_for_key(self, key: str) -> int:
         """Inverse of ``job_key``; raises CatalogError when no row has that key."""
-        if key.startswith(INVALID_KEY_PREFIX) and key[len(INVALID_KEY_PREFIX):].isdigit():
-            row = int(key[len(INVALID_KEY_PREFIX):])
+        if key.startswith(INVALID_KEY_PREFIX) and key[len(INVALID_KEY_PREFIX) :].isdigit():
+            row = int(key[len(INVALID_KEY_PREFIX) :])
             if 1 <= row <= len(self):
                 return row
         if key in self._first_row:
@@ -136,7 +136,8 @@ class Catalog:
             image_source=cells["image"],
             price=_price(cells.get("price", ""), fail),
             benefits=_split(cells.get("benefits", "")),
-            reviews=_split(cells.get("reviews", "")) + _reviews_file(cells.get("reviews_file", ""), self.path.parent, fail),
+            reviews=_split(cells.get("reviews", ""))
+            + _reviews_file(cells.get("reviews_file", ""), self.path.parent, fail),
             audience=cells.get("audience", ""),
             brand_color=_color(cells.get("brand_color", ""), fail),
             logo=logo,

@@ -87,7 +87,9 @@ class Direction:
 def dead_air(r: Review) -> list[Note]:
     """A beat that keeps going long after its line has ended drags."""
     notes, shots = [], r.timeline.shots
-    hook_slot = r.timeline.hook_slot  # the hook beat is sized for its longest candidate on purpose: variants share the body
+    hook_slot = (
+        r.timeline.hook_slot
+    )  # the hook beat is sized for its longest candidate on purpose: variants share the body
     for cue in r.timeline.voice:
         if cue.slot == hook_slot:
             continue
@@ -97,19 +99,29 @@ def dead_air(r: Review) -> list[Note]:
             cut = round(silence - r.conf["max_dead_air"] / 2, 1)
             beat_start = min(s.start for s in shots if s.slot == cue.slot)
             index = next(s.index for s in shots if s.slot == cue.slot) + 1
-            notes.append(Note(rule="dead_air", slot=cue.slot,
-                              message=f"scene {index} drags — cut {cut:.1f} s of silence after the line",
-                              edit=Edit(kind="trim", slot=cue.slot, seconds=round(beat_end - beat_start - cut, 2))))
+            notes.append(
+                Note(
+                    rule="dead_air",
+                    slot=cue.slot,
+                    message=f"scene {index} drags — cut {cut:.1f} s of silence after the line",
+                    edit=Edit(kind="trim", slot=cue.slot, seconds=round(beat_end - beat_start - cut, 2)),
+                )
+            )
     return notes
 
 
 def long_static(r: Review) -> list[Note]:
     """A long shot on a slow camera loses the thumb: punch in halfway."""
-    return [Note(rule="long_static", slot=s.slot,
-                 message=f"scene {s.index + 1} sits still for {s.duration:.1f} s — add a jump zoom",
-                 edit=Edit(kind="zoom", slot=s.slot, shot=s.shot))
-            for s in r.timeline.shots
-            if s.layout != ENDCARD and s.index > 0 and s.camera in SLOW_CAMERAS and s.duration >= r.conf["long_shot"]]
+    return [
+        Note(
+            rule="long_static",
+            slot=s.slot,
+            message=f"scene {s.index + 1} sits still for {s.duration:.1f} s — add a jump zoom",
+            edit=Edit(kind="zoom", slot=s.slot, shot=s.shot),
+        )
+        for s in r.timeline.shots
+        if s.layout != ENDCARD and s.index > 0 and s.camera in SLOW_CAMERAS and s.duration >= r.conf["long_shot"]
+    ]
 
 
 def hook_strength(r: Review) -> list[Note]:
@@ -124,8 +136,13 @@ def hook_strength(r: Review) -> list[Note]:
         problems.append(f"hook is too generic (score {r.hook.score:.0f} < {r.conf['hook_min_score']:.0f})")
     if not problems:
         return []
-    better = [h for h in r.hooks if h.rank != r.hook.rank and len(h.text.split()) / r.reading_wps <= hook_scene + 0.5
-              and h.score >= r.hook.score - 5]
+    better = [
+        h
+        for h in r.hooks
+        if h.rank != r.hook.rank
+        and len(h.text.split()) / r.reading_wps <= hook_scene + 0.5
+        and h.score >= r.hook.score - 5
+    ]
     alt = min(better, key=lambda h: h.rank) if better else None
     message = "; ".join(problems) + (f" — try the {alt.angle.replace('_', ' ')} angle" if alt else "")
     edit = Edit(kind="swap_hook", hook_rank=alt.rank) if alt and r.hook_requested == "best" else None
@@ -134,10 +151,16 @@ def hook_strength(r: Review) -> list[Note]:
 
 def text_load(r: Review) -> list[Note]:
     """On-screen text must be readable while it is on screen."""
-    return [Note(rule="text_load", slot=o.slot,
-                 message=f"text on '{o.slot}' needs {len(o.text.split()) / r.reading_wps:.1f} s "
-                 f"to read but shows for {o.end - o.start:.1f} s — shorten it")
-            for o in r.timeline.overlays if len(o.text.split()) / r.reading_wps > o.end - o.start]
+    return [
+        Note(
+            rule="text_load",
+            slot=o.slot,
+            message=f"text on '{o.slot}' needs {len(o.text.split()) / r.reading_wps:.1f} s "
+            f"to read but shows for {o.end - o.start:.1f} s — shorten it",
+        )
+        for o in r.timeline.overlays
+        if len(o.text.split()) / r.reading_wps > o.end - o.start
+    ]
 
 
 def voice_pace(r: Review) -> list[Note]:
@@ -146,9 +169,13 @@ def voice_pace(r: Review) -> list[Note]:
     for cue in r.timeline.voice:
         wps = len(cue.text.split()) / max(cue.end - cue.start, 1e-6)
         if wps > r.conf["max_voice_wps"] or cue.tempo > 1.0:
-            notes.append(Note(rule="voice_pace", slot=cue.slot,
-                              message=f"voice on '{cue.slot}' runs at {wps:.1f} words/s "
-                              f"(tempo {cue.tempo:.2f}x) — cut words"))
+            notes.append(
+                Note(
+                    rule="voice_pace",
+                    slot=cue.slot,
+                    message=f"voice on '{cue.slot}' runs at {wps:.1f} words/s (tempo {cue.tempo:.2f}x) — cut words",
+                )
+            )
     return notes
 
 
@@ -156,9 +183,13 @@ def cta_timing(r: Review) -> list[Note]:
     """The offer needs time to land: the CTA line should start 2.5 s before the end."""
     cta = r.timeline.voice[-1] if r.timeline.voice else None
     if cta and r.timeline.duration - cta.start < 2.5:
-        return [Note(rule="cta_timing", slot=cta.slot,
-                     message=f"CTA starts {r.timeline.duration - cta.start:.1f} s before the end "
-                     "— give it more room")]
+        return [
+            Note(
+                rule="cta_timing",
+                slot=cta.slot,
+                message=f"CTA starts {r.timeline.duration - cta.start:.1f} s before the end — give it more room",
+            )
+        ]
     return []
 
 
@@ -188,12 +219,25 @@ def strongest_first(r: Review) -> list[Note]:
         return []
     order = (best,) + tuple(s for s in r.reorderable if s != best)
     scene = 1 + next(s.index for s in r.timeline.shots if s.slot == first)
-    return [Note(rule="strongest_first", message=f"lead with the '{best}' beat at scene {scene} — it carries the "
-                 f"strongest proof; move it before '{first}'", edit=Edit(kind="reorder", slots=order))]
+    return [
+        Note(
+            rule="strongest_first",
+            message=f"lead with the '{best}' beat at scene {scene} — it carries the "
+            f"strongest proof; move it before '{first}'",
+            edit=Edit(kind="reorder", slots=order),
+        )
+    ]
 
 
-RULES: tuple[Callable[[Review], list[Note]], ...] = (dead_air, long_static, hook_strength, text_load, voice_pace,
-                                                    cta_timing, strongest_first)
+RULES: tuple[Callable[[Review], list[Note]], ...] = (
+    dead_air,
+    long_static,
+    hook_strength,
+    text_load,
+    voice_pace,
+    cta_timing,
+    strongest_first,
+)
 
 
 def critique(review: Review) -> list[Note]:
@@ -242,8 +286,9 @@ def check(edit: Edit, r: Review) -> str | None:
     return f"unknown edit {edit.kind!r}"
 
 
-def direct(review: Review, *, auto_fix: bool, extra: Sequence[Note] = (),
-           notes: Sequence[Note] | None = None) -> Direction:
+def direct(
+    review: Review, *, auto_fix: bool, extra: Sequence[Note] = (), notes: Sequence[Note] | None = None
+) -> Direction:
     """Take the rules' notes (``notes``, else run them) plus ``extra``; collect the edits to apply
     when ``auto_fix``. An edit that does not fit the video, or conflicts with one applied before
     it, is not applied and says why."""
@@ -279,15 +324,26 @@ def describe(timeline: Timeline) -> tuple[dict[str, Any], ...]:
     beats = []
     for s in shots:
         first = s.shot == 0
-        entry: dict[str, Any] = {"scene": s.index + 1, "beat": s.slot, "type": s.slot_type, "shot": s.shot,
-                                 "start": round(s.start, 2), "end": round(s.end, 2), "seconds": round(s.duration, 2),
-                                 "camera": s.camera, "end_card": s.layout == ENDCARD}
+        entry: dict[str, Any] = {
+            "scene": s.index + 1,
+            "beat": s.slot,
+            "type": s.slot_type,
+            "shot": s.shot,
+            "start": round(s.start, 2),
+            "end": round(s.end, 2),
+            "seconds": round(s.duration, 2),
+            "camera": s.camera,
+            "end_card": s.layout == ENDCARD,
+        }
         if first and s.slot != hook:
             cue = said.get(s.slot)
             beat_end = max(x.end for x in shots if x.slot == s.slot)
-            entry |= {"text": shown.get(s.slot, ""), "voice": cue.text if cue else "",
-                      "voice_seconds": round(cue.end - cue.start, 2) if cue else 0.0,
-                      "silence_after_line": round(beat_end - cue.end, 2) if cue else None}
+            entry |= {
+                "text": shown.get(s.slot, ""),
+                "voice": cue.text if cue else "",
+                "voice_seconds": round(cue.end - cue.start, 2) if cue else 0.0,
+                "silence_after_line": round(beat_end - cue.end, 2) if cue else None,
+            }
         beats.append(entry)
     return tuple(beats)
 
@@ -297,9 +353,18 @@ def from_critique(payload: Mapping[str, Any]) -> list[Note]:
     notes = []
     for item in payload.get("notes", []):
         raw = item.get("edit")
-        edit = None if not raw else Edit(kind=raw["kind"], slot=raw.get("slot"), shot=raw.get("shot"),
-                                         seconds=raw.get("seconds"),
-                                         slots=tuple(raw["slots"]) if raw.get("slots") else None)
-        notes.append(Note(rule="claude", message=item["message"], edit=edit, source="claude",
-                          slot=edit.slot if edit else None))
+        edit = (
+            None
+            if not raw
+            else Edit(
+                kind=raw["kind"],
+                slot=raw.get("slot"),
+                shot=raw.get("shot"),
+                seconds=raw.get("seconds"),
+                slots=tuple(raw["slots"]) if raw.get("slots") else None,
+            )
+        )
+        notes.append(
+            Note(rule="claude", message=item["message"], edit=edit, source="claude", slot=edit.slot if edit else None)
+        )
     return notes

@@ -23,8 +23,16 @@ _WORD = re.compile(r"[\w']+")
 class HookContext:
     """What the features look at besides the hook itself."""
 
-    def __init__(self, *, product_name: str, pains: Sequence[str], archetype: Archetype,
-                 ideal_words: Sequence[int], reading_wps: float, hook_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        product_name: str,
+        pains: Sequence[str],
+        archetype: Archetype,
+        ideal_words: Sequence[int],
+        reading_wps: float,
+        hook_seconds: float,
+    ) -> None:
         self.product_words = {w.lower() for w in _WORD.findall(product_name) if len(w) > 2}
         self.pains = [p.lower() for p in pains]
         self.angles = list(archetype.hook_angles)
@@ -85,13 +93,47 @@ def pain_point(h: HookCandidate, ctx: HookContext) -> float:
     return 1.0 if any(p and p in text for p in ctx.pains) else 0.0
 
 
-STOPWORDS = frozenset("a an and are at be but for from has have i in is it its just my of on or so that the this "
-                      "to was what with you your".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "at",
+        "be",
+        "but",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "just",
+        "my",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "what",
+        "with",
+        "you",
+        "your",
+    ]
+)
 
 
 def angle_diversity(h: HookCandidate, ctx: HookContext) -> float:
     """A hook that says what another candidate says tests nothing new in an A/B split: 1 minus its
     largest word overlap (Jaccard, stopwords aside) with any other candidate."""
+
     def content(c: HookCandidate) -> set[str]:
         return set(_words(c.text + " " + c.voice)) - STOPWORDS
 
@@ -108,8 +150,18 @@ def angle_preference(h: HookCandidate, ctx: HookContext) -> float:
 
 FEATURES: dict[str, Callable[[HookCandidate, HookContext], float]] = {
     f.__name__: f
-    for f in (names_product, length_fit, reading_fit, question, number, second_person,
-              curiosity_gap, pain_point, angle_diversity, angle_preference)
+    for f in (
+        names_product,
+        length_fit,
+        reading_fit,
+        question,
+        number,
+        second_person,
+        curiosity_gap,
+        pain_point,
+        angle_diversity,
+        angle_preference,
+    )
 }
 
 
@@ -154,12 +206,15 @@ def rank(hooks: Sequence[HookCandidate], ctx: HookContext, weights: Mapping[str,
     ctx.candidates = tuple(hooks)
     scored = [score(h, ctx, weights) for h in hooks]
     ordered = sorted(scored, key=lambda h: (-h.score, ctx.angles.index(h.angle)))
-    return tuple(h.model_copy(update={"rank": i, "offline_rank": i, "reason": reason(h, weights)})
-                 for i, h in enumerate(ordered, start=1))
+    return tuple(
+        h.model_copy(update={"rank": i, "offline_rank": i, "reason": reason(h, weights)})
+        for i, h in enumerate(ordered, start=1)
+    )
 
 
-def judged(hooks: Sequence[HookCandidate], ranking: Sequence[Mapping[str, str]], *,
-           by: str) -> tuple[HookCandidate, ...]:
+def judged(
+    hooks: Sequence[HookCandidate], ranking: Sequence[Mapping[str, str]], *, by: str
+) -> tuple[HookCandidate, ...]:
     """The hooks in a judge's order (``ranking``: ``{"angle", "reason"}`` best first, every angle once).
 
     Offline scores, features and ranks are kept beside the judge's rank and reason, so the
@@ -167,5 +222,7 @@ def judged(hooks: Sequence[HookCandidate], ranking: Sequence[Mapping[str, str]],
     by_angle = {h.angle: h for h in hooks}
     if sorted(r["angle"] for r in ranking) != sorted(by_angle):
         raise ValueError(f"a ranking must list the angles {sorted(by_angle)} once each")
-    return tuple(by_angle[r["angle"]].model_copy(update={"rank": i, "reason": r["reason"].strip(), "ranked_by": by})
-                 for i, r in enumerate(ranking, start=1))
+    return tuple(
+        by_angle[r["angle"]].model_copy(update={"rank": i, "reason": r["reason"].strip(), "ranked_by": by})
+        for i, r in enumerate(ranking, start=1)
+    )

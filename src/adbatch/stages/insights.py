@@ -26,10 +26,44 @@ from pydantic import BaseModel, ConfigDict
 from adbatch.stages.catalog import Product
 
 # A small, readable sentiment lexicon: an ad quotes praise, not the caveats in a review.
-POSITIVE = ("love", "best", "amazing", "perfect", "finally", "obsessed", "great", "gorgeous", "comfortable",
-            "survived", "evenly", "smart", "clear", "favorite", "favourite", "lighter", "awake", "easy", "fits")
-NEGATIVE = ("wish", " but ", "though", "however", "pricey", "expensive", "size up", "small", "complaint",
-            "returned", "broke", "disappoint", "meh", "not worth", "wind still")
+POSITIVE = (
+    "love",
+    "best",
+    "amazing",
+    "perfect",
+    "finally",
+    "obsessed",
+    "great",
+    "gorgeous",
+    "comfortable",
+    "survived",
+    "evenly",
+    "smart",
+    "clear",
+    "favorite",
+    "favourite",
+    "lighter",
+    "awake",
+    "easy",
+    "fits",
+)
+NEGATIVE = (
+    "wish",
+    " but ",
+    "though",
+    "however",
+    "pricey",
+    "expensive",
+    "size up",
+    "small",
+    "complaint",
+    "returned",
+    "broke",
+    "disappoint",
+    "meh",
+    "not worth",
+    "wind still",
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|my|me)\b", re.IGNORECASE)
 _CONCRETE = re.compile(r"\d|\b(weeks?|days?|months?|hours?|minutes?|mornings?|every)\b", re.IGNORECASE)
@@ -123,7 +157,14 @@ def merge(offline: Insights, notes: Mapping[str, Any], *, keep: int = 6) -> Insi
             seen.setdefault(phrase.strip().lower().rstrip(".!…"), phrase.strip())
         return tuple(seen.values())[:keep]
 
-    return offline.model_copy(update={
-        "benefits": both("benefits"), "pains": both("pains"), "usps": both("usps"), "quotes": both("quotes"),
-        "source": "claude+offline", "image": {k: notes[k] for k in IMAGE_KEYS if notes.get(k)},
-        "refused_quotes": tuple(notes.get("dropped_quotes", ()))})
+    return offline.model_copy(
+        update={
+            "benefits": both("benefits"),
+            "pains": both("pains"),
+            "usps": both("usps"),
+            "quotes": both("quotes"),
+            "source": "claude+offline",
+            "image": {k: notes[k] for k in IMAGE_KEYS if notes.get(k)},
+            "refused_quotes": tuple(notes.get("dropped_quotes", ())),
+        }
+    )

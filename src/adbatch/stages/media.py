@@ -76,9 +76,7 @@ def _fetch(url: str, cache: Path, max_mb: float, timeout_s: float) -> Path:
     limit, deadline = int(max_mb * 1024 * 1024), time.monotonic() + timeout_s
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, httpx.stream(
-            "GET", url, timeout=timeout_s, follow_redirects=True
-        ) as resp:
+        with os.fdopen(fd, "wb") as out, httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True) as resp:
             if resp.status_code != 200:
                 raise MediaError(f"{url} answered HTTP {resp.status_code}")
             declared = int(resp.headers.get("content-length") or 0)

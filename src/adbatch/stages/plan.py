@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from adbatch.domain import timeline
-from adbatch.render import encode, mix
 from adbatch.domain.archetype import Archetype
-from adbatch.stages.assets import AssetPlan, Assets
-from adbatch.store.cache import content_key
-from adbatch.stages.catalog import Product
-from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, speaking_rate
 from adbatch.domain.script import HookCandidate, Script, spoken_words
+from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, speaking_rate
+from adbatch.render import encode, mix
+from adbatch.stages.assets import AssetPlan, Assets
+from adbatch.stages.catalog import Product
+from adbatch.store.cache import content_key
+
 
 def estimate_line(line: str, voice: Any) -> timeline.SpokenLine:
     """A line's expected length before it is spoken (the voice's speaking rate; numbers read long)."""
@@ -39,15 +40,27 @@ def words_for(script: Script, chosen: HookCandidate, hook_id: str) -> dict[str, 
     return {hook_id: chosen.voice} | {s.slot: s.voice for s in script.slots}
 
 
-def layout(cfg: Mapping[str, Any], log: Any, archetype: Archetype, texts: Mapping[str, str],
-           lines: Mapping[str, timeline.SpokenLine], **edits: Any) -> timeline.Timeline:
+def layout(
+    cfg: Mapping[str, Any],
+    log: Any,
+    archetype: Archetype,
+    texts: Mapping[str, str],
+    lines: Mapping[str, timeline.SpokenLine],
+    **edits: Any,
+) -> timeline.Timeline:
     """Build the timeline. If the voice overflows, speed it up (within pacing.max_voice_speedup); if that
     is not enough, mute the lightest body beats' voice one by one (their text stays) and record it."""
     lines = dict(lines)
     cap = cfg["pacing"]["max_voice_speedup"]
     mutable = sorted((s for s in archetype.body if s.id in lines), key=lambda s: s.weight)
-    args = dict(archetype=archetype, pacing=cfg["pacing"], texts=texts, fps=int(cfg["render"]["fps"]),
-                transition=cfg["archetype"].get("transition"), **edits)
+    args = dict(
+        archetype=archetype,
+        pacing=cfg["pacing"],
+        texts=texts,
+        fps=int(cfg["render"]["fps"]),
+        transition=cfg["archetype"].get("transition"),
+        **edits,
+    )
     while True:
         try:
             return timeline.build(**args, lines=lines)
@@ -55,44 +68,72 @@ def layout(cfg: Mapping[str, Any], log: Any, archetype: Archetype, texts: Mappin
             if exc.tempo <= cap:
                 return timeline.build(**args, lines=lines, tempo=exc.tempo)
             if not mutable:
-                raise timeline.TimelineError(f"{exc}; even muting every body line it needs {exc.tempo:.2f}x speed, "
-                                             f"over the {cap:.2f}x cap (pacing.max_voice_speedup)") from exc
+                raise timeline.TimelineError(
+                    f"{exc}; even muting every body line it needs {exc.tempo:.2f}x speed, "
+                    f"over the {cap:.2f}x cap (pacing.max_voice_speedup)"
+                ) from exc
             slot = mutable.pop(0)
             lines.pop(slot.id)
             log.info("voice_muted", slot=slot.id, reason=str(exc))
 
 
-def draft(cfg: Mapping[str, Any], log: Any, archetype: Archetype, script: Script, chosen: HookCandidate,
-          voice: Any, **edits: Any) -> timeline.Timeline:
+def draft(
+    cfg: Mapping[str, Any],
+    log: Any,
+    archetype: Archetype,
+    script: Script,
+    chosen: HookCandidate,
+    voice: Any,
+    **edits: Any,
+) -> timeline.Timeline:
     """The timeline laid out from estimated line lengths, before any line is spoken."""
     hook_id = archetype.slots[0].id
     lines = {k: estimate_line(v, voice) for k, v in words_for(script, chosen, hook_id).items() if v}
     return layout(cfg, log, archetype, texts_for(script, chosen, hook_id), lines, **edits)
 
 
-def asset_plan(cfg: Mapping[str, Any], *, product: Product, archetype: Archetype, script: Script,
-               voice: Mapping[str, str], planned: timeline.Timeline, seed: int, pal: tuple[str, str]) -> AssetPlan:
+def asset_plan(
+    cfg: Mapping[str, Any],
+    *,
+    product: Product,
+    archetype: Archetype,
+    script: Script,
+    voice: Mapping[str, str],
+    planned: timeline.Timeline,
+    seed: int,
+    pal: tuple[str, str],
+) -> AssetPlan:
     """Every asset the video needs, decided before any call: voice lines, a scene per planned shot,
     the end card's background and the music bed."""
     r = cfg["render"]
     w, h = (int(round(s * (1 + r["motion_margin"]))) for s in (r["width"], r["height"]))
     slots = {s.id: s for s in archetype.slots}
-    prompts = {s.slot: s.visual for s in script.slots} | {archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"}
+    prompts = {s.slot: s.visual for s in script.slots} | {
+        archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"
+    }
     tweaks = cfg.get("scene_overrides") or {}  # python -m adbatch.regen: new seed or prompt per scene
 
     def request(slot_id: str, shot: int) -> SceneRequest:
         tweak = tweaks.get(f"{slot_id}/{shot}") or {}
-        return SceneRequest(product=product, slot=slots[slot_id], shot=shot, width=w, height=h, palette=pal,
-                            prompt=tweak.get("prompt") or prompts.get(slot_id, product.name),
-                            seed=seed + int(tweak.get("seed_offset", 0)))
+        return SceneRequest(
+            product=product,
+            slot=slots[slot_id],
+            shot=shot,
+            width=w,
+            height=h,
+            palette=pal,
+            prompt=tweak.get("prompt") or prompts.get(slot_id, product.name),
+            seed=seed + int(tweak.get("seed_offset", 0)),
+        )
 
     scenes = {(sh.slot, sh.shot): request(sh.slot, sh.shot) for sh in planned.shots if sh.layout != timeline.ENDCARD}
     cta = archetype.slots[-1]  # the CTA beat may grow a shot before its end card once real voice lengths are in
     scenes.setdefault((cta.id, 0), request(cta.id, 0))
     card = CardRequest(product=product, width=int(r["width"]), height=int(r["height"]), seed=seed, palette=pal)
     bed_seed = int(content_key({"music": archetype.name})[:8], 16)  # one bed per archetype: shared, cached
-    music = MusicRequest(mood=archetype.music.mood, bpm=archetype.music.bpm,
-                         seconds=float(cfg["pacing"]["duration"]), seed=bed_seed)
+    music = MusicRequest(
+        mood=archetype.music.mood, bpm=archetype.music.bpm, seconds=float(cfg["pacing"]["duration"]), seed=bed_seed
+    )
     spoken = {cue.slot for cue in planned.voice}  # lines muted to fit are not paid for
     lines = {k: v for k, v in voice.items() if k in spoken}
     # every hook candidate is voiced (a few cents live): the hook beat reserves the longest, so all
@@ -110,8 +151,9 @@ def tempo_adjusted(assets: Assets, final: timeline.Timeline, work: Path) -> dict
     return files
 
 
-def shot_sources(final: timeline.Timeline, assets: Assets, planned: timeline.Timeline,
-                 card: Path) -> list[encode.ShotSource]:
+def shot_sources(
+    final: timeline.Timeline, assets: Assets, planned: timeline.Timeline, card: Path
+) -> list[encode.ShotSource]:
     """The picture behind each final shot: its planned scene (cycled if the beat grew), or the end card."""
     counts: dict[str, int] = {}
     for sh in planned.shots:
@@ -123,5 +165,7 @@ def shot_sources(final: timeline.Timeline, assets: Assets, planned: timeline.Tim
             sources.append(encode.ShotSource(path=card, kind="static"))
         else:
             scene = assets.scenes[(sh.slot, sh.shot % max(1, counts.get(sh.slot, 0)))]
-            sources.append(encode.ShotSource(path=scene.path, kind="clip" if scene.meta.get("kind") == "clip" else "still"))
+            sources.append(
+                encode.ShotSource(path=scene.path, kind="clip" if scene.meta.get("kind") == "clip" else "still")
+            )
     return sources

@@ -59,8 +59,11 @@ class PlatformResult(BaseModel):
 
     @property
     def failures(self) -> list[str]:
-        return [f"{self.platform}: {c.name} is {c.actual}, expected {c.expected}"
-                for c in self.checks if c.required and not c.passed]
+        return [
+            f"{self.platform}: {c.name} is {c.actual}, expected {c.expected}"
+            for c in self.checks
+            if c.required and not c.passed
+        ]
 
 
 class QAResult(BaseModel):
@@ -82,24 +85,33 @@ class _Facts:
     boxes: Sequence[Box] | None
 
 
-def check(video: Path, *, specs: Mapping[str, Mapping[str, Any]], platforms: Sequence[str],
-          target: LoudnessTarget, ffmpeg: str, safe_zone_boxes: Sequence[Box] | None = None,
-          info: MediaInfo | None = None) -> QAResult:
+def check(
+    video: Path,
+    *,
+    specs: Mapping[str, Mapping[str, Any]],
+    platforms: Sequence[str],
+    target: LoudnessTarget,
+    ffmpeg: str,
+    safe_zone_boxes: Sequence[Box] | None = None,
+    info: MediaInfo | None = None,
+) -> QAResult:
     """Check ``video`` against the spec of each of ``platforms`` (keys of ``specs``, i.e. of
     conf/platforms); safe zones are checked only when ``safe_zone_boxes`` is given. ``info``: the
     file's probe, when the caller already made it."""
     unknown = [p for p in platforms if p not in specs]
     if unknown:
-        raise ValueError(f"qa.platforms names {', '.join(map(repr, unknown))}, which conf/platforms does not "
-                       f"define (it has: {', '.join(specs)})")
+        raise ValueError(
+            f"qa.platforms names {', '.join(map(repr, unknown))}, which conf/platforms does not "
+            f"define (it has: {', '.join(specs)})"
+        )
     info = info or probe(video)
     measured = loudness.measure(video, ffmpeg=ffmpeg) if info.audio_codec else None
-    facts = _Facts(info=info, video_kbps=_video_kbps(video, info.duration), loudness=measured, target=target,
-                   boxes=safe_zone_boxes)
+    facts = _Facts(
+        info=info, video_kbps=_video_kbps(video, info.duration), loudness=measured, target=target, boxes=safe_zone_boxes
+    )
     results = {p: _platform(p, specs[p], facts) for p in platforms}
     failures = [line for r in results.values() for line in r.failures]
-    return QAResult(passed=not failures, loudness=measured, platforms=results,
-                    reason="; ".join(failures) or None)
+    return QAResult(passed=not failures, loudness=measured, platforms=results, reason="; ".join(failures) or None)
 
 
 def enforce(result: QAResult) -> None:
@@ -124,10 +136,22 @@ def _platform(name: str, spec: Mapping[str, Any], facts: _Facts) -> PlatformResu
         found = rule(spec, facts)
         if found is not None:
             expected, actual, passed = found
-            checks.append(Check(name=check_name, expected=expected, actual=actual, passed=passed,
-                                required=check_name not in advisory))
-    return PlatformResult(platform=name, title=spec.get("title", name), spec_checked=spec.get("checked"),
-                          checks=checks, passed=all(c.passed for c in checks if c.required))
+            checks.append(
+                Check(
+                    name=check_name,
+                    expected=expected,
+                    actual=actual,
+                    passed=passed,
+                    required=check_name not in advisory,
+                )
+            )
+    return PlatformResult(
+        platform=name,
+        title=spec.get("title", name),
+        spec_checked=spec.get("checked"),
+        checks=checks,
+        passed=all(c.passed for c in checks if c.required),
+    )
 
 
 # Each rule reads its figure from the spec and returns (expected, actual, passed), or None when
@@ -142,8 +166,11 @@ def _aspect(spec: Spec, f: _Facts) -> Found:
         return None
     (aw, ah), tol = spec["aspect"], float(spec.get("aspect_tolerance", 0.01))
     ratio = f.info.width / f.info.height
-    return (f"{aw}:{ah} within {tol:.0%}", f"{f.info.width}x{f.info.height} ({ratio:.4f})",
-            abs(ratio / (aw / ah) - 1) <= tol)
+    return (
+        f"{aw}:{ah} within {tol:.0%}",
+        f"{f.info.width}x{f.info.height} ({ratio:.4f})",
+        abs(ratio / (aw / ah) - 1) <= tol,
+    )
 
 
 def _size_at_least(key: str) -> Rule:
@@ -152,6 +179,7 @@ def _size_at_least(key: str) -> Rule:
             return None
         w, h = spec[key]
         return f">= {w}x{h}", f"{f.info.width}x{f.info.height}", f.info.width >= w and f.info.height >= h
+
     return rule
 
 
@@ -181,6 +209,7 @@ def _codec(key: str, attr: str) -> Rule:
             return None
         actual = getattr(f.info, attr) or "none"
         return " or ".join(spec[key]), actual, actual in spec[key]
+
     return rule
 
 
@@ -206,17 +235,26 @@ def _safe_zone(spec: Spec, f: _Facts) -> Found:
     for i, box in enumerate(f.boxes):
         for edge, px in _overshoot(box, zone).items():
             crossed.setdefault(edge, []).append((i, px))
-    actual = "; ".join(f"box{'es' if len(hits) > 1 else ''} {', '.join(str(i) for i, _ in hits)} "
-                       f"cross{'' if len(hits) > 1 else 'es'} the {edge} edge by up to {max(px for _, px in hits)} px"
-                       for edge, hits in crossed.items())
-    return (f"text boxes inside x {left}-{right}, y {top}-{bottom} px", actual or f"all {len(f.boxes)} inside",
-            not crossed)
+    actual = "; ".join(
+        f"box{'es' if len(hits) > 1 else ''} {', '.join(str(i) for i, _ in hits)} "
+        f"cross{'' if len(hits) > 1 else 'es'} the {edge} edge by up to {max(px for _, px in hits)} px"
+        for edge, hits in crossed.items()
+    )
+    return (
+        f"text boxes inside x {left}-{right}, y {top}-{bottom} px",
+        actual or f"all {len(f.boxes)} inside",
+        not crossed,
+    )
 
 
 def _zone(margins: Mapping[str, float], w: int, h: int) -> tuple[int, int, int, int]:
     """The safe rectangle (left, top, right, bottom) in pixels from the UI margins as fractions."""
-    return (round(w * margins["left"]), round(h * margins["top"]),
-            round(w * (1 - margins["right"])), round(h * (1 - margins["bottom"])))
+    return (
+        round(w * margins["left"]),
+        round(h * margins["top"]),
+        round(w * (1 - margins["right"])),
+        round(h * (1 - margins["bottom"])),
+    )
 
 
 def _overshoot(box: Box, zone: tuple[int, int, int, int]) -> dict[str, int]:

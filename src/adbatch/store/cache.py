@@ -81,9 +81,7 @@ class AssetCache:
             return Entry(path=path, record=json.loads(sidecar.read_text()), hit=True)
         return None
 
-    async def get_or_make(
-        self, key: str, suffix: str, make: Callable[[Path], Awaitable[dict[str, Any]]]
-    ) -> Entry:
+    async def get_or_make(self, key: str, suffix: str, make: Callable[[Path], Awaitable[dict[str, Any]]]) -> Entry:
         """Return the cached entry, or run ``make(tmp_path)`` once and store its file and record."""
         path, sidecar = self._paths(key, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -43,9 +43,18 @@ def entries(root: Path) -> list[CacheEntry]:
         except (OSError, ValueError):
             data = {}
         files = tuple(p for p in record.parent.glob(f"{key}.*") if p != record and not p.name.endswith(".lock"))
-        found.append(CacheEntry(key=key, files=files, record=record, stage=data.get("stage", "?"),
-                                provider=data.get("provider", "?"), size=sum(p.stat().st_size for p in files),
-                                last_used=record.stat().st_mtime, cost_usd=float(data.get("cost_usd", 0.0))))
+        found.append(
+            CacheEntry(
+                key=key,
+                files=files,
+                record=record,
+                stage=data.get("stage", "?"),
+                provider=data.get("provider", "?"),
+                size=sum(p.stat().st_size for p in files),
+                last_used=record.stat().st_mtime,
+                cost_usd=float(data.get("cost_usd", 0.0)),
+            )
+        )
     return found
 
 
@@ -76,8 +85,10 @@ def stats(root: Path) -> str:
     for e in found:
         row = by[(e.stage, e.provider)]
         row[0], row[1], row[2] = row[0] + 1, row[1] + e.size, row[2] + e.cost_usd
-    lines = [f"cache {root}: {len(found)} assets, {sum(e.size for e in found) / 1e6:.1f} MB, "
-             f"{len(videos(root))} finished videos"]
+    lines = [
+        f"cache {root}: {len(found)} assets, {sum(e.size for e in found) / 1e6:.1f} MB, "
+        f"{len(videos(root))} finished videos"
+    ]
     for (stage, provider), (n, size, usd) in sorted(by.items()):
         lines.append(f"  {stage:<8} {provider:<12} {n:6d} assets {size / 1e6:9.1f} MB  made for ${usd:.4f}")
     if found:
@@ -86,8 +97,9 @@ def stats(root: Path) -> str:
     return "\n".join(lines)
 
 
-def prune(root: Path, *, older_than_days: float, manifest_roots: list[Path], keep_days: float,
-          dry_run: bool = False) -> Counter:
+def prune(
+    root: Path, *, older_than_days: float, manifest_roots: list[Path], keep_days: float, dry_run: bool = False
+) -> Counter:
     """Delete unused, unreferenced entries; return counts of what was (or would be) removed and kept."""
     keys, hashes = referenced(manifest_roots, keep_days)
     cutoff, counts = time.time() - older_than_days * DAY, Counter()
@@ -125,18 +137,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["stats", "prune"])
     parser.add_argument("--cache-dir", type=Path, default=Path("outputs/cache"))
     parser.add_argument("--older-than", type=parse_age, default=30.0, help="prune entries unused this long (30d)")
-    parser.add_argument("--keep-days", type=parse_age, default=30.0,
-                        help="never prune what manifests from the last N days reference (30d)")
-    parser.add_argument("--outputs", type=Path, action="append", default=None,
-                        help="folders holding manifests (default: outputs/); repeatable")
+    parser.add_argument(
+        "--keep-days",
+        type=parse_age,
+        default=30.0,
+        help="never prune what manifests from the last N days reference (30d)",
+    )
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        action="append",
+        default=None,
+        help="folders holding manifests (default: outputs/); repeatable",
+    )
     parser.add_argument("--dry-run", action="store_true", help="say what prune would remove")
     args = parser.parse_args(argv)
     root = args.cache_dir.resolve()
     if args.command == "stats":
         print(stats(root))
         return
-    counts = prune(root, older_than_days=args.older_than, manifest_roots=args.outputs or [Path("outputs")],
-                   keep_days=args.keep_days, dry_run=args.dry_run)
+    counts = prune(
+        root,
+        older_than_days=args.older_than,
+        manifest_roots=args.outputs or [Path("outputs")],
+        keep_days=args.keep_days,
+        dry_run=args.dry_run,
+    )
     verb = "would remove" if args.dry_run else "removed"
-    print(f"prune {root}: {verb} {counts['assets removed']} assets ({counts['bytes removed'] / 1e6:.1f} MB) and "
-          f"{counts['videos removed']} videos; kept {counts['assets kept']} assets and {counts['videos kept']} videos")
+    print(
+        f"prune {root}: {verb} {counts['assets removed']} assets ({counts['bytes removed'] / 1e6:.1f} MB) and "
+        f"{counts['videos removed']} videos; kept {counts['assets kept']} assets and {counts['videos kept']} videos"
+    )

@@ -29,8 +29,10 @@ class CapExceeded(Exception):
 
     def __init__(self, *, cap: str, limit: float, committed: float, amount: float) -> None:
         self.cap, self.limit, self.committed, self.amount = cap, limit, committed, amount
-        super().__init__(f"{cap} cap ${limit:.2f} would be exceeded: ${committed:.4f} already committed "
-                         f"+ ${amount:.4f} for this call")
+        super().__init__(
+            f"{cap} cap ${limit:.2f} would be exceeded: ${committed:.4f} already committed "
+            f"+ ${amount:.4f} for this call"
+        )
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ class SqliteLedger:
         self.path, self.caps = Path(path), caps
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS spend (id TEXT PRIMARY KEY, video TEXT NOT NULL, "
-                       "amount REAL NOT NULL, state TEXT NOT NULL, at REAL NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS spend (id TEXT PRIMARY KEY, video TEXT NOT NULL, "
+                "amount REAL NOT NULL, state TEXT NOT NULL, at REAL NOT NULL)"
+            )
             db.execute("CREATE INDEX IF NOT EXISTS spend_video ON spend (video)")
 
     def _connect(self) -> sqlite3.Connection:
@@ -100,14 +104,16 @@ class SqliteLedger:
 
     def release_stale(self, video: str) -> int:
         with self._connect() as db:
-            return db.execute("UPDATE spend SET state = 'released' WHERE video = ? AND state = 'reserved'",
-                              (video,)).rowcount
+            return db.execute(
+                "UPDATE spend SET state = 'released' WHERE video = ? AND state = 'reserved'", (video,)
+            ).rowcount
 
     def totals(self, video: str | None = None) -> Totals:
         where, args = ("WHERE video = ?", (video,)) if video else ("", ())
         with self._connect() as db:
-            rows = dict(db.execute(f"SELECT state, COALESCE(SUM(amount), 0) FROM spend {where} GROUP BY state",
-                                   args).fetchall())
+            rows = dict(
+                db.execute(f"SELECT state, COALESCE(SUM(amount), 0) FROM spend {where} GROUP BY state", args).fetchall()
+            )
         return Totals(settled_usd=rows.get("settled", 0.0), reserved_usd=rows.get("reserved", 0.0))
 
 
@@ -164,9 +170,20 @@ class RedisLedger:
     def reserve(self, video: str, amount: float) -> str:
         sweep, vkey, res = self._keys(video)
         rid = uuid.uuid4().hex
-        kind, value = (x.decode() if isinstance(x, bytes) else x for x in self._reserve(
-            keys=[sweep, vkey, res], args=[video, repr(amount), rid, repr(self.caps.per_video_usd),
-                                           repr(self.caps.per_sweep_usd), repr(time.time())]))
+        kind, value = (
+            x.decode() if isinstance(x, bytes) else x
+            for x in self._reserve(
+                keys=[sweep, vkey, res],
+                args=[
+                    video,
+                    repr(amount),
+                    rid,
+                    repr(self.caps.per_video_usd),
+                    repr(self.caps.per_sweep_usd),
+                    repr(time.time()),
+                ],
+            )
+        )
         if kind != "ok":
             limit = self.caps.per_video_usd if kind == "video" else self.caps.per_sweep_usd
             raise CapExceeded(cap=f"per-{kind}", limit=limit, committed=float(value), amount=amount)
@@ -180,8 +197,11 @@ class RedisLedger:
         import json
 
         _, _, res = self._keys(video)
-        stale = [rid for rid, raw in self.db.hgetall(res).items()
-                 if (r := json.loads(raw))["video"] == video and r["state"] == "reserved"]
+        stale = [
+            rid
+            for rid, raw in self.db.hgetall(res).items()
+            if (r := json.loads(raw))["video"] == video and r["state"] == "reserved"
+        ]
         for rid in stale:
             self.settle(rid.decode() if isinstance(rid, bytes) else rid, 0.0)
         return len(stale)

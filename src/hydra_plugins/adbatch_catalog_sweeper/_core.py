@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, List
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
@@ -22,7 +22,7 @@ class CatalogSweepError(HydraException):
     """The catalog cannot be used at all (unreadable, no rows, a required column missing)."""
 
 
-def expand_catalog(arguments: List[str], *, config: Any, products_key: str, product_key: str) -> List[str]:
+def expand_catalog(arguments: list[str], *, config: Any, products_key: str, product_key: str) -> list[str]:
     """Return ``arguments`` with the products path made absolute and a ``product_key`` sweep added."""
     from adbatch.stages import catalog
 
@@ -62,7 +62,7 @@ def check_live_keys(config: Any) -> None:
         raise CatalogSweepError(str(exc)) from exc
 
 
-def _validated_keys(cat: Any, config: Any) -> List[str]:
+def _validated_keys(cat: Any, config: Any) -> list[str]:
     """Job keys for every row; invalid rows are listed now and recorded by their own job."""
     from adbatch.stages import catalog
 
@@ -71,8 +71,12 @@ def _validated_keys(cat: Any, config: Any) -> List[str]:
     for row in range(1, len(cat) + 1):
         keys.append(cat.job_key(row))
         try:
-            cat.validate_row(row, image_cache=cache, max_mb=float(config.get("image_max_mb", 10.0)),
-                             timeout_s=float(config.get("url_timeout_s", 20.0)))
+            cat.validate_row(
+                row,
+                image_cache=cache,
+                max_mb=float(config.get("image_max_mb", 10.0)),
+                timeout_s=float(config.get("url_timeout_s", 20.0)),
+            )
         except catalog.RowError as exc:
             bad.append(str(exc))
     log.info(f"catalog {cat.path.name}: {len(cat)} rows, {len(cat) - len(bad)} valid, {len(bad)} invalid")
@@ -81,7 +85,7 @@ def _validated_keys(cat: Any, config: Any) -> List[str]:
     return keys
 
 
-def progress_display(sweeper: Any, arguments: List[str]) -> Any:
+def progress_display(sweeper: Any, arguments: list[str]) -> Any:
     """The sweep's live progress (``adbatch.report.progress``), told how many jobs BasicSweeper will launch."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from omegaconf import OmegaConf
@@ -91,5 +95,8 @@ def progress_display(sweeper: Any, arguments: List[str]) -> Any:
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     overrides = parser.parse_overrides([*sweeper._parse_config(), *arguments])
     total = sum(len(batch) for batch in BasicSweeper.split_arguments(overrides, None))
-    return LiveProgress(Path(str(sweeper.config.hydra.sweep.dir)), total=total,
-                        cap_usd=OmegaConf.select(sweeper.config, "cost_cap.per_sweep_usd", default=None))
+    return LiveProgress(
+        Path(str(sweeper.config.hydra.sweep.dir)),
+        total=total,
+        cap_usd=OmegaConf.select(sweeper.config, "cost_cap.per_sweep_usd", default=None),
+    )

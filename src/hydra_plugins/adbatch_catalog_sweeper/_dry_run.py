@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.utils import instantiate
 from omegaconf import OmegaConf, open_dict
 
 
-def dry_run(sweeper: Any, arguments: List[str]) -> list:
+def dry_run(sweeper: Any, arguments: list[str]) -> list:
     """Print the estimate report for the jobs ``arguments`` expand to; return no job results."""
+    from adbatch.report.dryrun import dry_run_text, estimate_job
     from adbatch.stages.assets import Providers
     from adbatch.stages.catalog import load_catalog
-    from adbatch.report.dryrun import dry_run_text, estimate_job
 
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     params = [f"{k}={v}" for k, v in (sweeper.params or {}).items()]
@@ -28,8 +28,15 @@ def dry_run(sweeper: Any, arguments: List[str]) -> list:
         key = OmegaConf.to_yaml(job.provider)
         if key not in built:  # one provider set per distinct provider config
             p = job.provider
-            built[key] = (instantiate(p.script), Providers(voice=instantiate(p.voice), scenes=instantiate(p.scenes),
-                                                           image=instantiate(p.image), music=instantiate(p.music)))
+            built[key] = (
+                instantiate(p.script),
+                Providers(
+                    voice=instantiate(p.voice),
+                    scenes=instantiate(p.scenes),
+                    image=instantiate(p.image),
+                    music=instantiate(p.music),
+                ),
+            )
         writer, providers = built[key]
         estimates.append(estimate_job(cfg, catalog, writer=writer, providers=providers))
     caps = sweeper.config.cost_cap

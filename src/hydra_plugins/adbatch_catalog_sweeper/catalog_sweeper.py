@@ -7,7 +7,7 @@ lives in ``_core`` and is imported only when a sweep actually runs.
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 
@@ -15,12 +15,17 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 class CatalogSweeper(BasicSweeper):
     """Expands ``products=<csv>`` into ``product_id=<id>`` per row, then sweeps like BasicSweeper."""
 
-    def __init__(self, max_batch_size: Optional[int] = None, params: Optional[Dict[str, str]] = None,
-                 products_key: str = "products", product_key: str = "product_id") -> None:
+    def __init__(
+        self,
+        max_batch_size: int | None = None,
+        params: dict[str, str] | None = None,
+        products_key: str = "products",
+        product_key: str = "product_id",
+    ) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.products_key, self.product_key = products_key, product_key
 
-    def sweep(self, arguments: List[str]) -> Any:
+    def sweep(self, arguments: list[str]) -> Any:
         from ._core import CatalogSweepError
 
         try:
@@ -28,12 +33,13 @@ class CatalogSweeper(BasicSweeper):
         except CatalogSweepError as exc:  # one clear line, exit code 1, no traceback: nothing has run yet
             sys.exit(f"adbatch: {exc}")
 
-    def _sweep(self, arguments: List[str]) -> Any:
+    def _sweep(self, arguments: list[str]) -> Any:
         from ._core import expand_catalog
 
         assert self.config is not None
-        expanded = expand_catalog(arguments, config=self.config, products_key=self.products_key,
-                                  product_key=self.product_key)
+        expanded = expand_catalog(
+            arguments, config=self.config, products_key=self.products_key, product_key=self.product_key
+        )
         if self.config.get("dry_run"):
             from ._dry_run import dry_run
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import cloudpickle
@@ -58,8 +59,13 @@ def execute_job(payload: bytes) -> bytes:
     setup_globals()
     Singleton.set_state(singleton_state)
     HydraConfig.instance().set_config(sweep_config)
-    ret = run_job(hydra_context=hydra_context, task_function=task_function, config=sweep_config,
-                  job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+    ret = run_job(
+        hydra_context=hydra_context,
+        task_function=task_function,
+        config=sweep_config,
+        job_dir_key="hydra.sweep.dir",
+        job_subdir_key="hydra.sweep.subdir",
+    )
     return cloudpickle.dumps(ret)
 
 
@@ -79,7 +85,9 @@ def safe_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}***@{host}"))
 
 
-def launch(launcher: RQLauncher, *, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+def launch(
+    launcher: RQLauncher, *, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+) -> Sequence[JobReturn]:
     """Enqueue every job of the batch, wait until each has ended, return their results in order."""
     setup_globals()
     assert launcher.config is not None and launcher.task_function is not None and launcher.hydra_context is not None
@@ -87,11 +95,17 @@ def launch(launcher: RQLauncher, *, job_overrides: Sequence[Sequence[str]], init
     sweep_dir = Path(str(launcher.config.hydra.sweep.dir)).absolute()
     sweep_dir.mkdir(parents=True, exist_ok=True)
     queue = Queue(launcher.queue, connection=connect(launcher.redis))
-    log.info(f"RQ launcher: enqueuing {len(job_overrides)} jobs on queue '{queue.name}' at "
-             f"{safe_url(str(launcher.redis.url))}; sweep dir {sweep_dir}")
+    log.info(
+        f"RQ launcher: enqueuing {len(job_overrides)} jobs on queue '{queue.name}' at "
+        f"{safe_url(str(launcher.redis.url))}; sweep dir {sweep_dir}"
+    )
     state = Singleton.get_state()
-    jobs = queue.enqueue_many([_job_data(launcher, overrides, initial_job_idx + idx, sweep_dir, state)
-                               for idx, overrides in enumerate(job_overrides)])
+    jobs = queue.enqueue_many(
+        [
+            _job_data(launcher, overrides, initial_job_idx + idx, sweep_dir, state)
+            for idx, overrides in enumerate(job_overrides)
+        ]
+    )
     for idx, job in enumerate(jobs):
         log.info(f"\t#{initial_job_idx + idx} : {job.description} (RQ job {job.id})")
     try:
@@ -113,11 +127,17 @@ def _job_data(launcher: RQLauncher, overrides: Sequence[str], num: int, sweep_di
     payload = cloudpickle.dumps((launcher.task_function, launcher.hydra_context, sweep_config, state))
     opts = dict(launcher.enqueue)
     retry = Retry(max=opts["retry"], interval=opts["retry_interval"]) if opts["retry"] else None
-    return Queue.prepare_data(execute_job, args=(payload,), job_id=job_id,
-                              description=" ".join(filter_overrides(overrides)) or f"job {num}",
-                              timeout=opts["job_timeout"] if opts["job_timeout"] is not None else -1,
-                              ttl=opts["ttl"], result_ttl=opts["result_ttl"], failure_ttl=opts["failure_ttl"],
-                              retry=retry)
+    return Queue.prepare_data(
+        execute_job,
+        args=(payload,),
+        job_id=job_id,
+        description=" ".join(filter_overrides(overrides)) or f"job {num}",
+        timeout=opts["job_timeout"] if opts["job_timeout"] is not None else -1,
+        ttl=opts["ttl"],
+        result_ttl=opts["result_ttl"],
+        failure_ttl=opts["failure_ttl"],
+        retry=retry,
+    )
 
 
 def _wait(queue: Queue, jobs: Sequence[Job], *, polling: float) -> None:
@@ -153,7 +173,7 @@ def _cancel_queued(jobs: Sequence[Job]) -> None:
         queued = [job for job in jobs if _status(job) in (RQStatus.QUEUED, RQStatus.SCHEDULED)]
         for job in queued:
             job.cancel()
-    except Exception as exc:  # noqa: BLE001 - the original error matters more
+    except Exception as exc:
         log.warning(f"could not cancel the queued jobs: {exc!r}")
         return
     if queued:
@@ -167,8 +187,9 @@ def _job_return(job: Job, overrides: Sequence[str]) -> JobReturn:
         assert isinstance(ret, JobReturn)
         return ret
     result = job.latest_result() if status is not None else None
-    detail = (result.exc_string if result is not None and result.exc_string else "") or \
-        (f"status {status}" if status else "Redis no longer has the job (enqueue.ttl expired, or the queue was emptied)")
+    detail = (result.exc_string if result is not None and result.exc_string else "") or (
+        f"status {status}" if status else "Redis no longer has the job (enqueue.ttl expired, or the queue was emptied)"
+    )
     error = RQJobError(job_id=job.id, description=job.description or "", detail=detail.strip().splitlines()[-1])
     log.error(f"{error}\n{detail}")
     return JobReturn(overrides=list(overrides), status=JobStatus.FAILED, _return_value=error)

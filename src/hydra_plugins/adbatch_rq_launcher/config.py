@@ -5,7 +5,6 @@ registering them in sys.modules, and dataclasses then cannot resolve string anno
 """
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -16,15 +15,15 @@ class RedisConf:
     # REDIS_URL or REDIS_PASSWORD: an URL given on the command line is saved with each job's config
     url: str = "${oc.env:REDIS_URL,redis://127.0.0.1:6379/0}"
     # password when the URL carries none; read from the environment only, never saved resolved
-    password: Optional[str] = "${oc.env:REDIS_PASSWORD,null}"
+    password: str | None = "${oc.env:REDIS_PASSWORD,null}"
 
 
 @dataclass
 class EnqueueConf:
     # seconds a job may run before RQ stops it and records it failed; null: no limit
-    job_timeout: Optional[int] = None
+    job_timeout: int | None = None
     # seconds a job may wait in the queue for a worker before RQ drops it; null: no limit
-    ttl: Optional[int] = None
+    ttl: int | None = None
     # seconds RQ keeps a finished job's result (the launcher reads it as soon as the job ends)
     result_ttl: int = 86400
     # seconds RQ keeps a failed job and its traceback (`rq info`, post-mortems)
@@ -48,5 +47,4 @@ class RQLauncherConf:
     wait_polling: float = 1.0
 
 
-ConfigStore.instance().store(group="hydra/launcher", name="rq", node=RQLauncherConf,
-                             provider="adbatch_rq_launcher")
+ConfigStore.instance().store(group="hydra/launcher", name="rq", node=RQLauncherConf, provider="adbatch_rq_launcher")

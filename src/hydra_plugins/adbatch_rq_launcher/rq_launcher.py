@@ -6,7 +6,8 @@ are imported by ``_core`` only when a sweep actually launches.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from hydra.core.utils import JobReturn
 from hydra.plugins.launcher import Launcher
@@ -19,9 +20,9 @@ class RQLauncher(Launcher):
 
     def __init__(self, queue: str, redis: Any, enqueue: Any, wait_polling: float) -> None:
         self.queue, self.redis, self.enqueue, self.wait_polling = queue, redis, enqueue, wait_polling
-        self.config: Optional[DictConfig] = None
-        self.task_function: Optional[TaskFunction] = None
-        self.hydra_context: Optional[HydraContext] = None
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config, self.task_function, self.hydra_context = config, task_function, hydra_context
