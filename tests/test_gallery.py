@@ -246,6 +246,20 @@ def test_out_file_elsewhere_links_videos_relative_to_itself(tmp_path) -> None:
     assert 'src="../sweep/alpha/ugc/hook-best/video.mp4"' in html
 
 
+def test_cached_video_plays_and_a_lost_file_or_manifest_is_said_not_shown(tmp_path) -> None:
+    """A cached video (reused from an earlier run) gets a player; an ok video whose file is gone and a job
+    that died before its manifest get a card saying so, without a player."""
+    sweep = make_sweep(tmp_path / "sweep")
+    cached = video("delta", status="cached", outputs=_outputs())
+    write_sweep(sweep, [cached, video("omega", outputs=_outputs())])
+    (folder_of(sweep, cached) / "video.mp4").write_bytes(mp4(1.0, (72, 128), 12))
+    (sweep / "zeta" / "ugc" / "hook-best" / ".hydra").mkdir(parents=True)
+    shown = cards(gallery.build([sweep]).read_text(encoding="utf-8"))
+    assert 'src="delta/ugc/hook-best/video.mp4"' in shown["delta/ugc/hook-best"][1]
+    assert "<video" not in shown["omega/ugc/hook-best"][1] and "video file not found" in shown["omega/ugc/hook-best"][1]
+    assert "<video" not in shown["zeta/ugc/hook-best"][1] and "the job did not finish" in shown["zeta/ugc/hook-best"][1]
+
+
 def test_cli_exits_2_for_a_dir_without_manifests(tmp_path) -> None:
     """An empty dir is no sweep: exit code 2, a message naming it, and no page written."""
     proc = run_adbatch(str(tmp_path), module="adbatch.gallery", timeout=120)
