@@ -230,3 +230,34 @@ def test_bad_downloads_fail_fast(fake, scenes, product, fault, message, tmp_path
         make_clip(scenes, scene_request(product), tmp_path)
     assert isinstance(info.value.__cause__, DownloadError) and fake.count("replicate.download") == 1
     assert info.value.cost_usd == pytest.approx(0.25)  # the clip was made, so it was billed
+
+
+def test_a_failure_after_retries_is_recorded_with_its_cost_and_attempts(fake, scenes, product, tmp_path: Path) -> None:
+    """A poll retried once, then a refused download of the billed clip: the ProviderError's fields reach the
+    call record and the ledger (the clip's $0.25 settled, 1 + 1 attempts), nothing attached at run time."""
+    from adbatch.logs import job_logger
+    from adbatch.stages.assets import Producer
+    from adbatch.store.cache import AssetCache
+    from adbatch.store.ledger import Caps, SqliteLedger
+
+    fake.script("replicate.get", faults.server_error(503))
+    fake.script("replicate.download", faults.content_type("text/html"))
+    ledger = SqliteLedger(tmp_path / "ledger.db", Caps(per_video_usd=1.5, per_sweep_usd=10.0))
+    request = scene_request(product)
+    with job_logger(tmp_path / "log.jsonl", console=None) as log:
+        producer = Producer(AssetCache(tmp_path / "cache"), log, ledger=ledger, video="mug/ugc/hook-best")
+        with pytest.raises(ProviderError, match="served as 'text/html'") as info:
+            run(
+                producer.run(
+                    stage="scenes",
+                    provider=scenes,
+                    parts={"slot": request.slot.id},
+                    suffix=".mp4",
+                    make=lambda out: scenes.scene(request, out),
+                    estimate=lambda: scenes.estimate(request),
+                )
+            )
+    (call,) = producer.calls
+    assert (info.value.cost_usd, info.value.attempts) == (pytest.approx(0.25), 2)  # the poll's retry counts too
+    assert not call.ok and call.cost_usd == pytest.approx(0.25) and call.attempts == info.value.attempts
+    assert ledger.totals("mug/ugc/hook-best").settled_usd == pytest.approx(0.25)

@@ -17,9 +17,10 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from adbatch.domain.timeline import ENDCARD
+from adbatch.errors import AdbatchError
 
 
-class RegenError(ValueError):
+class RegenError(AdbatchError, ValueError):
     """The folder is not a finished adbatch video, or the scene does not exist."""
 
 

@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from adbatch.errors import ConfigError
+
 Angle = Literal["curiosity", "benefit", "social_proof", "problem", "bold_claim"]
 ANGLES: tuple[Angle, ...] = ("curiosity", "benefit", "social_proof", "problem", "bold_claim")
 Camera = Literal["push_in", "pull_out", "pan_left", "pan_right", "pan_up", "handheld", "jump_zoom", "static"]
@@ -117,7 +119,7 @@ class Archetype(BaseModel):
         return self.slots[1:-1]
 
 
-class ArchetypeError(ValueError):
+class ArchetypeError(ConfigError, ValueError):
     """An archetype file is missing or does not match the schema."""
 
 

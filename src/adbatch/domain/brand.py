@@ -12,13 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from adbatch.errors import ConfigError
 from adbatch.paths import PROJECT_ROOT
 from adbatch.render.palette import palette
 from adbatch.stages import media
 from adbatch.stages.catalog import HEX_COLOR, Product
 
 
-class BrandError(ValueError):
+class BrandError(ConfigError, ValueError):
     """The brand kit in the config is unusable (bad colour, missing logo or font)."""
 
 

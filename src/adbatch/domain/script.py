@@ -13,9 +13,10 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from adbatch.domain.archetype import ANGLES, Angle, Archetype
+from adbatch.errors import AdbatchError
 
 
-class ScriptError(ValueError):
+class ScriptError(AdbatchError, ValueError):
     """A script does not fit its archetype or cannot be parsed."""
 
 

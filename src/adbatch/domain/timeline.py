@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from adbatch.domain.archetype import Archetype, Slot
+from adbatch.errors import AdbatchError
 
 ENDCARD = "endcard"  # layout of the last shot: the static end card
 
 
-class TimelineError(ValueError):
+class TimelineError(AdbatchError, ValueError):
     """The words or the duration cannot be paced within the rules."""
 
 

@@ -15,10 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from adbatch.domain.archetype import Angle
 from adbatch.domain.script import ScriptError, extract_json
+from adbatch.errors import ProviderError
 
 MIN_QUOTE_WORDS = 4  # a shorter "customer phrase" is too generic to count as a quote
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ReplyError(ProviderError, ScriptError):
+    """Claude's reply stays unusable after the repair round, or it refused: a ScriptError that, like any
+    failed provider call, carries what its requests cost (they were billed) and how many attempts they took."""
 
 
 class ProductNotes(BaseModel):

@@ -94,16 +94,29 @@ class Predictions:
         self, fn: Any, what: str, tally: _Tally, classify: Any = classify_httpx, bounded: bool = True
     ) -> Any:
         """``fn`` under the retry policy; ``bounded``: also under ``timeout`` as a whole, because the SDK
-        sends creates and uploads with ``timeout=None`` (no limit at all)."""
+        sends creates and uploads with ``timeout=None`` (no limit at all). A failure counts the attempts
+        of the whole prediction (the retries of its earlier requests too), as a success does."""
         call = (lambda: asyncio.wait_for(fn(), self.timeout)) if bounded else fn
-        result, attempts = await self.retry.call(call, classify=classify, what=f"replicate {what}")
+        try:
+            result, attempts = await self.retry.call(call, classify=classify, what=f"replicate {what}")
+        except ProviderError as exc:
+            raise exc.replace(attempts=tally.retries + exc.attempts) from exc.__cause__
         tally.retries += attempts - 1
         return result
 
     async def predict(
-        self, inputs: Mapping[str, Any], out: Path, *, kind: str, upload: tuple[str, bytes] | None = None
+        self,
+        inputs: Mapping[str, Any],
+        out: Path,
+        *,
+        kind: str,
+        cost_usd: float,
+        upload: tuple[str, bytes] | None = None,
     ) -> tuple[Any, int]:
-        """Run one prediction and download its (first) output into ``out``; return (prediction, retries)."""
+        """Run one prediction and download its (first) output into ``out``; return (prediction, retries).
+
+        ``cost_usd`` is what a succeeded prediction is billed: a download that fails after it
+        raises a ProviderError carrying that cost, for the ledger and the manifest."""
         tally = _Tally()
         async with self._client() as client:
             inputs = dict(inputs)
@@ -137,9 +150,8 @@ class Predictions:
                     tally,
                     bounded=False,
                 )  # httpx limits each read
-            except ProviderError as exc:
-                exc.paid = True  # the prediction succeeded, so it was billed: the caller prices the error
-                raise
+            except ProviderError as exc:  # the prediction succeeded, so it was billed
+                raise exc.replace(cost_usd=cost_usd) from exc.__cause__
         return prediction, tally.retries
 
     async def _create(self, client: Any, inputs: dict[str, Any], tally: _Tally) -> Any:

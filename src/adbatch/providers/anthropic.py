@@ -42,7 +42,7 @@ from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, Scr
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.providers.prices import rate, usd
-from adbatch.providers.retry import Verdict, http_verdict, policy
+from adbatch.providers.retry import ProviderError, Verdict, http_verdict, policy
 from adbatch.stages.catalog import Product
 from adbatch.stages.insights import FACTS
 from adbatch.store.cache import file_digest
@@ -373,10 +373,18 @@ class AnthropicScriptWriter:
             return await self._rounds(
                 model=model, system=system, content=content, max_tokens=max_tokens, parse=parse, what=what, usage=usage
             )
-        except Exception as exc:  # replies already received were billed: the error carries their cost
-            exc.cost_usd = self._cost(model, usage.input_tokens, usage.output_tokens)
-            exc.attempts = usage.retries + getattr(exc, "attempts", 1)  # 1 + every retry of this call
-            raise
+        except ProviderError as exc:  # replies already received were billed: the error carries their cost
+            cost = self._cost(model, usage.input_tokens, usage.output_tokens)
+            raise exc.replace(cost_usd=cost, attempts=usage.retries + exc.attempts) from exc.__cause__
+        except ScriptError as exc:
+            cost = self._cost(model, usage.input_tokens, usage.output_tokens)
+            raise replies.ReplyError(str(exc), cost_usd=cost, attempts=1 + usage.retries) from exc
+        except Exception as exc:
+            if not usage.requests:
+                raise
+            cost = self._cost(model, usage.input_tokens, usage.output_tokens)
+            message = f"anthropic {what} failed after a billed reply: {type(exc).__name__}: {exc}"
+            raise ProviderError(message, cost_usd=cost, attempts=1 + usage.retries) from exc
 
     async def _rounds(
         self,

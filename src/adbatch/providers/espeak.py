@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from adbatch.errors import ProviderError
+
 SAMPLE_RATE = 22050  # what espeak-ng produces
 # Constants from espeak-ng's speak_lib.h.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -37,7 +39,7 @@ _PARAM_RATE, _PARAM_PITCH = 1, 3
 _EE_OK, _EE_NOT_FOUND = 0, 2
 
 
-class SpeechEngineError(RuntimeError):
+class SpeechEngineError(ProviderError, RuntimeError):
     """eSpeak NG could not be loaded or initialised, or refused a request."""
 
 

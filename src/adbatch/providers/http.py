@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from adbatch.errors import ProviderError
 from adbatch.stages.media import sniff_image
 
 # content types a generated output may be served as (octet-stream: CDNs that do not say)
@@ -19,7 +20,7 @@ CONTENT_TYPES = {
 }
 
 
-class DownloadError(ValueError):
+class DownloadError(ProviderError, ValueError):
     """A generated output is too big, of the wrong kind, or at a URL we do not fetch."""
 
 

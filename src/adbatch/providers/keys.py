@@ -15,10 +15,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from adbatch.errors import ConfigError
+
 STAGES = ("script", "voice", "scenes", "image", "music")
 
 
-class MissingKeyError(RuntimeError):
+class MissingKeyError(ConfigError, RuntimeError):
     """A live stage needs an API key that is not set in the environment."""
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adbatch.errors import ConfigError
 
-class PriceError(ValueError):
+
+class PriceError(ConfigError, ValueError):
     """The price table has no rate for a model (or one of its variants)."""
 
 

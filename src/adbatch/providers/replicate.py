@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import tempfile
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ from adbatch.providers.base import CardRequest, Output, SceneRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.offline import PlateSceneGenerator
 from adbatch.providers.prices import rate, usd
-from adbatch.providers.retry import ProviderError
 from adbatch.render.probe import probe
 
 __all__ = ["OutcomeUnknown", "ReplicateImageGenerator", "ReplicateSceneGenerator", "video_slots"]
@@ -123,8 +121,10 @@ class ReplicateSceneGenerator:
         camera = self.cameras.get(request.slot.camera, request.slot.camera.replace("_", " "))
         inputs = {**self.input, "prompt": self.prompt.format(visual=request.prompt, camera=camera)}
         billed = float(self.input.get("duration", 5))
-        async with self.limit(), _priced(billed * self.per_second):
-            prediction, retries = await self.runner.predict(inputs, out, kind="video", upload=(self.field, start))
+        async with self.limit():
+            prediction, retries = await self.runner.predict(
+                inputs, out, kind="video", cost_usd=usd(billed * self.per_second), upload=(self.field, start)
+            )
         info = await asyncio.to_thread(probe, out)
         return Output(
             meta={
@@ -216,8 +216,8 @@ class ReplicateImageGenerator:
             inputs[self.seed_field] = request.seed % 2**31
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".card-") as tmp:
             raw = Path(tmp) / "image"
-            async with self.limit(), _priced(self.per_image):
-                prediction, retries = await self.runner.predict(inputs, raw, kind="image")
+            async with self.limit():
+                prediction, retries = await self.runner.predict(inputs, raw, kind="image", cost_usd=usd(self.per_image))
             size = await asyncio.to_thread(_cover_jpeg, raw, out, (request.width, request.height))
         return Output(
             meta={"prediction": prediction.id, "source_size": size, "prices_checked": self.prices_checked},
@@ -225,17 +225,6 @@ class ReplicateImageGenerator:
             cost_usd=usd(self.per_image),
             attempts=1 + retries,
         )
-
-
-@asynccontextmanager
-async def _priced(cost: float) -> AsyncIterator[None]:
-    """Errors after a prediction succeeded (it was billed) carry its cost, for the ledger and manifest."""
-    try:
-        yield
-    except ProviderError as exc:
-        if getattr(exc, "paid", False):
-            exc.cost_usd = usd(cost)
-        raise
 
 
 def _cover_jpeg(src: Path, out: Path, size: tuple[int, int]) -> list[int]:

@@ -25,7 +25,19 @@ from typing import Any, TypeVar
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from adbatch.errors import ProviderError
 from adbatch.logs import redact
+
+__all__ = [
+    "ProviderError",
+    "RetryPolicy",
+    "Verdict",
+    "classify_httpx",
+    "http_verdict",
+    "policy",
+    "retry_after",
+    "status_of",
+]
 
 T = TypeVar("T")
 log = logging.getLogger("adbatch.providers.retry")
@@ -38,14 +50,6 @@ class Verdict:
     retry: bool
     reason: str
     after: float | None = None  # seconds the provider asked us to wait
-
-
-class ProviderError(Exception):
-    """A provider call failed for good: says what, after how many attempts, and why it stopped."""
-
-    def __init__(self, message: str, *, attempts: int = 1, status: int | None = None) -> None:
-        super().__init__(message)
-        self.attempts, self.status = attempts, status
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from adbatch.errors import RenderError
+
 SILENT_LUFS = -70.0  # ebur128's absolute gate: at or below this there is nothing to normalise
 ROUNDS = 4  # measure-and-correct passes; the second almost always lands
 SETTLE_LU = 0.3  # stop correcting once the measured loudness is this close to the target
@@ -41,7 +43,7 @@ _SUMMARY = {
 }
 
 
-class LoudnessError(RuntimeError):
+class LoudnessError(RenderError, RuntimeError):
     """FFmpeg could not measure the audio (no audio stream, unreadable file, bad binary)."""
 
 

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from adbatch.errors import ReportError
 from adbatch.report.html import PLATFORM_LABELS
 from adbatch.report.report import VIDEO_COLUMNS, Entry, scan, tables
 from adbatch.store.atomic import write_text
@@ -49,7 +50,7 @@ _ENV = Environment(
 )
 
 
-class GalleryError(Exception):
+class GalleryError(ReportError):
     """A sweep dir that cannot be shown: not a directory, or no readable manifest.json under it."""
 
 

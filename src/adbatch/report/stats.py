@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from adbatch.domain.manifest import MANIFEST
+from adbatch.errors import ReportError
 
 SUCCESS = ("ok", "cached")
 COMPONENTS = ("catalog", "script", "voice", "scenes", "music", "render")  # always listed; others when seen
@@ -209,7 +210,7 @@ def video_key(product_id: str, archetype: str, hook: str) -> str:
     return f"{product_id}/{archetype}/{hook if hook.startswith('hook-') else 'hook-' + hook}"
 
 
-class ResultsError(ValueError):
+class ResultsError(ReportError, ValueError):
     """The results CSV cannot be used: a required column is missing or a value is not a count."""
 
 

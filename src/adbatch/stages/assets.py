@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adbatch.errors import ProviderError
 from adbatch.providers.base import (
     CardRequest,
     ImageGenerator,
@@ -71,8 +72,7 @@ class Producer:
                 self._settle(reservation, estimate_usd)  # may have been billed: keep the money counted
                 raise
             except BaseException as exc:
-                # a failed call may still have been billed: providers attach ``cost_usd`` to the error then
-                self._settle(reservation, float(getattr(exc, "cost_usd", 0.0)))
+                self._settle(reservation, _billed(exc))  # a failed call may still have been billed
                 raise
             self._settle(reservation, out.cost_usd)
             return {
@@ -96,9 +96,9 @@ class Producer:
                     model=provider.model,
                     key=key,
                     units={},
-                    cost_usd=float(getattr(exc, "cost_usd", 0.0)),
+                    cost_usd=_billed(exc),
                     latency_s=round(time.perf_counter() - tic, 4),
-                    attempts=int(getattr(exc, "attempts", 0 if isinstance(exc, CapExceeded) else 1)),
+                    attempts=_attempts(exc),
                     ok=False,
                     error=f"{type(exc).__name__}: {exc}",
                 )
@@ -139,6 +139,18 @@ class Producer:
         if self.ledger is None or estimate_usd <= 0:
             return None
         return self.ledger.reserve(self.video, estimate_usd)
+
+
+def _billed(exc: BaseException) -> float:
+    """What a failed call still cost: a ProviderError says (a clip made, then lost), anything else cost nothing."""
+    return exc.cost_usd if isinstance(exc, ProviderError) else 0.0
+
+
+def _attempts(exc: BaseException) -> int:
+    """HTTP attempts a failed call made: a ProviderError counts them, a cap refusal made none, else one."""
+    if isinstance(exc, ProviderError):
+        return exc.attempts
+    return 0 if isinstance(exc, CapExceeded) else 1
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from adbatch.errors import CatalogError
 from adbatch.stages import media
 
 REQUIRED = ("id", "name", "description", "image")
@@ -29,11 +30,7 @@ TEXT_LIMITS = {"name": 80, "description": 2000, "audience": 200, "cta": 40, "ben
 INVALID_KEY_PREFIX = "_row"  # job key of a row whose id cannot be used (never a valid slug)
 
 
-class CatalogError(Exception):
-    """The catalog file cannot be used at all; nothing should run."""
-
-
-class RowError(Exception):
+class RowError(CatalogError):
     """One catalog row is invalid: carries the row number, field and reason."""
 
     def __init__(self, *, catalog: Path, row: int, field: str, reason: str) -> None:

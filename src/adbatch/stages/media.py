@@ -17,10 +17,12 @@ from urllib.parse import urlparse
 
 from PIL import Image
 
+from adbatch.errors import CatalogError
+
 FORMATS = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
 
 
-class MediaError(ValueError):
+class MediaError(CatalogError, ValueError):
     """An input image is missing, too big, of the wrong kind or out of bounds."""
 
 

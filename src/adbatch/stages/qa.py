@@ -20,13 +20,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from adbatch.errors import AdbatchError
 from adbatch.render import loudness
 from adbatch.render.probe import MediaInfo, probe
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the video's pixels
 
 
-class QAFailed(Exception):
+class QAFailed(AdbatchError):
     """A required platform gate failed; the message names every failed platform and check."""
 
 

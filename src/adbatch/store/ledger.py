@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from adbatch.errors import AdbatchError
+
 EPS = 1e-9
 
 
-class CapExceeded(Exception):
+class CapExceeded(AdbatchError):
     """A reservation would cross a cap; the call must not be made."""
 
     def __init__(self, *, cap: str, limit: float, committed: float, amount: float) -> None:
