@@ -192,14 +192,20 @@ def test_every_slot_type_and_angle_has_a_variant_needing_only_name_and_benefit(u
     import yaml
 
     from adbatch.domain.archetype import SlotType
+    from adbatch.domain.facts import Fact
     from adbatch.paths import PROMPTS_DIR
-    from adbatch.providers.offline import _fill
+    from adbatch.providers.offline_writer import fills
 
     bank = yaml.safe_load((PROMPTS_DIR / "offline" / "copy.yaml").read_text())
-    facts = {"name": "Thing", "cta": "Shop now", "desc_short": "A thing.", "price_line": "", "benefit": "it works"}
+    facts = [
+        Fact(role="name", kind="name", text="Thing", field="name", column="name"),
+        Fact(role="cta", kind="cta", text="Shop now", field="cta", column="cta"),
+        Fact(role="detail", kind="noun_phrase", text="a thing", field="description", column="description"),
+        Fact(role="benefit", kind="verb_phrase", text="works", field="benefits", column="benefits"),
+    ]
     for group, names in (("hooks", ANGLES), ("slots", [t for t in SlotType.__args__ if t != "hook"])):
         for name in names:
-            assert any(all(_fill(t, facts) for t in v.values()) for v in bank[group][name]), (group, name)
+            assert any(fills(v, facts) for v in bank[group][name]), (group, name)
 
 
 def test_insights_rank_praise_over_caveats(tmp_path: Path) -> None:

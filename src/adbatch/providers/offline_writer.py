@@ -1,0 +1,186 @@
+"""The offline copywriter: the archetype's slots filled from the product's own typed facts.
+
+Templates live in ``prompts/offline/copy.yaml``. Each blank names the role and the grammar it
+takes (``{benefit:noun_phrase}``, ``{pain:noun_phrase}``, ``{quote}``); a fact fills a blank only
+if its ``kind`` is one the blank lists, so a clause never lands in a noun slot. Substitution is
+one pass of a regex over the template: product text is data, never template source.
+
+Per slot the writer prefers, in order: the role the beat is about (a customer's quote in the
+social-proof beat), a line that fits the slot's word budget, a line that says a fact rather than
+just the name, and facts no other line of the video has used yet; a seeded choice among the best.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adbatch.domain.archetype import ANGLES
+from adbatch.domain.facts import Fact
+from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
+from adbatch.paths import PROMPTS_DIR
+from adbatch.providers.base import Output, ScriptRequest
+from adbatch.store.cache import file_digest
+
+_BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
+MAX_BINDINGS = 48  # per template: plenty for a row's handful of facts of one kind
+
+
+@dataclass(frozen=True)
+class _Option:
+    entry: dict[str, str]
+    keys: frozenset[str]  # the facts it says (the name aside)
+    roles: frozenset[str]
+
+
+def _blanks(variant: Mapping[str, str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Blank name -> (role, kinds it takes); ``{quote:by}`` is the attribution of ``{quote}``, not a blank."""
+    blanks: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for template in variant.values():
+        for role, n, kinds in _BLANK.findall(template):
+            if kinds != "by":
+                blanks.setdefault(role + n, (role, tuple(kinds.split("|")) if kinds else (role,)))
+    return blanks
+
+
+def _bindings(variant: Mapping[str, str], facts: Sequence[Fact]) -> Iterator[dict[str, Fact]]:
+    """Every way to fill the variant's blanks with distinct facts of the right role and kind."""
+    blanks = _blanks(variant)
+    names = list(blanks)
+    choices = [[f for f in facts if f.role == role and f.kind in kinds] for role, kinds in blanks.values()]
+    for combo in itertools.islice(itertools.product(*choices), MAX_BINDINGS):
+        if len({f.key for f in combo}) == len(combo):
+            yield dict(zip(names, combo, strict=True))
+
+
+def render(template: str, binding: Mapping[str, Fact], *, attribution: str) -> str:
+    """One line: blanks replaced by their facts' words, sentence starts capitalised, spaces tidied."""
+
+    def fill(match: re.Match[str]) -> str:
+        fact = binding[match.group(1) + match.group(2)]
+        return (fact.attribution or attribution) if match.group(3) == "by" else fact.text
+
+    line = " ".join(_BLANK.sub(fill, template).split())
+    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), line)
+
+
+def fills(variant: Mapping[str, str], facts: Sequence[Fact]) -> bool:
+    """Whether ``facts`` can fill every blank of ``variant``."""
+    return next(_bindings(variant, facts), None) is not None
+
+
+class OfflineScriptWriter:
+    """Deterministic copywriter: a seeded choice among template fillings that fit each slot."""
+
+    name = "offline"
+    model = "copybank-v2"
+
+    def __init__(self, copy_bank: str | None = None) -> None:
+        self.path = Path(copy_bank) if copy_bank else PROMPTS_DIR / "offline" / "copy.yaml"
+        self.bank: dict[str, Any] = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+
+    def params(self) -> dict[str, Any]:
+        return {"bank": file_digest(self.path)}
+
+    def estimate(self, request: Any) -> float:
+        return 0.0
+
+    async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
+        script = self.write_now(request)
+        return script, Output(units={"hooks": len(script.hooks), "slots": len(script.slots)})
+
+    def write_now(self, req: ScriptRequest) -> Script:
+        rng = random.Random(f"{req.seed}:{req.product.id}:{req.archetype.name}")
+        facts = self._facts(req)
+        budgets = {
+            s.id: min(s.vo_words[1], int(req.speech_seconds[s.id] * req.words_per_second)) for s in req.archetype.slots
+        }
+        hook_budget, used = budgets[req.archetype.slots[0].id], set[str]()
+        hooks = []
+        for angle in ANGLES:
+            entry, keys = self._pick(self.bank["hooks"][angle], facts, hook_budget, rng, used=used, req=req)
+            hooks.append(HookCandidate(angle=angle, text=entry["text"], voice=entry["voice"]))
+            used |= keys
+        slots = []
+        for slot in req.archetype.slots[1:]:
+            prefer = self.bank.get("prefer", {}).get(slot.type)
+            variants = self.bank["slots"][slot.type]
+            entry, keys = self._pick(variants, facts, budgets[slot.id], rng, used=used, req=req, prefer=prefer)
+            entry.setdefault("visual", self._visual(slot.type, req))
+            slots.append(SlotCopy(slot=slot.id, **entry))
+            used |= keys
+        slots = self._fit_total(slots, hooks, req)
+        return Script(writer=f"{self.name}/{self.model}", hooks=tuple(hooks), slots=tuple(slots))
+
+    @staticmethod
+    def _facts(req: ScriptRequest) -> tuple[Fact, ...]:
+        """The row's typed facts; the name is always one (insights made without facts still have a product)."""
+        facts = tuple(getattr(req.insights, "facts", ()))
+        if any(f.role == "name" for f in facts):
+            return facts
+        return (Fact(role="name", kind="name", text=req.product.name, field="name", column="name"), *facts)
+
+    def _visual(self, slot_type: str, req: ScriptRequest) -> str:
+        template = self.bank.get("visuals", {}).get(slot_type, "{name}")
+        return f"{template.replace('{name}', req.product.name)}, {req.archetype.tone}"
+
+    @staticmethod
+    def _fit_total(slots: list[SlotCopy], hooks: list[HookCandidate], req: ScriptRequest) -> list[SlotCopy]:
+        """Short videos cannot voice every beat: mute the lightest body beats (their text stays)."""
+        allowed = sum(req.speech_seconds.values()) * req.words_per_second
+        longest_hook = max(spoken_words(h.voice) for h in hooks)
+        weights = {s.id: s.weight for s in req.archetype.slots}
+        body = sorted((i for i, s in enumerate(slots[:-1])), key=lambda i: weights[slots[i].slot])
+        for i in body:
+            if longest_hook + sum(spoken_words(s.voice) for s in slots) <= allowed:
+                break
+            slots[i] = slots[i].model_copy(update={"voice": ""})
+        return slots
+
+    def _options(self, variants: list[dict[str, str]], facts: Sequence[Fact]) -> list[_Option]:
+        attribution = str(self.bank.get("attribution", "a customer"))
+        options = []
+        for variant in variants:
+            for binding in _bindings(variant, facts):
+                entry = {k: render(t, binding, attribution=attribution) for k, t in variant.items()}
+                said = [f for f in binding.values() if f.role != "name"]
+                options.append(_Option(entry, frozenset(f.key for f in said), frozenset(f.role for f in said)))
+        return options
+
+    def _pick(
+        self,
+        variants: list[dict[str, str]],
+        facts: Sequence[Fact],
+        budget: int,
+        rng: random.Random,
+        *,
+        used: set[str],
+        req: ScriptRequest,
+        prefer: str | None = None,
+    ) -> tuple[dict[str, str], frozenset[str]]:
+        options = self._options(variants, facts)
+        if not options:
+            raise ValueError(f"no copy variant fits product {req.product.id!r} (bank {self.path})")
+
+        def rank(o: _Option) -> tuple[bool, bool, bool, bool]:
+            return (
+                bool(prefer) and prefer not in o.roles,
+                spoken_words(o.entry["voice"]) > budget,
+                not o.keys,
+                bool(o.keys & used),
+            )
+
+        best = min(rank(o) for o in options)
+        pool = [o for o in options if rank(o) == best]
+        if best[1]:  # nothing fits: the shortest, as the fitting stage expects
+            pool = [min(pool, key=lambda o: spoken_words(o.entry["voice"]))]
+        chosen = rng.choice(pool)
+        return dict(chosen.entry), chosen.keys
