@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from adbatch.media.wav import write_wav
 from adbatch.providers.base import Output
 from adbatch.providers.espeak import _strip_punctuation  # one rule for what a "word" is, offline or live
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.providers.prices import rate, usd
 from adbatch.providers.retry import Verdict, classify_httpx, http_verdict, policy
-from adbatch.render.mix import write_wav
 
 PCM = re.compile(r"^pcm_(\d+)$")
 

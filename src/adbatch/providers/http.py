@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import httpx
 
 from adbatch.errors import ProviderError
-from adbatch.stages.media import sniff_image
+from adbatch.media.sniff import sniff_image
 
 # content types a generated output may be served as (octet-stream: CDNs that do not say)
 CONTENT_TYPES = {

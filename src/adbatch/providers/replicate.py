@@ -20,6 +20,7 @@ from typing import Any
 from PIL import Image
 
 from adbatch.domain.archetype import Archetype, Slot, available, load_archetype
+from adbatch.media.probe import probe
 from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.providers import offline_art
 from adbatch.providers._replicate import KEY_ENV_VAR, OutcomeUnknown, Predictions
@@ -27,7 +28,6 @@ from adbatch.providers.base import CardRequest, Output, SceneRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.offline import PlateSceneGenerator
 from adbatch.providers.prices import rate, usd
-from adbatch.render.probe import probe
 
 __all__ = ["OutcomeUnknown", "ReplicateImageGenerator", "ReplicateSceneGenerator", "video_slots"]
 

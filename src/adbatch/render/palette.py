@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import colorsys
 
+from adbatch.media.color import rgb
+
 DEFAULT_BRAND = "#FF3B6B"
-
-
-def rgb(hex_color: str) -> tuple[int, int, int]:
-    """``#RRGGBB`` -> (r, g, b)."""
-    h = hex_color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 def hex_of(color: tuple[int, int, int]) -> str:

@@ -18,22 +18,11 @@ from urllib.parse import urlparse
 from PIL import Image
 
 from adbatch.errors import CatalogError
-
-FORMATS = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
+from adbatch.media.sniff import sniff_image
 
 
 class MediaError(CatalogError, ValueError):
     """An input image is missing, too big, of the wrong kind or out of bounds."""
-
-
-def sniff_image(head: bytes) -> str | None:
-    """The image format from its first bytes: png, jpeg, webp, or None."""
-    for name, magic in FORMATS.items():
-        if head.startswith(magic):
-            return name
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return None
 
 
 def check_image_file(path: Path, *, label: str, max_mb: float) -> Path:

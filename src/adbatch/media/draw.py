@@ -1,0 +1,35 @@
+"""Drawing primitives the offline plates and the end card share: a rounded photo card and its drop shadow."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw, ImageFilter
+
+SHADOW_ALPHA = 110  # drop shadow opacity, 0-255
+SHADOW_BLUR_DIVISOR, SHADOW_MIN_BLUR = 30, 4  # shadow blur: the card width / this, at least this many px
+
+
+def rounded(photo: Image.Image, width: int, radius_ratio: float) -> Image.Image:
+    """The photo scaled to ``width`` with corners rounded by ``radius_ratio`` x ``width`` (RGBA)."""
+    scale = width / photo.width
+    card = photo.resize((width, max(1, int(photo.height * scale))), Image.LANCZOS).convert("RGBA")
+    mask = Image.new("L", card.size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle(
+        (0, 0, card.width - 1, card.height - 1), radius=int(width * radius_ratio), fill=255
+    )
+    card.putalpha(mask)
+    return card
+
+
+def paste_with_shadow(base: Image.Image, card: Image.Image, center: tuple[int, int], angle: float = 0.0) -> None:
+    """Paste an RGBA card centred at ``center`` with a soft drop shadow, optionally rotated."""
+    if angle:
+        card = card.rotate(angle, resample=Image.BICUBIC, expand=True)
+    alpha = card.getchannel("A")
+    blur = max(SHADOW_MIN_BLUR, card.width // SHADOW_BLUR_DIVISOR)
+    margin = 2 * blur  # room for the blur on every side
+    shadow = Image.new("RGBA", (card.width + 2 * margin, card.height + 2 * margin), (0, 0, 0, 0))
+    shadow.paste((0, 0, 0, SHADOW_ALPHA), (margin, margin), alpha)
+    shadow = shadow.filter(ImageFilter.GaussianBlur(blur))
+    x, y = center[0] - card.width // 2, center[1] - card.height // 2
+    base.paste(shadow, (x - 2 * blur + blur // 2, y - 2 * blur + blur), shadow)
+    base.paste(card, (x, y), card)
