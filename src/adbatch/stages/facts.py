@@ -295,7 +295,7 @@ def _review_facts(product: Product, *, keep: int = 4) -> list[Fact]:
                 low, n = f" {clause.lower()} ", len(clause.split())
                 if not (QUOTE_WORDS[0] <= n <= QUOTE_WORDS[1] + 2 and len(clause) <= QUOTE_CHARS + 12):
                     continue
-                if any(m in low for m in BEFORE_MARKERS):
+                if any(m in low for m in BEFORE_MARKERS) and not low.startswith(" no "):  # "No more rings" is praise
                     before.append(_fact("before", "quote", clause, "reviews", i, by))
                 elif low.rstrip().endswith((" them", " those", " these")):
                     continue  # "this replaced all of them": whom? a quote must stand on its own
