@@ -17,16 +17,14 @@ from adbatch.render.safezone import SafeZone
 from adbatch.stages.catalog import load_catalog
 from tests.conftest import make_png, product_row, write_catalog
 
-KIT = dataclasses.asdict(
-    BrandConf(
-        name="kit",
-        brand_name="Northwind",
-        logo="examples/brand_logo.png",
-        primary="#2F4858",
-        secondary="#F2A541",
-        cta="Shop Northwind",
-        watermark=True,
-    )
+KIT = BrandConf(
+    name="kit",
+    brand_name="Northwind",
+    logo="examples/brand_logo.png",
+    primary="#2F4858",
+    secondary="#F2A541",
+    cta="Shop Northwind",
+    watermark=True,
 )
 
 
@@ -55,7 +53,7 @@ def test_product_values_win_over_the_kit(tmp_path: Path) -> None:
 def test_bad_kit_is_a_clear_error(tmp_path: Path, key: str, value: str, message: str) -> None:
     """A bad colour or a missing logo names the brand field."""
     with pytest.raises(brand.BrandError, match=message):
-        brand.look(KIT | {key: value}, product(tmp_path, brand_color=""))
+        brand.look(dataclasses.replace(KIT, **{key: value}), product(tmp_path, brand_color=""))
 
 
 def test_end_card_keeps_text_in_the_safe_zone_for_long_names() -> None:
@@ -77,3 +75,49 @@ def test_end_card_keeps_text_in_the_safe_zone_for_long_names() -> None:
     zone = SafeZone(540, 960)
     below = frame[zone.bottom :]
     assert np.abs(below.astype(int) - np.array([40, 60, 90])).max() <= 2  # untouched background only
+
+
+def kit_frame(tmp_path: Path, ugc, pacing, *overrides: str) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A draft-size frame while a caption word is highlighted, rendered with the composed config, and the
+    caption's box (x, y, w, h)."""
+    from adbatch.domain import timeline
+    from adbatch.render import captions, encode
+    from tests.test_style import composed
+
+    cfg = composed("render=draft", *overrides)
+    line = timeline.SpokenLine(text="Cold coffee again", duration=1.2, words=(("Cold", 0, 0.4), ("coffee", 0.4, 0.8)))
+    lines = {s.id: line for s in ugc.slots}
+    tl = timeline.build(archetype=ugc, pacing=pacing, texts={s.id: "" for s in ugc.slots}, lines=lines, fps=30)
+    grey = make_png(tmp_path / "grey.png", size=(cfg.render.width, cfg.render.height), color=(90, 90, 90))
+    job = encode.RenderJob(
+        timeline=tl,
+        shots=[encode.ShotSource(path=grey, kind="static") for _ in tl.shots],
+        voice={},
+        music=None,
+        music_gain_db=0.0,
+        seed=1,
+        caption_style=captions.CaptionStyle.from_config(cfg.style.captions),
+        style=cfg.style,
+    )
+    comp = encode.compositor(job, cfg.render)
+    track = comp.overlays[-1]
+    assert isinstance(track, captions.CaptionTrack)
+    first = track.captions[1]
+    at = first.phrase.starts[0] + 0.2  # its first word highlighted, past the pop-in
+    (x, y), (h, w) = first.xy, first.states[0].shape[:2]
+    return comp.frame(at), (x, y, w, h)
+
+
+def covers(frame: np.ndarray, box: tuple[int, int, int, int], colour: tuple[int, int, int]) -> int:
+    """Pixels of ``colour`` (within 6 per channel) inside ``box``."""
+    x, y, w, h = box
+    return int((np.abs(frame[y : y + h, x : x + w].astype(int) - colour).max(axis=2) <= 6).sum())
+
+
+def test_a_brand_kits_style_changes_the_render(tmp_path: Path, ugc, pacing) -> None:
+    """brand=northwind highlights the spoken word in its accent colour (#F2A541) instead of the house yellow."""
+    house, box = kit_frame(tmp_path, ugc, pacing)
+    kit, kit_box = kit_frame(tmp_path, ugc, pacing, "brand=northwind")
+    yellow, accent = (255, 212, 0), (242, 165, 65)
+    assert covers(house, box, yellow) > 50 and covers(house, box, accent) == 0
+    assert covers(kit, kit_box, accent) > 50 and covers(kit, kit_box, yellow) == 0

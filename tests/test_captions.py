@@ -10,6 +10,7 @@ import pytest
 from adbatch.domain import timeline
 from adbatch.render import captions, encode, fonts, text
 from adbatch.render.safezone import SafeZone
+from tests.test_style import composed
 
 FPS = 30
 FRAME = 1 / FPS
@@ -213,8 +214,9 @@ def test_the_track_blends_as_the_compositors_last_overlay(tl, track) -> None:
 
 
 def test_style_comes_from_the_captions_config() -> None:
-    """captions.highlight (#RRGGBB) and captions.max_words set the style."""
-    style = captions.CaptionStyle.from_config({"enabled": True, "srt": False, "highlight": "#FF3B6B", "max_words": 3})
+    """captions.highlight (#RRGGBB) and captions.max_words set the style (through style.captions)."""
+    cfg = composed("captions.highlight='#FF3B6B'", "captions.max_words=3")
+    style = captions.CaptionStyle.from_config(cfg.style.captions)
     assert style.highlight == (255, 59, 107) and style.max_words == 3
 
 

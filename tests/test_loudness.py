@@ -65,7 +65,7 @@ def speech_music_job(folder: Path, *, seconds: float = 15.0) -> encode.RenderJob
         lines[slot.id] = timeline.SpokenLine(
             text=LINES[slot.id], duration=speech.duration, words=tuple((w.word, w.start, w.end) for w in speech.words)
         )
-    pacing = dataclasses.asdict(PacingConf()) | {"duration": seconds}
+    pacing = dataclasses.replace(PacingConf(), duration=seconds)
     tl = timeline.build(archetype=arch, pacing=pacing, texts=LINES, lines=lines, fps=30)
     music = folder / "music.wav"
     mix.write_wav(music, offline_art.music_bed(mood="upbeat", bpm=118, seconds=seconds, seed=1), RATE)

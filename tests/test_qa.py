@@ -4,7 +4,6 @@ violation fails with a reason that names the platform and the check."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from tests.test_loudness import FFMPEG, soundtrack, speech_music_job, with_sound
 SPECS = yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text())
 PLATFORMS = ["tiktok", "reels", "shorts"]
 TARGET = qa.LoudnessTarget(lufs=-14.0, tolerance_lu=1.0, true_peak_max_db=-1.0)
-DRAFT = dataclasses.asdict(
-    RenderConf(name="draft", width=540, height=960, preset="ultrafast", crf=26, audio_bitrate="96k")
+DRAFT = RenderConf(
+    name="draft", width=540, height=960, preset="ultrafast", crf=26, audio_bitrate="96k"
 )  # conf/render/draft.yaml
 CENTRE = [(170, 400, 200, 80)]  # a caption box well inside every platform's safe zone at 540x960
 

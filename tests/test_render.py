@@ -16,7 +16,7 @@ from adbatch.render import encode, mix
 from adbatch.render.probe import probe
 from tests.conftest import make_png
 
-TINY = dataclasses.asdict(RenderConf(name="tiny", width=180, height=320, preset="ultrafast", crf=30))
+TINY = RenderConf(name="tiny", width=180, height=320, preset="ultrafast", crf=30)
 
 
 def tone(path: Path, seconds: float, rate: int = 22050, freq: float = 220.0) -> Path:
@@ -29,7 +29,7 @@ def tone(path: Path, seconds: float, rate: int = 22050, freq: float = 220.0) -> 
 def tiny_job(tmp_path: Path) -> encode.RenderJob:
     """A 15 s pov timeline with tone 'voices', a music bed and 180x320 plates."""
     arch = load_archetype("pov", ARCHETYPES_DIR)
-    pacing = dataclasses.asdict(PacingConf()) | {"duration": 15.0}
+    pacing = dataclasses.replace(PacingConf(), duration=15.0)
     lines = {
         s.id: timeline.SpokenLine(text="la la", duration=1.0, words=(("la", 0, 0.5), ("la", 0.5, 1.0)))
         for s in arch.slots

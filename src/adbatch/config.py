@@ -13,6 +13,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from adbatch.render.style import StyleConf  # the style group's schema; it imports nothing
+
 
 @dataclass
 class ArchetypeConf:
@@ -156,6 +158,7 @@ class AdbatchConf:
     director: DirectorConf = field(default_factory=DirectorConf)
     brand: BrandConf = field(default_factory=BrandConf)
     captions: CaptionsConf = field(default_factory=CaptionsConf)
+    style: StyleConf = field(default_factory=StyleConf)  # the house style (conf/style/); a brand kit may override it
     qa: QAConf = field(default_factory=QAConf)
     platforms: dict[str, Any] = field(default_factory=dict)  # published specs per platform (conf/platforms/)
     # per-scene regeneration ("<slot>/<shot>" -> {seed_offset, prompt}); set by python -m adbatch.regen

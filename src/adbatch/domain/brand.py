@@ -6,17 +6,16 @@ so a kit sets the house style and a row can still stand out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from adbatch.config import BrandConf
+from adbatch.domain.product import HEX_COLOR, Product
 from adbatch.errors import ConfigError
 from adbatch.paths import PROJECT_ROOT
 from adbatch.render.palette import palette
 from adbatch.stages import media
-from adbatch.stages.catalog import HEX_COLOR, Product
 
 
 class BrandError(ConfigError, ValueError):
@@ -48,26 +47,26 @@ def _path(value: str | None, what: str) -> Path | None:
     )
 
 
-def look(kit: Mapping[str, Any], product: Product) -> Look:
+def look(kit: BrandConf, product: Product) -> Look:
     """The look of ``product``'s videos under the brand ``kit`` (the ``brand`` config node)."""
-    for key in ("primary", "secondary"):
-        if kit.get(key) and not HEX_COLOR.match(kit[key]):
-            raise BrandError(f"brand.{key}: {kit[key]!r} is not a #RRGGBB colour")
-    logo = product.logo or _path(kit.get("logo"), "logo")
+    for key, value in (("primary", kit.primary), ("secondary", kit.secondary)):
+        if value and not HEX_COLOR.match(value):
+            raise BrandError(f"brand.{key}: {value!r} is not a #RRGGBB colour")
+    logo = product.logo or _path(kit.logo, "logo")
     if logo is not None and logo != product.logo:
         try:
             media.check_image_file(logo, label=f"brand.logo {logo}", max_mb=10)
         except media.MediaError as exc:
             raise BrandError(str(exc)) from exc
-    font = _path(kit.get("font_bold"), "font_bold")
+    font = _path(kit.font_bold, "font_bold")
     # a product's own colour brings its own derived partner; the kit's pair goes together
-    colours = palette(product.brand_color) if product.brand_color else palette(kit.get("primary"), kit.get("secondary"))
+    colours = palette(product.brand_color) if product.brand_color else palette(kit.primary, kit.secondary)
     return Look(
         palette=colours,
         logo=logo,
-        cta=product.cta or kit.get("cta") or "Shop now",
-        brand_name=kit.get("brand_name") or "",
+        cta=product.cta or kit.cta or "Shop now",
+        brand_name=kit.brand_name or "",
         font_bold=str(font) if font else None,
-        watermark=bool(kit.get("watermark")),
-        watermark_opacity=float(kit.get("watermark_opacity", 0.85)),
+        watermark=kit.watermark,
+        watermark_opacity=kit.watermark_opacity,
     )

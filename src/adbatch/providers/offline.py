@@ -11,15 +11,16 @@ CPU-bound work runs in threads so a video's assets are still produced concurrent
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from adbatch.media.wav import write_wav
 from adbatch.providers import espeak, offline_art
 from adbatch.providers.base import CardRequest, MusicRequest, Output, SceneRequest
 from adbatch.providers.offline_writer import OfflineScriptWriter  # noqa: F401  (conf's _target_ names it here)
-from adbatch.render.mix import write_wav
 
 
 class EspeakVoice:
@@ -56,8 +57,11 @@ class PlateSceneGenerator:
     name = "offline"
     model = "plates-v1"
 
+    def __init__(self, plates: Mapping[str, Any] | offline_art.PlateStyle | None = None) -> None:
+        self.style = offline_art.as_style(plates, offline_art.PLATES)  # conf: ${style.plates}
+
     def params(self) -> dict[str, Any]:
-        return {}
+        return offline_art.style_params(self.style, offline_art.PLATES)
 
     def estimate(self, request: Any) -> float:
         return 0.0
@@ -72,8 +76,9 @@ class PlateSceneGenerator:
                     palette=request.palette,
                     seed=request.seed,
                     shot=request.shot,
+                    style=self.style,
                 )
-            img.save(out, "JPEG", quality=92)
+            img.save(out, "JPEG", quality=self.style.jpeg_quality)
 
         await asyncio.to_thread(draw)
         return Output(meta={"kind": "still"}, units={"images": 1})
@@ -85,17 +90,24 @@ class CardImageGenerator:
     name = "offline"
     model = "gradient-v1"
 
+    def __init__(self, plates: Mapping[str, Any] | offline_art.PlateStyle | None = None) -> None:
+        self.style = offline_art.as_style(plates, offline_art.PLATES)  # conf: ${style.plates}
+
     def params(self) -> dict[str, Any]:
-        return {}
+        return offline_art.style_params(self.style, offline_art.PLATES)
 
     def estimate(self, request: Any) -> float:
         return 0.0
 
     async def card(self, request: CardRequest, out: Path) -> Output:
         img = await asyncio.to_thread(
-            offline_art.card_background, (request.width, request.height), request.palette, request.seed
+            offline_art.card_background,
+            (request.width, request.height),
+            request.palette,
+            request.seed,
+            style=self.style,
         )
-        img.save(out, "JPEG", quality=92)
+        img.save(out, "JPEG", quality=self.style.jpeg_quality)
         return Output(units={"images": 1})
 
 
@@ -105,18 +117,24 @@ class SynthMusic:
     name = "offline"
     model = "synth-v1"
 
-    def __init__(self, gain_db: float = -16.0) -> None:
+    def __init__(self, gain_db: float = -16.0, bed: Mapping[str, Any] | offline_art.BedStyle | None = None) -> None:
         self.gain_db = gain_db
+        self.style = offline_art.as_style(bed, offline_art.BED)  # conf: ${style.bed}
 
     def params(self) -> dict[str, Any]:
-        return {}
+        return offline_art.style_params(self.style, offline_art.BED)
 
     def estimate(self, request: Any) -> float:
         return 0.0
 
     async def bed(self, request: MusicRequest, out: Path) -> Output:
         audio = await asyncio.to_thread(
-            offline_art.music_bed, mood=request.mood, bpm=request.bpm, seconds=request.seconds, seed=request.seed
+            offline_art.music_bed,
+            mood=request.mood,
+            bpm=request.bpm,
+            seconds=request.seconds,
+            seed=request.seed,
+            style=self.style,
         )
-        write_wav(out, audio, 44100)
+        write_wav(out, audio, offline_art.SAMPLE_RATE_HZ)
         return Output(meta={"seconds": request.seconds}, units={"seconds": request.seconds})

@@ -8,10 +8,47 @@ pure function of its arguments, so a seed gives the same style every time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any, TypeVar
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from adbatch.render.palette import rgb
+from adbatch.media.color import rgb
+from adbatch.media.draw import paste_with_shadow, rounded
+from adbatch.render.style import BedStyle as BedStyle  # re-exported: the offline providers take them
+from adbatch.render.style import PlateStyle as PlateStyle
+
+_Style = TypeVar("_Style", PlateStyle, BedStyle)
+PLATES, BED = PlateStyle(), BedStyle()  # the style's defaults, for callers without a composed config
+GLOW_DOWNSCALE = 4  # light blobs are drawn and blurred at a quarter of the size: soft anyway, and 16x cheaper
+CARD_STREAM = 7  # the end card's random stream, apart from the plates' ([seed, shot, layout])
+SAMPLE_RATE_HZ = 44100
+SECONDS_PER_MINUTE = 60.0
+SEMITONES_PER_OCTAVE = 12
+OCTAVE = 2  # an octave up is twice the frequency
+
+
+def as_style(node: Mapping[str, Any] | _Style | None, default: _Style) -> _Style:
+    """The style a provider's config node gives (a dict, or the dataclass itself), else ``default``."""
+    if node is None:
+        return default
+    if isinstance(node, Mapping):
+        return type(default)(**node)
+    return node
+
+
+def _between(rng: np.random.Generator, span: list[float]) -> float:
+    """A seeded draw from the style's [low, high] range."""
+    low, high = span
+    return float(rng.uniform(low, high))
+
+
+def style_params(style: PlateStyle | BedStyle, default: PlateStyle | BedStyle) -> dict[str, Any]:
+    """A provider's cache-key parameters for drawing in ``style``: nothing for the default style (so its
+    keys are the ones made before style was config), the whole style otherwise."""
+    return {} if style == default else {"style": asdict(style)}
 
 
 def gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:
@@ -22,42 +59,23 @@ def gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:
     return Image.fromarray(np.broadcast_to(colors, (h, w, 3)).astype(np.uint8))
 
 
-def glow(img: Image.Image, rng: np.random.Generator, count: int = 3) -> Image.Image:
-    """Soft light blobs: depth without distracting from the product."""
+def glow(
+    img: Image.Image, rng: np.random.Generator, count: int | None = None, *, style: PlateStyle = PLATES
+) -> Image.Image:
+    """Soft light blobs (``count``, default ``style.glow_count``): depth without distracting from the product."""
     w, h = img.size
-    layer = Image.new("L", (w // 4, h // 4), 0)
+    small = GLOW_DOWNSCALE
+    layer = Image.new("L", (w // small, h // small), 0)
     draw = ImageDraw.Draw(layer)
-    for _ in range(count):
-        cx, cy, r = rng.uniform(0, w / 4), rng.uniform(0, h / 4), rng.uniform(w / 16, w / 7)
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=int(rng.uniform(40, 80)))
-    layer = layer.filter(ImageFilter.GaussianBlur(w / 40)).resize((w, h), Image.BILINEAR)
-    return Image.composite(Image.new("RGB", (w, h), (255, 255, 255)), img, layer)
-
-
-def rounded(photo: Image.Image, width: int, radius_ratio: float = 0.06) -> Image.Image:
-    """The photo scaled to ``width`` with rounded corners (RGBA)."""
-    scale = width / photo.width
-    card = photo.resize((width, max(1, int(photo.height * scale))), Image.LANCZOS).convert("RGBA")
-    mask = Image.new("L", card.size, 0)
-    ImageDraw.Draw(mask).rounded_rectangle(
-        (0, 0, card.width - 1, card.height - 1), radius=int(width * radius_ratio), fill=255
+    big_div, small_div = style.glow_radius_divisors
+    dim, bright = style.glow_level
+    for _ in range(style.glow_count if count is None else count):
+        cx, cy, r = rng.uniform(0, w / small), rng.uniform(0, h / small), rng.uniform(w / big_div, w / small_div)
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=int(rng.uniform(dim, bright)))
+    layer = layer.filter(ImageFilter.GaussianBlur(w / style.glow_blur_divisor)).resize(
+        (w, h), Image.Resampling.BILINEAR
     )
-    card.putalpha(mask)
-    return card
-
-
-def paste_with_shadow(base: Image.Image, card: Image.Image, center: tuple[int, int], angle: float = 0.0) -> None:
-    """Paste an RGBA card centred at ``center`` with a soft drop shadow, optionally rotated."""
-    if angle:
-        card = card.rotate(angle, resample=Image.BICUBIC, expand=True)
-    alpha = card.getchannel("A")
-    blur = max(4, card.width // 30)
-    shadow = Image.new("RGBA", (card.width + 4 * blur, card.height + 4 * blur), (0, 0, 0, 0))
-    shadow.paste((0, 0, 0, 110), (2 * blur, 2 * blur), alpha)
-    shadow = shadow.filter(ImageFilter.GaussianBlur(blur))
-    x, y = center[0] - card.width // 2, center[1] - card.height // 2
-    base.paste(shadow, (x - 2 * blur + blur // 2, y - 2 * blur + blur), shadow)
-    base.paste(card, (x, y), card)
+    return Image.composite(Image.new("RGB", (w, h), (255, 255, 255)), img, layer)
 
 
 def cover(
@@ -66,41 +84,54 @@ def cover(
     """Scale and crop the photo to fill ``size`` (zoomed around ``focus``)."""
     w, h = size
     scale = max(w / photo.width, h / photo.height) * zoom
-    big = photo.resize((int(photo.width * scale) + 1, int(photo.height * scale) + 1), Image.LANCZOS)
+    big = photo.resize((int(photo.width * scale) + 1, int(photo.height * scale) + 1), Image.Resampling.LANCZOS)
     x = int((big.width - w) * focus[0])
     y = int((big.height - h) * focus[1])
     return big.crop((x, y, x + w, y + h))
 
 
 def plate(
-    photo: Image.Image, *, layout: str, size: tuple[int, int], palette: tuple[str, str], seed: int, shot: int
+    photo: Image.Image,
+    *,
+    layout: str,
+    size: tuple[int, int],
+    palette: tuple[str, str],
+    seed: int,
+    shot: int,
+    style: PlateStyle = PLATES,
 ) -> Image.Image:
-    """One scene plate: the product photo in ``layout`` over a brand background."""
+    """One scene plate: the product photo in ``layout`` over a brand background, drawn as ``style`` says."""
     rng = np.random.default_rng([seed, shot, sum(map(ord, layout))])
     w, h = size
+    s = style
     photo = ImageOps.exif_transpose(photo).convert("RGB")
     if layout == "hero":
-        return cover(photo, size, zoom=1.0 + 0.08 * (shot % 2), focus=(0.5, 0.45))
+        fx, fy = s.hero_focus
+        return cover(photo, size, zoom=1.0 + s.hero_zoom_step * (shot % 2), focus=(fx, fy))
     if layout == "detail":
-        focus = (float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.6)))
-        return cover(photo, size, zoom=float(rng.uniform(1.5, 1.9)), focus=focus)
+        focus = (_between(rng, s.detail_focus_x), _between(rng, s.detail_focus_y))
+        return cover(photo, size, zoom=_between(rng, s.detail_zoom), focus=focus)
     if layout == "split":
-        base = cover(photo, size).filter(ImageFilter.GaussianBlur(w / 45))
-        base = Image.blend(base, gradient(size, palette[0], palette[1]), 0.35)
-        paste_with_shadow(base, rounded(photo, int(w * 0.7)), (w // 2, int(h * 0.46)))
+        base = cover(photo, size).filter(ImageFilter.GaussianBlur(w / s.split_blur_divisor))
+        base = Image.blend(base, gradient(size, palette[0], palette[1]), s.split_tint)
+        paste_with_shadow(base, rounded(photo, int(w * s.split_width), s.radius), (w // 2, int(h * s.split_y)))
         return base
-    base = glow(gradient(size, palette[0], palette[1]), rng)
+    base = glow(gradient(size, palette[0], palette[1]), rng, style=s)
     if layout == "tilted":
-        angle = float(rng.choice([-1, 1]) * rng.uniform(3.0, 6.0))
-        paste_with_shadow(base, rounded(photo, int(w * 0.74)), (int(w * rng.uniform(0.46, 0.54)), int(h * 0.47)), angle)
+        angle = float(rng.choice([-1, 1]) * _between(rng, s.tilted_angle))
+        centre = (int(w * _between(rng, s.tilted_x)), int(h * s.tilted_y))
+        paste_with_shadow(base, rounded(photo, int(w * s.tilted_width), s.radius), centre, angle)
         return base
-    paste_with_shadow(base, rounded(photo, int(w * rng.uniform(0.74, 0.82))), (w // 2, int(h * 0.46)))
+    paste_with_shadow(base, rounded(photo, int(w * _between(rng, s.card_width)), s.radius), (w // 2, int(h * s.card_y)))
     return base
 
 
-def card_background(size: tuple[int, int], palette: tuple[str, str], seed: int) -> Image.Image:
+def card_background(
+    size: tuple[int, int], palette: tuple[str, str], seed: int, *, style: PlateStyle = PLATES
+) -> Image.Image:
     """The end card's background: a brand gradient with soft light."""
-    return glow(gradient(size, palette[1], palette[0]), np.random.default_rng([seed, 7]), count=4)
+    rng = np.random.default_rng([seed, CARD_STREAM])
+    return glow(gradient(size, palette[1], palette[0]), rng, count=style.card_glow_count, style=style)
 
 
 # Chord progressions (semitones from the key's root) per mood; a bed loops them.
@@ -111,12 +142,16 @@ PROGRESSIONS = {
 }
 
 
-def music_bed(*, mood: str, bpm: int, seconds: float, seed: int, rate: int = 44100) -> np.ndarray:
-    """A stereo float32 bed: pad chords, bass on the beat, light hats; peak at -3 dBFS."""
+def music_bed(
+    *, mood: str, bpm: int, seconds: float, seed: int, rate: int = SAMPLE_RATE_HZ, style: BedStyle = BED
+) -> np.ndarray:
+    """A stereo float32 bed: pad chords, bass on the beat, light hats; peak at ``style.peak_dbfs``."""
+    s = style
     rng = np.random.default_rng(seed)
-    root = 220.0 * 2 ** (int(rng.integers(-5, 3)) / 12)
-    beat = 60.0 / bpm
-    bar = 4 * beat
+    low, high = s.transpose
+    root = s.root_hz * 2 ** (int(rng.integers(low, high)) / SEMITONES_PER_OCTAVE)
+    beat = SECONDS_PER_MINUTE / bpm
+    bar = s.beats_per_bar * beat
     n = int(seconds * rate)
     t = np.arange(n, dtype=np.float32) / rate
     out = np.zeros(n, dtype=np.float32)
@@ -126,16 +161,17 @@ def music_bed(*, mood: str, bpm: int, seconds: float, seed: int, rate: int = 441
         if lo >= n:
             break
         seg = t[lo:hi] - b * bar
-        env = np.minimum(1.0, seg / 0.4) * np.minimum(1.0, (bar - seg) / 0.3)
+        env = np.minimum(1.0, seg / s.pad_attack_s) * np.minimum(1.0, (bar - seg) / s.pad_release_s)
         for semi in chords[b % len(chords)]:
-            f = root * 2 ** (semi / 12)
-            out[lo:hi] += 0.08 * env * (np.sin(2 * np.pi * f * seg) + 0.3 * np.sin(4 * np.pi * f * seg))
-        bass_f = root / 2 * 2 ** (chords[b % len(chords)][0] / 12)
-        pulse = np.exp(-((seg % beat) / (beat * 0.35)))
-        out[lo:hi] += 0.16 * pulse * np.sin(2 * np.pi * bass_f * seg)
-    if mood != "warm":
+            f = root * 2 ** (semi / SEMITONES_PER_OCTAVE)
+            tone = np.sin(2 * np.pi * f * seg) + s.pad_overtone * np.sin(2 * np.pi * OCTAVE * f * seg)
+            out[lo:hi] += s.pad_level * env * tone
+        bass_f = root / OCTAVE * 2 ** (chords[b % len(chords)][0] / SEMITONES_PER_OCTAVE)
+        pulse = np.exp(-((seg % beat) / (beat * s.bass_decay)))
+        out[lo:hi] += s.bass_level * pulse * np.sin(2 * np.pi * bass_f * seg)
+    if mood not in s.hatless_moods:
         off = (t + beat / 2) % beat
-        hats = np.exp(-off / 0.025) * rng.standard_normal(n).astype(np.float32) * 0.05
+        hats = np.exp(-off / s.hats_decay_s) * rng.standard_normal(n).astype(np.float32) * s.hats_level
         out += hats
-    stereo = np.stack([out, np.roll(out, int(0.012 * rate))], axis=1)
-    return stereo * (10 ** (-3 / 20) / (np.abs(stereo).max() or 1.0))
+    stereo = np.stack([out, np.roll(out, int(s.stereo_delay_s * rate))], axis=1)
+    return stereo * (10 ** (s.peak_dbfs / 20) / (np.abs(stereo).max() or 1.0))

@@ -18,40 +18,57 @@ the CTA itself); the SRT keeps every phrase.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from adbatch.domain.timeline import Overlay, Timeline, VoiceCue, Word
+from adbatch.media.color import rgb
 from adbatch.render import text
 from adbatch.render.frames import OverlayPatch
-from adbatch.render.palette import rgb
-from adbatch.render.safezone import SafeZone
+from adbatch.render.safezone import Margins, SafeZone
+from adbatch.render.style import CaptionLook, MotionStyle
 from adbatch.store.atomic import write_text
 
 _BREAK_AFTER = tuple(".!?;:,")  # a phrase ends after a word ending a clause
+_LOOK = CaptionLook()  # the style's defaults, for callers without a composed config
+MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND = 3_600_000, 60_000, 1000  # SubRip time stamps
 
 
 @dataclass(frozen=True)
 class CaptionStyle:
-    highlight: tuple[int, int, int] = (255, 212, 0)  # the spoken word
-    fill: tuple[int, int, int] = (255, 255, 255)  # the other words
-    stroke: tuple[int, int, int] = (0, 0, 0)
-    size: float = 0.072  # starting font size, share of the frame width (shrunk to fit)
-    max_words: int = 4  # words per phrase at most
-    max_chars: int = 22  # characters per phrase at most (a longer single word gets a phrase of its own)
-    max_lines: int = 2
-    band_bottom: float = 0.58  # caption bottom edge, share of the frame height: above the body text
-    band_height: float = 0.12  # tallest caption, share of the frame height
+    """A ``style.captions`` node (``adbatch.render.style.CaptionLook``, which says what each field does)
+    with its colours as RGB, in the brand's font."""
+
+    highlight: tuple[int, int, int] = rgb(_LOOK.highlight)  # the spoken word
+    fill: tuple[int, int, int] = rgb(_LOOK.fill)  # the other words
+    stroke: tuple[int, int, int] = rgb(_LOOK.stroke)
+    stroke_ratio: float = _LOOK.stroke_ratio
+    size: float = _LOOK.size
+    max_words: int = _LOOK.max_words
+    max_chars: int = _LOOK.max_chars
+    max_lines: int = _LOOK.max_lines
+    band_bottom: float = _LOOK.band_bottom
+    band_height: float = _LOOK.band_height
     font_path: str | None = None  # the brand's font, tried before the fallback chain (adbatch.render.fonts)
 
     @classmethod
-    def from_config(cls, conf: Mapping[str, Any], font_path: str | None = None) -> CaptionStyle:
-        """The style a ``captions`` config node asks for (highlight as ``#RRGGBB``), in ``font_path``."""
-        return cls(highlight=rgb(conf["highlight"]), max_words=int(conf["max_words"]), font_path=font_path)
+    def from_config(cls, look: CaptionLook, font_path: str | None = None) -> CaptionStyle:
+        """The style the ``style.captions`` config node asks for (colours as ``#RRGGBB``), in ``font_path``."""
+        return cls(
+            highlight=rgb(look.highlight),
+            fill=rgb(look.fill),
+            stroke=rgb(look.stroke),
+            stroke_ratio=look.stroke_ratio,
+            size=look.size,
+            max_words=int(look.max_words),
+            max_chars=look.max_chars,
+            max_lines=look.max_lines,
+            band_bottom=look.band_bottom,
+            band_height=look.band_height,
+            font_path=font_path,
+        )
 
 
 @dataclass(frozen=True)
@@ -71,7 +88,9 @@ class Phrase:
         return bisect.bisect_right(self.starts, t) - 1
 
 
-def phrases(timeline: Timeline, *, max_words: int = 4, max_chars: int = 22, text_lead: float = 0.3) -> list[Phrase]:
+def phrases(
+    timeline: Timeline, *, max_words: int = _LOOK.max_words, max_chars: int = _LOOK.max_chars, text_lead: float = 0.3
+) -> list[Phrase]:
     """Every voice line's words grouped into phrases, timed by the rules in the module docstring."""
     out: list[Phrase] = []
     for cue in timeline.voice:
@@ -145,8 +164,8 @@ class Caption:
 class CaptionTrack:
     """The captions of a video and when each shows; ``blend`` draws the one on screen at ``t``."""
 
-    def __init__(self, items: list[Caption]) -> None:
-        self.captions = items
+    def __init__(self, items: list[Caption], *, motion: MotionStyle | None = None) -> None:
+        self.captions, self.motion = items, motion or MotionStyle()
         self.phrases = [c.phrase for c in items]
         self.starts = [p.start for p in self.phrases]
         self._patch: tuple[tuple[int, int], OverlayPatch] | None = None
@@ -171,7 +190,7 @@ class CaptionTrack:
             cap = self.captions[key[0]]
             p = cap.phrase
             ov = Overlay(slot=p.slot, role="caption", text=p.text, start=p.start, end=p.end)
-            self._patch = key, OverlayPatch(ov, cap.states[key[1] + 1], cap.xy)
+            self._patch = key, OverlayPatch(ov, cap.states[key[1] + 1], cap.xy, motion=self.motion)
         return self._patch[1]
 
     def blend(self, frame: np.ndarray, t: float) -> None:
@@ -182,17 +201,24 @@ class CaptionTrack:
 
 
 def build(
-    timeline: Timeline, size: tuple[int, int], *, style: CaptionStyle = CaptionStyle(), text_lead: float = 0.3
+    timeline: Timeline,
+    size: tuple[int, int],
+    *,
+    style: CaptionStyle = CaptionStyle(),
+    text_lead: float = 0.3,
+    margins: Margins | None = None,
+    motion: MotionStyle | None = None,
 ) -> CaptionTrack:
-    """Draw every phrase state once, centred in the safe zone's caption band, up to the end card."""
+    """Draw every phrase state once, centred in the safe zone's caption band, up to the end card
+    (``margins``: the platforms' UI, see ``adbatch.render.safezone``; ``motion``: how captions pop in)."""
     w, h = size
-    zone = SafeZone(w, h)
+    zone = SafeZone(w, h, margins=margins)
     card = timeline.card_start
     look = text.TextStyle(
         size=int(w * style.size),
         fill=style.fill,
         stroke=style.stroke,
-        stroke_ratio=0.09,
+        stroke_ratio=style.stroke_ratio,
         max_lines=style.max_lines,
         font_path=style.font_path,
     )
@@ -209,26 +235,33 @@ def build(
         ph, pw = states[0].shape[:2]
         xy = ((w - pw) // 2, max(zone.top, int(h * style.band_bottom) - ph))
         items.append(Caption(replace(p, end=min(p.end, card)), lay, states, xy))
-    return CaptionTrack(items)
+    return CaptionTrack(items, motion=motion)
 
 
 def _stamp(t: float) -> str:
-    ms = round(t * 1000)
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    seconds, ms = divmod(ms, 1000)
+    ms = round(t * MS_PER_SECOND)
+    hours, ms = divmod(ms, MS_PER_HOUR)
+    minutes, ms = divmod(ms, MS_PER_MINUTE)
+    seconds, ms = divmod(ms, MS_PER_SECOND)
     return f"{hours:02d}:{minutes:02d}:{seconds:02d},{ms:03d}"
 
 
-def srt(timeline: Timeline, *, max_words: int = 4, text_lead: float = 0.3) -> str:
+def srt(
+    timeline: Timeline, *, max_words: int = _LOOK.max_words, max_chars: int = _LOOK.max_chars, text_lead: float = 0.3
+) -> str:
     """The voice's phrases as SubRip cues (HH:MM:SS,mmm), numbered from 1."""
-    blocks = [
-        f"{n}\n{_stamp(p.start)} --> {_stamp(p.end)}\n{p.text}\n"
-        for n, p in enumerate(phrases(timeline, max_words=max_words, text_lead=text_lead), 1)
-    ]
+    found = phrases(timeline, max_words=max_words, max_chars=max_chars, text_lead=text_lead)
+    blocks = [f"{n}\n{_stamp(p.start)} --> {_stamp(p.end)}\n{p.text}\n" for n, p in enumerate(found, 1)]
     return "\n".join(blocks)
 
 
-def write_srt(timeline: Timeline, path: Path, *, max_words: int = 4, text_lead: float = 0.3) -> None:
+def write_srt(
+    timeline: Timeline,
+    path: Path,
+    *,
+    max_words: int = _LOOK.max_words,
+    max_chars: int = _LOOK.max_chars,
+    text_lead: float = 0.3,
+) -> None:
     """Write ``srt(timeline)`` to ``path`` atomically."""
-    write_text(path, srt(timeline, max_words=max_words, text_lead=text_lead))
+    write_text(path, srt(timeline, max_words=max_words, max_chars=max_chars, text_lead=text_lead))

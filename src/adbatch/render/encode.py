@@ -11,7 +11,7 @@ import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -19,11 +19,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from adbatch.config import RenderConf
 from adbatch.domain.timeline import Overlay, Timeline
 from adbatch.render import captions, loudness, mix, segments, text
-from adbatch.render.frames import ClipShot, Compositor, OverlayPatch, StaticShot, StillShot
-from adbatch.render.safezone import SafeZone
+from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, StaticShot, StillShot
+from adbatch.render.safezone import Margins, SafeZone
+from adbatch.render.style import OverlayStyle, StyleConf
 from adbatch.store.atomic import atomic_path
+
+THUMB_JPEG_QUALITY = 88  # thumb.jpg: a preview image, not a delivery
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class RenderJob:
     font_path: str | None = None  # the brand's headline font for text overlays
     watermark: Path | None = None  # the brand logo, top-left on every shot but the end card
     watermark_opacity: float = 0.85
+    style: StyleConf = field(default_factory=StyleConf)  # the house style (the ``style`` config node)
+    margins: Margins | None = None  # the platforms' UI margins (safezone.strictest); None: every platform's
 
 
 @dataclass(frozen=True)
@@ -64,44 +70,57 @@ def ffmpeg_exe() -> str:
     """The FFmpeg binary shipped by imageio-ffmpeg (no system FFmpeg needed)."""
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def watermark_patch(timeline: Timeline, logo: Path, size: tuple[int, int], opacity: float) -> OverlayPatch:
+def watermark_patch(
+    timeline: Timeline,
+    logo: Path,
+    size: tuple[int, int],
+    opacity: float,
+    *,
+    style: OverlayStyle | None = None,
+    margins: Margins | None = None,
+) -> OverlayPatch:
     """The brand logo in the safe zone's top-left corner, until the end card (which shows it large)."""
-    zone = SafeZone(*size)
+    look = style or OverlayStyle()
+    zone = SafeZone(*size, margins=margins)
     with Image.open(logo) as img:
         mark = img.convert("RGBA")
-    mark.thumbnail((int(size[0] * 0.14), int(size[1] * 0.06)))
+    mark.thumbnail((int(size[0] * look.watermark_width), int(size[1] * look.watermark_height)))
     rgba = np.asarray(mark).copy()
     rgba[..., 3] = (rgba[..., 3].astype(np.float32) * opacity).astype(np.uint8)
     span = Overlay(slot="watermark", role="watermark", text="", start=0.0, end=timeline.card_start)
     return OverlayPatch(span, rgba, (zone.left, zone.top))
 
 
-def overlay_patches(timeline: Timeline, size: tuple[int, int], *, font_path: str | None = None) -> list[OverlayPatch]:
+def overlay_patches(
+    timeline: Timeline,
+    size: tuple[int, int],
+    *,
+    font_path: str | None = None,
+    style: StyleConf | None = None,
+    margins: Margins | None = None,
+) -> list[OverlayPatch]:
     """Text overlays drawn once and placed in the safe zone (the end card carries its own CTA)."""
     w, h = size
-    zone = SafeZone(w, h)
+    look = style or StyleConf()
+    zone = SafeZone(w, h, margins=margins)
     patches = []
     for ov in timeline.overlays:
         if ov.role == "cta":
             continue
-        rgba = _draw(ov, zone, font_path)
+        rgba = _draw(ov, zone, look.overlay, font_path)
         x = (w - rgba.shape[1]) // 2
-        y = zone.top + int(h * 0.02)  # text at the top of the zone; captions own the band above its bottom
-        patches.append(OverlayPatch(ov, rgba, (x, y)))
+        y = zone.top + int(h * look.overlay.top)  # text at the top of the zone; captions own the band above its bottom
+        patches.append(OverlayPatch(ov, rgba, (x, y), motion=look.motion))
     return patches
 
 
-def _draw(ov: Overlay, zone: SafeZone, font_path: str | None = None) -> np.ndarray:
-    if ov.role == "hook":
-        style = text.TextStyle(
-            size=int(zone.w * 0.082), fill=(15, 15, 15), stroke=None, box=(255, 255, 255), font_path=font_path
-        )
-        return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.2))
-    style = text.TextStyle(size=int(zone.w * 0.078), stroke_ratio=0.09, font_path=font_path)
-    return text.render(ov.text, style, zone.centered_width, int(zone.h * 0.18))
+def _draw(ov: Overlay, zone: SafeZone, look: OverlayStyle, font_path: str | None = None) -> np.ndarray:
+    kind = look.hook if ov.role == "hook" else look.body
+    style = text.TextStyle.from_look(kind, zone.w, font_path=font_path)
+    return text.render(ov.text, style, zone.centered_width, int(zone.h * kind.max_height))
 
 
 def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -115,29 +134,43 @@ def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
-def compositor(job: RenderJob, conf: Mapping) -> Compositor:
+def compositor(job: RenderJob, conf: RenderConf) -> Compositor:
     """Prepare every shot and overlay once; the result makes frames on demand."""
-    size = (int(conf["width"]), int(conf["height"]))
-    plate_size = tuple(int(round(s * (1 + conf["motion_margin"]))) for s in size)
+    size = (int(conf.width), int(conf.height))
+    plate_size = conf.plate_size
     plates = functools.lru_cache(maxsize=None)(lambda path: load_rgb(path, plate_size))  # shots share a plate
-    shots = []
+    shots: list[StillShot | StaticShot | ClipShot] = []
     for shot, src in zip(job.timeline.shots, job.shots, strict=True):
         if src.kind == "static":
             shots.append(StaticShot(load_rgb(src.path, size), shot))
         elif src.kind == "clip":
             shots.append(ClipShot(src.path, shot, size))
         else:
-            shots.append(StillShot(functools.partial(plates, src.path), shot, size, job.seed))
-    overlays = overlay_patches(job.timeline, size, font_path=job.font_path)
+            shots.append(StillShot(functools.partial(plates, src.path), shot, size, job.seed, motion=job.style.motion))
+    overlays: list[Layer] = []
+    overlays += overlay_patches(job.timeline, size, font_path=job.font_path, style=job.style, margins=job.margins)
     if job.watermark is not None:
-        overlays.append(watermark_patch(job.timeline, job.watermark, size, job.watermark_opacity))
+        overlays.append(
+            watermark_patch(
+                job.timeline, job.watermark, size, job.watermark_opacity, style=job.style.overlay, margins=job.margins
+            )
+        )
     if job.caption_style is not None:  # last, so captions draw over the text overlays
-        overlays.append(captions.build(job.timeline, size, style=job.caption_style, text_lead=job.text_lead))
+        overlays.append(
+            captions.build(
+                job.timeline,
+                size,
+                style=job.caption_style,
+                text_lead=job.text_lead,
+                margins=job.margins,
+                motion=job.style.motion,
+            )
+        )
     return Compositor(job.timeline, shots, overlays, size)
 
 
 def render(
-    job: RenderJob, conf: Mapping, *, video: Path, thumb: Path, work_dir: Path, body_cache: Path | None = None
+    job: RenderJob, conf: RenderConf, *, video: Path, thumb: Path, work_dir: Path, body_cache: Path | None = None
 ) -> RenderResult:
     """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail.
 
@@ -164,7 +197,7 @@ def render(
                 audio = pool.submit(
                     lambda: segments.encode_audio(
                         soundtrack(job, conf),
-                        rate=int(conf["audio_fps"]),
+                        rate=int(conf.audio_fps),
                         conf=conf,
                         out=work_dir / "soundtrack.m4a",
                         ffmpeg=ffmpeg_exe(),
@@ -174,8 +207,8 @@ def render(
                     frame_function, audio.result, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
                 )
         with atomic_path(thumb) as tmp:
-            Image.fromarray(comp.frame(min(conf["thumb_time"], job.timeline.duration / 2))).save(
-                tmp, "JPEG", quality=88
+            Image.fromarray(comp.frame(min(conf.thumb_time, job.timeline.duration / 2))).save(
+                tmp, "JPEG", quality=THUMB_JPEG_QUALITY
             )
     finally:
         comp.close()  # clip readers
@@ -193,31 +226,45 @@ def render(
     )
 
 
-def soundtrack(job: RenderJob, conf: Mapping) -> np.ndarray:
+def soundtrack(job: RenderJob, conf: RenderConf) -> np.ndarray:
     """The mixed soundtrack (voice over the ducked music bed), normalised to the loudness target."""
-    rate = int(conf["audio_fps"])
-    track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db)
+    rate = int(conf.audio_fps)
+    levels = job.style.mix
+    track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db, style=levels)
     track, _ = loudness.normalize(
-        track, rate, ffmpeg=ffmpeg_exe(), target_lufs=conf["loudness_lufs"], true_peak_db=conf["true_peak_db"]
+        track,
+        rate,
+        ffmpeg=ffmpeg_exe(),
+        target_lufs=conf.loudness_lufs,
+        true_peak_db=conf.true_peak_db,
+        codec_headroom_db=levels.codec_headroom_db,
+        attack_s=levels.limiter_attack_s,
+        release_s=levels.limiter_release_s,
     )
     return track
 
 
 def _encode_whole(
-    frame_function, track: np.ndarray, job: RenderJob, conf: Mapping, *, video: Path, work_dir: Path
+    frame_function: Callable[[float], np.ndarray],
+    track: np.ndarray,
+    job: RenderJob,
+    conf: RenderConf,
+    *,
+    video: Path,
+    work_dir: Path,
 ) -> None:
     from moviepy import VideoClip
     from moviepy.audio.AudioClip import AudioArrayClip
 
-    rate = int(conf["audio_fps"])
+    rate = int(conf.audio_fps)
     clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
     clip = clip.with_audio(AudioArrayClip(track, fps=rate))
     with atomic_path(video) as tmp:
         clip.write_videofile(
             str(tmp),
-            fps=conf["fps"],
-            audio_codec=conf["audio_codec"],
-            audio_bitrate=conf["audio_bitrate"],
+            fps=conf.fps,
+            audio_codec=conf.audio_codec,
+            audio_bitrate=conf.audio_bitrate,
             audio_fps=rate,
             temp_audiofile=str(work_dir / "audio.m4a"),
             logger=None,
@@ -226,10 +273,8 @@ def _encode_whole(
     clip.close()
 
 
-def body_key(job: RenderJob, conf: Mapping, split: int) -> str:
+def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:
     """Content hash of everything that decides the body's pixels."""
-    from dataclasses import asdict
-
     from adbatch import __version__
     from adbatch.store.cache import content_key
 
@@ -237,7 +282,7 @@ def body_key(job: RenderJob, conf: Mapping, split: int) -> str:
         {
             "timeline": segments.body_signature(job.timeline, split),
             "shots": [{"file": s.path, "kind": s.kind} for s in job.shots],
-            "conf": dict(conf),
+            "conf": asdict(conf),
             "seed": job.seed,
             "font": job.font_path,
             "watermark": job.watermark,
@@ -245,15 +290,17 @@ def body_key(job: RenderJob, conf: Mapping, split: int) -> str:
             "lead": job.text_lead,
             "version": __version__,
             "captions": asdict(job.caption_style) if job.caption_style else None,
+            "style": asdict(job.style),
+            "margins": asdict(job.margins) if job.margins else None,
         }
     )
 
 
 def _encode_in_parts(
-    frame_function,
+    frame_function: Callable[[float], np.ndarray],
     audio: Callable[[], Path],
     job: RenderJob,
-    conf: Mapping,
+    conf: RenderConf,
     *,
     video: Path,
     work_dir: Path,
@@ -263,7 +310,7 @@ def _encode_in_parts(
     (the encoded soundtrack, waited for only now)."""
     from filelock import FileLock
 
-    fps = int(conf["fps"])
+    fps = int(conf.fps)
     total = round(job.timeline.duration * fps)
     split = segments.split_frame(job.timeline)
     body = body_cache / f"{body_key(job, conf, split)}.mp4"

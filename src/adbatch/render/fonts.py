@@ -150,11 +150,11 @@ def visual(word: str) -> str:
     """A word as drawn: NFC, Arabic joined, right-to-left put in visual order, invisibles dropped."""
     word = unicodedata.normalize("NFC", word)
     if _ARABIC_CHAR.search(word):
-        import arabic_reshaper
+        import arabic_reshaper  # type: ignore[import-untyped]
 
         word = arabic_reshaper.reshape(word)
     if any(unicodedata.bidirectional(c) in ("R", "AL", "AN") for c in word):
-        from bidi import get_display
+        from bidi import get_display  # type: ignore[import-untyped]
 
         word = get_display(word)
     return _INVISIBLE.sub("", word)

@@ -14,13 +14,21 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 import numpy as np
 
 from adbatch.domain.timeline import Overlay, Shot, Timeline
+from adbatch.render.style import MotionStyle
 
-POP_SECONDS = 0.15  # text pops in (scale + fade) over this long
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.frame import VideoFrame
+
+DEFAULT_MOTION = MotionStyle()  # for callers that draw without a composed config
+NO_DURATION = 1e-6  # guards the division by a zero-length shot
+SAME_TIME = 1e-6  # clip times this close are the same frame time
 
 
 def ease(u: float) -> float:
@@ -57,10 +65,16 @@ class StillShot:
     """A plate (larger than the frame) filmed with a camera move."""
 
     def __init__(
-        self, plate: np.ndarray | Callable[[], np.ndarray], shot: Shot, size: tuple[int, int], seed: int
+        self,
+        plate: np.ndarray | Callable[[], np.ndarray],
+        shot: Shot,
+        size: tuple[int, int],
+        seed: int,
+        *,
+        motion: MotionStyle = DEFAULT_MOTION,
     ) -> None:
         self._plate, self.shot, (self.w, self.h) = plate, shot, size
-        self.cam = CAMERAS[shot.camera]
+        self.cam, self.motion = CAMERAS[shot.camera], motion
         rng = np.random.default_rng(seed + shot.index)
         self.phase = rng.uniform(0, 2 * math.pi, 4)
 
@@ -73,23 +87,23 @@ class StillShot:
 
     def matrix(self, t: float) -> np.ndarray:
         cam, ph, pw = self.cam, self.plate.shape[0], self.plate.shape[1]
-        u = (t - self.shot.start) / max(self.shot.duration, 1e-6)
+        u = (t - self.shot.start) / max(self.shot.duration, NO_DURATION)
         k = ease(u)
         z = cam.z0 + (cam.z1 - cam.z0) * k
         if cam.jump_at is not None and u >= cam.jump_at:
-            z *= 1.22
+            z *= self.motion.jump_zoom
         # zoom z maps frame pixels 1:1 to plate pixels at z=1; never show outside the plate
         z = max(z, self.w / pw, self.h / ph)
         free_x, free_y = (pw - self.w / z) / 2, (ph - self.h / z) / 2
         cx = pw / 2 + free_x * (cam.dx[0] + (cam.dx[1] - cam.dx[0]) * k)
         cy = ph / 2 + free_y * (cam.dy[0] + (cam.dy[1] - cam.dy[0]) * k)
         if cam.shake:
-            amp = cam.shake * self.w
-            cx += amp * (math.sin(2.1 * t + self.phase[0]) + 0.5 * math.sin(5.3 * t + self.phase[1]))
-            cy += amp * (math.sin(1.7 * t + self.phase[2]) + 0.5 * math.sin(4.1 * t + self.phase[3]))
+            amp, (fx1, fx2, fy1, fy2), second = cam.shake * self.w, self.motion.shake_rad_s, self.motion.shake_second
+            cx += amp * (math.sin(fx1 * t + self.phase[0]) + second * math.sin(fx2 * t + self.phase[1]))
+            cy += amp * (math.sin(fy1 * t + self.phase[2]) + second * math.sin(fy2 * t + self.phase[3]))
             cx = min(max(cx, self.w / z / 2), pw - self.w / z / 2)
             cy = min(max(cy, self.h / z / 2), ph - self.h / z / 2)
-        return np.float32([[z, 0, self.w / 2 - z * cx], [0, z, self.h / 2 - z * cy]])
+        return np.array([[z, 0, self.w / 2 - z * cx], [0, z, self.h / 2 - z * cy]], dtype=np.float32)
 
     def frame(self, t: float) -> np.ndarray:
         return cv2.warpAffine(
@@ -109,9 +123,9 @@ class ClipShot:
 
     def __init__(self, path: Path, shot: Shot, size: tuple[int, int]) -> None:
         self.path, self.shot, (self.w, self.h) = Path(path), shot, size
-        self._container = None
-        self._decoded: Iterator | None = None
-        self._pending = None  # the next decoded frame, not yet on screen
+        self._container: InputContainer | None = None
+        self._decoded: Iterator[VideoFrame] | None = None
+        self._pending: VideoFrame | None = None  # the next decoded frame, not yet on screen
         self._shown: np.ndarray | None = None
         self._shown_at = 0.0  # clip time of the frame on screen
         self._t0 = 0.0
@@ -120,33 +134,34 @@ class ClipShot:
         import av
 
         self.close()
-        self._container = av.open(str(self.path))
-        stream = self._container.streams.video[0]
+        container = self._container = av.open(str(self.path))
+        stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        self._decoded = self._container.decode(stream)
-        first = next(self._decoded, None)
+        self._decoded = decoded = container.decode(stream)
+        first = next(decoded, None)
         if first is None:
             raise ValueError(f"clip {self.path} has no video frames")
         self._t0 = float(first.time or 0.0)
         self._shown, self._shown_at = self._convert(first), 0.0
-        self._pending = next(self._decoded, None)
+        self._pending = next(decoded, None)
 
-    def _time(self, frame) -> float:
+    def _time(self, frame: VideoFrame) -> float:
         return float(frame.time or 0.0) - self._t0
 
-    def _convert(self, frame) -> np.ndarray:
+    def _convert(self, frame: VideoFrame) -> np.ndarray:
         scale = max(self.w / frame.width, self.h / frame.height)
         sw, sh = max(self.w, math.ceil(frame.width * scale)), max(self.h, math.ceil(frame.height * scale))
-        rgb = frame.to_ndarray(format="rgb24", width=sw, height=sh)
+        rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=sw, height=sh)
         x, y = (sw - self.w) // 2, (sh - self.h) // 2
         return rgb[y : y + self.h, x : x + self.w]  # a view: frame() hands out a contiguous copy
 
     def frame(self, t: float) -> np.ndarray:
         local = max(0.0, t - self.shot.start)
-        if self._container is None or local < self._shown_at - 1e-6:
+        if self._container is None or local < self._shown_at - SAME_TIME:
             self._open()
+        assert self._decoded is not None and self._shown is not None  # set by _open
         due = None  # the frame on screen at ``local``: the last one starting at or before it
-        while self._pending is not None and self._time(self._pending) <= local + 1e-6:
+        while self._pending is not None and self._time(self._pending) <= local + SAME_TIME:
             due, self._pending = self._pending, next(self._decoded, None)
         if due is not None:
             self._shown, self._shown_at = self._convert(due), self._time(due)
@@ -168,11 +183,22 @@ class StaticShot:
         return self.image.copy()
 
 
+class Layer(Protocol):
+    """Anything drawn over the shots for part of the video: a text patch, the caption track."""
+
+    def active(self, t: float) -> bool: ...
+
+    def blend(self, frame: np.ndarray, t: float) -> None: ...
+
+
 class OverlayPatch:
     """A text patch placed on the frame for the overlay's time span."""
 
-    def __init__(self, overlay: Overlay, rgba: np.ndarray, xy: tuple[int, int]) -> None:
+    def __init__(
+        self, overlay: Overlay, rgba: np.ndarray, xy: tuple[int, int], *, motion: MotionStyle = DEFAULT_MOTION
+    ) -> None:
         self.overlay, self.x, self.y = overlay, xy[0], xy[1]
+        self.pop_seconds, self.pop_from = motion.pop_seconds, motion.pop_from
         self.rgb = rgba[..., :3].astype(np.uint16)
         self.alpha = rgba[..., 3:].astype(np.uint16)
         self.pre = self.rgb * self.alpha  # premultiplied once; per frame only the blend runs
@@ -183,8 +209,9 @@ class OverlayPatch:
 
     def blend(self, frame: np.ndarray, t: float) -> None:
         age = t - self.overlay.start
-        if age < POP_SECONDS and self.overlay.start > 0:
-            self._blend_scaled(frame, 0.85 + 0.15 * ease(age / POP_SECONDS), ease(age / POP_SECONDS))
+        if age < self.pop_seconds and self.overlay.start > 0:
+            grown = ease(age / self.pop_seconds)
+            self._blend_scaled(frame, self.pop_from + (1 - self.pop_from) * grown, grown)
             return
         h, w = self.alpha.shape[:2]
         roi = frame[self.y : self.y + h, self.x : self.x + w]
@@ -209,7 +236,7 @@ class Compositor:
         self,
         timeline: Timeline,
         shots: Sequence[StillShot | StaticShot | ClipShot],
-        overlays: Sequence[OverlayPatch],
+        overlays: Sequence[Layer],
         size: tuple[int, int],
     ) -> None:
         self.shots, self.overlays = list(shots), list(overlays)

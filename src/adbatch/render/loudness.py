@@ -21,17 +21,20 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from adbatch.errors import RenderError
+from adbatch.render.style import MixStyle
 
+_LEVELS = MixStyle()  # the style's defaults, for callers without a composed config
 SILENT_LUFS = -70.0  # ebur128's absolute gate: at or below this there is nothing to normalise
 ROUNDS = 4  # measure-and-correct passes; the second almost always lands
 SETTLE_LU = 0.3  # stop correcting once the measured loudness is this close to the target
-ATTACK_S, RELEASE_S = 0.005, 0.02  # limiter: gain falls over 5 ms before a peak, holds 20 ms after it
 BLOCK_S, RELATIVE_GATE_DB = 0.4, -10.0  # BS.1770 gating blocks and relative gate, for the cost estimate
 MAX_LIMITING_DB, BISECTIONS = 24.0, 12  # search range for the gain, and steps (24 dB / 2^12 ~ 0.006 dB)
+TINY_PEAK = 1e-12  # guards the division by a silent stretch's peak
 COARSE = 16  # frames per group in the loudness-cost estimate
 OVERSAMPLE = 4  # peaks between samples are estimated at quarter-sample steps (as BS.1770 true peak)
 SINC_TAPS = 16
@@ -68,7 +71,7 @@ def measure(source: str | Path | np.ndarray, *, ffmpeg: str, rate: int | None = 
     if done.returncode != 0 or not all(found.values()):
         tail = log.strip().splitlines()[-1] if log.strip() else f"exit code {done.returncode}"
         raise LoudnessError(f"FFmpeg ebur128 could not measure {_name(source)}: {tail}")
-    return {key: float(match.group(1)) for key, match in found.items()}
+    return {key: float(match.group(1)) for key, match in found.items() if match is not None}
 
 
 def normalize(
@@ -78,8 +81,10 @@ def normalize(
     ffmpeg: str,
     target_lufs: float = -14.0,
     true_peak_db: float = -1.0,
-    codec_headroom_db: float = 1.5,
-) -> tuple[np.ndarray, dict]:
+    codec_headroom_db: float = _LEVELS.codec_headroom_db,
+    attack_s: float = _LEVELS.limiter_attack_s,
+    release_s: float = _LEVELS.limiter_release_s,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """``track`` at ``target_lufs`` with its true peak ``codec_headroom_db`` under ``true_peak_db``,
     and the figures: ``before`` and ``after`` (as ``measure`` returns them), ``gain_db`` and
     ``limiter_db`` (the deepest gain reduction the limiter applied, 0 when the gain was enough).
@@ -87,11 +92,12 @@ def normalize(
     The headroom is for the lossy encode that follows: over 21 offline ads normalised to -2.0 dBTP,
     FFmpeg's AAC encoder added up to 0.9 dB of true peak at 160 kb/s, 1.3 dB at 128 kb/s and
     2.7 dB at 96 kb/s; 1.5 dB covers 160 kb/s with margin (a 96 kb/s delivery needs about 3 dB).
+    The limiter's gain falls over ``attack_s`` before a peak and holds ``release_s`` after it.
     """
     before = measure(track, ffmpeg=ffmpeg, rate=rate)
     if before["integrated_lufs"] <= SILENT_LUFS:
         return track, {"before": before, "after": before, "gain_db": 0.0, "limiter_db": 0.0}
-    limiter = _Limiter(track, rate)
+    limiter = _Limiter(track, rate, attack_s=attack_s, release_s=release_s)
     allowed = true_peak_db - codec_headroom_db
     aim, ceiling_db = target_lufs, allowed
     for _ in range(ROUNDS):
@@ -117,9 +123,9 @@ class _Limiter:
     within their period.
     """
 
-    def __init__(self, track: np.ndarray, rate: int) -> None:
+    def __init__(self, track: np.ndarray, rate: int, *, attack_s: float, release_s: float) -> None:
         self.track = track.astype(np.float32, copy=False)
-        attack, release = int(ATTACK_S * rate), int(RELEASE_S * rate)
+        attack, release = int(attack_s * rate), int(release_s * rate)
         peaks = np.concatenate([np.zeros(release), _peak_envelope(self.track), np.zeros(attack)])
         self.held = -_running_min(-peaks, release + attack + 1)  # running max over [n - release, n + attack]
         self.ramp = max(1, attack // 2)
@@ -159,9 +165,10 @@ class _Limiter:
 def _curve(held: np.ndarray, ramp: int, allowed: float) -> np.ndarray:
     """Limiter gain per frame: ``allowed / held`` capped at 1, then a moving average of width
     2 * ramp + 1 (edges extended, which keeps the average a bound at the ends too)."""
-    need = np.minimum(1.0, allowed / np.maximum(held, 1e-12))
+    need = np.minimum(1.0, allowed / np.maximum(held, TINY_PEAK))
     sums = np.cumsum(np.pad(need, (ramp + 1, ramp), mode="edge"))
-    return (sums[2 * ramp + 1 :] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
+    curve: np.ndarray = (sums[2 * ramp + 1 :] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
+    return curve
 
 
 def _peak_envelope(track: np.ndarray) -> np.ndarray:
@@ -170,7 +177,7 @@ def _peak_envelope(track: np.ndarray) -> np.ndarray:
     half = SINC_TAPS // 2
     j = np.arange(-half + 1, half + 1)  # y(n + p) = sum_j x[n + j] * sinc(p - j) * window(j)
     window = np.cos(np.pi * (j - 0.5) / (SINC_TAPS + 1)) ** 2
-    envelope = np.abs(track).max(axis=1)
+    envelope: np.ndarray = np.abs(track).max(axis=1)
     for k in range(1, OVERSAMPLE):
         taps = (np.sinc(k / OVERSAMPLE - j) * window)[::-1]
         for channel in track.T:

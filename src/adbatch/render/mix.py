@@ -7,40 +7,22 @@ array clip, instead of a stack of audio clips each running its own FFmpeg reader
 from __future__ import annotations
 
 import subprocess
-import wave
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from adbatch.domain.timeline import Timeline
+from adbatch.media.wav import read_wav
+from adbatch.media.wav import write_wav as write_wav  # re-exported: the renderer's callers write WAVs too
+from adbatch.render.style import MixStyle
 
-DUCK_DB = -12.0  # music level under the voice, relative to its own level
-DUCK_RAMP = 0.12  # seconds to duck and come back
-FADE_OUT = 1.2  # music fades out over the last seconds
-PEAK_DBFS = -1.0
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """A WAV file as float32 (frames, channels) in [-1, 1], and its sample rate."""
-    with wave.open(str(path), "rb") as wav:
-        rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
-        raw = wav.readframes(wav.getnframes())
-    if width != 2:
-        raise ValueError(f"{path}: only 16-bit PCM WAV is supported")
-    data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    return data.reshape(-1, channels), rate
+DEFAULT_LEVELS = MixStyle()  # for callers that mix without a composed config
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    """Write float samples in [-1, 1] (frames or frames x channels) as 16-bit PCM."""
-    data = samples if samples.ndim == 2 else samples[:, None]
-    pcm = (np.clip(data, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(pcm.shape[1])
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(pcm.tobytes())
+def db_to_gain(db: float) -> float:
+    """Amplitude factor of a level in dB."""
+    return float(10 ** (db / 20))
 
 
 def resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
@@ -73,15 +55,17 @@ def tempo(src: Path, dst: Path, factor: float, ffmpeg: str) -> Path:
     return dst
 
 
-def duck_envelope(timeline: Timeline, n: int, rate: int) -> np.ndarray:
-    """Music gain over time: 1.0, dipping to DUCK_DB under every voice line, with ramps."""
+def duck_envelope(timeline: Timeline, n: int, rate: int, *, style: MixStyle = DEFAULT_LEVELS) -> np.ndarray:
+    """Music gain over time: 1.0, dipping to ``style.duck_db`` under every voice line, with ramps,
+    and fading out over the last ``style.fade_out_s``."""
     gain = np.ones(n, dtype=np.float32)
-    low = 10 ** (DUCK_DB / 20)
+    low = 10 ** (style.duck_db / 20)
+    attack, release = style.duck_attack_s, style.duck_release_s
     t = np.arange(n, dtype=np.float32) / rate
     for cue in timeline.voice:
-        inside = np.clip(np.minimum(t - (cue.start - DUCK_RAMP), (cue.end + DUCK_RAMP) - t) / DUCK_RAMP, 0, 1)
+        inside = np.clip(np.minimum((t - (cue.start - attack)) / attack, ((cue.end + release) - t) / release), 0, 1)
         gain = np.minimum(gain, 1 - (1 - low) * inside)
-    fade = np.clip((timeline.duration - t) / FADE_OUT, 0, 1)
+    fade = np.clip((timeline.duration - t) / style.fade_out_s, 0, 1)
     return gain * fade
 
 
@@ -92,8 +76,11 @@ def mix(
     *,
     rate: int,
     music_gain_db: float = 0.0,
+    style: MixStyle = DEFAULT_LEVELS,
 ) -> np.ndarray:
-    """The final stereo float32 track at ``rate``, exactly the timeline's length."""
+    """The final stereo float32 track at ``rate``, exactly the timeline's length: the voice at
+    ``style.voice_gain_db``, the music at ``music_gain_db`` (its source's calibration) plus
+    ``style.music_gain_db``, ducked under the voice, the whole peaking at ``style.peak_dbfs``."""
     n = int(round(timeline.duration * rate))
     track = np.zeros((n, 2), dtype=np.float32)
     if music_file is not None:
@@ -101,12 +88,13 @@ def mix(
         music = resample(music if music.shape[1] == 2 else np.repeat(music, 2, axis=1), src_rate, rate)
         reps = int(np.ceil(n / len(music)))
         music = np.tile(music, (reps, 1))[:n]
-        track += music * (10 ** (music_gain_db / 20)) * duck_envelope(timeline, n, rate)[:, None]
+        music_level = 10 ** ((music_gain_db + style.music_gain_db) / 20)
+        track += music * music_level * duck_envelope(timeline, n, rate, style=style)[:, None]
     for cue in timeline.voice:
         voice, src_rate = read_wav(voice_files[cue.slot])
         voice = resample(voice[:, :1], src_rate, rate)
         start = int(round(cue.start * rate))
         end = min(n, start + len(voice))
-        track[start:end] += voice[: end - start]
+        track[start:end] += voice[: end - start] * db_to_gain(style.voice_gain_db)
     peak = float(np.abs(track).max()) or 1.0
-    return track * min(1.0, 10 ** (PEAK_DBFS / 20) / peak)
+    return track * min(1.0, 10 ** (style.peak_dbfs / 20) / peak)

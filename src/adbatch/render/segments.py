@@ -12,11 +12,12 @@ seamless in picture and sound.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from adbatch.config import RenderConf
 from adbatch.domain.timeline import Timeline
 from adbatch.store.atomic import atomic_path
 
@@ -42,20 +43,20 @@ def body_signature(timeline: Timeline, split: int) -> dict:
     }
 
 
-def x264_args(conf: Mapping, *extra: str) -> dict:
+def x264_args(conf: RenderConf, *extra: str) -> dict:
     """MoviePy ``write_videofile`` arguments for the preset's H.264 encoding: the one place they are
     set, so a whole video and the parts joined by stream copy are encoded alike (plus ``extra``
     FFmpeg flags)."""
     return {
-        "codec": conf["codec"],
-        "preset": conf["preset"],
-        "threads": conf["threads"],
-        "ffmpeg_params": ["-crf", str(conf["crf"]), "-pix_fmt", "yuv420p", *extra],
+        "codec": conf.codec,
+        "preset": conf.preset,
+        "threads": conf.threads,
+        "ffmpeg_params": ["-crf", str(conf.crf), "-pix_fmt", "yuv420p", *extra],
     }
 
 
 def encode_video(
-    frame_function: Callable[[float], np.ndarray], *, start: int, end: int, fps: int, conf: Mapping, out: Path
+    frame_function: Callable[[float], np.ndarray], *, start: int, end: int, fps: int, conf: RenderConf, out: Path
 ) -> Path:
     """Encode frames ``start`` .. ``end`` - 1 (video only) with the preset's x264 settings."""
     from moviepy import VideoClip
@@ -68,7 +69,7 @@ def encode_video(
     return out
 
 
-def encode_audio(audio: np.ndarray, *, rate: int, conf: Mapping, out: Path, ffmpeg: str) -> Path:
+def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path, ffmpeg: str) -> Path:
     """Encode the soundtrack as the delivery's AAC (``audio_codec``, ``audio_bitrate``), in an .m4a file."""
     from adbatch.render.mix import write_wav
 
@@ -84,9 +85,9 @@ def encode_audio(audio: np.ndarray, *, rate: int, conf: Mapping, out: Path, ffmp
                 "-i",
                 str(wav),
                 "-c:a",
-                conf["audio_codec"],
+                conf.audio_codec,
                 "-b:a",
-                conf["audio_bitrate"],
+                conf.audio_bitrate,
                 "-f",
                 "mp4",
                 str(tmp),

@@ -13,22 +13,25 @@ chosen frames are converted, scaled straight to thumbnail size by swscale.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from adbatch.domain.timeline import Shot, Timeline
+from adbatch.media.color import rgb
 from adbatch.render import text
+from adbatch.render.style import SheetStyle
 from adbatch.store.atomic import atomic_path
 
-GAP = 12  # px between tiles and around the sheet
-TEXT_LINES, VO_LINES = 3, 4  # caption lines kept for the on-screen text and the voice-over line
+if TYPE_CHECKING:
+    from av.video.frame import VideoFrame
+
 Rgb = tuple[int, int, int]
-BACKGROUND, INK, DIM, VO_INK = (18, 18, 20), (245, 245, 245), (165, 165, 170), (140, 200, 255)
-JPEG_QUALITY = 85
+DEFAULT_FPS = 30  # for a stream that declares no frame rate
 
 
 @dataclass(frozen=True)
@@ -43,40 +46,46 @@ def make(
     timeline: Timeline | str | Path,
     out: Path,
     *,
-    columns: int = 4,
-    thumb_width: int = 216,
+    columns: int | None = None,
+    thumb_width: int | None = None,
     product: str | None = None,
     archetype: str | None = None,
     hook: str | None = None,
+    style: SheetStyle | None = None,
 ) -> Sheet:
     """Write the contact sheet of ``video`` (one tile per timeline shot) to ``out`` atomically; the
-    title bar shows whichever of product, archetype and hook are given."""
+    title bar shows whichever of product, archetype and hook are given. ``columns`` and
+    ``thumb_width`` default to ``style``'s (the ``style.sheet`` config node)."""
+    look = style or SheetStyle()
+    columns, tw, gap = columns or look.columns, thumb_width or look.thumb_width, look.gap
     tl = timeline if isinstance(timeline, Timeline) else Timeline.model_validate_json(Path(timeline).read_text())
     mids = [(s.start + s.end) / 2 for s in tl.shots]
-    thumbs = frames_at(Path(video), mids, width=thumb_width)
-    tw, th = thumb_width, thumbs[0].shape[0]
-    size = max(10, tw // 17)
-    line_h = int(size * 1.3)
+    thumbs = frames_at(Path(video), mids, width=tw)
+    th = thumbs[0].shape[0]
+    size = max(look.font_min, tw // look.font_divisor)
+    line_h = int(size * look.line_height)
     says = {cue.slot: cue.text for cue in tl.voice}
     shows = {ov.slot: ov.text for ov in tl.overlays}
-    captions = [_caption(shot, shows.get(shot.slot), says.get(shot.slot), tw, size) for shot in tl.shots]
-    caption_h = max(len(c) for c in captions) * line_h + GAP // 2
+    captions = [_caption(shot, shows.get(shot.slot), says.get(shot.slot), tw, size, look) for shot in tl.shots]
+    caption_h = max(len(c) for c in captions) * line_h + gap // 2
     title = " · ".join(x for x in (product, archetype, f"hook: {hook}" if hook else None) if x)
-    title_h = int(size * 2.6) if title else 0
+    title_h = int(size * look.title_height) if title else 0
     rows = math.ceil(len(thumbs) / columns)
-    img = Image.new("RGB", (GAP + columns * (tw + GAP), title_h + GAP + rows * (th + caption_h + GAP)), BACKGROUND)
+    sheet_size = (gap + columns * (tw + gap), title_h + gap + rows * (th + caption_h + gap))
+    img = Image.new("RGB", sheet_size, rgb(look.background))
     draw = ImageDraw.Draw(img)
     if title:
-        draw.text((GAP, title_h // 2), title, font=text.font(int(size * 1.5)), fill=INK, anchor="lm")
+        title_font = text.font(int(size * look.title_size))
+        draw.text((gap, title_h // 2), title, font=title_font, fill=rgb(look.ink), anchor="lm")
     tiles = []
     for k, (thumb, caption) in enumerate(zip(thumbs, captions)):
-        x, y = GAP + (k % columns) * (tw + GAP), title_h + GAP + (k // columns) * (th + caption_h + GAP)
+        x, y = gap + (k % columns) * (tw + gap), title_h + gap + (k // columns) * (th + caption_h + gap)
         img.paste(Image.fromarray(thumb), (x, y))
         for i, (line, bold, ink) in enumerate(caption):
-            draw.text((x, y + th + GAP // 2 + i * line_h), line, font=text.font(size, bold=bold), fill=ink)
+            draw.text((x, y + th + gap // 2 + i * line_h), line, font=text.font(size, bold=bold), fill=ink)
         tiles.append((x, y, tw, th))
     with atomic_path(Path(out)) as tmp:
-        img.save(tmp, "JPEG", quality=JPEG_QUALITY)
+        img.save(tmp, "JPEG", quality=look.jpeg_quality)
     return Sheet(path=Path(out), size=img.size, tiles=tuple(tiles))
 
 
@@ -90,30 +99,39 @@ def frames_at(video: Path, times: Sequence[float], *, width: int | None = None) 
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         ctx, tb = stream.codec_context, stream.time_base
-        scale = {} if width is None else {"width": width, "height": round(width * ctx.height / ctx.width)}
+        if tb is None:
+            raise ValueError(f"{video}: the video stream has no time base")
+        size = (None, None) if width is None else (width, round(width * ctx.height / ctx.width))
         keys = [float(p.pts * tb) for p in container.demux(stream) if p.is_keyframe and p.pts is not None]
-        half = 0.5 / float(stream.average_rate or 30)
-        frames, decoder, position, frame = [], None, -math.inf, None
+        half = 0.5 / float(stream.average_rate or DEFAULT_FPS)
+        frames: list[np.ndarray] = []
+        decoder: Iterator[VideoFrame] | None = None
+        position, frame = -math.inf, None
         for t in times:
             key = max((k for k in keys if k <= t + half), default=0.0)
             if decoder is None or key > position:  # a keyframe lies between here and t: jump to it
                 container.seek(round(key / tb), stream=stream, backward=True)
                 decoder = container.decode(stream)
             for frame in decoder:
-                position = frame.time
-                if frame.time >= t - half:
+                position = frame.time or 0.0
+                if position >= t - half:
                     break
-            frames.append(frame.to_ndarray(format="rgb24", **scale))
+            if frame is None:
+                raise ValueError(f"{video}: no video frames")
+            frames.append(frame.to_ndarray(format="rgb24", width=size[0], height=size[1]))
         return frames
 
 
-def _caption(shot: Shot, shown: str | None, said: str | None, width: int, size: int) -> list[tuple[str, bool, Rgb]]:
+def _caption(
+    shot: Shot, shown: str | None, said: str | None, width: int, size: int, look: SheetStyle
+) -> list[tuple[str, bool, Rgb]]:
     """Caption lines (text, bold, colour): index, times and slot, then the on-screen text and the
     voice-over line, each wrapped to the tile and cut to its line budget."""
-    lines = [(f"#{shot.index}  {shot.start:.2f}-{shot.end:.2f} s  {shot.slot}", True, INK)]
+    lines = [(f"#{shot.index}  {shot.start:.2f}-{shot.end:.2f} s  {shot.slot}", True, rgb(look.ink))]
     shown_text = f"“{shown}”" if shown else "(no text)"
-    lines += [(line, False, DIM) for line in _wrapped(shown_text, size, width, TEXT_LINES)]
-    lines += [(line, False, VO_INK) for line in _wrapped(f"VO: {said or '(none)'}", size, width, VO_LINES)]
+    lines += [(line, False, rgb(look.dim)) for line in _wrapped(shown_text, size, width, look.text_lines)]
+    said_text = f"VO: {said or '(none)'}"
+    lines += [(line, False, rgb(look.vo_ink)) for line in _wrapped(said_text, size, width, look.vo_lines)]
     return lines
 
 

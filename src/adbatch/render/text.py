@@ -23,9 +23,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from adbatch.media.color import rgb
 from adbatch.render import fonts
+from adbatch.render.style import TextLook
 
-MIN_FONT_PX = 12
+MIN_FONT_PX = 12  # below this, text is scaled down as an image instead of set smaller
+SHRINK_STEP = 0.92  # each try at fitting sets the text this much smaller
 # A Han/kana character (with any closing punctuation that must not start a line) is a word of its own.
 _CJK_WORD = re.compile(
     "[\u2e80-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
@@ -58,7 +61,25 @@ class TextStyle:
     pad_ratio: float = 0.35  # box padding as a share of the font size
     max_lines: int = 3
     line_spacing: float = 1.15
+    radius_ratio: float = 0.35  # box corner radius as a share of the font size
     font_path: str | None = None
+
+    @classmethod
+    def from_look(cls, look: TextLook, width: int, *, font_path: str | None = None) -> TextStyle:
+        """The style a ``TextLook`` of the style config asks for, on a frame ``width`` px wide."""
+        return cls(
+            size=int(width * look.size),
+            fill=rgb(look.fill),
+            stroke=rgb(look.stroke) if look.stroke else None,
+            stroke_ratio=look.stroke_ratio,
+            box=rgb(look.box) if look.box else None,
+            box_alpha=look.box_alpha,
+            pad_ratio=look.pad_ratio,
+            max_lines=look.max_lines,
+            line_spacing=look.line_spacing,
+            radius_ratio=look.radius_ratio,
+            font_path=font_path,
+        )
 
 
 @dataclass(frozen=True)
@@ -127,7 +148,7 @@ def _spec_chain(fnt: ImageFont.FreeTypeFont, text: str) -> tuple[fonts.FontSpec,
 def wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     """Greedy word wrap; a single word wider than ``max_width`` stays on its own line."""
     words = units(text)
-    m = _Measure(words, fnt.size, _spec_chain(fnt, text))
+    m = _Measure(words, int(fnt.size), _spec_chain(fnt, text))
     return [_join(words, line) for line in m.wrap(max_width)]
 
 
@@ -148,7 +169,7 @@ def layout(words: Sequence[Unit], style: TextStyle, max_width: int, max_height: 
         fits = len(placed.lines) <= style.max_lines and placed.width <= max_width and placed.height <= max_height
         if fits or size <= MIN_FONT_PX:
             return placed
-        size = max(MIN_FONT_PX, int(size * 0.92))
+        size = max(MIN_FONT_PX, int(size * SHRINK_STEP))
 
 
 def _place(m: _Measure, style: TextStyle, box: tuple[int, int]) -> Layout:
@@ -196,7 +217,9 @@ def paint(lay: Layout, style: TextStyle, fills: Sequence[tuple[int, int, int]] |
     canvas = ImageDraw.Draw(img)
     if style.box:
         canvas.rounded_rectangle(
-            (0, 0, lay.width - 1, lay.height - 1), radius=int(lay.size * 0.35), fill=(*style.box, style.box_alpha)
+            (0, 0, lay.width - 1, lay.height - 1),
+            radius=int(lay.size * style.radius_ratio),
+            fill=(*style.box, style.box_alpha),
         )
     stroke_fill = (*style.stroke, 255) if style.stroke else None
     for i, x, y, shaped in lay.pieces:
@@ -214,7 +237,7 @@ def paint(lay: Layout, style: TextStyle, fills: Sequence[tuple[int, int, int]] |
     scale = min(1.0, lay.box[0] / lay.width, lay.box[1] / lay.height)
     if scale < 1.0:
         size = (max(1, int(lay.width * scale)), max(1, int(lay.height * scale)))
-        img = img.convert("RGBa").resize(size, Image.LANCZOS).convert("RGBA")
+        img = img.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
     return np.asarray(img)
 
 
