@@ -47,12 +47,20 @@ def test_wall_time_is_script_plus_slowest_asset_plus_render(fake, tmp_path: Path
 
 def test_concurrency_per_provider_is_bounded(fake, product, tmp_path: Path) -> None:
     """With scenes.concurrency=2, four clips run two at a time."""
-    scenes = build("scenes", fake, concurrency=2, video_scenes=["problem", "solution", "demo", "proof"])
+    scenes = build("scenes", fake, concurrency=2)
     fake.prediction_seconds(0.5, KLING)
     ugc = load_archetype("ugc", ARCHETYPES_DIR)
     requests = [
         SceneRequest(
-            product=product, slot=s, shot=0, prompt="p", width=212, height=378, seed=1, palette=("#3366CC", "#E8A33D")
+            product=product,
+            slot=s,
+            shot=0,
+            prompt="p",
+            width=212,
+            height=378,
+            seed=1,
+            palette=("#3366CC", "#E8A33D"),
+            motion="clip",  # planning's choice for these four beats
         )
         for s in ugc.body
         if s.type != "benefit"

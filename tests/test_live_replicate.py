@@ -11,11 +11,13 @@ from PIL import Image
 
 from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.providers.base import CardRequest, SceneRequest
+from adbatch.providers.base import CardRequest, Motion, SceneRequest
 from adbatch.providers.http import DownloadError
-from adbatch.providers.replicate import OutcomeUnknown, video_slots
+from adbatch.providers.offline import PlateSceneGenerator
+from adbatch.providers.replicate import OutcomeUnknown
 from adbatch.providers.retry import ProviderError
 from adbatch.render.probe import probe
+from adbatch.stages.plan import clip_slots
 from tests.fakes import faults
 from tests.fakes.live import KEY, build, run
 
@@ -26,7 +28,7 @@ SLOTS = {s.id: s for s in UGC.slots}
 PALETTE = ("#3366CC", "#E8A33D")
 
 
-def scene_request(product, slot: str = "demo", shot: int = 0) -> SceneRequest:
+def scene_request(product, slot: str = "demo", shot: int = 0, motion: Motion = "clip") -> SceneRequest:
     return SceneRequest(
         product=product,
         slot=SLOTS[slot],
@@ -36,6 +38,7 @@ def scene_request(product, slot: str = "demo", shot: int = 0) -> SceneRequest:
         height=378,
         seed=11,
         palette=PALETTE,
+        motion=motion,
     )
 
 
@@ -45,7 +48,7 @@ def scenes(fake):
 
 
 def make_clip(scenes, request: SceneRequest, tmp_path: Path):
-    return run(scenes.scene(request, tmp_path / f"scene{scenes.suffix_for(request)}"))
+    return run(scenes.scene(request, tmp_path / f"scene{request.suffix}"))
 
 
 def test_a_chosen_scene_is_a_generated_clip(fake, scenes, product, tmp_path: Path) -> None:
@@ -81,26 +84,46 @@ def test_outputs_are_downloaded_without_credentials(fake, scenes, product, tmp_p
 def test_other_scenes_are_free_still_plates(fake, scenes, product, tmp_path: Path) -> None:
     """The hook, shot 1 of a chosen slot and light slots are offline JPEG plates: no request, $0."""
     for req in (
-        scene_request(product, "hook"),
-        scene_request(product, "demo", shot=1),
-        scene_request(product, "benefit"),
+        scene_request(product, "hook", motion="still"),
+        scene_request(product, "demo", shot=1, motion="still"),
+        scene_request(product, "benefit", motion="still"),
     ):
-        assert scenes.suffix_for(req) == ".jpg" and scenes.estimate(req) == 0.0
+        assert req.suffix == ".jpg" and scenes.estimate(req) == 0.0
         out = run(scenes.scene(req, tmp_path / "plate.jpg"))
         assert out.meta["kind"] == "still" and out.cost_usd == 0.0
     assert fake.requests == []
 
 
 def test_video_scenes_are_the_heaviest_body_slots() -> None:
-    """video_scenes: 3 picks the three heaviest body beats, earlier first on ties."""
-    assert video_slots(UGC, 3) == {"demo", "proof", "problem"}
-    assert video_slots(load_archetype("pov", ARCHETYPES_DIR), 2) == {"benefit", "reveal"}
+    """video_scenes: 3 picks the three heaviest body beats, earlier first on ties (planning decides)."""
+    assert clip_slots(UGC, 3) == {"demo", "proof", "problem"}
+    assert clip_slots(load_archetype("pov", ARCHETYPES_DIR), 2) == {"benefit", "reveal"}
 
 
-def test_video_scenes_can_list_slot_types(fake, product) -> None:
+def test_video_scenes_can_list_slot_types() -> None:
     """video_scenes: [demo] makes only demo beats clips."""
-    scenes = build("scenes", fake, video_scenes=["demo"])
-    assert scenes.is_clip(scene_request(product, "demo")) and not scenes.is_clip(scene_request(product, "proof"))
+    assert clip_slots(UGC, ["demo"]) == {"demo"}
+
+
+def test_the_request_not_the_adapter_decides_what_is_a_clip(fake, scenes, product, tmp_path: Path) -> None:
+    """A hook shot planning marked as a clip is generated: the adapter reads the request, not an archetype."""
+    out = make_clip(scenes, scene_request(product, "hook", motion="clip"), tmp_path)
+    assert out.meta["kind"] == "clip" and fake.count("replicate.create") == 1
+
+
+def test_still_shots_and_first_frames_come_from_the_configured_still_generator(fake, product, tmp_path: Path) -> None:
+    """Stills are delegated to ``stills`` (the offline plates by default), which also draws each clip's first frame."""
+    drawn: list[tuple[str, int, int]] = []
+
+    class Recording(PlateSceneGenerator):
+        async def scene(self, request: SceneRequest, out: Path):
+            drawn.append((request.slot.id, request.width, request.height))
+            return await super().scene(request, out)
+
+    scenes = build("scenes", fake, stills=Recording())
+    run(scenes.scene(scene_request(product, "benefit", motion="still"), tmp_path / "plate.jpg"))
+    make_clip(scenes, scene_request(product, "demo"), tmp_path)
+    assert drawn == [("benefit", 212, 378), ("demo", 720, 1280)]
 
 
 def test_pinned_version_uses_the_versions_endpoint(fake, product, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from adbatch.domain.archetype import Archetype, Slot
 from adbatch.domain.script import HookCandidate, Script
@@ -67,8 +67,15 @@ class CritiqueRequest:
     reorderable: tuple[str, ...]  # body beats whose order the director may change
 
 
+Motion = Literal["clip", "still"]
+SUFFIX: dict[Motion, str] = {"clip": ".mp4", "still": ".jpg"}  # the file a scene of each motion is written to
+
+
 @dataclass(frozen=True)
 class SceneRequest:
+    """One shot's picture. Planning (``adbatch.stages.plan.asset_plan``) decides its ``motion``: a generated
+    clip, or a still plate the renderer films with a camera move; a generator never guesses it."""
+
     product: Product
     slot: Slot
     shot: int  # index of the shot within its slot (varies the framing)
@@ -77,6 +84,12 @@ class SceneRequest:
     height: int
     seed: int
     palette: tuple[str, str]  # brand primary and secondary colours, #RRGGBB
+    motion: Motion = "still"
+
+    @property
+    def suffix(self) -> str:
+        """The file type this scene is written as: .mp4 for a clip, .jpg for a still plate."""
+        return SUFFIX[self.motion]
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,38 @@
 """Replicate makes the video scenes (image-to-video, Kling by default) and the end card's background (FLUX).
 
-The hybrid (DESIGN.md §4): only the first shot of the ``video_scenes`` chosen beats is a
-generated clip, started from a 9:16 plate of the product photo; every other scene is a still
-plate with camera motion, drawn offline at $0. The end card's background is one FLUX image
-in the brand's colours. How predictions are run (explicit create and poll, deadlines,
-cancellation, no double-paid creates) is in ``adbatch.providers._replicate``.
+The hybrid (DESIGN.md §4): planning marks which shots become generated clips (the first shot of
+the ``video_scenes`` chosen beats, ``adbatch.stages.plan.clip_slots``); each clip starts from the
+shot's still plate at 9:16, and every other shot is that still plate, filmed with camera motion.
+Stills come from the still generator the adapter is built with (``stills:`` in its config, the
+offline plates by default), so this adapter knows no archetype and draws nothing itself. The end
+card's background is one FLUX image in the brand's colours. How predictions are run (explicit create
+and poll, deadlines, cancellation, no double-paid creates) is in ``adbatch.providers._replicate``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import tempfile
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from adbatch.domain.archetype import Archetype, Slot, available, load_archetype
 from adbatch.media.probe import probe
-from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.providers import offline_art
 from adbatch.providers._replicate import KEY_ENV_VAR, OutcomeUnknown, Predictions
-from adbatch.providers.base import CardRequest, Output, SceneRequest
+from adbatch.providers.base import CardRequest, Output, SceneGenerator, SceneRequest
 from adbatch.providers.http import Limiter
-from adbatch.providers.offline import PlateSceneGenerator
 from adbatch.providers.prices import rate, usd
 
-__all__ = ["OutcomeUnknown", "ReplicateImageGenerator", "ReplicateSceneGenerator", "video_slots"]
+__all__ = ["OutcomeUnknown", "ReplicateImageGenerator", "ReplicateSceneGenerator"]
 
 
 class ReplicateSceneGenerator:
-    """Hybrid scenes: generated clips for the chosen slots (image-to-video from a plate of the product photo),
-    offline still plates with camera motion for every other shot."""
+    """Hybrid scenes: a generated clip (image-to-video from the shot's still plate) for every request planning
+    marked ``motion="clip"``; every still request goes to ``stills``, the still generator it was built with."""
 
     name = "replicate"
     key_env_var = KEY_ENV_VAR
@@ -42,6 +40,7 @@ class ReplicateSceneGenerator:
     def __init__(
         self,
         *,
+        stills: SceneGenerator,
         model: str = "kwaivgi/kling-v2.1",
         version: str | None = None,
         input: Mapping[str, Any] | None = None,
@@ -50,7 +49,6 @@ class ReplicateSceneGenerator:
         camera_prompts: Mapping[str, str] | None = None,
         video_scenes: int | Sequence[str] = 3,
         start_size: Sequence[int] = (720, 1280),
-        archetypes_dir: str | None = None,
         base_url: str | None = None,
         timeout: float = 60.0,
         poll_s: float = 2.0,
@@ -76,14 +74,15 @@ class ReplicateSceneGenerator:
         )
         self.model, self.version, self.input = model, version, dict(input or {"mode": "standard", "duration": 5})
         self.field, self.prompt, self.cameras = start_image_field, prompt, dict(camera_prompts or {})
+        # which beats become clips is planning's choice (adbatch.stages.plan.clip_slots reads this config
+        # key); it stays in params() so the cache keys of earlier runs stay valid
         self.video_scenes = video_scenes if isinstance(video_scenes, int) else tuple(video_scenes)
         self.start_size = (int(start_size[0]), int(start_size[1]))
-        self.archetypes_dir = or_default(archetypes_dir, ARCHETYPES_DIR)
         self.per_second = rate(prices, model, str(self.input.get("mode", "default")), stage="scenes")
-        self.prices_checked, self.limit, self.stills = prices_checked, Limiter(concurrency), PlateSceneGenerator()
+        self.prices_checked, self.limit, self.stills = prices_checked, Limiter(concurrency), stills
 
     def __repr__(self) -> str:
-        return f"ReplicateSceneGenerator(model={self.model!r}, video_scenes={self.video_scenes!r})"
+        return f"ReplicateSceneGenerator(model={self.model!r}, stills={self.stills!r})"
 
     def params(self) -> dict[str, Any]:
         return {
@@ -94,30 +93,18 @@ class ReplicateSceneGenerator:
             "cameras": self.cameras,
             "start_size": self.start_size,
             "video_scenes": self.video_scenes,
-        }
-
-    def is_clip(self, request: SceneRequest) -> bool:
-        """Shot 0 of a chosen slot: the ``video_scenes`` heaviest body slots, or the slots of the listed types."""
-        if request.shot != 0:
-            return False
-        if isinstance(self.video_scenes, int):
-            return _chosen_everywhere(request.slot, self.video_scenes, self.archetypes_dir)
-        return request.slot.type in self.video_scenes
-
-    def suffix_for(self, request: SceneRequest) -> str:
-        """The file type this scene will be: a clip (.mp4) or a still plate (.jpg)."""
-        return ".mp4" if self.is_clip(request) else ".jpg"
+        } | ({"stills": still} if (still := self.stills.params()) else {})
 
     def estimate(self, request: Any) -> float:
-        """USD: seconds of video x the model's rate for a clip, $0 for a still plate."""
-        if isinstance(request, SceneRequest) and self.is_clip(request):
+        """USD: seconds of video x the model's rate for a clip; what the still generator says for a still."""
+        if request.motion == "clip":
             return usd(float(self.input.get("duration", 5)) * self.per_second)
-        return 0.0
+        return self.stills.estimate(request)
 
     async def scene(self, request: SceneRequest, out: Path) -> Output:
-        if not self.is_clip(request):
+        if request.motion != "clip":
             return await self.stills.scene(request, out)
-        start = await asyncio.to_thread(self._start_image, request)
+        start = await self._start_image(request, out.parent)
         camera = self.cameras.get(request.slot.camera, request.slot.camera.replace("_", " "))
         inputs = {**self.input, "prompt": self.prompt.format(visual=request.prompt, camera=camera)}
         billed = float(self.input.get("duration", 5))
@@ -143,20 +130,13 @@ class ReplicateSceneGenerator:
             attempts=1 + retries,
         )
 
-    def _start_image(self, request: SceneRequest) -> bytes:
-        """The clip's first frame: the slot's plate of the product photo, at the clip's size and aspect."""
-        with Image.open(request.product.image) as photo:
-            img = offline_art.plate(
-                photo,
-                layout=request.slot.layout,
-                size=self.start_size,
-                palette=request.palette,
-                seed=request.seed,
-                shot=request.shot,
-            )
-        buf = io.BytesIO()
-        img.convert("RGB").save(buf, "JPEG", quality=90)
-        return buf.getvalue()
+    async def _start_image(self, request: SceneRequest, folder: Path) -> bytes:
+        """The clip's first frame: the shot's still plate, drawn by ``stills`` at the clip's size and aspect."""
+        first = replace(request, width=self.start_size[0], height=self.start_size[1], motion="still")
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".start-") as tmp:
+            path = Path(tmp) / f"start{first.suffix}"
+            await self.stills.scene(first, path)
+            return path.read_bytes()
 
 
 class ReplicateImageGenerator:
@@ -232,21 +212,3 @@ def _cover_jpeg(src: Path, out: Path, size: tuple[int, int]) -> list[int]:
         source = list(im.size)
         offline_art.cover(im.convert("RGB"), size).save(out, "JPEG", quality=92)
     return source
-
-
-@lru_cache(maxsize=256)
-def _chosen_everywhere(slot: Slot, n: int, directory: Path) -> bool:
-    """Whether ``slot`` is among the ``n`` heaviest body slots of every archetype that has it.
-
-    A SceneRequest carries its slot but not its archetype, so the archetype is found by the
-    slot's exact definition; when two archetypes share one, it must be chosen in both, so an
-    ambiguity can only save money, never spend it.
-    """
-    owners = [a for a in (load_archetype(name, directory) for name in available(directory)) if slot in a.body]
-    return bool(owners) and all(slot.id in video_slots(a, n) for a in owners)
-
-
-def video_slots(archetype: Archetype, n: int) -> set[str]:
-    """Ids of the ``n`` heaviest body slots (earlier first on ties): their first shots become clips."""
-    ranked = sorted(enumerate(archetype.body), key=lambda pair: (-pair[1].weight, pair[0]))
-    return {slot.id for _, slot in ranked[:n]}

@@ -212,9 +212,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
             stage="scenes",
             provider=providers.scenes,
             parts=parts,
-            suffix=providers.scenes.suffix_for(req)
-            if hasattr(providers.scenes, "suffix_for")
-            else getattr(providers.scenes, "suffix", ".jpg"),
+            suffix=req.suffix,  # planning chose clip (.mp4) or still (.jpg)
             make=lambda out: providers.scenes.scene(req, out),
             estimate=lambda: providers.scenes.estimate(req),
         )

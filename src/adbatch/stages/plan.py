@@ -7,7 +7,7 @@ then map each final shot to its picture.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,16 @@ def draft(
     return layout(cfg, log, archetype, texts_for(script, chosen, hook_id), lines, **edits)
 
 
+def clip_slots(archetype: Archetype, video_scenes: int | Sequence[str]) -> set[str]:
+    """Ids of the slots whose first shot becomes a generated clip (DESIGN.md's hybrid), from the scene
+    generator's ``video_scenes``: the N heaviest body slots (earlier first on ties), or every slot of
+    the listed types. 0 (a generator with no clips, the offline plates) leaves every shot a still."""
+    if isinstance(video_scenes, int):
+        ranked = sorted(enumerate(archetype.body), key=lambda pair: (-pair[1].weight, pair[0]))
+        return {slot.id for _, slot in ranked[:video_scenes]}
+    return {slot.id for slot in archetype.slots if slot.type in video_scenes}
+
+
 def asset_plan(
     cfg: Mapping[str, Any],
     *,
@@ -112,6 +122,7 @@ def asset_plan(
         archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"
     }
     tweaks = cfg.get("scene_overrides") or {}  # python -m adbatch.regen: new seed or prompt per scene
+    clips = clip_slots(archetype, cfg["provider"]["scenes"].get("video_scenes", 0))
 
     def request(slot_id: str, shot: int) -> SceneRequest:
         tweak = tweaks.get(f"{slot_id}/{shot}") or {}
@@ -124,6 +135,7 @@ def asset_plan(
             palette=pal,
             prompt=tweak.get("prompt") or prompts.get(slot_id, product.name),
             seed=seed + int(tweak.get("seed_offset", 0)),
+            motion="clip" if shot == 0 and slot_id in clips else "still",
         )
 
     scenes = {(sh.slot, sh.shot): request(sh.slot, sh.shot) for sh in planned.shots if sh.layout != timeline.ENDCARD}
