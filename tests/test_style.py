@@ -9,7 +9,7 @@ from adbatch.config import AdbatchConf, register_configs, typed
 from adbatch.paths import CONF_DIR
 from adbatch.providers import offline
 from adbatch.render import safezone
-from adbatch.render.style import PlateStyle, StyleConf
+from adbatch.style import PlateStyle, StyleConf
 
 register_configs()
 

@@ -13,7 +13,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-from adbatch.render.style import StyleConf  # the style group's schema; it imports nothing
+from adbatch.style import StyleConf  # the style group's schema; it imports nothing
 
 
 @dataclass

@@ -17,8 +17,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from adbatch.media.color import rgb
 from adbatch.media.draw import paste_with_shadow, rounded
-from adbatch.render.style import BedStyle as BedStyle  # re-exported: the offline providers take them
-from adbatch.render.style import PlateStyle as PlateStyle
+from adbatch.style import BedStyle as BedStyle  # re-exported: the offline providers take them
+from adbatch.style import PlateStyle as PlateStyle
 
 _Style = TypeVar("_Style", PlateStyle, BedStyle)
 PLATES, BED = PlateStyle(), BedStyle()  # the style's defaults, for callers without a composed config

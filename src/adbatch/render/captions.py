@@ -28,8 +28,8 @@ from adbatch.media.color import rgb
 from adbatch.render import text
 from adbatch.render.frames import OverlayPatch
 from adbatch.render.safezone import Margins, SafeZone
-from adbatch.render.style import CaptionLook, MotionStyle
 from adbatch.store.atomic import write_text
+from adbatch.style import CaptionLook, MotionStyle
 
 _BREAK_AFTER = tuple(".!?;:,")  # a phrase ends after a word ending a clause
 _LOOK = CaptionLook()  # the style's defaults, for callers without a composed config
@@ -38,7 +38,7 @@ MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND = 3_600_000, 60_000, 1000  # SubRip ti
 
 @dataclass(frozen=True)
 class CaptionStyle:
-    """A ``style.captions`` node (``adbatch.render.style.CaptionLook``, which says what each field does)
+    """A ``style.captions`` node (``adbatch.style.CaptionLook``, which says what each field does)
     with its colours as RGB, in the brand's font."""
 
     highlight: tuple[int, int, int] = rgb(_LOOK.highlight)  # the spoken word

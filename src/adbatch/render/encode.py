@@ -24,8 +24,8 @@ from adbatch.domain.timeline import Overlay, Timeline
 from adbatch.render import captions, loudness, mix, segments, text
 from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, StaticShot, StillShot
 from adbatch.render.safezone import Margins, SafeZone
-from adbatch.render.style import OverlayStyle, StyleConf
 from adbatch.store.atomic import atomic_path
+from adbatch.style import OverlayStyle, StyleConf
 
 THUMB_JPEG_QUALITY = 88  # thumb.jpg: a preview image, not a delivery
 

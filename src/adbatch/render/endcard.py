@@ -16,7 +16,7 @@ from adbatch.media.draw import paste_with_shadow, rounded
 from adbatch.render import text
 from adbatch.render.palette import text_on
 from adbatch.render.safezone import Margins, SafeZone
-from adbatch.render.style import EndCardStyle, TextLook
+from adbatch.style import EndCardStyle, TextLook
 
 
 def compose(

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from adbatch.domain.timeline import Overlay, Shot, Timeline
-from adbatch.render.style import MotionStyle
+from adbatch.style import MotionStyle
 
 if TYPE_CHECKING:
     from av.container import InputContainer

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from adbatch.errors import RenderError
-from adbatch.render.style import MixStyle
+from adbatch.style import MixStyle
 
 _LEVELS = MixStyle()  # the style's defaults, for callers without a composed config
 SILENT_LUFS = -70.0  # ebur128's absolute gate: at or below this there is nothing to normalise

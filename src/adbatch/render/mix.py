@@ -15,7 +15,7 @@ import numpy as np
 from adbatch.domain.timeline import Timeline
 from adbatch.media.wav import read_wav
 from adbatch.media.wav import write_wav as write_wav  # re-exported: the renderer's callers write WAVs too
-from adbatch.render.style import MixStyle
+from adbatch.style import MixStyle
 
 DEFAULT_LEVELS = MixStyle()  # for callers that mix without a composed config
 

@@ -24,8 +24,8 @@ from PIL import Image, ImageDraw
 from adbatch.domain.timeline import Shot, Timeline
 from adbatch.media.color import rgb
 from adbatch.render import text
-from adbatch.render.style import SheetStyle
 from adbatch.store.atomic import atomic_path
+from adbatch.style import SheetStyle
 
 if TYPE_CHECKING:
     from av.video.frame import VideoFrame

@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from adbatch.media.color import rgb
 from adbatch.render import fonts
-from adbatch.render.style import TextLook
+from adbatch.style import TextLook
 
 MIN_FONT_PX = 12  # below this, text is scaled down as an image instead of set smaller
 SHRINK_STEP = 0.92  # each try at fitting sets the text this much smaller

@@ -10,7 +10,9 @@ ones), so one style serves the draft and the final preset alike. Colours are ``#
 physics or a file format (sample rates, luma weights, dB maths) stays in code as named constants;
 where the text must stay clear of the platforms' UI comes from ``conf/platforms`` (``adbatch.render.safezone``).
 
-This module imports nothing, so the config schema can hold it without loading the renderer.
+It sits beside ``adbatch.config`` rather than in ``render/`` because three layers read it: the config
+schema, the renderer and the offline providers (which must not import the renderer). It imports
+nothing, so any of them can hold it without loading the others.
 """
 
 from __future__ import annotations
