@@ -3,6 +3,7 @@ headless Chromium that loads a page and hands back its DOM and console."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -12,9 +13,10 @@ from typing import Any
 from adbatch.domain import manifest
 from adbatch.domain.archetype import ANGLES
 from adbatch.domain.manifest import Call, ErrorInfo, Manifest, Outputs
+from adbatch.domain.notes import Edit, Note
+from adbatch.domain.qa import Check, PlatformResult, QAResult
 from adbatch.domain.script import HookCandidate
-from adbatch.stages.direct import Edit, Note
-from adbatch.stages.qa import Check, PlatformResult, QAResult
+from adbatch.store.atomic import write_text
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -115,9 +117,9 @@ def video(
     total_s: float = 60.0,
     cost: float | None = None,
     error: tuple[str, str] | None = None,
-    hooks: list[dict[str, Any]] | None = None,
-    qa: dict[str, Any] | None = None,
-    director: list[dict[str, Any]] = (),
+    hooks: Sequence[HookCandidate | dict[str, Any]] | None = None,
+    qa: QAResult | dict[str, Any] | None = None,
+    director: Sequence[Note | dict[str, Any]] = (),
     **over: Any,
 ) -> Manifest:
     """A manifest for one video (``hook`` as requested; ``rank``, ``angle``, ``text`` describe the hook chosen,
@@ -125,10 +127,12 @@ def video(
     ``cost`` defaults to the sum of its calls, as the pipeline records it; ``error`` is (stage, message);
     ``qa`` and ``director`` are as :func:`qa_result` and :func:`note` build them."""
     hook_info = (
-        {"rank": rank, "angle": angle, "text": text or f"{angle} hook", "voice": "", "score": 50.0} if rank else None
+        {"rank": rank, "angle": angle, "text": text or f"{angle} hook", "voice": f"{angle} line", "score": 50.0}
+        if rank
+        else None
     )
     if hooks and rank:
-        hook_info = next(h for h in hooks if h["rank"] == rank)
+        hook_info = next(h for h in hooks if (h.rank if isinstance(h, HookCandidate) else h["rank"]) == rank)
     fields: dict[str, Any] = dict(
         adbatch_version="test",
         status=status,
@@ -159,12 +163,23 @@ def folder_of(sweep: Path, m: Manifest) -> Path:
     return sweep / m.product_id / m.archetype / f"hook-{m.hook_requested}"
 
 
+def as_written(m: Manifest) -> dict[str, Any]:
+    """``m`` as ``manifest.json`` holds it, except that each hook record keeps only the keys it was given:
+    a hook built from an older version's dict (without ``reason`` or ``ranked_by``) is written as that
+    version wrote it, where ``manifest.write`` would fill in the model's defaults."""
+    data = m.model_dump(mode="json")
+    data["hooks"] = [h.model_dump(mode="json", include=h.model_fields_set) for h in m.hooks]
+    data["hook"] = m.hook.model_dump(mode="json", include=m.hook.model_fields_set) if m.hook else None
+    return data
+
+
 def write_sweep(sweep: Path, manifests: list[Manifest]) -> Path:
-    """Write each manifest into its video folder under ``sweep`` (with Hydra's ``.hydra/``, as a job has)."""
+    """Write each manifest (:func:`as_written`) into its video folder under ``sweep`` (with Hydra's
+    ``.hydra/``, as a job has)."""
     for m in manifests:
         folder = folder_of(sweep, m)
         (folder / ".hydra").mkdir(parents=True, exist_ok=True)
-        manifest.write(m, folder)
+        write_text(folder / manifest.MANIFEST, json.dumps(as_written(m), indent=2, ensure_ascii=False))
     return sweep
 
 

@@ -131,7 +131,7 @@ def test_csv_has_each_manifests_figures(night1: Path) -> None:
         r = rows[f"{m.product_id}/{m.archetype}/hook-{m.hook_requested}"]
         assert (r["status"], float(r["cost_usd"]), float(r["wall_s"])) == (m.status, m.cost_usd, m.timings["total"])
         assert int(r["cache_hits"]) == sum(c.cache_hit for c in m.calls)
-        assert r["hook_angle"] == ((m.hook or {}).get("angle") or "")
+        assert r["hook_angle"] == (m.hook.angle if m.hook else "")
         assert r["size_bytes"] == (str(m.outputs.size_bytes) if m.outputs.size_bytes else "")
 
 

@@ -3,6 +3,12 @@
 One manifest per job, written atomically at the end of the job whatever happened
 (ok, failed, invalid, skipped by the cost cap, or reused from a previous run). The
 report stage reads only manifests, which is what lets it rebuild and merge sweeps.
+
+``Manifest`` is the one schema: the stage results it records (hooks, insights, director
+notes, QA) are the stages' own models from ``adbatch.domain``, so a reader gets typed
+values and the JSON keeps the field names those models have always had (schema 1).
+Readers of older files: a key a record lacks gets its model's default; ``recorded`` tells
+the two apart where a report must show "not recorded" rather than the default.
 """
 
 from __future__ import annotations
@@ -11,8 +17,12 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
+from adbatch.domain.insights import Insights
+from adbatch.domain.notes import Note
+from adbatch.domain.qa import QAResult
+from adbatch.domain.script import HookCandidate
 from adbatch.logs import redact
 from adbatch.store.atomic import write_text
 
@@ -74,11 +84,11 @@ class Manifest(BaseModel):
     row: int | None = None
     archetype: str
     hook_requested: str
-    hook: dict[str, Any] | None = None  # the chosen candidate: rank, angle, text, voice, score
-    hooks: list[dict[str, Any]] = []  # all five, ranked
+    hook: HookCandidate | None = None  # the chosen candidate
+    hooks: list[HookCandidate] = []  # all five, ranked
     config: dict[str, Any] = {}  # preset names and key settings (never secrets)
-    insights: dict[str, Any] = {}
-    director: list[dict[str, Any]] = []  # the creative director's notes, each with its edit and whether applied
+    insights: Insights | None = None  # None until the catalog row was read; on disk then {} (schema 1)
+    director: list[Note] = []  # the creative director's notes, each with its edit and whether applied
     calls: list[Call] = []
     timings: dict[str, float] = {}  # seconds per stage, plus total
     cost_usd: float = 0.0
@@ -87,12 +97,27 @@ class Manifest(BaseModel):
     input_hash: str | None = None
     reused_from: str | None = None  # cached: the folder the finished video was taken from
     saved_usd: float = 0.0  # cached: what making it again would have cost (value_usd of the video reused)
-    history: list[dict[str, Any]] = []
-    qa: dict[str, Any] | None = (
-        None  # per-platform delivery checks and loudness (adbatch.stages.qa)  # earlier versions of this video (regenerated scenes), oldest first
-    )
+    history: list[dict[str, Any]] = []  # earlier versions of this video (regenerated scenes), oldest first
+    qa: QAResult | None = None  # per-platform delivery checks and loudness (adbatch.stages.qa)
     started_at: str
     finished_at: str
+
+    @field_validator("insights", mode="before")
+    @classmethod
+    def _no_insights(cls, value: Any) -> Any:
+        """Schema 1 writes ``{}`` for a job that never read its row: that is no insights."""
+        return None if value == {} else value
+
+    @field_serializer("insights")
+    def _insights_shape(self, value: Insights | None) -> Insights | dict[str, Any]:
+        return {} if value is None else value
+
+
+def recorded(record: BaseModel, name: str) -> Any:
+    """``record.<name>`` as its manifest recorded it, or None when the file lacks that key (a manifest
+    written before the field existed, e.g. a hook's ``reason`` and ``ranked_by``): the model's default
+    was filled in on reading, which the video never said."""
+    return getattr(record, name) if name in record.model_fields_set else None
 
 
 def value_usd(m: Manifest) -> float:

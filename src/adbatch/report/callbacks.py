@@ -3,7 +3,7 @@
 Hydra imports this module when it builds the callbacks of every run, so it stays cheap:
 the report (pandas, matplotlib) is imported only when a multirun actually ends.
 Turn it off for one sweep with ``~hydra.callbacks.report``; override a KPI target with
-e.g. ``+hydra.callbacks.report.cost_per_video_usd=2.0`` (names as in ``report_stats.Targets``).
+e.g. ``+hydra.callbacks.report.cost_per_video_usd=2.0`` (names as in ``adbatch.report.stats.Targets``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class ReportCallback(Callback):
 
     def __init__(self, min_success_rate: float | None = None, **targets: float) -> None:
         self.min_success_rate = min_success_rate
-        self.targets = targets  # KPI target overrides; unset ones keep report_stats.Targets' defaults
+        self.targets = targets  # KPI target overrides; unset ones keep adbatch.report.stats.Targets' defaults
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the report; a failure here is logged, never raised, so it cannot fail the sweep."""

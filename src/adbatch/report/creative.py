@@ -2,8 +2,8 @@
 
 Per video, the cells ``report.csv`` adds (``qa_cells``, ``director_cells``) and the records the
 HTML page lists (``details``); over a sweep, the tallies ``summary.json`` holds (``platform_qa``,
-``director``). Everything reads the manifests' dicts as recorded (keys a manifest lacks count as
-absent), so older manifests still report. Definitions:
+``director``). Everything reads the manifest's typed records (``adbatch.domain.qa``,
+``adbatch.domain.notes``), so an older manifest reports with its models' defaults. Definitions:
 
 - platform QA: over the videos that were checked; a failure is a required check that did not
   pass (advisory checks are recorded but never fail a platform).
@@ -13,52 +13,69 @@ absent), so older manifests still report. Definitions:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
+from adbatch.domain.manifest import Manifest, recorded
+from adbatch.domain.notes import Note
+from adbatch.domain.qa import PlatformResult, QAResult
+from adbatch.domain.script import HookCandidate
 from adbatch.report.stats import mean, ratio
 
 
-def qa_cells(qa: dict[str, Any] | None) -> dict[str, Any]:
+class Read(Protocol):
+    """A video folder whose manifest was read (``adbatch.report.report.Entry``)."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    @property
+    def manifest(self) -> Manifest | None: ...
+
+
+def qa_cells(qa: QAResult | None) -> dict[str, Any]:
     """The QA verdict, loudness, reason and ``qa_<platform>`` pass/fail; nothing for a video never checked."""
-    if not qa:
+    if qa is None:
         return {}
-    loud = qa.get("loudness") or {}
+    loud = qa.loudness or {}
     return {
-        "qa_passed": qa.get("passed"),
+        "qa_passed": qa.passed,
         "loudness_lufs": loud.get("integrated_lufs"),
         "true_peak_dbtp": loud.get("true_peak_dbtp"),
-        "qa_reason": qa.get("reason"),
-    } | {f"qa_{name}": "pass" if p.get("passed") else "fail" for name, p in (qa.get("platforms") or {}).items()}
+        "qa_reason": qa.reason,
+    } | {f"qa_{name}": "pass" if p.passed else "fail" for name, p in qa.platforms.items()}
 
 
-def director_cells(notes: list[dict[str, Any]]) -> dict[str, int]:
+def director_cells(notes: Sequence[Note]) -> dict[str, int]:
     """How many notes the creative director wrote, how many it applied, and how many came from Claude."""
     return {
         "director_notes": len(notes),
-        "director_applied": sum(bool(n.get("applied")) for n in notes),
-        "director_claude_notes": sum(n.get("source") == "claude" for n in notes),
+        "director_applied": sum(n.applied for n in notes),
+        "director_claude_notes": sum(n.source == "claude" for n in notes),
     }
 
 
-def details(entries: Iterable[Any]) -> dict[str, dict[str, Any]]:
+def details(entries: Iterable[Read]) -> dict[str, dict[str, Any]]:
     """Per video folder (the ``folder`` column) of ``entries`` (``report.Entry``s with a manifest),
-    what one row cannot hold, as its manifest recorded it:
-    ``qa`` (adbatch.stages.qa.QAResult's dump, or None), the director's ``notes`` and the ranked ``hooks``."""
+    what one row cannot hold, as its manifest recorded it: ``qa`` (a ``QAResult``, or None), the
+    director's ``notes`` and the ranked ``hooks``."""
     return {
-        str(e.folder): {"qa": e.manifest.qa, "notes": e.manifest.director, "hooks": e.manifest.hooks} for e in entries
+        str(e.folder): {"qa": m.qa, "notes": m.director, "hooks": m.hooks}
+        for e in entries
+        if (m := e.manifest) is not None
     }
 
 
 # --- over a sweep -----------------------------------------------------------------------------
 
 
-def platform_qa(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Over the videos QA checked (adbatch.stages.qa.QAResult dumps): how many passed, their mean loudness,
-    checked/passed/pass rate per platform and the required checks that failed, commonest first."""
-    checked = [(key, p) for r in results for key, p in (r.get("platforms") or {}).items()]
-    passed = sum(bool(r.get("passed")) for r in results)
-    loud = [r["loudness"] for r in results if r.get("loudness")]
+def platform_qa(results: Sequence[QAResult]) -> dict[str, Any]:
+    """Over the videos QA checked: how many passed, their mean loudness, checked/passed/pass rate per
+    platform and the required checks that failed, commonest first."""
+    checked = [(key, p) for r in results for key, p in r.platforms.items()]
+    passed = sum(r.passed for r in results)
+    loud = [r.loudness for r in results if r.loudness]
     return {
         "videos": len(results),
         "passed": passed,
@@ -70,22 +87,22 @@ def platform_qa(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _per_platform(checked: list[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+def _per_platform(checked: list[tuple[str, PlatformResult]]) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for key, p in checked:
-        row = out.setdefault(key, {"platform": key, "title": p.get("title") or key, "checked": 0, "passed": 0})
+        row = out.setdefault(key, {"platform": key, "title": p.title or key, "checked": 0, "passed": 0})
         row["checked"] += 1
-        row["passed"] += bool(p.get("passed"))
+        row["passed"] += p.passed
     return [r | {"pass_rate": ratio(r["passed"], r["checked"])} for r in out.values()]
 
 
-def _failed_checks(checked: list[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+def _failed_checks(checked: list[tuple[str, PlatformResult]]) -> list[dict[str, Any]]:
     """Per platform and check, how many videos failed it (advisory checks never fail) and the first failure's text."""
     failed = [
-        (key, c.get("name"), f"{c.get('name')} is {c.get('actual')}, expected {c.get('expected')}")
+        (key, c.name, f"{c.name} is {c.actual}, expected {c.expected}")
         for key, p in checked
-        for c in p.get("checks") or []
-        if c.get("required", True) and not c.get("passed")
+        for c in p.checks
+        if c.required and not c.passed
     ]
     first: dict[tuple[str, str], str] = {}
     for key, name, text in failed:
@@ -96,24 +113,39 @@ def _failed_checks(checked: list[tuple[str, Mapping[str, Any]]]) -> list[dict[st
     ]
 
 
-def director(notes: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+def director(notes: Sequence[Sequence[Note]]) -> dict[str, Any]:
     """The creative director's notes, one list per video: totals, then per rule, most frequent first."""
     flat = [n for video in notes for n in video]
-    rules = Counter(n.get("rule") for n in flat)
+    rules = Counter(n.rule for n in flat)
     return {
         "videos": len(notes),
         "videos_with_notes": sum(bool(v) for v in notes),
         **_tally(flat),
-        "rules": [{"rule": r, **_tally([n for n in flat if n.get("rule") == r])} for r, _ in rules.most_common()],
+        "rules": [{"rule": r, **_tally([n for n in flat if n.rule == r])} for r, _ in rules.most_common()],
     }
 
 
-def _tally(notes: list[Mapping[str, Any]]) -> dict[str, int]:
+def _tally(notes: list[Note]) -> dict[str, int]:
     """Notes, fixes offered (an edit), fixes applied, fixes rejected, and notes from Claude."""
     return {
         "notes": len(notes),
-        "fixes": sum(n.get("edit") is not None for n in notes),
-        "applied": sum(bool(n.get("applied")) for n in notes),
-        "rejected": sum(bool(n.get("rejected")) for n in notes),
-        "claude": sum(n.get("source") == "claude" for n in notes),
+        "fixes": sum(n.edit is not None for n in notes),
+        "applied": sum(n.applied for n in notes),
+        "rejected": sum(bool(n.rejected) for n in notes),
+        "claude": sum(n.source == "claude" for n in notes),
+    }
+
+
+def hook_cells(hook: HookCandidate | None) -> dict[str, Any]:
+    """The chosen hook's rank, angle, text, score, ranker and reason; empty cells when none was chosen,
+    and for a manifest from before hooks had reasons, empty ``hook_reason`` and ``hook_ranked_by``."""
+    if hook is None:
+        return dict.fromkeys(("hook_rank", "hook_angle", "hook_text", "hook_score", "hook_ranked_by", "hook_reason"))
+    return {
+        "hook_rank": hook.rank,
+        "hook_angle": hook.angle,
+        "hook_text": hook.text,
+        "hook_score": hook.score,
+        "hook_ranked_by": recorded(hook, "ranked_by"),
+        "hook_reason": recorded(hook, "reason"),
     }

@@ -24,6 +24,7 @@ matplotlib.use("Agg")  # before pyplot: no display, same output everywhere
 import matplotlib.pyplot as plt
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from matplotlib.axes import Axes
 from PIL import Image
 
 from adbatch.report import stats as stats
@@ -31,14 +32,9 @@ from adbatch.report import stats as stats
 THUMB_BOX = (96, 170)  # thumbnails are shrunk into this box (9:16) before embedding
 PROBLEMS = ("failed", "invalid", "skipped_cap", "missing", "corrupt")
 PLATFORM_LABELS = {"tiktok": "TikTok", "reels": "Reels", "shorts": "Shorts"}  # short names; others show their key
-# what the page shows of each director note and hook candidate, with the default for a key a manifest lacks
-NOTE_FIELDS = {"rule": None, "message": "", "applied": False, "source": "rules", "rejected": None, "edit": None}
-HOOK_FIELDS = {"rank": None, "angle": None, "text": "", "score": None, "reason": None, "ranked_by": None}
 # matplotlib 3.10 replaced boxplot(vert=False) with orientation="horizontal"; the floor is 3.9
 _SIDEWAYS = (
-    {"orientation": "horizontal"}
-    if "orientation" in inspect.signature(plt.Axes.boxplot).parameters
-    else {"vert": False}
+    {"orientation": "horizontal"} if "orientation" in inspect.signature(Axes.boxplot).parameters else {"vert": False}
 )
 _ENV = Environment(
     loader=PackageLoader("adbatch.report", "templates"),
@@ -62,7 +58,7 @@ def render(
     details = details or {}
     rows = [
         _video(r, out) | _extras(r, details.get(r["folder"], {}), summary["qa"]["platforms"])
-        for r in videos.to_dict("records")
+        for r in ({str(k): v for k, v in record.items()} for record in videos.to_dict("records"))
     ]
     return _ENV.get_template("report.html.j2").render(
         s=summary,
@@ -83,7 +79,8 @@ def _video(row: dict[str, Any], out: Path) -> dict[str, Any]:
 
 
 def _extras(row: dict[str, Any], detail: Mapping[str, Any], platforms: list[dict[str, Any]]) -> dict[str, Any]:
-    """The video's QA mark per platform it was checked for, its director notes and its ranked hooks."""
+    """The video's QA mark per platform it was checked for, its director notes and its ranked hooks (the
+    manifest's ``Note`` and ``HookCandidate`` records, which the template reads by attribute)."""
     marks = [
         {
             "label": PLATFORM_LABELS.get(p["platform"], p["platform"]),
@@ -93,16 +90,7 @@ def _extras(row: dict[str, Any], detail: Mapping[str, Any], platforms: list[dict
         for p in platforms
         if row.get(f"qa_{p['platform']}") in ("pass", "fail")
     ]
-    return {
-        "qa_marks": marks,
-        "notes": [_fields(n, NOTE_FIELDS) for n in detail.get("notes", [])],
-        "hooks": [_fields(h, HOOK_FIELDS) for h in detail.get("hooks", [])],
-    }
-
-
-def _fields(record: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """``record``'s values for the keys the page reads, a default for each it lacks (older manifests)."""
-    return {key: default if record.get(key) is None else record[key] for key, default in defaults.items()}
+    return {"qa_marks": marks, "notes": list(detail.get("notes", [])), "hooks": list(detail.get("hooks", []))}
 
 
 def _thumb(path: str | None) -> str | None:
@@ -172,7 +160,7 @@ def _stages(read: pd.DataFrame) -> str | None:
         return None
     means = made[cols].mean()
     fig, ax = plt.subplots(figsize=(5.5, 0.45 * len(cols) + 1))
-    ax.barh([c.removeprefix("time_").removesuffix("_s") for c in cols][::-1], means.values[::-1], color="#3366cc")
+    ax.barh([c.removeprefix("time_").removesuffix("_s") for c in cols][::-1], means.to_numpy()[::-1], color="#3366cc")
     ax.set(xlabel="mean seconds per video (videos made in this run)", title="Time per stage")
     return _png(fig)
 
@@ -194,7 +182,7 @@ def _latency(api: pd.DataFrame) -> str | None:
         return None
     groups = list(api.groupby(["provider", "model"], sort=True)["latency_s"])
     fig, ax = plt.subplots(figsize=(5.5, 0.5 * len(groups) + 1.2))
-    ax.boxplot([g.values for _, g in groups], **_SIDEWAYS, tick_labels=[f"{p} / {m}" for (p, m), _ in groups])
+    ax.boxplot([g.to_numpy() for _, g in groups], **_SIDEWAYS, tick_labels=[f"{p} / {m}" for (p, m), _ in groups])
     ax.set(xlabel="latency (s)", title="API latency per provider and model")
     return _png(fig)
 

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 class Snapshot:
     """What a sweep dir says at one moment. ``statuses`` counts manifests by status."""
 
-    statuses: Counter = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
     running: int = 0
     cost_usd: float = 0.0
     mean_job_s: float | None = None
@@ -88,9 +88,9 @@ class SweepScanner:
         self.sweep_dir, self.since = Path(sweep_dir), since
         self._seen: dict[str, tuple[int, dict[str, Any]]] = {}
 
-    def scan(self) -> tuple[Counter, int, float, float | None]:
+    def scan(self) -> tuple[Counter[str], int, float, float | None]:
         """(count per status, jobs running, dollars spent, mean seconds per ended job)."""
-        statuses: Counter = Counter()
+        statuses: Counter[str] = Counter()
         running, cost, seconds = 0, 0.0, []
         for folder, dirs, files in os.walk(self.sweep_dir):
             dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
@@ -110,7 +110,10 @@ class SweepScanner:
             return False
 
     def _manifest(self, path: Path) -> dict[str, Any] | None:
-        """The manifest's content if it was written during this sweep; else None (an earlier run's, or unreadable)."""
+        """The manifest's content if it was written during this sweep; else None (an earlier run's, or unreadable).
+
+        Read as plain JSON, not as ``adbatch.domain.manifest.Manifest``: a progress count needs three
+        fields, and a manifest of any version (or one the full model would refuse) still counts."""
         try:
             st = path.stat()
         except OSError:
@@ -124,6 +127,8 @@ class SweepScanner:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None  # manifests are renamed into place whole; this is a race with a delete
+        if not isinstance(data, dict):
+            return None
         self._seen[str(path)] = (st.st_mtime_ns, data)
         return data
 
@@ -131,9 +136,10 @@ class SweepScanner:
 def read_progress_file(sweep_dir: Path) -> dict[str, Any]:
     """The sweep's ``progress.json`` (total, cap_usd, started_at, finished_at), or {} if there is none."""
     try:
-        return json.loads((Path(sweep_dir) / PROGRESS_FILE).read_text(encoding="utf-8"))
+        data = json.loads((Path(sweep_dir) / PROGRESS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def snapshot(sweep_dir: Path, scanner: SweepScanner | None = None, **info: Any) -> Snapshot:
@@ -298,7 +304,8 @@ class _LogsAbove:
     print above the display instead of through it."""
 
     def __init__(self, live: Any) -> None:
-        self.live, self.swapped = live, []
+        self.live = live
+        self.swapped: list[tuple[logging.StreamHandler[Any], Any]] = []
 
     def __enter__(self) -> None:
         originals = {id(sys.__stdout__): sys.stdout, id(sys.__stderr__): sys.stderr}

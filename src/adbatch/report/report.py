@@ -7,8 +7,8 @@ sweeps merged into one report (a week of nightly runs)::
     python -m adbatch.report SWEEP_DIR [MORE_DIRS ...] [--results results.csv] [--out DIR]
 
 It writes ``report.csv`` (one row per video), ``summary.json`` (the KPIs) and
-``report.html`` (one self-contained page). The maths is in ``report_stats``, the page in
-``report_html``; a folder whose manifest is missing or unreadable becomes a row saying so.
+``report.html`` (one self-contained page). The maths is in ``adbatch.report.stats``, the page in
+``adbatch.report.html``; a folder whose manifest is missing or unreadable becomes a row saying so.
 """
 
 from __future__ import annotations
@@ -176,9 +176,9 @@ def _row(e: Entry) -> dict[str, Any]:
                 "wall_s": None,
             }
         )
-    hook, err, out = m.hook or {}, m.error, m.outputs
+    err, out = m.error, m.outputs
     made = [c for c in m.calls if not c.cache_hit and c.attempts > 0]
-    row = (
+    row: dict[str, Any] = (
         base
         | {
             "video": stats.video_key(m.product_id, m.archetype, m.hook_requested),
@@ -187,12 +187,6 @@ def _row(e: Entry) -> dict[str, Any]:
             "row": m.row,
             "archetype": m.archetype,
             "hook_requested": m.hook_requested,
-            "hook_rank": hook.get("rank"),
-            "hook_angle": hook.get("angle"),
-            "hook_text": hook.get("text"),
-            "hook_score": hook.get("score"),
-            "hook_ranked_by": hook.get("ranked_by"),
-            "hook_reason": hook.get("reason"),
             "status": m.status,
             "error_component": _component(m),
             "error_stage": err and err.stage,
@@ -216,6 +210,7 @@ def _row(e: Entry) -> dict[str, Any]:
             "started_at": m.started_at,
             "finished_at": m.finished_at,
         }
+        | creative.hook_cells(m.hook)
         | creative.qa_cells(m.qa)
         | creative.director_cells(m.director)
     )
@@ -353,12 +348,12 @@ def build(
         table, unmatched = stats.join_results(videos, stats.load_results(Path(results)))
         summary["experiment"] = stats.experiment(table, targets, unmatched)
     summary = _plain(summary)
-    from adbatch import report_html  # matplotlib is only needed once there is something to draw
+    from adbatch.report import html  # matplotlib is only needed once there is something to draw
 
     out.mkdir(parents=True, exist_ok=True)
     write_csv(videos, out / REPORT_CSV)
     write_text(out / SUMMARY_JSON, json.dumps(summary, indent=2, ensure_ascii=False))
-    page = report_html.render(videos=videos, calls=calls, summary=summary, out=out, details=extra)
+    page = html.render(videos=videos, calls=calls, summary=summary, out=out, details=extra)
     write_text(out / REPORT_HTML, page)
     return Report(out=out, summary=summary, seconds=time.perf_counter() - tic)
 

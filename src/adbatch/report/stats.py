@@ -217,8 +217,9 @@ class ResultsError(ReportError, ValueError):
 def load_results(path: Path) -> pd.DataFrame:
     """Read an ad-platform results CSV into one row per video key (rows for the same video are summed)."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=lambda c: c.strip().lower())
+    keys: list[str]
     if "video" in df.columns:
-        keys = df["video"].map(_video_from_path)
+        keys = list(df["video"].map(_video_from_path))
     elif {"product_id", "archetype", "hook"} <= set(df.columns):
         keys = [video_key(p.strip(), a.strip(), h) for p, a, h in zip(df["product_id"], df["archetype"], df["hook"])]
     else:

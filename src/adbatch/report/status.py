@@ -12,8 +12,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from adbatch.report.progress import PLAIN_EVERY_S, SweepScanner, describe, read_progress_file, rich_view, snapshot
+from adbatch.report.progress import (
+    PLAIN_EVERY_S,
+    Snapshot,
+    SweepScanner,
+    describe,
+    read_progress_file,
+    rich_view,
+    snapshot,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -55,14 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _show(console, s) -> None:
+def _show(console: Console, s: Snapshot) -> None:
     if console.is_terminal:
         console.print(rich_view(s))
     else:
         print(describe(s), flush=True)
 
 
-def _watch(console, sweep_dir: Path, scanner: SweepScanner, every: float) -> None:
+def _watch(console: Console, sweep_dir: Path, scanner: SweepScanner, every: float) -> None:
     import time
 
     if not console.is_terminal:

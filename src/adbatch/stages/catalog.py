@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
+from adbatch.domain.product import HEX_COLOR, Product  # the row's shape lives in domain/; importable from here too
 from adbatch.errors import CatalogError
 from adbatch.stages import media
 
@@ -25,7 +25,6 @@ REQUIRED = ("id", "name", "description", "image")
 OPTIONAL = ("price", "benefits", "reviews", "audience", "brand_color", "logo", "cta", "url", "reviews_file")
 REVIEWS_FILE_MAX_MB = 2.0
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 TEXT_LIMITS = {"name": 80, "description": 2000, "audience": 200, "cta": 40, "benefits": 1000}
 INVALID_KEY_PREFIX = "_row"  # job key of a row whose id cannot be used (never a valid slug)
 
@@ -36,34 +35,6 @@ class RowError(CatalogError):
     def __init__(self, *, catalog: Path, row: int, field: str, reason: str) -> None:
         self.catalog, self.row, self.field, self.reason = catalog, row, field, reason
         super().__init__(f'{catalog.name} row {row}, field "{field}": {reason}')
-
-
-class Product(BaseModel):
-    """A validated catalog row. ``image`` is a local file that passed the content checks."""
-
-    model_config = ConfigDict(frozen=True)
-    id: str
-    row: int  # 1-based data row (the header is row 0)
-    name: str
-    description: str
-    image: Path
-    image_source: str  # the CSV's own value (a relative path or a URL)
-    price: float | None = None
-    benefits: tuple[str, ...] = ()
-    reviews: tuple[str, ...] = ()
-    audience: str = ""
-    brand_color: str | None = None
-    logo: Path | None = None
-    cta: str = ""
-    url: str = ""
-    extra: dict[str, str] = {}
-
-    @property
-    def price_text(self) -> str:
-        """The price as shoppers read it ("$29.99", "$30"), or "" when unknown."""
-        if self.price is None:
-            return ""
-        return f"${self.price:,.0f}" if self.price == int(self.price) else f"${self.price:,.2f}"
 
 
 @dataclass(frozen=True)

@@ -28,35 +28,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from adbatch.domain.notes import Edit, Note  # the notes' shape lives in domain/; importable from here too
 from adbatch.domain.script import HookCandidate
 from adbatch.domain.timeline import ENDCARD, Timeline
 
 SLOW_CAMERAS = ("static", "pan_left", "pan_right", "pan_up", "pull_out")
 PROOF_WORDS = ("stars", "reviews", "customers", "sold out", "bestseller", "best seller", "five-star", "5-star")
 _WORD = re.compile(r"[\w']+")
-
-
-class Edit(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    kind: str  # trim | zoom | swap_hook | reorder
-    slot: str | None = None
-    shot: int | None = None  # zoom: the shot's index within its slot
-    seconds: float | None = None  # trim: the beat's new soft maximum
-    hook_rank: int | None = None  # swap_hook: the rank to use
-    slots: tuple[str, ...] | None = None  # reorder: the reorderable beats in their new order
-
-
-class Note(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    rule: str
-    message: str
-    edit: Edit | None = None
-    applied: bool = False
-    source: str = "rules"  # rules | claude
-    rejected: str | None = None  # why its edit was not applied, when it did not fit the video
-    slot: str | None = None  # the beat it is about (None: the whole video)
 
 
 @dataclass(frozen=True)

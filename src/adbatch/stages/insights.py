@@ -21,9 +21,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from adbatch.stages.catalog import Product
+from adbatch.domain.insights import Insights  # the shape lives in domain/; importable from here too
+from adbatch.domain.product import Product
 
 # A small, readable sentiment lexicon: an ad quotes praise, not the caveats in a review.
 POSITIVE = (
@@ -67,18 +66,6 @@ NEGATIVE = (
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|my|me)\b", re.IGNORECASE)
 _CONCRETE = re.compile(r"\d|\b(weeks?|days?|months?|hours?|minutes?|mornings?|every)\b", re.IGNORECASE)
-
-
-class Insights(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    benefits: tuple[str, ...]
-    pains: tuple[str, ...]
-    quotes: tuple[str, ...]  # best first
-    usps: tuple[str, ...] = ()  # unique selling points, best first
-    scores: dict[str, float] = {}  # quote -> quotability score
-    source: str = "offline"  # offline | claude+offline (merged with a live analysis)
-    image: dict[str, Any] = {}  # live only: what the photo shows (style, audience, visual_cues, setting)
-    refused_quotes: tuple[str, ...] = ()  # live only: "quotes" no review contains word for word
 
 
 @lru_cache(maxsize=1)

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from adbatch.domain.qa import Check, PlatformResult, QAResult  # the results' shape lives in domain/
 from adbatch.errors import AdbatchError
 from adbatch.render import loudness
 from adbatch.render.probe import MediaInfo, probe
@@ -39,40 +38,6 @@ class LoudnessTarget:
     lufs: float = -14.0
     tolerance_lu: float = 1.0
     true_peak_max_db: float = -1.0
-
-
-class Check(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    name: str
-    expected: str
-    actual: str
-    passed: bool
-    required: bool = True  # False: advisory, recorded but never fails the platform
-
-
-class PlatformResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    platform: str  # the key in conf/platforms (tiktok, reels, shorts)
-    title: str
-    spec_checked: str | None  # when the spec was last checked against the platform's pages
-    passed: bool  # every required check passed
-    checks: list[Check]
-
-    @property
-    def failures(self) -> list[str]:
-        return [
-            f"{self.platform}: {c.name} is {c.actual}, expected {c.expected}"
-            for c in self.checks
-            if c.required and not c.passed
-        ]
-
-
-class QAResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    passed: bool  # every platform passed
-    loudness: dict[str, float] | None  # integrated_lufs, true_peak_dbtp, lra of the file; None without audio
-    platforms: dict[str, PlatformResult]
-    reason: str | None = None  # the failed checks, "; "-joined; None when passed
 
 
 @dataclass(frozen=True)

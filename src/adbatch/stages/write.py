@@ -16,12 +16,12 @@ from typing import Any
 
 from adbatch.domain import timeline
 from adbatch.domain.archetype import Archetype
+from adbatch.domain.insights import Insights
+from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script, check_structure
 from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest
 from adbatch.stages import direct, hooks, insights
 from adbatch.stages.assets import Producer
-from adbatch.stages.catalog import Product
-from adbatch.stages.insights import Insights
 
 
 async def write_script(
