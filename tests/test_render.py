@@ -14,6 +14,7 @@ from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.render import encode, mix
 from adbatch.render.probe import probe
+from adbatch.style import MixStyle
 from tests.conftest import make_png
 
 TINY = RenderConf(name="tiny", width=180, height=320, preset="ultrafast", crf=30)
@@ -111,6 +112,17 @@ def test_music_ducks_under_the_voice(tiny_job) -> None:
     cue = tiny_job.timeline.voice[1]
     mid = int((cue.start + cue.end) / 2 * rate)
     assert env[mid] < 0.3 and env[int((cue.start - 0.25) * rate)] > 0.9 and env[-1] < 0.05
+
+
+def test_the_style_sets_how_deep_and_how_fast_the_music_ducks(tiny_job) -> None:
+    """style.mix.duck_db is the level under a line; duck_attack_s is how long before the line the dip starts."""
+    rate, n = 1000, int(tiny_job.timeline.duration * 1000)
+    cue = tiny_job.timeline.voice[1]
+    mid, early = int((cue.start + cue.end) / 2 * rate), int((cue.start - 0.3) * rate)
+    style = MixStyle(duck_db=-6.0, duck_attack_s=0.5)
+    env = mix.duck_envelope(tiny_job.timeline, n, rate, style=style)
+    assert env[mid] == pytest.approx(10 ** (-6 / 20), abs=1e-3)
+    assert env[early] < 0.9 < mix.duck_envelope(tiny_job.timeline, n, rate)[early]
 
 
 def count_frames(path: Path) -> int:

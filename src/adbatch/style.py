@@ -180,6 +180,7 @@ class PlateStyle:
     glow_radius_divisors: list[float] = field(default_factory=lambda: [16.0, 7.0])  # blob radius: width / [max, min]
     glow_level: list[float] = field(default_factory=lambda: [40.0, 80.0])  # blob brightness, 0-255
     glow_blur_divisor: float = 40.0  # blob blur radius: the frame width divided by this
+    glow_colour: str = "#FFFFFF"  # the light the blobs add
     jpeg_quality: int = 92
 
 

@@ -75,7 +75,7 @@ def glow(
     layer = layer.filter(ImageFilter.GaussianBlur(w / style.glow_blur_divisor)).resize(
         (w, h), Image.Resampling.BILINEAR
     )
-    return Image.composite(Image.new("RGB", (w, h), (255, 255, 255)), img, layer)
+    return Image.composite(Image.new("RGB", (w, h), rgb(style.glow_colour)), img, layer)
 
 
 def cover(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from adbatch.config import PacingConf
 from adbatch.domain.timeline import Overlay, Timeline, VoiceCue, Word
 from adbatch.media.color import rgb
 from adbatch.render import text
@@ -33,6 +34,7 @@ from adbatch.style import CaptionLook, MotionStyle
 
 _BREAK_AFTER = tuple(".!?;:,")  # a phrase ends after a word ending a clause
 _LOOK = CaptionLook()  # the style's defaults, for callers without a composed config
+DEFAULT_LEAD = PacingConf().text_lead  # pacing.text_lead's default
 MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND = 3_600_000, 60_000, 1000  # SubRip time stamps
 
 
@@ -89,7 +91,11 @@ class Phrase:
 
 
 def phrases(
-    timeline: Timeline, *, max_words: int = _LOOK.max_words, max_chars: int = _LOOK.max_chars, text_lead: float = 0.3
+    timeline: Timeline,
+    *,
+    max_words: int = _LOOK.max_words,
+    max_chars: int = _LOOK.max_chars,
+    text_lead: float = DEFAULT_LEAD,
 ) -> list[Phrase]:
     """Every voice line's words grouped into phrases, timed by the rules in the module docstring."""
     out: list[Phrase] = []
@@ -205,7 +211,7 @@ def build(
     size: tuple[int, int],
     *,
     style: CaptionStyle = CaptionStyle(),
-    text_lead: float = 0.3,
+    text_lead: float = DEFAULT_LEAD,
     margins: Margins | None = None,
     motion: MotionStyle | None = None,
 ) -> CaptionTrack:
@@ -247,7 +253,11 @@ def _stamp(t: float) -> str:
 
 
 def srt(
-    timeline: Timeline, *, max_words: int = _LOOK.max_words, max_chars: int = _LOOK.max_chars, text_lead: float = 0.3
+    timeline: Timeline,
+    *,
+    max_words: int = _LOOK.max_words,
+    max_chars: int = _LOOK.max_chars,
+    text_lead: float = DEFAULT_LEAD,
 ) -> str:
     """The voice's phrases as SubRip cues (HH:MM:SS,mmm), numbered from 1."""
     found = phrases(timeline, max_words=max_words, max_chars=max_chars, text_lead=text_lead)
@@ -261,7 +271,7 @@ def write_srt(
     *,
     max_words: int = _LOOK.max_words,
     max_chars: int = _LOOK.max_chars,
-    text_lead: float = 0.3,
+    text_lead: float = DEFAULT_LEAD,
 ) -> None:
     """Write ``srt(timeline)`` to ``path`` atomically."""
     write_text(path, srt(timeline, max_words=max_words, max_chars=max_chars, text_lead=text_lead))

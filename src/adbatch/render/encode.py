@@ -48,7 +48,7 @@ class RenderJob:
     music_gain_db: float
     seed: int
     caption_style: captions.CaptionStyle | None = None  # burned-in word captions; None: off
-    text_lead: float = 0.3  # captions show this long before a line's first word (pacing.text_lead)
+    text_lead: float = captions.DEFAULT_LEAD  # captions show this long before a line's first word (pacing.text_lead)
     font_path: str | None = None  # the brand's headline font for text overlays
     watermark: Path | None = None  # the brand logo, top-left on every shot but the end card
     watermark_opacity: float = 0.85

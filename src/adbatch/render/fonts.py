@@ -39,6 +39,7 @@ from pathlib import Path
 from PIL import ImageDraw, ImageFont
 
 BOLD = 700  # wght of the variable Noto fonts (DejaVu Sans Bold is a static bold)
+CHAIN_CACHE, FACE_CACHE, CHAR_CACHE = 32, 512, 65536  # primaries x languages, faces x sizes, characters
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def chain(text: str = "", primary: str | None = None) -> tuple[FontSpec, ...]:
     return _chain(primary, lang)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=CHAIN_CACHE)
 def _chain(primary: str | None, lang: str) -> tuple[FontSpec, ...]:
     index, name = CJK_FACES[lang]
     specs = tuple(replace(s, index=index, name=name) if s.file == CJK_FILE else s for s in CHAIN)
@@ -127,7 +128,7 @@ def _cmap(path: str, index: int) -> frozenset[int]:
         return frozenset(ttf.getBestCmap())
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=FACE_CACHE)
 def face(spec: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     """``spec`` at ``size`` px, BASIC layout, at its bold weight if it is variable."""
     fnt = ImageFont.truetype(str(spec.path), size=size, index=spec.index, layout_engine=ImageFont.Layout.BASIC)
@@ -136,7 +137,7 @@ def face(spec: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return fnt
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CHAR_CACHE)
 def font_for(char: str, specs: tuple[FontSpec, ...]) -> FontSpec | None:
     """The font that draws ``char``: the first preferring it that has it, else the first that has it."""
     cp = ord(char)

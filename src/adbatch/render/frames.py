@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 DEFAULT_MOTION = MotionStyle()  # for callers that draw without a composed config
 NO_DURATION = 1e-6  # guards the division by a zero-length shot
+OPAQUE = 255  # 8-bit alpha
+ALPHA_SHIFT = 8  # >> 8 divides by 256: the blend's fast, within-one-level stand-in for / 255
+TIME_DIGITS = 6  # transition times are matched rounded to microseconds
 SAME_TIME = 1e-6  # clip times this close are the same frame time
 
 
@@ -76,7 +79,7 @@ class StillShot:
         self._plate, self.shot, (self.w, self.h) = plate, shot, size
         self.cam, self.motion = CAMERAS[shot.camera], motion
         rng = np.random.default_rng(seed + shot.index)
-        self.phase = rng.uniform(0, 2 * math.pi, 4)
+        self.phase = rng.uniform(0, 2 * math.pi, len(motion.shake_rad_s))  # one per wobble
 
     @property
     def plate(self) -> np.ndarray:
@@ -202,7 +205,7 @@ class OverlayPatch:
         self.rgb = rgba[..., :3].astype(np.uint16)
         self.alpha = rgba[..., 3:].astype(np.uint16)
         self.pre = self.rgb * self.alpha  # premultiplied once; per frame only the blend runs
-        self.inv = 255 - self.alpha
+        self.inv = OPAQUE - self.alpha
 
     def active(self, t: float) -> bool:
         return self.overlay.start <= t < self.overlay.end
@@ -215,7 +218,7 @@ class OverlayPatch:
             return
         h, w = self.alpha.shape[:2]
         roi = frame[self.y : self.y + h, self.x : self.x + w]
-        roi[:] = ((roi * self.inv + self.pre) >> 8).astype(np.uint8)
+        roi[:] = ((roi * self.inv + self.pre) >> ALPHA_SHIFT).astype(np.uint8)
 
     def _blend_scaled(self, frame: np.ndarray, scale: float, opacity: float) -> None:
         h, w = self.alpha.shape[:2]
@@ -226,7 +229,7 @@ class OverlayPatch:
         ).astype(np.uint16)[..., None]
         x, y = self.x + (w - sw) // 2, self.y + (h - sh) // 2
         roi = frame[y : y + sh, x : x + sw]
-        roi[:] = ((roi * (255 - alpha) + rgb * alpha) >> 8).astype(np.uint8)
+        roi[:] = ((roi * (OPAQUE - alpha) + rgb * alpha) >> ALPHA_SHIFT).astype(np.uint8)
 
 
 class Compositor:
@@ -242,7 +245,7 @@ class Compositor:
         self.shots, self.overlays = list(shots), list(overlays)
         self.w, self.h = size
         self.starts = np.array([s.shot.start for s in self.shots])
-        self.transitions = {round(tr.at, 6): tr for tr in timeline.transitions}
+        self.transitions = {round(tr.at, TIME_DIGITS): tr for tr in timeline.transitions}
 
     def shot_index(self, t: float) -> int:
         return max(0, int(np.searchsorted(self.starts, t, side="right")) - 1)
@@ -264,7 +267,7 @@ class Compositor:
     def _scene(self, i: int, t: float) -> np.ndarray:
         """The shot at ``t``, mixed with its neighbour while a transition straddles the cut."""
         for j, cut in ((i, self.shots[i].shot.start), (i + 1, self.shots[min(i + 1, len(self.shots) - 1)].shot.start)):
-            tr = self.transitions.get(round(cut, 6))
+            tr = self.transitions.get(round(cut, TIME_DIGITS))
             if tr and 0 < j < len(self.shots) and abs(t - cut) < tr.duration / 2:
                 p = (t - (cut - tr.duration / 2)) / tr.duration
                 return self._mix(self.shots[j - 1].frame(t), self.shots[j].frame(t), tr.kind, p)

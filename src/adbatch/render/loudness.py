@@ -25,10 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from adbatch.config import RenderConf
 from adbatch.errors import RenderError
+from adbatch.render import levels
 from adbatch.style import MixStyle
 
 _LEVELS = MixStyle()  # the style's defaults, for callers without a composed config
+_TARGET = RenderConf()  # the delivery target's defaults (render.loudness_lufs, render.true_peak_db)
 SILENT_LUFS = -70.0  # ebur128's absolute gate: at or below this there is nothing to normalise
 ROUNDS = 4  # measure-and-correct passes; the second almost always lands
 SETTLE_LU = 0.3  # stop correcting once the measured loudness is this close to the target
@@ -79,8 +82,8 @@ def normalize(
     rate: int,
     *,
     ffmpeg: str,
-    target_lufs: float = -14.0,
-    true_peak_db: float = -1.0,
+    target_lufs: float = _TARGET.loudness_lufs,
+    true_peak_db: float = _TARGET.true_peak_db,
     codec_headroom_db: float = _LEVELS.codec_headroom_db,
     attack_s: float = _LEVELS.limiter_attack_s,
     release_s: float = _LEVELS.limiter_release_s,
@@ -136,13 +139,13 @@ class _Limiter:
         power = (self.track[:n].astype(np.float64) ** 2).sum(axis=1).reshape(-1, COARSE).sum(axis=1)
         self.power = power.reshape(-1, per_block)
         loud = self.power.sum(axis=1)
-        self.gated = loud >= loud.mean() * 10 ** (RELATIVE_GATE_DB / 10)  # blocks the meter would count
+        self.gated = loud >= loud.mean() * levels.power_gain(RELATIVE_GATE_DB)  # blocks the meter would count
 
     def apply(self, gain_db: float, ceiling_db: float) -> tuple[np.ndarray, float]:
         """The gained and limited track, and the deepest reduction in dB."""
-        curve = _curve(self.held, self.ramp, 10 ** ((ceiling_db - gain_db) / 20))
-        out = self.track * (curve * 10 ** (gain_db / 20))[:, None].astype(np.float32)
-        return out, max(0.0, float(-20 * np.log10(curve.min())))
+        curve = _curve(self.held, self.ramp, levels.gain(ceiling_db - gain_db))
+        out = self.track * (curve * levels.gain(gain_db))[:, None].astype(np.float32)
+        return out, max(0.0, -levels.to_db(curve.min()))
 
     def gain_for(self, rise_db: float, ceiling_db: float) -> float:
         """The static gain whose result, after the limiter's predicted loudness cost, is ``rise_db``
@@ -155,11 +158,11 @@ class _Limiter:
 
     def _cost_db(self, gain_db: float, ceiling_db: float) -> float:
         """Loudness the limiter takes away (<= 0 dB), from the energy of the gated 400 ms blocks."""
-        curve = _curve(self.coarse_held, max(1, self.ramp // COARSE), 10 ** ((ceiling_db - gain_db) / 20))
+        curve = _curve(self.coarse_held, max(1, self.ramp // COARSE), levels.gain(ceiling_db - gain_db))
         kept = self.power[self.gated]
         if not kept.size:  # shorter than one block: nothing to estimate from
             return 0.0
-        return float(10 * np.log10((curve.reshape(self.power.shape)[self.gated] ** 2 * kept).sum() / kept.sum()))
+        return levels.power_to_db((curve.reshape(self.power.shape)[self.gated] ** 2 * kept).sum() / kept.sum())
 
 
 def _curve(held: np.ndarray, ramp: int, allowed: float) -> np.ndarray:

@@ -15,14 +15,10 @@ import numpy as np
 from adbatch.domain.timeline import Timeline
 from adbatch.media.wav import read_wav
 from adbatch.media.wav import write_wav as write_wav  # re-exported: the renderer's callers write WAVs too
+from adbatch.render.levels import gain as db_gain
 from adbatch.style import MixStyle
 
 DEFAULT_LEVELS = MixStyle()  # for callers that mix without a composed config
-
-
-def db_to_gain(db: float) -> float:
-    """Amplitude factor of a level in dB."""
-    return float(10 ** (db / 20))
 
 
 def resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
@@ -59,7 +55,7 @@ def duck_envelope(timeline: Timeline, n: int, rate: int, *, style: MixStyle = DE
     """Music gain over time: 1.0, dipping to ``style.duck_db`` under every voice line, with ramps,
     and fading out over the last ``style.fade_out_s``."""
     gain = np.ones(n, dtype=np.float32)
-    low = 10 ** (style.duck_db / 20)
+    low = db_gain(style.duck_db)
     attack, release = style.duck_attack_s, style.duck_release_s
     t = np.arange(n, dtype=np.float32) / rate
     for cue in timeline.voice:
@@ -88,13 +84,13 @@ def mix(
         music = resample(music if music.shape[1] == 2 else np.repeat(music, 2, axis=1), src_rate, rate)
         reps = int(np.ceil(n / len(music)))
         music = np.tile(music, (reps, 1))[:n]
-        music_level = 10 ** ((music_gain_db + style.music_gain_db) / 20)
+        music_level = db_gain(music_gain_db + style.music_gain_db)
         track += music * music_level * duck_envelope(timeline, n, rate, style=style)[:, None]
     for cue in timeline.voice:
         voice, src_rate = read_wav(voice_files[cue.slot])
         voice = resample(voice[:, :1], src_rate, rate)
         start = int(round(cue.start * rate))
         end = min(n, start + len(voice))
-        track[start:end] += voice[: end - start] * db_to_gain(style.voice_gain_db)
+        track[start:end] += voice[: end - start] * db_gain(style.voice_gain_db)
     peak = float(np.abs(track).max()) or 1.0
-    return track * min(1.0, 10 ** (style.peak_dbfs / 20) / peak)
+    return track * min(1.0, db_gain(style.peak_dbfs) / peak)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def split_frame(timeline: Timeline) -> int:
     return round(first_body.start * timeline.fps)
 
 
-def body_signature(timeline: Timeline, split: int) -> dict:
+def body_signature(timeline: Timeline, split: int) -> dict[str, Any]:
     """Everything of the timeline that decides the body's pixels (hook text and voice excluded)."""
     at = split / timeline.fps
     return {
@@ -43,7 +44,7 @@ def body_signature(timeline: Timeline, split: int) -> dict:
     }
 
 
-def x264_args(conf: RenderConf, *extra: str) -> dict:
+def x264_args(conf: RenderConf, *extra: str) -> dict[str, Any]:
     """MoviePy ``write_videofile`` arguments for the preset's H.264 encoding: the one place they are
     set, so a whole video and the parts joined by stream copy are encoded alike (plus ``extra``
     FFmpeg flags)."""

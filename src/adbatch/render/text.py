@@ -27,6 +27,8 @@ from adbatch.media.color import rgb
 from adbatch.render import fonts
 from adbatch.style import TextLook
 
+FONT_CACHE = 64  # sizes x faces kept open
+OPAQUE = 255  # 8-bit alpha
 MIN_FONT_PX = 12  # below this, text is scaled down as an image instead of set smaller
 SHRINK_STEP = 0.92  # each try at fitting sets the text this much smaller
 # A Han/kana character (with any closing punctuation that must not start a line) is a word of its own.
@@ -43,7 +45,7 @@ def font_dir() -> Path:
     return fonts.DEJAVU.path.parent
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=FONT_CACHE)
 def font(size: int, bold: bool = True, path: str | None = None) -> ImageFont.FreeTypeFont:
     """The primary font at ``size`` px: ``path`` if given, else DejaVu Sans (Bold)."""
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
@@ -221,7 +223,7 @@ def paint(lay: Layout, style: TextStyle, fills: Sequence[tuple[int, int, int]] |
             radius=int(lay.size * style.radius_ratio),
             fill=(*style.box, style.box_alpha),
         )
-    stroke_fill = (*style.stroke, 255) if style.stroke else None
+    stroke_fill = (*style.stroke, OPAQUE) if style.stroke else None
     for i, x, y, shaped in lay.pieces:
         fill = fills[i] if fills is not None else style.fill
         fonts.draw(
@@ -230,7 +232,7 @@ def paint(lay: Layout, style: TextStyle, fills: Sequence[tuple[int, int, int]] |
             shaped,
             lay.size,
             lay.specs,
-            fill=(*fill, 255),
+            fill=(*fill, OPAQUE),
             stroke_width=lay.stroke,
             stroke_fill=stroke_fill,
         )
