@@ -21,9 +21,10 @@ def catalog(tmp_path: Path) -> Path:
 
 def test_claude_analyses_ranks_and_critiques_and_the_manifest_says_so(fake, catalog, tmp_path: Path) -> None:
     m = live_job(fake, catalog, "alpha-mug", tmp_path)
+    d = json.loads(m.model_dump_json())  # the manifest as manifest.json holds it
     assert m.status == "ok", m.error
     # product intelligence: Claude's findings first, its verbatim quote kept, its paraphrase refused
-    facts = m.insights
+    facts = d["insights"]
     assert facts["source"] == "claude+offline" and facts["pains"][0] == "coffee going cold"
     assert (
         facts["quotes"][0] == "I was tired of cold coffee."
@@ -32,11 +33,12 @@ def test_claude_analyses_ranks_and_critiques_and_the_manifest_says_so(fake, cata
     assert facts["refused_quotes"] == ["Best purchase of my whole life, truly"]
     assert facts["image"]["visual_cues"] == ["the handle", "the glaze"]
     # the hook judge: its order (the fake reverses the heuristic's), a reason each, offline ranks kept
-    assert [h["rank"] for h in m.hooks] == [1, 2, 3, 4, 5] and [h["offline_rank"] for h in m.hooks] == [5, 4, 3, 2, 1]
-    assert all(h["ranked_by"] == "claude" and h["reason"] for h in m.hooks)
-    assert m.hook["rank"] == 1 and m.hook["angle"] == m.hooks[0]["angle"]
+    hooks = d["hooks"]
+    assert [h["rank"] for h in hooks] == [1, 2, 3, 4, 5] and [h["offline_rank"] for h in hooks] == [5, 4, 3, 2, 1]
+    assert all(h["ranked_by"] == "claude" and h["reason"] for h in d["hooks"])
+    assert d["hook"]["rank"] == 1 and d["hook"]["angle"] == d["hooks"][0]["angle"]
     # the critique: Claude's notes beside the rules', edits checked and applied to the timeline
-    claude = [n for n in m.director if n["source"] == "claude"]
+    claude = [n for n in d["director"] if n["source"] == "claude"]
     kinds = {n["edit"]["kind"] for n in claude if n["applied"]}
     assert kinds == {"trim", "zoom", "reorder"} and any(n["edit"] is None for n in claude)
     reorder = next(n["edit"]["slots"] for n in claude if n["edit"] and n["edit"]["kind"] == "reorder")
@@ -57,12 +59,13 @@ def test_hook_variants_share_the_analysis_ranking_critique_and_body(fake, catalo
     first = live_job(fake, catalog, "alpha-mug", tmp_path, "hook=1", folder="hook-1")
     asked = fake.count("anthropic.messages")
     second = live_job(fake, catalog, "alpha-mug", tmp_path, "hook=2", folder="hook-2")
+    one, two = (json.loads(v.model_dump_json()) for v in (first, second))
     assert fake.count("anthropic.messages") == asked == 4
     claude = [c for c in second.calls if c.provider == "anthropic"]
     assert len(claude) == 4 and all(c.cache_hit and c.cost_usd == 0 for c in claude)
-    assert second.hook["angle"] == first.hooks[1]["angle"] and second.hooks == first.hooks
-    assert [n for n in second.director if n["source"] == "claude"] == [
-        n for n in first.director if n["source"] == "claude"
+    assert two["hook"]["angle"] == one["hooks"][1]["angle"] and two["hooks"] == one["hooks"]
+    assert [n for n in two["director"] if n["source"] == "claude"] == [
+        n for n in one["director"] if n["source"] == "claude"
     ]
     bodies = [
         timeline.Timeline.model_validate_json((tmp_path / f / "timeline.json").read_text())
@@ -78,12 +81,13 @@ def test_hook_variants_share_the_analysis_ranking_critique_and_body(fake, catalo
 def test_live_ranking_and_critique_can_be_turned_off(fake, catalog, tmp_path: Path) -> None:
     """hook_scoring.live_rank=false and director.live_notes=false: the offline score ranks, the rules direct."""
     m = live_job(fake, catalog, "alpha-mug", tmp_path, "hook_scoring.live_rank=false", "director.live_notes=false")
+    d = json.loads(m.model_dump_json())  # the manifest as manifest.json holds it
     assert m.status == "ok" and {c.stage for c in m.calls if c.provider == "anthropic"} == {"vision", "script"}
     assert all(
         h["ranked_by"] == "offline" and h["rank"] == h["offline_rank"] and h["reason"].startswith("Scores ")
-        for h in m.hooks
+        for h in d["hooks"]
     )
-    assert all(n["source"] == "rules" for n in m.director)
+    assert all(n["source"] == "rules" for n in d["director"])
 
 
 def test_a_critique_edit_that_does_not_fit_is_kept_as_a_refused_note(fake, catalog, tmp_path: Path) -> None:
@@ -96,5 +100,6 @@ def test_a_critique_edit_that_does_not_fit_is_kept_as_a_refused_note(fake, catal
     # the four Claude calls run in order: vision, script, hooks, then the critique gets the scripted reply
     fake.script("anthropic.messages", None, None, None, faults.reply(wrong))
     m = live_job(fake, catalog, "alpha-mug", tmp_path)
-    [note] = [n for n in m.director if n["source"] == "claude"]
+    d = json.loads(m.model_dump_json())  # the manifest as manifest.json holds it
+    [note] = [n for n in d["director"] if n["source"] == "claude"]
     assert note["applied"] is False and "there is no beat 'outro'" in note["rejected"] and m.status == "ok"

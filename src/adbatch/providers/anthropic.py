@@ -71,6 +71,7 @@ class AnthropicScriptWriter:
 
     name = "anthropic"
     label = "claude"  # who ranked the hooks and wrote critique notes, as manifests and reports say it
+    supports_vision = True  # analyze(): notes on the product photo, description and reviews
     key_env_var = "ANTHROPIC_API_KEY"
 
     def __init__(

@@ -122,39 +122,62 @@ class Provider(Protocol):
 
 
 class ScriptWriter(Provider, Protocol):
+    """The script stage: writes the script; may also analyse the product and judge (its capabilities).
+
+    Callers check ``supports_vision`` before ``analyze`` and ``judge_model`` before ``rank_hooks`` and
+    ``critique``, never ``hasattr``. A writer without those steps subclasses this Protocol and
+    inherits the defaults below: no vision, no judge, no per-call settings."""
+
+    supports_vision: bool = False  # analyze() reads the product's photo, description and reviews
+    judge_model: str | None = None  # the model that ranks hooks and critiques drafts; None: no judge
+
+    @property
+    def label(self) -> str:
+        """Who ranked the hooks and wrote critique notes, as manifests and reports say it."""
+        return self.name
+
+    def call_params(self, kind: str) -> dict[str, Any]:
+        """The settings one kind of call (script | vision | hooks | critique) depends on: part of its cache key."""
+        return {}
+
+    def expected(self, request: Any) -> float:
+        """USD a call usually costs, what a dry run prints (``estimate`` is the upper bound reserved)."""
+        return self.estimate(request)
+
     async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
         """Fill the archetype's slots and write 5 hooks (one per angle), unranked."""
+        raise NotImplementedError
 
-
-class ProductAnalyst(Provider, Protocol):
     async def analyze(self, product: Product, out: Path) -> Output:
         """Write notes on the product (its photo, description and reviews) to ``out`` (JSON)."""
+        raise NotImplementedError(f"the {self.name} writer does not analyse products (supports_vision is False)")
 
-
-class HookJudge(Provider, Protocol):
     async def rank_hooks(self, request: HookRankRequest, out: Path) -> Output:
         """Write the hooks' ranking, best first, one reason each, to ``out`` (JSON)."""
+        raise NotImplementedError(f"the {self.name} writer does not judge (judge_model is None)")
 
-
-class Critic(Provider, Protocol):
     async def critique(self, request: CritiqueRequest, out: Path) -> Output:
         """Write notes on the draft, each with an optional edit, to ``out`` (JSON)."""
+        raise NotImplementedError(f"the {self.name} writer does not judge (judge_model is None)")
 
 
 class VoiceSynth(Provider, Protocol):
+    @property
+    def words_per_second(self) -> float:
+        """The voice's speaking rate, so lines are sized to their slots before they are spoken."""
+
     async def speak(self, text: str, out: Path) -> Output:
         """Speak ``text`` into the WAV file ``out``; meta has ``duration`` and ``words``."""
 
 
-def speaking_rate(voice: Any) -> float:
-    """A voice's words per second, for fitting lines before they are spoken (2.6, a typical narrator,
-    for a voice that does not say)."""
-    return float(getattr(voice, "words_per_second", 2.6))
+def speaking_rate(voice: VoiceSynth) -> float:
+    """A voice's words per second (``VoiceSynth.words_per_second``), for fitting lines before they are spoken."""
+    return float(voice.words_per_second)
 
 
 class SceneGenerator(Provider, Protocol):
     async def scene(self, request: SceneRequest, out: Path) -> Output:
-        """Write one scene: a still plate (JPEG/PNG) or a clip (MP4); meta has ``kind``."""
+        """Write one scene as ``request.motion`` says: a still plate (JPEG) or a clip (MP4); meta has ``kind``."""
 
 
 class ImageGenerator(Provider, Protocol):
@@ -163,6 +186,8 @@ class ImageGenerator(Provider, Protocol):
 
 
 class MusicSource(Provider, Protocol):
+    gain_db: float  # the bed's level in the mix, dB (0: as written)
+
     async def bed(self, request: MusicRequest, out: Path) -> Output:
         """Write a music bed (WAV) at least ``seconds`` long."""
 

@@ -26,7 +26,7 @@ from adbatch.domain.archetype import ANGLES
 from adbatch.domain.facts import Fact
 from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
 from adbatch.paths import PROMPTS_DIR
-from adbatch.providers.base import Output, ScriptRequest
+from adbatch.providers.base import Output, ScriptRequest, ScriptWriter
 from adbatch.store.cache import file_digest
 
 _BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")
@@ -77,7 +77,7 @@ def fills(variant: Mapping[str, str], facts: Sequence[Fact]) -> bool:
     return next(_bindings(variant, facts), None) is not None
 
 
-class OfflineScriptWriter:
+class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's defaults
     """Deterministic copywriter: a seeded choice among template fillings that fit each slot."""
 
     name = "offline"

@@ -164,10 +164,10 @@ def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: 
     """The live writer's other calls, as requests with stand-ins as long as the real ones: the product
     analysis, the hook ranking and the critique (each only if the writer makes it and it is on)."""
     parts = []
-    if hasattr(writer, "analyze"):
+    if writer.supports_vision:
         parts.append(("vision", writer, request.product))
     arch = request.archetype
-    if hasattr(writer, "rank_hooks") and cfg["hook_scoring"]["live_rank"]:
+    if writer.judge_model and cfg["hook_scoring"]["live_rank"]:
         words = (WORD * arch.slots[0].vo_words[1]).strip()
         stand_ins = tuple(HookCandidate(angle=a, text=words[:80], voice=words) for a in ANGLES)
         parts.append(
@@ -183,7 +183,7 @@ def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: 
                 ),
             )
         )
-    if hasattr(writer, "critique") and cfg["director"]["live_notes"]:
+    if writer.judge_model and cfg["director"]["live_notes"]:
         parts.append(
             (
                 "critique",

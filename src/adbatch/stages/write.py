@@ -19,13 +19,13 @@ from adbatch.domain.archetype import Archetype
 from adbatch.domain.insights import Insights
 from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script, check_structure
-from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest
+from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest, ScriptWriter
 from adbatch.stages import direct, hooks, insights
 from adbatch.stages.assets import Producer
 
 
 async def write_script(
-    writer: Any,
+    writer: ScriptWriter,
     producer: Producer,
     cfg: Mapping[str, Any],
     *,
@@ -82,7 +82,7 @@ async def write_script(
         hook_seconds=hook_seconds,
     )
     ranked = hooks.rank(script.hooks, ctx, scoring["weights"])
-    if hasattr(writer, "rank_hooks") and scoring["live_rank"]:
+    if writer.judge_model and scoring["live_rank"]:
         ranked = await judged_hooks(
             writer,
             producer,
@@ -93,10 +93,10 @@ async def write_script(
     return script.model_copy(update={"hooks": ranked}), facts
 
 
-async def product_notes(writer: Any, producer: Producer, product: Product) -> dict | None:
+async def product_notes(writer: ScriptWriter, producer: Producer, product: Product) -> dict | None:
     """A live writer's notes on the product: its photo, description and reviews; None for writers
-    without an ``analyze`` step."""
-    if not hasattr(writer, "analyze"):
+    without vision (``supports_vision``)."""
+    if not writer.supports_vision:
         return None
     parts = {
         "image": product.image,
@@ -118,7 +118,7 @@ async def product_notes(writer: Any, producer: Producer, product: Product) -> di
     return json.loads(produced.path.read_text(encoding="utf-8"))
 
 
-async def judged_hooks(writer: Any, producer: Producer, request: HookRankRequest) -> tuple[HookCandidate, ...]:
+async def judged_hooks(writer: ScriptWriter, producer: Producer, request: HookRankRequest) -> tuple[HookCandidate, ...]:
     """The hooks in a live judge's order, with its reasons."""
     parts = {
         "hooks": [h.model_dump(include={"angle", "text", "voice", "score"}) for h in request.hooks],
@@ -137,11 +137,11 @@ async def judged_hooks(writer: Any, producer: Producer, request: HookRankRequest
         estimate=lambda: writer.estimate(request),
     )
     ranking = json.loads(produced.path.read_text(encoding="utf-8"))["ranking"]
-    return hooks.judged(request.hooks, ranking, by=getattr(writer, "label", writer.name))
+    return hooks.judged(request.hooks, ranking, by=writer.label)
 
 
 async def critique_notes(
-    writer: Any,
+    writer: ScriptWriter,
     producer: Producer,
     cfg: Mapping[str, Any],
     *,
@@ -152,7 +152,7 @@ async def critique_notes(
 ) -> list[direct.Note]:
     """A live critic's notes on the draft's body (``notes``: what the rules said, so it does not repeat
     them); [] without a critic, or with ``director.live_notes=false``."""
-    if not hasattr(writer, "critique") or not cfg["director"]["live_notes"]:
+    if not writer.judge_model or not cfg["director"]["live_notes"]:
         return []
     request = critique_request(cfg, draft=draft, notes=notes, product=product, archetype=archetype)
     parts = {
@@ -195,6 +195,6 @@ def critique_request(
     )
 
 
-def call_params(writer: Any, kind: str) -> dict[str, Any]:
+def call_params(writer: ScriptWriter, kind: str) -> dict[str, Any]:
     """A live writer's settings for this kind of call (part of its cache key); {} for writers with one kind."""
-    return writer.call_params(kind) if hasattr(writer, "call_params") else {}
+    return writer.call_params(kind)
