@@ -70,13 +70,13 @@ def test_manifest_records_the_whole_job(sweep: Path, arch: str) -> None:
     """Status, hooks, provider calls, stage timings, outputs and the input hash are all there."""
     m = manifests(sweep)[("alpha-mug", arch)]
     assert m.status == "ok" and m.error is None and m.row == 1 and m.product_name == "Alpha Mug"
-    assert len(m.hooks) == 5 and m.hook["rank"] == 1 and m.hook == m.hooks[0]
+    assert len(m.hooks) == 5 and m.hook is not None and m.hook.rank == 1 and m.hook == m.hooks[0]
     assert {c.stage for c in m.calls} == {"script", "voice", "scenes", "image", "music"}
     assert all(c.provider == "offline" and c.cost_usd == 0 for c in m.calls)
     assert {"catalog", "script", "assets", "timeline", "render", "total"} <= set(m.timings)
     assert m.outputs.video == "video.mp4" and m.outputs.duration_s == pytest.approx(20.0, abs=0.1)
     assert m.input_hash and m.config["render"] == "draft"
-    assert all({"rule", "message", "applied"} <= set(note) for note in m.director)
+    assert all({"rule", "message", "applied"} <= set(note.model_dump()) for note in m.director)
     assert {"director", "assets"} <= set(m.timings)
 
 
