@@ -105,8 +105,34 @@ class EndCardStyle:
 
 
 @dataclass
+class CameraMove:
+    """One camera preset over a still plate: zoom and centre offset from the shot's start to its end."""
+
+    zoom: list[float] = field(default_factory=lambda: [1.0, 1.0])  # 1: plate pixels 1:1 on the frame
+    dx: list[float] = field(default_factory=lambda: [0.0, 0.0])  # centre offset, -1..1 of the horizontal margin
+    dy: list[float] = field(default_factory=lambda: [0.0, 0.0])  # ...and of the vertical margin
+    shake: float = 0.0  # handheld wobble amplitude, share of the frame width
+    jump_at: float | None = None  # a punch-in (motion.jump_zoom) at this share of the shot
+
+
+def _cameras() -> dict[str, CameraMove]:
+    return {
+        "push_in": CameraMove(zoom=[1.0, 1.12], dy=[0.0, -0.1]),
+        "pull_out": CameraMove(zoom=[1.15, 1.0]),
+        "pan_left": CameraMove(zoom=[1.06, 1.06], dx=[0.7, -0.7]),
+        "pan_right": CameraMove(zoom=[1.06, 1.06], dx=[-0.7, 0.7]),
+        "pan_up": CameraMove(zoom=[1.06, 1.06], dy=[0.7, -0.7]),
+        "handheld": CameraMove(zoom=[1.04, 1.09], shake=0.006),
+        "jump_zoom": CameraMove(zoom=[1.0, 1.04], jump_at=0.45),
+        "static": CameraMove(),
+    }
+
+
+@dataclass
 class MotionStyle:
-    """How shots and text move (``adbatch.render.frames``); the camera presets are ``frames.CAMERAS``."""
+    """How shots and text move (``adbatch.render.frames``)."""
+
+    cameras: dict[str, CameraMove] = field(default_factory=_cameras)  # the presets archetypes name per shot
 
     pop_seconds: float = 0.15  # text pops in (scale + fade) over this long
     pop_from: float = 0.85  # ...growing from this share of its size
@@ -210,7 +236,7 @@ class StyleConf:
     overlay: OverlayStyle = field(default_factory=OverlayStyle)  # hook and body text, watermark
     captions: CaptionLook = field(default_factory=CaptionLook)  # word-by-word captions
     endcard: EndCardStyle = field(default_factory=EndCardStyle)  # the last shot
-    motion: MotionStyle = field(default_factory=MotionStyle)  # text pop-in, jump zoom, handheld wobble
+    motion: MotionStyle = field(default_factory=MotionStyle)  # camera moves, text pop-in, jump zoom, wobble
     mix: MixStyle = field(default_factory=MixStyle)  # levels, ducking, fades, codec headroom
     sheet: SheetStyle = field(default_factory=SheetStyle)  # the contact sheet
     plates: PlateStyle = field(default_factory=PlateStyle)  # the offline scene plates and end-card background

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -40,30 +39,6 @@ def ease(u: float) -> float:
     return u * u * (3 - 2 * u)
 
 
-@dataclass(frozen=True)
-class Camera:
-    """Zoom and centre offset (as shares of the plate's free margin) over a shot."""
-
-    z0: float
-    z1: float
-    dx: tuple[float, float] = (0.0, 0.0)  # -1..1 of the horizontal margin
-    dy: tuple[float, float] = (0.0, 0.0)
-    shake: float = 0.0  # handheld wobble amplitude, share of the frame width
-    jump_at: float | None = None  # a punch-in at this share of the shot
-
-
-CAMERAS = {
-    "push_in": Camera(1.0, 1.12, dy=(0.0, -0.1)),
-    "pull_out": Camera(1.15, 1.0),
-    "pan_left": Camera(1.06, 1.06, dx=(0.7, -0.7)),
-    "pan_right": Camera(1.06, 1.06, dx=(-0.7, 0.7)),
-    "pan_up": Camera(1.06, 1.06, dy=(0.7, -0.7)),
-    "handheld": Camera(1.04, 1.09, shake=0.006),
-    "jump_zoom": Camera(1.0, 1.04, jump_at=0.45),
-    "static": Camera(1.0, 1.0),
-}
-
-
 class StillShot:
     """A plate (larger than the frame) filmed with a camera move."""
 
@@ -77,7 +52,7 @@ class StillShot:
         motion: MotionStyle = DEFAULT_MOTION,
     ) -> None:
         self._plate, self.shot, (self.w, self.h) = plate, shot, size
-        self.cam, self.motion = CAMERAS[shot.camera], motion
+        self.cam, self.motion = motion.cameras[shot.camera], motion  # the preset the shot names
         rng = np.random.default_rng(seed + shot.index)
         self.phase = rng.uniform(0, 2 * math.pi, len(motion.shake_rad_s))  # one per wobble
 
@@ -92,7 +67,8 @@ class StillShot:
         cam, ph, pw = self.cam, self.plate.shape[0], self.plate.shape[1]
         u = (t - self.shot.start) / max(self.shot.duration, NO_DURATION)
         k = ease(u)
-        z = cam.z0 + (cam.z1 - cam.z0) * k
+        z0, z1 = cam.zoom
+        z = z0 + (z1 - z0) * k
         if cam.jump_at is not None and u >= cam.jump_at:
             z *= self.motion.jump_zoom
         # zoom z maps frame pixels 1:1 to plate pixels at z=1; never show outside the plate
