@@ -13,11 +13,11 @@ from typing import Any
 
 from adbatch.domain import timeline
 from adbatch.domain.archetype import Archetype
+from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script, spoken_words
 from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, speaking_rate
 from adbatch.render import encode, mix
 from adbatch.stages.assets import AssetPlan, Assets
-from adbatch.stages.catalog import Product
 from adbatch.store.cache import content_key
 
 
