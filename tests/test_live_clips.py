@@ -12,8 +12,8 @@ import pytest
 from adbatch.config import PacingConf, RenderConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import load_archetype
+from adbatch.domain.manifest import Call
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.providers.base import ProviderCall
 from adbatch.render import encode
 from adbatch.render.frames import ClipShot
 from adbatch.render.probe import probe
@@ -102,7 +102,7 @@ def test_scene_assets_of_kind_clip_become_clip_shots(clip: Path, tmp_path: Path)
     pacing = dataclasses.asdict(PacingConf()) | {"duration": 20.0}
     tl = timeline.build(archetype=arch, pacing=pacing, texts={s.id: s.id for s in arch.slots}, lines={}, fps=30)
     plate = make_png(tmp_path / "plate.png")
-    call = ProviderCall(stage="scenes", provider="x", model="y", key="k", units={}, cost_usd=0.0, latency_s=0.0)
+    call = Call(stage="scenes", provider="x", model="y", key="k", units={}, cost_usd=0.0, latency_s=0.0)
     assets = Assets(
         scenes={
             (sh.slot, sh.shot): Produced(

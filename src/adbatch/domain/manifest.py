@@ -41,21 +41,22 @@ class ErrorInfo(BaseModel):
 
 
 class Call(BaseModel):
-    """One provider call (see adbatch.providers.base.ProviderCall)."""
+    """One provider call, the one record of it: ``adbatch.stages.assets.Producer`` makes it, the manifest
+    stores it, the report reads it."""
 
     model_config = ConfigDict(frozen=True)
-    stage: str
+    stage: str  # vision | script | hooks | critique | voice | scenes | image | music
     provider: str
     model: str
-    key: str
-    units: dict[str, float] = {}
-    cost_usd: float = 0.0
+    key: str  # content hash of the asset (its cache key)
+    units: dict[str, float] = {}  # billed units: tokens, characters, seconds, images
+    cost_usd: float = 0.0  # what this call cost now: 0 on a cache hit
     latency_s: float = 0.0
-    attempts: int = 1
+    attempts: int = 1  # HTTP attempts (retries + 1); 0 for a cache hit or a call the caps refused
     cache_hit: bool = False
-    saved_usd: float = 0.0
+    saved_usd: float = 0.0  # on a cache hit: what the original call cost
     ok: bool = True
-    error: str | None = None
+    error: str | None = None  # "<exception class>: <message>" when the call failed
 
 
 class Outputs(BaseModel):

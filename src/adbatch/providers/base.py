@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from adbatch.domain.archetype import Archetype, Slot
-from adbatch.domain.insights import Insights
-from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script
+from adbatch.stages.catalog import Product
+from adbatch.stages.insights import Insights
 
 
 @dataclass(frozen=True)
@@ -190,21 +190,3 @@ class MusicSource(Provider, Protocol):
 
     async def bed(self, request: MusicRequest, out: Path) -> Output:
         """Write a music bed (WAV) at least ``seconds`` long."""
-
-
-@dataclass(frozen=True)
-class ProviderCall:
-    """One provider call as the manifest and report see it."""
-
-    stage: str  # script | voice | scenes | image | music
-    provider: str
-    model: str
-    key: str  # content hash of the asset (cache key)
-    units: dict[str, float]
-    cost_usd: float  # what this call cost now: 0 on a cache hit
-    latency_s: float
-    attempts: int = 1
-    cache_hit: bool = False
-    saved_usd: float = 0.0  # on a cache hit: what the original call cost
-    ok: bool = True
-    error: str | None = None

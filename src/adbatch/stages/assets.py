@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adbatch.domain.manifest import Call
 from adbatch.errors import ProviderError
 from adbatch.providers.base import (
     CardRequest,
@@ -23,7 +24,6 @@ from adbatch.providers.base import (
     MusicRequest,
     MusicSource,
     Output,
-    ProviderCall,
     SceneGenerator,
     SceneRequest,
     VoiceSynth,
@@ -36,7 +36,7 @@ from adbatch.store.ledger import CapExceeded, Ledger
 class Produced:
     path: Path
     meta: dict[str, Any]
-    call: ProviderCall
+    call: Call
 
 
 class Producer:
@@ -44,7 +44,7 @@ class Producer:
 
     def __init__(self, cache: AssetCache, log: Any, *, ledger: Ledger | None = None, video: str = "") -> None:
         self.cache, self.log, self.ledger, self.video = cache, log, ledger, video
-        self.calls: list[ProviderCall] = []
+        self.calls: list[Call] = []
 
     async def run(
         self,
@@ -90,7 +90,7 @@ class Producer:
             entry = await self.cache.get_or_make(key, suffix, produce)
         except Exception as exc:
             self.calls.append(
-                ProviderCall(
+                Call(
                     stage=stage,
                     provider=provider.name,
                     model=provider.model,
@@ -106,7 +106,7 @@ class Producer:
             self.log.warning("provider_call_failed", stage=stage, provider=provider.name, error=str(exc))
             raise
         cost = float(entry.record.get("cost_usd", 0.0))
-        call = ProviderCall(
+        call = Call(
             stage=stage,
             provider=provider.name,
             model=provider.model,
