@@ -12,11 +12,12 @@ where the text must stay clear of the platforms' UI comes from ``conf/platforms`
 
 It sits beside ``adbatch.config`` rather than in ``render/`` because three layers read it: the config
 schema, the renderer and the offline providers (which must not import the renderer). It imports
-nothing, so any of them can hold it without loading the others.
+only the standard library, so any of them can hold it without loading the others.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 
@@ -115,24 +116,25 @@ class CameraMove:
     jump_at: float | None = None  # a punch-in (motion.jump_zoom) at this share of the shot
 
 
-def _cameras() -> dict[str, CameraMove]:
-    return {
-        "push_in": CameraMove(zoom=[1.0, 1.12], dy=[0.0, -0.1]),
-        "pull_out": CameraMove(zoom=[1.15, 1.0]),
-        "pan_left": CameraMove(zoom=[1.06, 1.06], dx=[0.7, -0.7]),
-        "pan_right": CameraMove(zoom=[1.06, 1.06], dx=[-0.7, 0.7]),
-        "pan_up": CameraMove(zoom=[1.06, 1.06], dy=[0.7, -0.7]),
-        "handheld": CameraMove(zoom=[1.04, 1.09], shake=0.006),
-        "jump_zoom": CameraMove(zoom=[1.0, 1.04], jump_at=0.45),
-        "static": CameraMove(),
-    }
+_CAMERAS = {  # the presets archetypes name per shot
+    "push_in": CameraMove(zoom=[1.0, 1.12], dy=[0.0, -0.1]),
+    "pull_out": CameraMove(zoom=[1.15, 1.0]),
+    "pan_left": CameraMove(zoom=[1.06, 1.06], dx=[0.7, -0.7]),
+    "pan_right": CameraMove(zoom=[1.06, 1.06], dx=[-0.7, 0.7]),
+    "pan_up": CameraMove(zoom=[1.06, 1.06], dy=[0.7, -0.7]),
+    "handheld": CameraMove(zoom=[1.04, 1.09], shake=0.006),
+    "jump_zoom": CameraMove(zoom=[1.0, 1.04], jump_at=0.45),
+    "static": CameraMove(),
+}
 
 
 @dataclass
 class MotionStyle:
     """How shots and text move (``adbatch.render.frames``)."""
 
-    cameras: dict[str, CameraMove] = field(default_factory=_cameras)  # the presets archetypes name per shot
+    cameras: dict[str, CameraMove] = field(
+        default_factory=lambda: copy.deepcopy(_CAMERAS)
+    )  # the presets archetypes name per shot
 
     pop_seconds: float = 0.15  # text pops in (scale + fade) over this long
     pop_from: float = 0.85  # ...growing from this share of its size

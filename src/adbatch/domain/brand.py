@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from adbatch.config import BrandConf
+from adbatch.config import AdbatchConf, BrandConf
 from adbatch.domain.product import HEX_COLOR, Product
 from adbatch.errors import ConfigError
 from adbatch.paths import PROJECT_ROOT
@@ -47,15 +47,16 @@ def _path(value: str | None, what: str) -> Path | None:
     )
 
 
-def look(kit: BrandConf, product: Product) -> Look:
-    """The look of ``product``'s videos under the brand ``kit`` (the ``brand`` config node)."""
+def look(kit: BrandConf, product: Product, *, max_mb: float = AdbatchConf.image_max_mb) -> Look:
+    """The look of ``product``'s videos under the brand ``kit`` (the ``brand`` config node); a logo file
+    over ``max_mb`` (``image_max_mb``) is refused like a product image."""
     for key, value in (("primary", kit.primary), ("secondary", kit.secondary)):
         if value and not HEX_COLOR.match(value):
             raise BrandError(f"brand.{key}: {value!r} is not a #RRGGBB colour")
     logo = product.logo or _path(kit.logo, "logo")
     if logo is not None and logo != product.logo:
         try:
-            media.check_image_file(logo, label=f"brand.logo {logo}", max_mb=10)
+            media.check_image_file(logo, label=f"brand.logo {logo}", max_mb=max_mb)
         except media.MediaError as exc:
             raise BrandError(str(exc)) from exc
     font = _path(kit.font_bold, "font_bold")
