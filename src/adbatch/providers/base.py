@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from adbatch.domain.archetype import Archetype, Slot
+from adbatch.domain.insights import Insights
+from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script
-from adbatch.stages.catalog import Product
-from adbatch.stages.insights import Insights
 
 
 @dataclass(frozen=True)
