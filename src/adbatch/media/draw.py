@@ -11,7 +11,7 @@ SHADOW_BLUR_DIVISOR, SHADOW_MIN_BLUR = 30, 4  # shadow blur: the card width / th
 def rounded(photo: Image.Image, width: int, radius_ratio: float) -> Image.Image:
     """The photo scaled to ``width`` with corners rounded by ``radius_ratio`` x ``width`` (RGBA)."""
     scale = width / photo.width
-    card = photo.resize((width, max(1, int(photo.height * scale))), Image.LANCZOS).convert("RGBA")
+    card = photo.resize((width, max(1, int(photo.height * scale))), Image.Resampling.LANCZOS).convert("RGBA")
     mask = Image.new("L", card.size, 0)
     ImageDraw.Draw(mask).rounded_rectangle(
         (0, 0, card.width - 1, card.height - 1), radius=int(width * radius_ratio), fill=255
@@ -23,7 +23,7 @@ def rounded(photo: Image.Image, width: int, radius_ratio: float) -> Image.Image:
 def paste_with_shadow(base: Image.Image, card: Image.Image, center: tuple[int, int], angle: float = 0.0) -> None:
     """Paste an RGBA card centred at ``center`` with a soft drop shadow, optionally rotated."""
     if angle:
-        card = card.rotate(angle, resample=Image.BICUBIC, expand=True)
+        card = card.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
     alpha = card.getchannel("A")
     blur = max(SHADOW_MIN_BLUR, card.width // SHADOW_BLUR_DIVISOR)
     margin = 2 * blur  # room for the blur on every side

@@ -136,7 +136,8 @@ def verbatim_quotes(notes: ProductNotes, reviews: Sequence[str]) -> ProductNotes
     A "customer phrase" the model paraphrased or invented is not authentic: it is dropped and
     listed in ``dropped_quotes``, so the manifest shows what was refused."""
     corpus = [_plain(r) for r in reviews]
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for quote in notes.quotes:
         core = _plain(quote).strip("\"' ").rstrip(".!?…")
         said = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)") if len(core.split()) >= MIN_QUOTE_WORDS else None

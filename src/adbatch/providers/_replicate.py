@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from adbatch.providers.http import download
 from adbatch.providers.keys import require_key
@@ -74,17 +74,18 @@ class Predictions:
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[Any]:
         import httpx
-        import replicate
+        from replicate.client import Client
 
-        client = replicate.Client(
+        client = Client(
             api_token=require_key(KEY_ENV_VAR, who=self.who),
             base_url=self.base_url,
             timeout=httpx.Timeout(self.timeout),
             event_hooks={"response": [_raise_for_status]},
         )
         http = client._async_client  # built now, so its retry transport can be made single-shot
-        if hasattr(getattr(http, "_transport", None), "max_attempts"):
-            http._transport.max_attempts = 1  # else GETs are retried up to 10x inside the SDK, under our policy
+        transport: Any = getattr(http, "_transport", None)
+        if hasattr(transport, "max_attempts"):
+            transport.max_attempts = 1  # else GETs are retried up to 10x inside the SDK, under our policy
         try:
             yield client
         finally:
@@ -109,7 +110,7 @@ class Predictions:
         inputs: Mapping[str, Any],
         out: Path,
         *,
-        kind: str,
+        kind: Literal["video", "image"],
         cost_usd: float,
         upload: tuple[str, bytes] | None = None,
     ) -> tuple[Any, int]:

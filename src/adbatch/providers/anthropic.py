@@ -27,7 +27,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -248,7 +248,7 @@ class AnthropicScriptWriter:
     def _render(self, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
         module = self.templates[template].make_module(dict(context))
         system = str(module.system()).strip() if hasattr(module, "system") else ""
-        return system, str(module.user()).strip()
+        return system, str(cast(Any, module).user()).strip()  # a macro the template defines
 
     def _script_context(self, req: ScriptRequest) -> dict[str, Any]:
         arch, p = req.archetype, req.product

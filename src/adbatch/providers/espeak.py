@@ -23,6 +23,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,7 @@ class _Event(ctypes.Structure):
 
 
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
-_SYNTH_ARGTYPES = [
+_SYNTH_ARGTYPES: list[Any] = [
     ctypes.c_char_p,
     ctypes.c_size_t,
     ctypes.c_uint,
@@ -140,7 +141,7 @@ def _library_paths() -> tuple[str, str]:
     return _paths
 
 
-def _run_espeak(text: str, voice: str, rate_wpm: int, pitch: int) -> tuple[bytes, list, int]:
+def _run_espeak(text: str, voice: str, rate_wpm: int, pitch: int) -> tuple[bytes, list[tuple[int, int]], int]:
     """Synthesise on a fresh library instance: (pcm, [(char offset, ms) per word event], rate)."""
     lib_path, data_path = _library_paths()
     try:
@@ -150,7 +151,7 @@ def _run_espeak(text: str, voice: str, rate_wpm: int, pitch: int) -> tuple[bytes
     pcm: list[bytes] = []
     words: list[tuple[int, int]] = []
 
-    def collect(wav, n_samples, events):  # espeak calls this for every chunk of audio
+    def collect(wav: Any, n_samples: int, events: Any) -> int:  # espeak calls this for every chunk of audio
         if wav and n_samples > 0:
             pcm.append(ctypes.string_at(wav, 2 * n_samples))
         i = 0

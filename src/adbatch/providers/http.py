@@ -35,7 +35,9 @@ class Limiter:
         if n < 1:
             raise ValueError(f"concurrency must be at least 1, got {n}")
         self.n = n
-        self._by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __call__(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()

@@ -62,7 +62,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based) when the provider said nothing."""
-        return self.base_s * 2 ** (attempt - 1)
+        return float(self.base_s * 2 ** (attempt - 1))
 
     def wait_for(self, attempt: int, verdict: Verdict) -> float:
         """The provider's Retry-After wins over the backoff."""
@@ -85,11 +85,17 @@ class RetryPolicy:
             v = classify(exc)
             return v.retry and (v.after is None or v.after <= self.max_wait_s)
 
+        def failure(state: RetryCallState) -> BaseException:
+            """The exception of the attempt that just failed (tenacity calls wait and before_sleep only then)."""
+            exc = state.outcome.exception() if state.outcome is not None else None
+            assert isinstance(exc, BaseException)
+            return exc
+
         def wait(state: RetryCallState) -> float:
-            return self.wait_for(state.attempt_number, classify(state.outcome.exception()))
+            return self.wait_for(state.attempt_number, classify(failure(state)))
 
         def before_sleep(state: RetryCallState) -> None:
-            exc = state.outcome.exception()
+            exc = failure(state)
             log.warning(
                 "%s: attempt %d failed (%s: %s); retrying in %.2f s",
                 what,
@@ -142,7 +148,7 @@ def _summary(exc: BaseException) -> str:
         if status and body is not None
         else f"{type(exc).__name__}: {exc}"
     )
-    return redact(" ".join(text.split())[:500])
+    return str(redact(" ".join(text.split())[:500]))
 
 
 def status_of(exc: BaseException) -> int | None:

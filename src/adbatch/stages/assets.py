@@ -132,7 +132,7 @@ class Producer:
         return Produced(path=entry.path, meta=entry.record.get("meta", {}), call=call)
 
     def _settle(self, reservation: str | None, actual: float) -> None:
-        if reservation:
+        if reservation and self.ledger is not None:  # a reservation exists only when there is a ledger
             self.ledger.settle(reservation, actual)
 
     def _reserve(self, estimate_usd: float) -> str | None:
