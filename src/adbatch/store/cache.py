@@ -8,13 +8,14 @@ or machines on a shared filesystem) produce each asset once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ def _default(value: Any) -> Any:
         return {"file": file_digest(value)}
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
+    if is_dataclass(value) and not isinstance(value, type):  # a typed config node (e.g. a provider's style)
+        return asdict(value)
     raise TypeError(f"cannot hash {type(value).__name__}")
 
 
