@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+FACTS = ("benefits", "pains", "usps", "quotes")  # what a prompt is shown (never refused quotes or scores)
+
 
 class Insights(BaseModel):
     """Benefits, pains, quotes and USPs, best first, with the scores and sources behind them."""

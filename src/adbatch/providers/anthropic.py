@@ -35,6 +35,7 @@ from PIL import Image, ImageOps
 from pydantic import ValidationError
 
 from adbatch.domain.archetype import ANGLES, Archetype
+from adbatch.domain.insights import FACTS
 from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
 from adbatch.paths import PROMPTS_DIR
@@ -44,7 +45,6 @@ from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.providers.prices import rate, usd
 from adbatch.providers.retry import ProviderError, Verdict, http_verdict, policy
-from adbatch.stages.insights import FACTS
 from adbatch.store.cache import file_digest
 
 REPAIR_TOKENS = 600  # a repair request's own words (the problem, quoted), on top of the resent conversation

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from adbatch.domain.insights import FACTS as FACTS  # re-exported: what a prompt is shown
 from adbatch.domain.insights import Insights  # the shape lives in domain/; importable from here too
 from adbatch.domain.product import Product
 
@@ -132,7 +133,6 @@ def extract(product: Product) -> Insights:
 
 
 IMAGE_KEYS = ("style", "audience", "visual_cues", "setting")
-FACTS = ("benefits", "pains", "usps", "quotes")  # what a prompt is shown (never refused quotes or scores)
 
 
 def merge(offline: Insights, notes: Mapping[str, Any], *, keep: int = 6) -> Insights:
