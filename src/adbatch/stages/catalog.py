@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -49,7 +50,7 @@ class Catalog:
 
     def raw_row(self, row: int) -> dict[str, str]:
         """The cells of 1-based data row ``row``."""
-        return {k: str(v) for k, v in self.frame.iloc[row - 1].items()}
+        return {str(k): str(v) for k, v in self.frame.iloc[row - 1].items()}
 
     @functools.cached_property
     def _first_row(self) -> dict[str, int]:
@@ -140,8 +141,11 @@ def load_catalog(path: str | Path) -> Catalog:
     return Catalog(path=path, frame=frame)
 
 
-def _failer(catalog: Path, row: int):
-    def fail(field: str, reason: str) -> Any:
+Fail = Callable[[str, str], NoReturn]  # fail(field, reason): raise the row's RowError
+
+
+def _failer(catalog: Path, row: int) -> Fail:
+    def fail(field: str, reason: str) -> NoReturn:
         raise RowError(catalog=catalog, row=row, field=field, reason=reason)
 
     return fail
@@ -151,7 +155,7 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split("|") if part.strip())
 
 
-def _price(value: str, fail) -> float | None:
+def _price(value: str, fail: Fail) -> float | None:
     if not value:
         return None
     try:
@@ -163,7 +167,7 @@ def _price(value: str, fail) -> float | None:
     return price
 
 
-def _color(value: str, fail) -> str | None:
+def _color(value: str, fail: Fail) -> str | None:
     if not value:
         return None
     if not HEX_COLOR.match(value):
@@ -171,13 +175,13 @@ def _color(value: str, fail) -> str | None:
     return value.upper()
 
 
-def _url(value: str, fail) -> str:
+def _url(value: str, fail: Fail) -> str:
     if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
         fail("url", f"{value!r} is not an http(s) URL")
     return value
 
 
-def _reviews_file(value: str, base: Path, fail) -> tuple[str, ...]:
+def _reviews_file(value: str, base: Path, fail: Fail) -> tuple[str, ...]:
     """Reviews from a CSV (a review/text/body column, else the first), JSON (strings or objects
     with one of those keys) or TXT (one per line) file inside the catalog's folder."""
     if not value:
@@ -213,7 +217,7 @@ def _read_reviews(path: Path) -> list[str]:
     return [item if isinstance(item, str) else next(str(item[k]) for k in keys if k in item) for item in data]
 
 
-def _checked_image(value: str, field: str, fail, fetch: dict) -> Path:
+def _checked_image(value: str, field: str, fail: Fail, fetch: dict[str, Any]) -> Path:
     try:
         return media.resolve_image(value, **fetch)
     except media.MediaError as exc:
