@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from adbatch.domain import timeline
-from adbatch.render import captions, encode, fonts, text
+from adbatch.render import captions, fonts, overlays, text
 from adbatch.render.safezone import SafeZone
 from tests.test_style import composed
 
@@ -136,7 +136,7 @@ def test_long_words_are_wrapped_and_scaled_inside_the_safe_zone(ugc, pacing, siz
     w, h = size
     zone = SafeZone(w, h)
     track = captions.build(tl, size, text_lead=LEAD)
-    body = [(p.y, p.y + p.rgb.shape[0]) for p in encode.overlay_patches(tl, size) if p.overlay.role == "body"]
+    body = [(p.y, p.y + p.rgb.shape[0]) for p in overlays.overlay_patches(tl, size) if p.overlay.role == "body"]
     for cap in track.captions:
         (x, y), (ph, pw) = cap.xy, cap.states[0].shape[:2]
         assert pw <= zone.centered_width and zone.contains(x, y, pw, ph)

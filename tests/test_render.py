@@ -12,7 +12,7 @@ from adbatch.config import PacingConf, RenderConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.render import encode, mix
+from adbatch.render import encode, mix, overlays
 from adbatch.render.probe import probe
 from adbatch.style import MixStyle
 from tests.conftest import make_png
@@ -92,7 +92,7 @@ def test_overlays_stay_inside_the_safe_zone(tiny_job) -> None:
     from adbatch.render.safezone import SafeZone
 
     zone = SafeZone(180, 320)
-    for patch in encode.overlay_patches(tiny_job.timeline, (180, 320)):
+    for patch in overlays.overlay_patches(tiny_job.timeline, (180, 320)):
         h, w = patch.alpha.shape[:2]
         assert zone.contains(patch.x, patch.y, w, h), patch.overlay.text
 

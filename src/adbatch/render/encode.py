@@ -20,12 +20,13 @@ import numpy as np
 from PIL import Image
 
 from adbatch.config import RenderConf
-from adbatch.domain.timeline import Overlay, Timeline
-from adbatch.render import captions, loudness, mix, segments, text
+from adbatch.domain.timeline import Timeline
+from adbatch.render import captions, loudness, mix, segments
 from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, StaticShot, StillShot
-from adbatch.render.safezone import Margins, SafeZone
+from adbatch.render.overlays import overlay_patches, watermark_patch
+from adbatch.render.safezone import Margins
 from adbatch.store.atomic import atomic_path
-from adbatch.style import OverlayStyle, StyleConf
+from adbatch.style import StyleConf
 
 THUMB_JPEG_QUALITY = 88  # thumb.jpg: a preview image, not a delivery
 
@@ -71,56 +72,6 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
-def watermark_patch(
-    timeline: Timeline,
-    logo: Path,
-    size: tuple[int, int],
-    opacity: float,
-    *,
-    style: OverlayStyle | None = None,
-    margins: Margins | None = None,
-) -> OverlayPatch:
-    """The brand logo in the safe zone's top-left corner, until the end card (which shows it large)."""
-    look = style or OverlayStyle()
-    zone = SafeZone(*size, margins=margins)
-    with Image.open(logo) as img:
-        mark = img.convert("RGBA")
-    mark.thumbnail((int(size[0] * look.watermark_width), int(size[1] * look.watermark_height)))
-    rgba = np.asarray(mark).copy()
-    rgba[..., 3] = (rgba[..., 3].astype(np.float32) * opacity).astype(np.uint8)
-    span = Overlay(slot="watermark", role="watermark", text="", start=0.0, end=timeline.card_start)
-    return OverlayPatch(span, rgba, (zone.left, zone.top))
-
-
-def overlay_patches(
-    timeline: Timeline,
-    size: tuple[int, int],
-    *,
-    font_path: str | None = None,
-    style: StyleConf | None = None,
-    margins: Margins | None = None,
-) -> list[OverlayPatch]:
-    """Text overlays drawn once and placed in the safe zone (the end card carries its own CTA)."""
-    w, h = size
-    look = style or StyleConf()
-    zone = SafeZone(w, h, margins=margins)
-    patches = []
-    for ov in timeline.overlays:
-        if ov.role == "cta":
-            continue
-        rgba = _draw(ov, zone, look.overlay, font_path)
-        x = (w - rgba.shape[1]) // 2
-        y = zone.top + int(h * look.overlay.top)  # text at the top of the zone; captions own the band above its bottom
-        patches.append(OverlayPatch(ov, rgba, (x, y), motion=look.motion))
-    return patches
-
-
-def _draw(ov: Overlay, zone: SafeZone, look: OverlayStyle, font_path: str | None = None) -> np.ndarray:
-    kind = look.hook if ov.role == "hook" else look.body
-    style = text.TextStyle.from_look(kind, zone.w, font_path=font_path)
-    return text.render(ov.text, style, zone.centered_width, int(zone.h * kind.max_height))
 
 
 def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
