@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from adbatch.domain.facts import Fact
+
 FACTS = ("benefits", "pains", "usps", "quotes")  # what a prompt is shown (never refused quotes or scores)
 
 
@@ -25,3 +27,4 @@ class Insights(BaseModel):
     source: str = "offline"  # offline | claude+offline (merged with a live analysis)
     image: dict[str, Any] = {}  # live only: what the photo shows (style, audience, visual_cues, setting)
     refused_quotes: tuple[str, ...] = ()  # live only: "quotes" no review contains word for word
+    facts: tuple[Fact, ...] = ()  # typed facts of the row (adbatch.stages.facts): what the offline writer says

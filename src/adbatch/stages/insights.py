@@ -24,6 +24,7 @@ from typing import Any
 from adbatch.domain.insights import FACTS as FACTS  # re-exported: what a prompt is shown
 from adbatch.domain.insights import Insights  # the shape lives in domain/; importable from here too
 from adbatch.domain.product import Product
+from adbatch.stages import facts as typed_facts
 
 # A small, readable sentiment lexicon: an ad quotes praise, not the caveats in a review.
 POSITIVE = (
@@ -129,7 +130,8 @@ def extract(product: Product) -> Insights:
     product_phrases = list(usps) + keyphrases(" ".join(product.benefits), top=5)
     scored = {_clip(s, 12): quotability(s, product_phrases) for s in sentences}
     quotes = tuple(sorted(scored, key=lambda q: -scored[q]))
-    return Insights(benefits=benefits, pains=pains, quotes=quotes, usps=usps, scores=scored)
+    facts = typed_facts.extract(product, pains=pains)
+    return Insights(benefits=benefits, pains=pains, quotes=quotes, usps=usps, scores=scored, facts=facts)
 
 
 IMAGE_KEYS = ("style", "audience", "visual_cues", "setting")
