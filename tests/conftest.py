@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -96,7 +95,7 @@ def tiny_catalog(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def pacing() -> dict:
-    return dataclasses.asdict(PacingConf())
+    return PacingConf()
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ class PricedPlates(PlateSceneGenerator):
     name = "paidfake"
     model = "plates-priced"
 
-    def __init__(self, price_usd: float = 0.05, invoice: str | None = None) -> None:
+    def __init__(self, price_usd: float = 0.05, invoice: str | None = None, plates: Any = None) -> None:
+        super().__init__(plates)  # the plates are drawn in the house style, like the offline ones
         self.price, self.invoice = price_usd, invoice
 
     def params(self) -> dict[str, Any]:

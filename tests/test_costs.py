@@ -121,6 +121,7 @@ def test_per_video_cap_skips_the_video_without_crossing_it(tmp_path: Path) -> No
     assert 0 < paid <= 0.20 + 1e-9 and m.cost_usd == pytest.approx(paid)
 
 
+@pytest.mark.slow
 def test_per_sweep_cap_holds_across_parallel_processes(tmp_path: Path) -> None:
     """joblib with 2 processes and a $0.60 sweep cap: the invoice total never passes $0.60."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
@@ -146,6 +147,7 @@ def test_per_sweep_cap_holds_across_parallel_processes(tmp_path: Path) -> None:
     assert sum(m.cost_usd for m in found) == pytest.approx(paid)
 
 
+@pytest.mark.slow
 def test_unchanged_rerun_is_cached_and_a_changed_row_rerenders(tmp_path: Path) -> None:
     """Rerun: every video is 'cached' at $0 with no provider call, saving what it first cost; edit one row:
     only it re-renders."""
@@ -176,6 +178,7 @@ def test_unchanged_rerun_is_cached_and_a_changed_row_rerenders(tmp_path: Path) -
     }
 
 
+@pytest.mark.slow
 def test_sweep_killed_mid_render_finishes_on_rerun_without_paying_twice(tmp_path: Path) -> None:
     """SIGKILL during a render, rerun into the same dir: all videos valid, no asset billed twice."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug", "beta-lamp", "gamma-cup"))
@@ -221,6 +224,7 @@ def _rendering_second_video(sweep: Path) -> bool:
     return len(done) >= 1 and len(logs) >= 2
 
 
+@pytest.mark.slow
 def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redis_url: str) -> None:
     """hydra/launcher=rq, 2 real workers, a $0.60 sweep cap kept in Redis: the invoice never passes $0.60."""
     from adbatch.store.ledger import RedisLedger

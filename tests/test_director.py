@@ -11,7 +11,7 @@ from adbatch.domain import timeline
 from adbatch.domain.script import HookCandidate
 from adbatch.stages import direct
 
-CONF = dataclasses.asdict(DirectorConf())
+CONF = DirectorConf()
 FPS = 30
 
 
@@ -77,7 +77,7 @@ def test_long_slow_shot_gets_a_jump_zoom(ugc, pacing) -> None:
     slow = [
         s
         for s in before.shots[1:]
-        if s.camera in direct.SLOW_CAMERAS and s.duration >= CONF["long_shot"] and s.layout != timeline.ENDCARD
+        if s.camera in direct.SLOW_CAMERAS and s.duration >= CONF.long_shot and s.layout != timeline.ENDCARD
     ]
     assert slow, "the fixture should contain a long slow shot"
     direction = direct.direct(review(before), auto_fix=True)

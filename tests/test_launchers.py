@@ -21,6 +21,8 @@ from adbatch.render.probe import probe
 from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 from tests.redis_server import RQWorkers, wait_for
 
+pytestmark = pytest.mark.slow  # sweeps on joblib, submitit and RQ workers, killed workers
+
 PRODUCTS = ("alpha-mug", "beta-lamp")
 ARCHETYPES = ("ugc", "pov")
 DRAFT = ["archetype=ugc,pov", "render=draft", "pacing=short"]

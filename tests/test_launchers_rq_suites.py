@@ -23,6 +23,8 @@ from hydra_plugins.adbatch_rq_launcher._core import RQJobError, safe_url
 from hydra_plugins.adbatch_rq_launcher.rq_launcher import RQLauncher
 from tests.redis_server import RQWorkers
 
+pytestmark = pytest.mark.slow  # Hydra's shared launcher suites on a real Redis
+
 QUEUE = "hydra-suites"
 FAST = [f"hydra.launcher.queue={QUEUE}", "hydra.launcher.wait_polling=0.05"]
 

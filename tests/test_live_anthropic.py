@@ -39,7 +39,7 @@ def request_(product) -> ScriptRequest:
         archetype=arch,
         seed=7,
         words_per_second=2.5,
-        speech_seconds=timeline.speech_budget(arch, dataclasses.asdict(PacingConf())),
+        speech_seconds=timeline.speech_budget(arch, PacingConf()),
     )
 
 
@@ -203,7 +203,7 @@ def rank_request(product, request_) -> HookRankRequest:
 def critique_request(product, request_) -> CritiqueRequest:
     arch = request_.archetype
     lines = {s.id: timeline.SpokenLine(text="a line of words", duration=1.0) for s in arch.slots}
-    draft = timeline.build(archetype=arch, pacing=dataclasses.asdict(PacingConf()), texts={}, lines=lines, fps=30)
+    draft = timeline.build(archetype=arch, pacing=PacingConf(), texts={}, lines=lines, fps=30)
     return CritiqueRequest(
         product=product,
         archetype=arch,

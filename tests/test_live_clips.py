@@ -23,7 +23,7 @@ from tests.conftest import make_png
 from tests.fakes import media
 from tests.test_render import tone
 
-TINY = dataclasses.asdict(RenderConf(name="tiny", width=180, height=320, preset="ultrafast", crf=30))
+TINY = RenderConf(name="tiny", width=180, height=320, preset="ultrafast", crf=30)
 SHOT = timeline.Shot(
     index=1, slot="demo", slot_type="demo", shot=0, start=2.0, end=4.5, camera="pan_left", layout="detail"
 )
@@ -71,7 +71,7 @@ def test_frames_are_copies_the_overlays_may_draw_on(clip: Path) -> None:
 def test_render_with_a_clip_shot_closes_its_reader(clip: Path, tmp_path: Path) -> None:
     """A timeline mixing stills and a clip renders to the right duration, and leaves the clip file closed."""
     arch = load_archetype("pov", ARCHETYPES_DIR)
-    pacing = dataclasses.asdict(PacingConf()) | {"duration": 15.0}
+    pacing = dataclasses.replace(PacingConf(), duration=15.0)
     lines = {s.id: timeline.SpokenLine(text="la", duration=1.0, words=(("la", 0, 1.0),)) for s in arch.slots}
     tl = timeline.build(archetype=arch, pacing=pacing, texts={s.id: s.id for s in arch.slots}, lines=lines, fps=30)
     plate = make_png(tmp_path / "plate.png", size=(212, 378))
@@ -99,7 +99,7 @@ def open_files() -> set[str]:
 def test_scene_assets_of_kind_clip_become_clip_shots(clip: Path, tmp_path: Path) -> None:
     """The pipeline turns a scene whose meta says kind: clip into a clip shot, the rest into stills."""
     arch = load_archetype("ugc", ARCHETYPES_DIR)
-    pacing = dataclasses.asdict(PacingConf()) | {"duration": 20.0}
+    pacing = dataclasses.replace(PacingConf(), duration=20.0)
     tl = timeline.build(archetype=arch, pacing=pacing, texts={s.id: s.id for s in arch.slots}, lines={}, fps=30)
     plate = make_png(tmp_path / "plate.png")
     call = Call(stage="scenes", provider="x", model="y", key="k", units={}, cost_usd=0.0, latency_s=0.0)

@@ -53,6 +53,7 @@ def test_claude_analyses_ranks_and_critiques_and_the_manifest_says_so(fake, cata
     assert sum(e.get("event") == "director_note" and e.get("source") == "claude" for e in log) == len(claude)
 
 
+@pytest.mark.slow
 def test_hook_variants_share_the_analysis_ranking_critique_and_body(fake, catalog, tmp_path: Path) -> None:
     """hook=1 then hook=2: the second pays for no Claude call (all four come from the cache), opens
     with the rank-2 hook and plays the same body to the frame."""

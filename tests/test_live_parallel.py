@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers.base import SceneRequest
@@ -16,6 +18,7 @@ KLING = "kwaivgi/kling-v2.1"
 SCRIPT_S, VOICE_S, CLIP_S = 0.4, 0.6, 3.0  # fake latencies: each Claude request, each voice line, each clip
 
 
+@pytest.mark.slow
 def test_wall_time_is_script_plus_slowest_asset_plus_render(fake, tmp_path: Path) -> None:
     """4 clips of 3 s, voice lines of 0.6 s, a 0.4 s script: assets take about one clip, not the sum."""
     fake.latency("anthropic.messages", SCRIPT_S)

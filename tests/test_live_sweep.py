@@ -15,6 +15,8 @@ from tests.conftest import run_adbatch, sweep_manifests
 from tests.fakes import FakeProviders, faults
 from tests.fakes.live import KEY, KEY_VARS, catalog_of, fast_overrides, live_config
 
+pytestmark = pytest.mark.slow  # a whole live sweep against the fake APIs
+
 PRODUCTS = ("alpha-mug", "beta-lamp")
 
 

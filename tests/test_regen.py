@@ -12,6 +12,8 @@ from adbatch.domain.manifest import read
 from adbatch.render.probe import probe
 from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 
+pytestmark = pytest.mark.slow  # renders a video, then re-renders it twice
+
 
 @pytest.fixture
 def video(tmp_path: Path) -> tuple[Path, Path]:

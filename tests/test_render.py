@@ -97,6 +97,16 @@ def test_overlays_stay_inside_the_safe_zone(tiny_job) -> None:
         assert zone.contains(patch.x, patch.y, w, h), patch.overlay.text
 
 
+def test_overlays_follow_the_platforms_margins(tiny_job) -> None:
+    """A platform set whose UI covers more of the top pushes the text down with it."""
+    from adbatch.render.safezone import Margins, SafeZone
+
+    tall = Margins(top=0.3, bottom=0.35, left=0.06, right=0.16)
+    zone = SafeZone(180, 320, margins=tall)
+    patches = overlays.overlay_patches(tiny_job.timeline, (180, 320), margins=tall)
+    assert patches and all(p.y >= zone.top > SafeZone(180, 320).top for p in patches)
+
+
 def test_camera_moves_the_picture_over_a_shot(tiny_job) -> None:
     """A push-in shot's first and last frames differ (motion on stills)."""
     comp = encode.compositor(tiny_job, TINY)

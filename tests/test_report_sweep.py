@@ -20,6 +20,8 @@ from adbatch.report import report
 from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
 from tests.helpers_report import chromium
 
+pytestmark = pytest.mark.slow  # two real nightly sweeps
+
 SCRIPT_NAME = "<script>document.title='pwned'</script>"
 FORMULA_NAME = '=HYPERLINK("http://x","Lamp")'
 
@@ -142,7 +144,7 @@ def test_product_name_that_is_a_formula_is_neutralized(night1: Path) -> None:
 
 def test_cli_rebuild_gives_the_callbacks_csv(night1: Path, tmp_path: Path) -> None:
     """``python -m adbatch.report`` on the sweep dir, from the manifests alone, writes the same report.csv."""
-    proc = run_adbatch(str(night1), "--out", str(tmp_path), module="adbatch.report.report", timeout=120)
+    proc = run_adbatch(str(night1), "--out", str(tmp_path), module="adbatch.report", timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "report.csv").read_text() == (night1 / "report.csv").read_text()
 

@@ -27,7 +27,7 @@ def product(tmp_path: Path, **over: str):
 
 
 def request(prod, archetype, seed: int = 7, seconds: float = 30.0) -> ScriptRequest:
-    pacing = dataclasses.asdict(PacingConf()) | {"duration": seconds}
+    pacing = dataclasses.replace(PacingConf(), duration=seconds)
     return ScriptRequest(
         product=prod,
         insights=insights.extract(prod),

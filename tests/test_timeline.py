@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from adbatch.domain import timeline
@@ -39,7 +41,7 @@ def tl(ugc, pacing) -> timeline.Timeline:
 
 def test_total_duration_is_exactly_the_configured_length(tl, pacing) -> None:
     """Shots tile the video with no gap or overlap and end at pacing.duration."""
-    assert tl.duration == pacing["duration"]
+    assert tl.duration == pacing.duration
     assert tl.shots[0].start == 0 and abs(tl.shots[-1].end - tl.duration) < EPS
     for a, b in zip(tl.shots, tl.shots[1:]):
         assert abs(a.end - b.start) < EPS
@@ -68,7 +70,7 @@ def test_text_appears_before_voice_line(tl, pacing) -> None:
     texts = {o.slot: o for o in tl.overlays}
     for cue in tl.voice:
         if cue.slot in texts:
-            assert abs(cue.start - texts[cue.slot].start - pacing["text_lead"]) < EPS
+            assert abs(cue.start - texts[cue.slot].start - pacing.text_lead) < EPS
 
 
 def test_voice_lines_do_not_overlap_and_fit_the_video(tl) -> None:
@@ -124,13 +126,13 @@ def test_overlong_voice_asks_for_a_tempo_that_fits(ugc, pacing) -> None:
     with pytest.raises(timeline.VoiceTooLong) as info:
         build(ugc, pacing, seconds=4.8)
     fitted = build(ugc, pacing, seconds=4.8, tempo=info.value.tempo)
-    assert fitted.duration == pacing["duration"] and fitted.voice[0].tempo > 1
+    assert fitted.duration == pacing.duration and fitted.voice[0].tempo > 1
 
 
 def test_too_short_duration_is_a_clear_error(ugc, pacing) -> None:
     """Seven beats cannot fit in 8 s: the error names the archetype and the minimum."""
     with pytest.raises(timeline.TimelineError, match="too short for archetype 'ugc'"):
-        build(ugc, pacing | {"duration": 8.0}, seconds=0.0)
+        build(ugc, dataclasses.replace(pacing, duration=8.0), seconds=0.0)
 
 
 @pytest.mark.parametrize("name", available(ARCHETYPES_DIR))
@@ -139,7 +141,7 @@ def test_every_archetype_yields_a_valid_timeline(name: str, duration: float, pac
     """All eight archetypes pace correctly at 15, 30 and 45 s."""
     arch = load_archetype(name, ARCHETYPES_DIR)
     seconds = 1.2 if duration == 15.0 else 2.2
-    tl = build(arch, pacing | {"duration": duration}, seconds=seconds)
+    tl = build(arch, dataclasses.replace(pacing, duration=duration), seconds=seconds)
     assert tl.duration == duration
     assert [s.slot for s in tl.shots if s.shot == 0] == [s.id for s in arch.slots]
     assert all(2.0 - EPS <= s.duration <= 3.0 + EPS for s in tl.shots[1:])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -17,7 +17,8 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from adbatch.config import register_configs
+from adbatch.config import AdbatchConf, register_configs, typed
+from adbatch.errors import CatalogError
 from adbatch.paths import CONF_DIR
 from adbatch.pipeline import run_job
 from adbatch.stages import catalog
@@ -27,19 +28,17 @@ from adbatch.store.ledger import Caps, Ledger, RedisLedger, SqliteLedger
 register_configs()
 
 
-def first_valid_key(cfg: dict[str, Any]) -> str:
+def first_valid_key(cfg: AdbatchConf) -> str:
     """The job key of the first valid product, for a single run without ``product_id``."""
-    cat = catalog.load_catalog(cfg["products"])
+    cat = catalog.load_catalog(cfg.products or "")
     errors = []
     for row in range(1, len(cat) + 1):
         try:
-            cat.validate_row(
-                row, image_cache=Path(cfg["cache_dir"]), max_mb=cfg["image_max_mb"], timeout_s=cfg["url_timeout_s"]
-            )
+            cat.validate_row(row, image_cache=Path(cfg.cache_dir), max_mb=cfg.image_max_mb, timeout_s=cfg.url_timeout_s)
             return cat.job_key(row)
         except catalog.RowError as exc:
             errors.append(str(exc))
-    raise catalog.CatalogError("no valid product in the catalog:\n  " + "\n  ".join(errors))
+    raise CatalogError("no valid product in the catalog:\n  " + "\n  ".join(errors))
 
 
 def build_providers(cfg: DictConfig) -> tuple[Any, Providers]:
@@ -63,13 +62,14 @@ def build_ledger(cfg: DictConfig) -> Ledger:
     base = Path(hc.sweep.dir if multirun else hc.runtime.output_dir).resolve()
     caps = Caps(per_video_usd=cfg.cost_cap.per_video_usd, per_sweep_usd=cfg.cost_cap.per_sweep_usd)
     kind = cfg.cost_cap.ledger
-    launcher = OmegaConf.select(hc, "launcher._target_", default="") or ""
+    hydra_node = cast(DictConfig, hc)  # HydraConfig.get() is the DictConfig of the hydra node
+    launcher = OmegaConf.select(hydra_node, "launcher._target_", default="") or ""
     if kind == "auto":
         kind = "redis" if "rq_launcher" in launcher else "sqlite"
     if kind == "redis":
         url = (
             cfg.cost_cap.redis_url
-            or OmegaConf.select(hc, "launcher.redis.url", default=None)
+            or OmegaConf.select(hydra_node, "launcher.redis.url", default=None)
             or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         )
         return RedisLedger(url, sweep=str(base), caps=caps)
@@ -81,18 +81,18 @@ def build_ledger(cfg: DictConfig) -> Ledger:
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: DictConfig) -> dict[str, Any]:
     """Render one video; return a small summary (the manifest on disk has the rest)."""
-    plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
-    if not plain["products"]:
+    if not cfg.products:
         sys.exit("adbatch: products=<catalog.csv> is required, e.g. products=examples/catalog.csv")
-    plain["products"] = str(Path(plain["products"]).expanduser().resolve())
+    job = typed(cfg)
+    job.products = str(Path(job.products or "").expanduser().resolve())
     try:
-        if not plain["product_id"]:
-            plain["product_id"] = first_valid_key(plain)
+        if not job.product_id:
+            job.product_id = first_valid_key(job)
         writer, providers = build_providers(cfg)
-    except catalog.CatalogError as exc:
+    except CatalogError as exc:
         sys.exit(f"adbatch: {exc}")
     out_dir = Path(HydraConfig.get().runtime.output_dir)
-    result = run_job(plain, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))
+    result = run_job(job, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))
     return {
         "status": result.status,
         "product_id": result.product_id,

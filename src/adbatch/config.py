@@ -7,11 +7,10 @@ Each field carries the default the YAML mirrors and a comment saying what it doe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf, open_dict
 
 from adbatch.style import StyleConf  # the style group's schema; it imports nothing
 
@@ -55,6 +54,11 @@ class RenderConf:
     share_body: bool = True  # encode the body after the hook once; hook variants join their opener to it
     loudness_lufs: float = -14.0  # soundtrack normalised to this integrated loudness (EBU R128)
     true_peak_db: float = -1.0  # ...with its true peak at or below this, dBTP
+
+    @property
+    def plate_size(self) -> tuple[int, int]:
+        """Scene plates are larger than the frame by ``motion_margin``: room for the camera to move."""
+        return (round(self.width * (1 + self.motion_margin)), round(self.height * (1 + self.motion_margin)))
 
 
 @dataclass
@@ -165,7 +169,29 @@ class AdbatchConf:
     scene_overrides: dict[str, Any] = field(default_factory=dict)
 
 
+def typed(cfg: DictConfig) -> AdbatchConf:
+    """The composed job config as the typed ``AdbatchConf`` (attribute access from here on).
+
+    Hydra's own node and keys added on the command line outside the schema (``+dry_run=true``,
+    read by the sweeper) are dropped; provider nodes stay plain dicts, since each is a ``_target_``
+    for ``hydra.utils.instantiate`` with its own fields.
+    """
+    cfg = cfg.copy()
+    known = {f.name for f in fields(AdbatchConf)}
+    with open_dict(cfg):
+        for key in [k for k in cfg if k not in known]:
+            del cfg[key]
+    OmegaConf.resolve(cfg)
+    obj = OmegaConf.to_object(cfg)
+    if not isinstance(obj, AdbatchConf):  # a plain DictConfig that skipped the schema (never from conf/)
+        obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(AdbatchConf), cfg))
+    assert isinstance(obj, AdbatchConf)
+    return obj
+
+
 def register_configs() -> None:
     """Store the schema so conf/config.yaml can extend it (``defaults: [adbatch_schema, ...]``)."""
+    from hydra.core.config_store import ConfigStore  # Hydra stays out of the stages that import the schema
+
     cs = ConfigStore.instance()
     cs.store(name="adbatch_schema", node=AdbatchConf)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,8 +40,9 @@ def redact(value: Any, values: list[str] | None = None) -> Any:
     return value
 
 
-def redact_processor(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
-    return redact(event)
+def redact_processor(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
+    cleaned: dict[str, Any] = redact(dict(event))
+    return cleaned
 
 
 class _ConsoleTee:
@@ -51,7 +52,7 @@ class _ConsoleTee:
         self.console = console
         self.pretty = structlog.dev.ConsoleRenderer(colors=False, pad_event_to=28)
 
-    def __call__(self, _logger: Any, name: str, event: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, _logger: Any, name: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
         loud = event.get("event") in CONSOLE_EVENTS or event.get("level") in ("warning", "error", "critical")
         if self.console is not None and loud:
             shown = {k: v for k, v in event.items() if k not in ("job", "timestamp", "words")}
@@ -60,7 +61,9 @@ class _ConsoleTee:
 
 
 @contextmanager
-def job_logger(path: Path, *, console: TextIO | None = sys.stderr, **context: Any) -> Iterator[Any]:
+def job_logger(
+    path: Path, *, console: TextIO | None = sys.stderr, context: Mapping[str, Any] | None = None, **more: Any
+) -> Iterator[Any]:
     """A logger appending JSON lines to ``path``, ``context`` bound on every line; closed on exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("a", encoding="utf-8")
@@ -75,6 +78,9 @@ def job_logger(path: Path, *, console: TextIO | None = sys.stderr, **context: An
         ],
     )
     try:
-        yield logger.bind(**context)
+        yield logger.bind(**(dict(context or {}) | more))
     finally:
         fh.close()
+
+
+QUIET = structlog.wrap_logger(structlog.ReturnLogger())  # a logger that says nothing: planning in a dry run

@@ -12,12 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from adbatch.domain.timeline import ENDCARD
 from adbatch.errors import AdbatchError
+
+if TYPE_CHECKING:
+    from adbatch.domain.manifest import Manifest
 
 
 class RegenError(AdbatchError, ValueError):
@@ -35,9 +40,10 @@ def scene_key(video_dir: Path, scene: int) -> str:
     return f"{shot['slot']}/{shot['shot']}"
 
 
-def regenerate(video_dir: Path, *, scene: int, prompt: str | None = None, overrides: list[str] = ()):
+def regenerate(video_dir: Path, *, scene: int, prompt: str | None = None, overrides: Sequence[str] = ()) -> Manifest:
     """Regenerate one scene of the video in ``video_dir`` and re-render it; return the new manifest."""
     from adbatch.app import build_providers
+    from adbatch.config import typed
     from adbatch.domain import manifest
     from adbatch.pipeline import run_job
     from adbatch.store.ledger import Caps, SqliteLedger
@@ -47,20 +53,21 @@ def regenerate(video_dir: Path, *, scene: int, prompt: str | None = None, overri
         raise RegenError(f"{video_dir} is not an adbatch video folder (no .hydra/config.yaml or manifest.json)")
     old = manifest.read(video_dir / manifest.MANIFEST)
     cfg = OmegaConf.load(saved)
+    if not isinstance(cfg, DictConfig):
+        raise RegenError(f"{saved} does not hold a config mapping")
     # a single run picks its product after Hydra saved the config: the manifest knows which it was
     cfg.product_id = old.product_id
     cfg.products = old.config.get("catalog") or cfg.products
     cfg.merge_with(OmegaConf.from_dotlist(list(overrides)))
     key = scene_key(video_dir, scene)
-    tweaks = OmegaConf.to_container(cfg.get("scene_overrides") or OmegaConf.create({}))
+    tweaks: dict[str, dict[str, Any]] = dict(typed(cfg).scene_overrides)
     previous = tweaks.get(key, {})
     tweaks[key] = {"seed_offset": int(previous.get("seed_offset", 0)) + 1, "prompt": prompt or previous.get("prompt")}
     cfg.scene_overrides = tweaks
     writer, providers = build_providers(cfg)
-    plain = OmegaConf.to_container(cfg, resolve=True)
     caps = Caps(per_video_usd=cfg.cost_cap.per_video_usd, per_sweep_usd=cfg.cost_cap.per_sweep_usd)
     new = run_job(
-        plain,
+        typed(cfg),
         out_dir=video_dir,
         writer=writer,
         providers=providers,

@@ -26,10 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def child(args: argparse.Namespace) -> None:
     """Run one real job (catalog -> render) and print its figures as JSON."""
     from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
 
     from adbatch.app import build_providers
-    from adbatch.config import register_configs
+    from adbatch.config import register_configs, typed
     from adbatch.pipeline import run_job
 
     register_configs()
@@ -45,8 +44,7 @@ def child(args: argparse.Namespace) -> None:
             ],
         )
     writer, providers = build_providers(cfg)
-    plain = OmegaConf.to_container(cfg, resolve=True)
-    m = run_job(plain, out_dir=args.out / "video", writer=writer, providers=providers)
+    m = run_job(typed(cfg), out_dir=args.out / "video", writer=writer, providers=providers)
     assert m.status == "ok", m.error
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -70,9 +70,9 @@ def live_job(
 ) -> Any:
     """Render ``product_id`` into ``root/folder`` in this process with provider=live against ``fake``
     (draft, 20 s, cache in ``root/cache``); its manifest."""
-    from omegaconf import OmegaConf
 
     from adbatch.app import build_providers
+    from adbatch.config import typed
     from adbatch.pipeline import run_job
 
     cfg = live_config(
@@ -85,5 +85,4 @@ def live_job(
         *overrides,
     )
     writer, providers = build_providers(cfg)
-    plain = OmegaConf.to_container(cfg, resolve=True)
-    return run_job(plain, out_dir=root / folder, writer=writer, providers=providers)
+    return run_job(typed(cfg), out_dir=root / folder, writer=writer, providers=providers)

@@ -137,3 +137,10 @@ def write(manifest: Manifest, folder: Path) -> Path:
 def read(path: Path) -> Manifest:
     """Load and validate a manifest file."""
     return Manifest.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def video_key(product_id: str, archetype: str, hook: str) -> str:
+    """A video's name in folders, ledgers, reports and ad-platform results: ``<product>/<archetype>/hook-<hook>``
+    (``hook`` may already carry its ``hook-`` prefix, as a folder name does)."""
+    hook = str(hook).strip()
+    return f"{product_id}/{archetype}/{hook if hook.startswith('hook-') else 'hook-' + hook}"

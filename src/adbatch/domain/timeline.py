@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from adbatch.config import PacingConf
 from adbatch.domain.archetype import Archetype, Slot
 from adbatch.errors import AdbatchError
 
@@ -142,7 +143,7 @@ class _Range:
 def build(
     *,
     archetype: Archetype,
-    pacing: Mapping,
+    pacing: PacingConf,
     texts: Mapping[str, str],
     lines: Mapping[str, SpokenLine],
     fps: int,
@@ -164,14 +165,17 @@ def build(
     reserve = reserve or {}
     if order:
         archetype = archetype.model_copy(update={"slots": archetype.arranged(tuple(order))})
-    total = round(pacing["duration"] * fps)
+    total = round(pacing.duration * fps)
     try:
         ranges = _shot_counts(archetype, pacing, lines, fps, tempo, total, reserve)
     except VoiceTooLong as exc:
         raise VoiceTooLong(str(exc), _fitting_tempo(archetype, pacing, lines, fps, tempo, total, reserve)) from None
     frames = _distribute(ranges, total, {k: round(v * fps) for k, v in (soft_max or {}).items()})
     cameras = cameras or {}
-    shots, overlays, voice, transitions = [], [], [], []
+    shots: list[Shot] = []
+    overlays: list[Overlay] = []
+    voice: list[VoiceCue] = []
+    transitions: list[Transition] = []
     beat_cut = transition or archetype.transition
     cursor = 0
     for rng, span in zip(ranges, frames):
@@ -181,7 +185,9 @@ def build(
         for k, length in enumerate(lengths):
             if cursor > 0:
                 kind = beat_cut if k == 0 else "cut"
-                transitions.append(Transition(at=cursor / fps, kind=kind, duration=pacing[kind]))
+                transitions.append(
+                    Transition(at=cursor / fps, kind=kind, duration=getattr(pacing, kind))
+                )  # kind is cut or swipe: both are PacingConf fields
             card = slot.type == "cta" and k == len(lengths) - 1
             shots.append(
                 Shot(
@@ -207,7 +213,7 @@ def build(
             )
         line = lines.get(slot.id)
         if slot.vo and line and line.duration > 0:
-            begin = start / fps + pacing["text_lead"]
+            begin = start / fps + pacing.text_lead
             voice.append(
                 VoiceCue(
                     slot=slot.id,
@@ -228,34 +234,34 @@ def build(
     )
 
 
-def speech_budget(archetype: Archetype, pacing: Mapping) -> dict[str, float]:
+def speech_budget(archetype: Archetype, pacing: PacingConf) -> dict[str, float]:
     """Seconds of speech each slot can hold: its weighted share of the video minus lead and tail."""
     total_weight = sum(s.weight for s in archetype.slots)
-    overhead = pacing["text_lead"] + pacing["voice_tail"]
+    overhead = pacing.text_lead + pacing.voice_tail
     return {
-        s.id: round(max(0.0, pacing["duration"] * s.weight / total_weight - overhead), 3) if s.vo else 0.0
+        s.id: round(max(0.0, pacing.duration * s.weight / total_weight - overhead), 3) if s.vo else 0.0
         for s in archetype.slots
     }
 
 
 def _shot_counts(
     archetype: Archetype,
-    pacing: Mapping,
+    pacing: PacingConf,
     lines: Mapping[str, SpokenLine],
     fps: int,
     tempo: float,
     total: int,
     reserve: Mapping[str, float],
 ) -> list[_Range]:
-    lo_f, hi_f = math.ceil(pacing["scene_min"] * fps - 1e-6), math.floor(pacing["scene_max"] * fps + 1e-6)
-    hook_f = round(pacing["hook_scene"] * fps)
+    lo_f, hi_f = math.ceil(pacing.scene_min * fps - 1e-6), math.floor(pacing.scene_max * fps + 1e-6)
+    hook_f = round(pacing.hook_scene * fps)
     ranges = []
     for slot in archetype.slots:
         line = lines.get(slot.id)
         spoken = (
             max(line.duration, reserve.get(slot.id, 0.0)) / tempo if (slot.vo and line and line.duration > 0) else 0.0
         )
-        need = math.ceil((pacing["text_lead"] + spoken + pacing["voice_tail"]) * fps) if spoken else 0
+        need = math.ceil((pacing.text_lead + spoken + pacing.voice_tail) * fps) if spoken else 0
         first = hook_f if slot.type == "hook" else None
         rng = _Range(slot=slot, need=need, first=first, n=1, lo_f=lo_f, hi_f=hi_f)
         while rng.hi < need:
@@ -281,7 +287,7 @@ def _shot_counts(
 
 def _fitting_tempo(
     archetype: Archetype,
-    pacing: Mapping,
+    pacing: PacingConf,
     lines: Mapping[str, SpokenLine],
     fps: int,
     tempo: float,

@@ -12,23 +12,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from adbatch.config import AdbatchConf
 from adbatch.domain import timeline
-from adbatch.domain.archetype import ANGLES, load_archetype
-from adbatch.domain.script import HookCandidate
-from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.providers.base import (
-    CardRequest,
-    HookRankRequest,
-    MusicRequest,
-    SceneRequest,
-    ScriptRequest,
-    speaking_rate,
-)
-from adbatch.render.palette import palette
-from adbatch.stages import insights, write
+from adbatch.domain.archetype import ANGLES, Archetype
+from adbatch.domain.manifest import video_key
+from adbatch.domain.script import HookCandidate, Script, SlotCopy
+from adbatch.logs import QUIET
+from adbatch.providers.base import HookRankRequest, ScriptRequest, speaking_rate
+from adbatch.stages import plan, run, write
 from adbatch.stages.assets import Providers
 from adbatch.stages.catalog import Catalog, RowError
 from adbatch.store.cache import content_key
@@ -73,75 +66,56 @@ class Estimate:
         return round(max(held, spent + assets), 6)
 
 
-def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers: Providers) -> Estimate:
+def estimate_job(cfg: AdbatchConf, cat: Catalog, *, writer: Any, providers: Providers) -> Estimate:
     """What the job ``cfg`` describes would cost, by stage and by provider, on its own (``apply_caps``
-    then takes off what it shares with videos before it)."""
-    video = f"{cfg['product_id']}/{cfg['archetype']['name']}/hook-{cfg['hook']}"
-    est = Estimate(video=video)
+    then takes off what it shares with videos before it).
+
+    It runs the job's own planning (``run.intake``, ``plan.draft``, ``plan.asset_plan``) on a stand-in
+    script whose every line fills its slot's speech budget, so it asks for the assets the job would."""
+    est = Estimate(video=video_key(str(cfg.product_id), cfg.archetype.name, str(cfg.hook)))
     try:
-        product = cat.validate_row(
-            cat.row_for_key(cfg["product_id"]),
-            image_cache=Path(cfg["cache_dir"]),
-            max_mb=cfg["image_max_mb"],
-            timeout_s=cfg["url_timeout_s"],
-        )
+        got = run.intake(cfg, cat, cat.row_for_key(str(cfg.product_id)))
     except RowError as exc:
         est.invalid = str(exc)
         return est
-    arch = load_archetype(cfg["archetype"]["name"], or_default(cfg.get("archetypes_dir"), ARCHETYPES_DIR))
-    budget = timeline.speech_budget(arch, cfg["pacing"])
+    arch, product = got.archetype, got.product
+    budget = timeline.speech_budget(arch, cfg.pacing)
     wps = speaking_rate(providers.voice)
     request = ScriptRequest(
-        product=product,
-        insights=insights.extract(product),
-        archetype=arch,
-        seed=cfg["seed"],
-        words_per_second=wps,
-        speech_seconds=budget,
+        product=product, insights=got.facts, archetype=arch, seed=cfg.seed, words_per_second=wps, speech_seconds=budget
     )
-    lines = {slot: (WORD * max(1, round(sec * wps))).strip() for slot, sec in budget.items() if sec > 0}
-    spoken = {k: timeline.SpokenLine(text=v, duration=budget[k]) for k, v in lines.items()}
-    args = dict(archetype=arch, pacing=cfg["pacing"], texts={}, lines=spoken, fps=int(cfg["render"]["fps"]))
-    try:
-        plan = timeline.build(**args)
-    except timeline.VoiceTooLong as exc:  # budgets are a ceiling; the job would speed up or mute a line
-        plan = timeline.build(**args, tempo=exc.tempo)
-    r, pal = cfg["render"], palette(product.brand_color)
-    w, h = (int(round(s * (1 + r["motion_margin"]))) for s in (r["width"], r["height"]))
-    slots = {s.id: s for s in arch.slots}
-    scenes = [
-        SceneRequest(
-            product=product,
-            slot=slots[sh.slot],
-            shot=sh.shot,
-            prompt=product.name,
-            width=w,
-            height=h,
-            seed=cfg["seed"],
-            palette=pal,
-        )
-        for sh in plan.shots
-        if sh.layout != timeline.ENDCARD
-    ]
-    hook_line = lines.get(arch.slots[0].id, "")
-    voice = sum(providers.voice.estimate(t) for t in lines.values()) + (len(ANGLES) - 1) * (
+    script = _budget_script(arch, budget, wps)
+    chosen = script.hooks[0]
+    draft = plan.draft(cfg, QUIET, arch, script, chosen, providers.voice)
+    voice = plan.words_for(script, chosen, arch.slots[0].id)
+    wanted = plan.asset_plan(
+        cfg,
+        product=product,
+        archetype=arch,
+        script=script,
+        voice=voice,
+        planned=draft,
+        seed=got.seed,
+        pal=got.look.palette,
+    )
+    hook_line = voice[arch.slots[0].id]
+    # every hook candidate is voiced (hook variants share them): the stand-ins all say the same
+    voice_usd = sum(providers.voice.estimate(t) for t in wanted.voice.values()) + (len(ANGLES) - 1) * (
         providers.voice.estimate(hook_line) if hook_line else 0.0
-    )  # every hook candidate is voiced (variants share)
-    card = CardRequest(product=product, width=r["width"], height=r["height"], seed=cfg["seed"], palette=pal)
-    music = MusicRequest(mood=arch.music.mood, bpm=arch.music.bpm, seconds=cfg["pacing"]["duration"], seed=0)
+    )
     parts = [
         ("script", writer, request),
-        *_judging(cfg, writer, request, plan),
-        ("voice", providers.voice, voice),
-        ("scenes", providers.scenes, scenes),
-        ("image", providers.image, card),
-        ("music", providers.music, music),
+        *_judging(cfg, writer, request, draft),
+        ("voice", providers.voice, voice_usd),
+        ("scenes", providers.scenes, list(wanted.scenes.values())),
+        ("image", providers.image, wanted.card),
+        ("music", providers.music, wanted.music),
     ]
     shared = {
-        "vision": f"vision:{product.id}:{content_key(dict(cfg['provider']['script']))}",
-        "music": f"music:{content_key(dataclasses.asdict(music))}:{content_key(dict(cfg['provider']['music']))}",
+        "vision": f"vision:{product.id}:{content_key(dict(cfg.provider.script))}",
+        "music": f"music:{content_key(dataclasses.asdict(wanted.music))}:{content_key(dict(cfg.provider.music))}",
     }
-    body = content_key({k: v for k, v in cfg.items() if k != "hook"})  # hook variants share everything but the hook
+    body = content_key({k: v for k, v in dataclasses.asdict(cfg).items() if k != "hook"})  # variants share the body
     for stage, provider, what in parts:
         if isinstance(what, float):  # already priced (voice: a sum of lines)
             usual = bound = what
@@ -155,19 +129,34 @@ def estimate_job(cfg: Mapping[str, Any], cat: Catalog, *, writer: Any, providers
     return est
 
 
+def _budget_script(arch: Archetype, budget: Mapping[str, float], wps: float) -> Script:
+    """A stand-in script whose every line fills its slot's speech budget (what a writer aims for)."""
+
+    def line(slot_id: str) -> str:
+        sec = budget.get(slot_id, 0.0)
+        return (WORD * max(1, round(sec * wps))).strip() if sec > 0 else ""
+
+    hook = line(arch.slots[0].id) or WORD.strip()
+    hooks = tuple(HookCandidate(angle=a, text=hook[:80], voice=hook[:200], rank=i + 1) for i, a in enumerate(ANGLES))
+    slots = tuple(SlotCopy(slot=s.id, text="", voice=line(s.id)[:300]) for s in arch.slots[1:])
+    return Script(writer="budget", hooks=hooks, slots=slots)
+
+
 def _price(provider: Any) -> Any:
     """What a dry run prices a call with: its typical cost where the provider knows one."""
     return getattr(provider, "expected", provider.estimate)
 
 
-def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: timeline.Timeline) -> list:
+def _judging(
+    cfg: AdbatchConf, writer: Any, request: ScriptRequest, plan: timeline.Timeline
+) -> list[tuple[str, Any, Any]]:
     """The live writer's other calls, as requests with stand-ins as long as the real ones: the product
     analysis, the hook ranking and the critique (each only if the writer makes it and it is on)."""
-    parts = []
+    parts: list[tuple[str, Any, Any]] = []
     if writer.supports_vision:
         parts.append(("vision", writer, request.product))
     arch = request.archetype
-    if writer.judge_model and cfg["hook_scoring"]["live_rank"]:
+    if writer.judge_model and cfg.hook_scoring.live_rank:
         words = (WORD * arch.slots[0].vo_words[1]).strip()
         stand_ins = tuple(HookCandidate(angle=a, text=words[:80], voice=words) for a in ANGLES)
         parts.append(
@@ -179,11 +168,11 @@ def _judging(cfg: Mapping[str, Any], writer: Any, request: ScriptRequest, plan: 
                     insights=request.insights,
                     archetype=arch,
                     hooks=stand_ins,
-                    hook_seconds=cfg["pacing"]["hook_scene"],
+                    hook_seconds=cfg.pacing.hook_scene,
                 ),
             )
         )
-    if writer.judge_model and cfg["director"]["live_notes"]:
+    if writer.judge_model and cfg.director.live_notes:
         parts.append(
             (
                 "critique",

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adbatch.domain.manifest import MANIFEST
+from adbatch.domain.manifest import MANIFEST, video_key
 from adbatch.errors import ReportError
 
 SUCCESS = ("ok", "cached")
@@ -202,12 +202,6 @@ def groups(videos: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 # --- variant experiments --------------------------------------------------------------------
-
-
-def video_key(product_id: str, archetype: str, hook: str) -> str:
-    """The id of a video across sweeps: ``<product>/<archetype>/hook-<hook>``, as the folder is named."""
-    hook = str(hook).strip()
-    return f"{product_id}/{archetype}/{hook if hook.startswith('hook-') else 'hook-' + hook}"
 
 
 class ResultsError(ReportError, ValueError):

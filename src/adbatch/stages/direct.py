@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from adbatch.config import DirectorConf
 from adbatch.domain.notes import Edit, Note  # the notes' shape lives in domain/; importable from here too
 from adbatch.domain.script import HookCandidate
 from adbatch.domain.timeline import ENDCARD, Timeline
@@ -46,7 +47,7 @@ class Review:
     hooks: Sequence[HookCandidate]
     hook_requested: str
     reading_wps: float
-    conf: Mapping  # director config: max_dead_air, long_shot, hook_min_score, max_voice_wps
+    conf: DirectorConf  # max_dead_air, long_shot, hook_min_score, max_voice_wps
     reorderable: tuple[str, ...] = ()  # the archetype's reorderable beats, in the draft's order
     quotes: tuple[str, ...] = ()  # customers' own words (insights): the strongest proof there is
 
@@ -73,8 +74,8 @@ def dead_air(r: Review) -> list[Note]:
             continue
         beat_end = max(s.end for s in shots if s.slot == cue.slot)
         silence = beat_end - cue.end
-        if silence > r.conf["max_dead_air"]:
-            cut = round(silence - r.conf["max_dead_air"] / 2, 1)
+        if silence > r.conf.max_dead_air:
+            cut = round(silence - r.conf.max_dead_air / 2, 1)
             beat_start = min(s.start for s in shots if s.slot == cue.slot)
             index = next(s.index for s in shots if s.slot == cue.slot) + 1
             notes.append(
@@ -98,7 +99,7 @@ def long_static(r: Review) -> list[Note]:
             edit=Edit(kind="zoom", slot=s.slot, shot=s.shot),
         )
         for s in r.timeline.shots
-        if s.layout != ENDCARD and s.index > 0 and s.camera in SLOW_CAMERAS and s.duration >= r.conf["long_shot"]
+        if s.layout != ENDCARD and s.index > 0 and s.camera in SLOW_CAMERAS and s.duration >= r.conf.long_shot
     ]
 
 
@@ -110,8 +111,8 @@ def hook_strength(r: Review) -> list[Note]:
     problems = []
     if words / r.reading_wps > hook_scene + 0.5:
         problems.append(f"hook text needs {words / r.reading_wps:.1f} s to read in a {hook_scene:.1f} s scene")
-    if r.hook.ranked_by == "offline" and r.hook.score < r.conf["hook_min_score"]:  # a judge's pick stands
-        problems.append(f"hook is too generic (score {r.hook.score:.0f} < {r.conf['hook_min_score']:.0f})")
+    if r.hook.ranked_by == "offline" and r.hook.score < r.conf.hook_min_score:  # a judge's pick stands
+        problems.append(f"hook is too generic (score {r.hook.score:.0f} < {r.conf.hook_min_score:.0f})")
     if not problems:
         return []
     better = [
@@ -146,7 +147,7 @@ def voice_pace(r: Review) -> list[Note]:
     notes = []
     for cue in r.timeline.voice:
         wps = len(cue.text.split()) / max(cue.end - cue.start, 1e-6)
-        if wps > r.conf["max_voice_wps"] or cue.tempo > 1.0:
+        if wps > r.conf.max_voice_wps or cue.tempo > 1.0:
             notes.append(
                 Note(
                     rule="voice_pace",

@@ -8,9 +8,11 @@ then map each final shot to its picture.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adbatch.config import AdbatchConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import Archetype
 from adbatch.domain.product import Product
@@ -40,33 +42,51 @@ def words_for(script: Script, chosen: HookCandidate, hook_id: str) -> dict[str, 
     return {hook_id: chosen.voice} | {s.slot: s.voice for s in script.slots}
 
 
+@dataclass(frozen=True)
+class Edits:
+    """The creative director's edits, applied each time the timeline is laid out (``timeline.build``)."""
+
+    soft_max: Mapping[str, float] = field(default_factory=dict)  # slot id -> seconds it may last at most
+    cameras: Mapping[tuple[str, int], str] = field(default_factory=dict)  # (slot, shot in slot) -> camera
+    reserve: Mapping[str, float] = field(default_factory=dict)  # slot id -> seconds held for a longer line
+    order: tuple[str, ...] | None = None  # the reorderable beats' new order
+
+
 def layout(
-    cfg: Mapping[str, Any],
+    cfg: AdbatchConf,
     log: Any,
     archetype: Archetype,
     texts: Mapping[str, str],
     lines: Mapping[str, timeline.SpokenLine],
-    **edits: Any,
+    edits: Edits = Edits(),
 ) -> timeline.Timeline:
     """Build the timeline. If the voice overflows, speed it up (within pacing.max_voice_speedup); if that
     is not enough, mute the lightest body beats' voice one by one (their text stays) and record it."""
     lines = dict(lines)
-    cap = cfg["pacing"]["max_voice_speedup"]
+    cap = cfg.pacing.max_voice_speedup
     mutable = sorted((s for s in archetype.body if s.id in lines), key=lambda s: s.weight)
-    args = dict(
-        archetype=archetype,
-        pacing=cfg["pacing"],
-        texts=texts,
-        fps=int(cfg["render"]["fps"]),
-        transition=cfg["archetype"].get("transition"),
-        **edits,
-    )
+
+    def build(tempo: float = 1.0) -> timeline.Timeline:
+        return timeline.build(
+            archetype=archetype,
+            pacing=cfg.pacing,
+            texts=texts,
+            lines=lines,
+            fps=int(cfg.render.fps),
+            tempo=tempo,
+            transition=cfg.archetype.transition,
+            soft_max=edits.soft_max,
+            cameras=edits.cameras,
+            reserve=edits.reserve,
+            order=edits.order,
+        )
+
     while True:
         try:
-            return timeline.build(**args, lines=lines)
+            return build()
         except timeline.VoiceTooLong as exc:
             if exc.tempo <= cap:
-                return timeline.build(**args, lines=lines, tempo=exc.tempo)
+                return build(exc.tempo)
             if not mutable:
                 raise timeline.TimelineError(
                     f"{exc}; even muting every body line it needs {exc.tempo:.2f}x speed, "
@@ -78,18 +98,18 @@ def layout(
 
 
 def draft(
-    cfg: Mapping[str, Any],
+    cfg: AdbatchConf,
     log: Any,
     archetype: Archetype,
     script: Script,
     chosen: HookCandidate,
     voice: Any,
-    **edits: Any,
+    edits: Edits = Edits(),
 ) -> timeline.Timeline:
     """The timeline laid out from estimated line lengths, before any line is spoken."""
     hook_id = archetype.slots[0].id
     lines = {k: estimate_line(v, voice) for k, v in words_for(script, chosen, hook_id).items() if v}
-    return layout(cfg, log, archetype, texts_for(script, chosen, hook_id), lines, **edits)
+    return layout(cfg, log, archetype, texts_for(script, chosen, hook_id), lines, edits)
 
 
 def clip_slots(archetype: Archetype, video_scenes: int | Sequence[str]) -> set[str]:
@@ -103,7 +123,7 @@ def clip_slots(archetype: Archetype, video_scenes: int | Sequence[str]) -> set[s
 
 
 def asset_plan(
-    cfg: Mapping[str, Any],
+    cfg: AdbatchConf,
     *,
     product: Product,
     archetype: Archetype,
@@ -115,14 +135,14 @@ def asset_plan(
 ) -> AssetPlan:
     """Every asset the video needs, decided before any call: voice lines, a scene per planned shot,
     the end card's background and the music bed."""
-    r = cfg["render"]
-    w, h = (int(round(s * (1 + r["motion_margin"]))) for s in (r["width"], r["height"]))
+    r = cfg.render
+    w, h = r.plate_size
     slots = {s.id: s for s in archetype.slots}
     prompts = {s.slot: s.visual for s in script.slots} | {
         archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"
     }
-    tweaks = cfg.get("scene_overrides") or {}  # python -m adbatch.regen: new seed or prompt per scene
-    clips = clip_slots(archetype, cfg["provider"]["scenes"].get("video_scenes", 0))
+    tweaks = cfg.scene_overrides or {}  # python -m adbatch.regen: new seed or prompt per scene
+    clips = clip_slots(archetype, cfg.provider.scenes.get("video_scenes", 0))
 
     def request(slot_id: str, shot: int) -> SceneRequest:
         tweak = tweaks.get(f"{slot_id}/{shot}") or {}
@@ -141,10 +161,10 @@ def asset_plan(
     scenes = {(sh.slot, sh.shot): request(sh.slot, sh.shot) for sh in planned.shots if sh.layout != timeline.ENDCARD}
     cta = archetype.slots[-1]  # the CTA beat may grow a shot before its end card once real voice lengths are in
     scenes.setdefault((cta.id, 0), request(cta.id, 0))
-    card = CardRequest(product=product, width=int(r["width"]), height=int(r["height"]), seed=seed, palette=pal)
+    card = CardRequest(product=product, width=int(r.width), height=int(r.height), seed=seed, palette=pal)
     bed_seed = int(content_key({"music": archetype.name})[:8], 16)  # one bed per archetype: shared, cached
     music = MusicRequest(
-        mood=archetype.music.mood, bpm=archetype.music.bpm, seconds=float(cfg["pacing"]["duration"]), seed=bed_seed
+        mood=archetype.music.mood, bpm=archetype.music.bpm, seconds=float(cfg.pacing.duration), seed=bed_seed
     )
     spoken = {cue.slot for cue in planned.voice}  # lines muted to fit are not paid for
     lines = {k: v for k, v in voice.items() if k in spoken}

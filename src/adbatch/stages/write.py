@@ -10,10 +10,11 @@ of its body by every hook variant. A writer without a step (the offline writer h
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from adbatch.config import AdbatchConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import Archetype
 from adbatch.domain.insights import Insights
@@ -27,7 +28,7 @@ from adbatch.stages.assets import Producer
 async def write_script(
     writer: ScriptWriter,
     producer: Producer,
-    cfg: Mapping[str, Any],
+    cfg: AdbatchConf,
     *,
     product: Product,
     facts: Insights,
@@ -46,7 +47,7 @@ async def write_script(
         archetype=archetype,
         seed=seed,
         words_per_second=words_per_second,
-        speech_seconds=timeline.speech_budget(archetype, cfg["pacing"]),
+        speech_seconds=timeline.speech_budget(archetype, cfg.pacing),
     )
 
     async def make(out: Path):
@@ -72,17 +73,17 @@ async def write_script(
         estimate=lambda: writer.estimate(request),
     )
     script = check_structure(Script.model_validate_json(produced.path.read_text()), archetype)
-    scoring, hook_seconds = cfg["hook_scoring"], cfg["pacing"]["hook_scene"]
+    scoring, hook_seconds = cfg.hook_scoring, cfg.pacing.hook_scene
     ctx = hooks.HookContext(
         product_name=product.name,
         pains=facts.pains,
         archetype=archetype,
-        ideal_words=scoring["ideal_words"],
-        reading_wps=scoring["reading_wps"],
+        ideal_words=scoring.ideal_words,
+        reading_wps=scoring.reading_wps,
         hook_seconds=hook_seconds,
     )
-    ranked = hooks.rank(script.hooks, ctx, scoring["weights"])
-    if writer.judge_model and scoring["live_rank"]:
+    ranked = hooks.rank(script.hooks, ctx, scoring.weights)
+    if writer.judge_model and scoring.live_rank:
         ranked = await judged_hooks(
             writer,
             producer,
@@ -143,7 +144,7 @@ async def judged_hooks(writer: ScriptWriter, producer: Producer, request: HookRa
 async def critique_notes(
     writer: ScriptWriter,
     producer: Producer,
-    cfg: Mapping[str, Any],
+    cfg: AdbatchConf,
     *,
     draft: timeline.Timeline,
     notes: Sequence[direct.Note],
@@ -152,7 +153,7 @@ async def critique_notes(
 ) -> list[direct.Note]:
     """A live critic's notes on the draft's body (``notes``: what the rules said, so it does not repeat
     them); [] without a critic, or with ``director.live_notes=false``."""
-    if not writer.judge_model or not cfg["director"]["live_notes"]:
+    if not writer.judge_model or not cfg.director.live_notes:
         return []
     request = critique_request(cfg, draft=draft, notes=notes, product=product, archetype=archetype)
     parts = {
@@ -176,7 +177,7 @@ async def critique_notes(
 
 
 def critique_request(
-    cfg: Mapping[str, Any],
+    cfg: AdbatchConf,
     *,
     draft: timeline.Timeline,
     notes: Sequence[direct.Note],
@@ -189,8 +190,12 @@ def critique_request(
         archetype=archetype,
         beats=direct.describe(draft),
         rule_notes=direct.body_notes(notes, draft),
-        pacing={k: cfg["pacing"][k] for k in ("scene_min", "scene_max", "hook_scene")}
-        | {"max_dead_air": cfg["director"]["max_dead_air"]},
+        pacing={
+            "scene_min": cfg.pacing.scene_min,
+            "scene_max": cfg.pacing.scene_max,
+            "hook_scene": cfg.pacing.hook_scene,
+            "max_dead_air": cfg.director.max_dead_air,
+        },
         reorderable=archetype.reorderable,
     )
 

@@ -11,6 +11,7 @@ from omegaconf import OmegaConf, open_dict
 
 def dry_run(sweeper: Any, arguments: list[str]) -> list:
     """Print the estimate report for the jobs ``arguments`` expand to; return no job results."""
+    from adbatch.config import typed
     from adbatch.report.dryrun import dry_run_text, estimate_job
     from adbatch.stages.assets import Providers
     from adbatch.stages.catalog import load_catalog
@@ -23,8 +24,8 @@ def dry_run(sweeper: Any, arguments: list[str]) -> list:
         job = sweeper.hydra_context.config_loader.load_sweep_config(sweeper.config, list(overrides))
         with open_dict(job):
             del job["hydra"]
-        cfg = OmegaConf.to_container(job, resolve=True)
-        catalog = catalog or load_catalog(cfg["products"])
+        cfg = typed(job)
+        catalog = catalog or load_catalog(cfg.products)
         key = OmegaConf.to_yaml(job.provider)
         if key not in built:  # one provider set per distinct provider config
             p = job.provider

@@ -1,0 +1,335 @@
+"""Each stage as one job runs it: typed results in, a typed result out.
+
+``adbatch.pipeline`` calls these in order and records what each returns in the manifest;
+the stage modules they call (catalog, write, direct, plan, assets, qa, and the renderer)
+know nothing of jobs. A function here never writes the manifest and never catches: a
+failure travels up to the pipeline, which names the stage it happened in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from adbatch import __version__
+from adbatch.config import AdbatchConf
+from adbatch.domain import brand, manifest, timeline
+from adbatch.domain.archetype import Archetype, load_archetype
+from adbatch.domain.insights import Insights
+from adbatch.domain.notes import Note
+from adbatch.domain.product import Product
+from adbatch.domain.qa import QAResult
+from adbatch.domain.script import HookCandidate, Script, parse_hook_choice
+from adbatch.paths import ARCHETYPES_DIR, or_default
+from adbatch.providers.base import ScriptWriter, speaking_rate
+from adbatch.render import captions, encode, endcard, safezone, sheet
+from adbatch.render.probe import MediaInfo, probe
+from adbatch.stages import catalog, direct, insights, plan, qa, write
+from adbatch.stages.assets import AssetPlan, Assets, Produced, Producer, Providers, generate
+from adbatch.store import resume
+from adbatch.store.cache import content_key
+
+
+@dataclass
+class Job:
+    """What every stage of one video shares: its config, folder, providers, spend and log."""
+
+    cfg: AdbatchConf
+    out_dir: Path
+    writer: ScriptWriter
+    providers: Providers
+    producer: Producer
+    log: Any  # the job's structlog logger (adbatch.logs.job_logger)
+
+    @property
+    def work(self) -> Path:
+        """Scratch files of this job (tempo-adjusted voice, the end card); removed when it ends."""
+        folder = self.out_dir / ".work"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The catalog stage: the validated product and everything decided from it before any call."""
+
+    product: Product
+    archetype: Archetype
+    hook_choice: str  # best | 1..5
+    look: brand.Look
+    facts: Insights
+    input_hash: str  # what a finished video made from the same inputs is kept under
+    seed: int  # one visual style per product and archetype
+
+
+@dataclass(frozen=True)
+class Written:
+    """The script stage: the script with ranked hooks, the chosen hook, and the insights it used."""
+
+    script: Script
+    chosen: HookCandidate
+    facts: Insights
+
+
+@dataclass(frozen=True)
+class Directed:
+    """The director stage: the draft timeline with the edits applied, and the notes behind them."""
+
+    planned: timeline.Timeline
+    chosen: HookCandidate  # the director may swap a too-generic hook for a stronger one
+    edits: plan.Edits
+    notes: list[Note]
+
+
+@dataclass(frozen=True)
+class Laid:
+    """The timeline stage: the final timeline from the real voice lengths, and the files it plays."""
+
+    final: timeline.Timeline
+    voice_files: dict[str, Path]
+    card: Path  # the composed end card
+
+
+@dataclass(frozen=True)
+class Rendered:
+    outputs: manifest.Outputs
+    info: MediaInfo
+    text_boxes: list[tuple[int, int, int, int]]  # every text box as drawn, for the safe-zone check
+
+
+def intake(cfg: AdbatchConf, cat: catalog.Catalog, row: int) -> Intake:
+    """Validate the row and decide what follows from it alone: archetype, hook choice, look, facts, hash.
+    (The dry run starts here too, so it prices the video the job would make.)"""
+    product = cat.validate_row(
+        row, image_cache=Path(cfg.cache_dir), max_mb=cfg.image_max_mb, timeout_s=cfg.url_timeout_s
+    )
+    archetype = load_archetype(cfg.archetype.name, or_default(cfg.archetypes_dir, ARCHETYPES_DIR))
+    hook_choice = parse_hook_choice(cfg.hook)
+    look = brand.look(cfg.brand, product)
+    facts = insights.extract(product)
+    input_hash = content_key(
+        {
+            "row": cat.raw_row(row),
+            "image": product.image,
+            "archetype": archetype.model_dump(),
+            "version": __version__,
+            "cfg": resume.hashed_config(dataclasses.asdict(cfg)),
+        }
+    )
+    seed = int(content_key({"seed": cfg.seed, "product": product.id, "archetype": archetype.name})[:8], 16)
+    return Intake(product, archetype, hook_choice, look, facts, input_hash, seed)
+
+
+def script(job: Job, got: Intake) -> Written:
+    """Write the script (live: after analysing the product) and rank its hooks."""
+    written, facts = asyncio.run(
+        write.write_script(
+            job.writer,
+            job.producer,
+            job.cfg,
+            product=got.product,
+            facts=got.facts,
+            archetype=got.archetype,
+            seed=got.seed,
+            words_per_second=speaking_rate(job.providers.voice),
+        )
+    )
+    return Written(script=written, chosen=written.hook(got.hook_choice), facts=facts)
+
+
+def direction(job: Job, got: Intake, words: Written) -> Directed:
+    """Draft the timeline, have the director critique it (rules, plus a live critic's notes), and
+    lay it out again with the edits that fit."""
+    voice, hook_id = job.providers.voice, got.archetype.slots[0].id
+    # the hook beat reserves its longest candidate, so every hook variant keeps the same body
+    reserve = {hook_id: max(plan.estimate_line(h.voice, voice).duration for h in words.script.hooks)}
+    planned = plan.draft(
+        job.cfg, job.log, got.archetype, words.script, words.chosen, voice, plan.Edits(reserve=reserve)
+    )
+    conf = job.cfg.director
+    review = direct.Review(
+        timeline=planned,
+        hook=words.chosen,
+        hooks=words.script.hooks,
+        hook_requested=got.hook_choice,
+        reading_wps=job.cfg.hook_scoring.reading_wps,
+        conf=conf,
+        reorderable=got.archetype.reorderable,
+        quotes=tuple(words.facts.quotes),
+    )
+    notes = direct.critique(review)
+    extra = asyncio.run(
+        write.critique_notes(
+            job.writer, job.producer, job.cfg, draft=planned, notes=notes, product=got.product, archetype=got.archetype
+        )
+    )
+    decided = direct.direct(review, auto_fix=conf.auto_fix, notes=notes, extra=extra)
+    for note in decided.notes:
+        job.log.info(
+            "director_note",
+            rule=note.rule,
+            source=note.source,
+            message=note.message,
+            applied=note.applied,
+            rejected=note.rejected,
+        )
+    chosen = words.script.hook(decided.hook_rank) if decided.hook_rank else words.chosen
+    edits = plan.Edits(soft_max=decided.soft_max, cameras=decided.cameras, reserve=reserve, order=decided.order)
+    planned = plan.draft(job.cfg, job.log, got.archetype, words.script, chosen, voice, edits)
+    return Directed(planned=planned, chosen=chosen, edits=edits, notes=list(decided.notes))
+
+
+def produce(job: Job, got: Intake, words: Written, shape: Directed) -> tuple[AssetPlan, Assets]:
+    """Every asset of the video, all in flight at once, each through the cache and the ledger."""
+    wanted = plan.asset_plan(
+        job.cfg,
+        product=got.product,
+        archetype=got.archetype,
+        script=words.script,
+        voice=plan.words_for(words.script, shape.chosen, got.archetype.slots[0].id),
+        planned=shape.planned,
+        seed=got.seed,
+        pal=got.look.palette,
+    )
+    return wanted, asyncio.run(generate(wanted, job.providers, job.producer))
+
+
+def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: AssetPlan, assets: Assets) -> Laid:
+    """The final timeline from the real voice lengths; the voice files at its tempo; the end card."""
+    hook_id = got.archetype.slots[0].id
+    lines = {
+        slot: timeline.SpokenLine(
+            text=wanted.voice[slot], duration=p.meta["duration"], words=tuple(tuple(w) for w in p.meta["words"])
+        )
+        for slot, p in assets.voice.items()
+    }
+    hook_lines = [
+        line.duration for slot, line in lines.items() if slot == hook_id or slot.startswith(plan.HOOK_VARIANT)
+    ]
+    edits = dataclasses.replace(shape.edits, reserve={hook_id: max(hook_lines)})
+    spoken = {k: v for k, v in lines.items() if not k.startswith(plan.HOOK_VARIANT)}
+    texts = plan.texts_for(words.script, shape.chosen, hook_id)
+    final = plan.layout(job.cfg, job.log, got.archetype, texts, spoken, edits)
+    voice_files = plan.tempo_adjusted(assets, final, job.work)
+    (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
+    return Laid(final=final, voice_files=voice_files, card=end_card(job, got, assets))
+
+
+def end_card(job: Job, got: Intake, assets: Assets) -> Path:
+    """The closing frame: the product, its name and price and the call to action on the card background."""
+    r, look, product = job.cfg.render, got.look, got.product
+    with Image.open(_made(assets.card, "end-card background")) as bg, Image.open(product.image) as photo:
+        logo = Image.open(look.logo) if look.logo else None
+        frame = endcard.compose(
+            background=bg,
+            photo=photo,
+            name=product.name,
+            price=product.price_text,
+            cta=look.cta,
+            url=product.url,
+            palette=look.palette,
+            logo=logo,
+            size=(int(r.width), int(r.height)),
+            brand_name=look.brand_name,
+            font_path=look.font_bold,
+            style=job.cfg.style.endcard,
+            margins=safezone.strictest(job.cfg.platforms, job.cfg.qa.platforms),
+        )
+    path = job.work / "endcard.png"
+    Image.fromarray(frame).save(path)
+    return path
+
+
+def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, timings: dict[str, float]) -> Rendered:
+    """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them."""
+    cfg, look = job.cfg, got.look
+    cap = cfg.captions
+    rj = encode.RenderJob(
+        timeline=laid.final,
+        shots=plan.shot_sources(laid.final, assets, shape.planned, laid.card),
+        voice=laid.voice_files,
+        music=_made(assets.music, "music bed"),
+        music_gain_db=getattr(job.providers.music, "gain_db", 0.0),
+        seed=got.seed,
+        caption_style=captions.CaptionStyle.from_config(cfg.style.captions, font_path=look.font_bold)
+        if cap.enabled
+        else None,
+        text_lead=cfg.pacing.text_lead,
+        font_path=look.font_bold,
+        watermark_opacity=look.watermark_opacity,
+        watermark=look.logo if look.watermark else None,
+        style=cfg.style,
+        margins=safezone.strictest(cfg.platforms, cfg.qa.platforms),
+    )
+    done = encode.render(
+        rj,
+        cfg.render,
+        video=job.out_dir / "video.mp4",
+        thumb=job.out_dir / "thumb.jpg",
+        work_dir=job.work,
+        body_cache=Path(cfg.cache_dir) / "bodies" if cfg.render.share_body else None,
+    )
+    job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3))
+    timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
+    if cap.srt:
+        captions.write_srt(
+            laid.final,
+            job.out_dir / "captions.srt",
+            max_words=cfg.style.captions.max_words,
+            max_chars=cfg.style.captions.max_chars,
+            text_lead=cfg.pacing.text_lead,
+        )
+    info = probe(job.out_dir / "video.mp4")
+    outputs = manifest.Outputs(
+        video="video.mp4",
+        thumb="thumb.jpg",
+        timeline="timeline.json",
+        sheet="sheet.jpg",
+        duration_s=info.duration,
+        size_bytes=info.size_bytes,
+        width=info.width,
+        height=info.height,
+        fps=info.fps,
+        video_codec=info.video_codec,
+        audio_codec=info.audio_codec,
+    )
+    return Rendered(outputs=outputs, info=info, text_boxes=list(done.text_boxes))
+
+
+def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> None:
+    """``sheet.jpg``: a frame per shot with its time, text and voice line."""
+    sheet.make(
+        job.out_dir / "video.mp4",
+        laid.final,
+        job.out_dir / "sheet.jpg",
+        product=got.product.name,
+        archetype=got.archetype.name,
+        hook=f"#{chosen.rank} {chosen.angle}",
+        style=job.cfg.style.sheet,
+    )
+
+
+def gate(job: Job, done: Rendered) -> QAResult:
+    """Check the delivered file on the platforms' specs (the text boxes as drawn, in the brand's font)."""
+    r, q = job.cfg.render, job.cfg.qa
+    return qa.check(
+        job.out_dir / "video.mp4",
+        specs=job.cfg.platforms,
+        platforms=q.platforms,
+        target=qa.LoudnessTarget(r.loudness_lufs, q.lufs_tolerance, r.true_peak_db),
+        ffmpeg=encode.ffmpeg_exe(),
+        safe_zone_boxes=done.text_boxes,
+        info=done.info,
+    )
+
+
+def _made(asset: Produced | None, what: str) -> Path:
+    """The file of an asset every plan asks for (``generate`` raises before it could be missing)."""
+    if asset is None:
+        raise ValueError(f"the assets hold no {what}")
+    return asset.path
