@@ -8,7 +8,6 @@ or machines on a shared filesystem) produce each asset once.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
