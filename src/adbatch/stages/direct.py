@@ -281,17 +281,22 @@ def direct(
             if rejected is None and e.kind == "swap_hook" and out.hook_rank not in (None, e.hook_rank):
                 rejected = "an earlier note already swapped the hook"
         applied = auto_fix and e is not None and rejected is None
-        if applied:
-            if e.kind == "trim":
-                out.soft_max[e.slot] = min(e.seconds, out.soft_max.get(e.slot, e.seconds))
-            elif e.kind == "zoom":
-                out.cameras[(e.slot, e.shot or 0)] = "jump_zoom"
-            elif e.kind == "swap_hook":
-                out.hook_rank = e.hook_rank
-            elif e.kind == "reorder":
-                out.order = tuple(e.slots)
+        if applied and e is not None:
+            _apply(e, out)
         out.notes.append(note.model_copy(update={"applied": applied, "rejected": rejected}))
     return out
+
+
+def _apply(e: Edit, out: Direction) -> None:
+    """Record an edit ``check`` let through (so a trim names its beat and seconds, a reorder its beats)."""
+    if e.kind == "trim" and e.slot is not None and e.seconds is not None:
+        out.soft_max[e.slot] = min(e.seconds, out.soft_max.get(e.slot, e.seconds))
+    elif e.kind == "zoom" and e.slot is not None:
+        out.cameras[(e.slot, e.shot or 0)] = "jump_zoom"
+    elif e.kind == "swap_hook":
+        out.hook_rank = e.hook_rank
+    elif e.kind == "reorder" and e.slots is not None:
+        out.order = tuple(e.slots)
 
 
 def describe(timeline: Timeline) -> tuple[dict[str, Any], ...]:

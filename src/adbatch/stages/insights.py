@@ -71,7 +71,7 @@ _CONCRETE = re.compile(r"\d|\b(weeks?|days?|months?|hours?|minutes?|mornings?|ev
 
 
 @lru_cache(maxsize=1)
-def _extractor():
+def _extractor() -> Any:  # a yake.KeywordExtractor (yake ships no type information)
     import yake
 
     return yake.KeywordExtractor(lan="en", n=3, top=12, dedupLim=0.7)
