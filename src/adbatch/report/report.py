@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from adbatch.domain.manifest import MANIFEST, Manifest, read
+from adbatch.domain.manifest import MANIFEST, Manifest, read, video_key
 from adbatch.report import creative, stats
 from adbatch.store.atomic import write_text
 
@@ -181,7 +181,7 @@ def _row(e: Entry) -> dict[str, Any]:
     row: dict[str, Any] = (
         base
         | {
-            "video": stats.video_key(m.product_id, m.archetype, m.hook_requested),
+            "video": video_key(m.product_id, m.archetype, m.hook_requested),
             "product_id": m.product_id,
             "product_name": m.product_name,
             "row": m.row,
