@@ -16,7 +16,7 @@ from adbatch.paths import CONF_DIR
 from tests.conftest import run_adbatch
 
 register_configs()
-GROUPS = ("archetype", "pacing", "provider", "cost_cap", "render")
+GROUPS = ("archetype", "pacing", "provider", "cost_cap", "render", "style", "brand")
 
 
 def cfg(*overrides: str):

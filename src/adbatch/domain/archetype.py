@@ -55,7 +55,7 @@ class Slot(BaseModel):
 class MusicStyle(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     mood: Literal["warm", "upbeat", "building"] = "upbeat"
-    bpm: int = Field(110, ge=60, le=180)
+    bpm: int = Field(default=110, ge=60, le=180)
 
 
 class Archetype(BaseModel):

@@ -219,7 +219,7 @@ def judged(
 
     Offline scores, features and ranks are kept beside the judge's rank and reason, so the
     report can show where the two disagree."""
-    by_angle = {h.angle: h for h in hooks}
+    by_angle: dict[str, HookCandidate] = {h.angle: h for h in hooks}
     if sorted(r["angle"] for r in ranking) != sorted(by_angle):
         raise ValueError(f"a ranking must list the angles {sorted(by_angle)} once each")
     return tuple(

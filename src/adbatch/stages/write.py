@@ -18,6 +18,7 @@ from adbatch.config import AdbatchConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import Archetype
 from adbatch.domain.insights import Insights
+from adbatch.domain.notes import Note
 from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script, check_structure
 from adbatch.providers.base import CritiqueRequest, HookRankRequest, ScriptRequest, ScriptWriter
@@ -50,7 +51,7 @@ async def write_script(
         speech_seconds=timeline.speech_budget(archetype, cfg.pacing),
     )
 
-    async def make(out: Path):
+    async def make(out: Path) -> Any:
         script, usage = await writer.write(request)
         out.write_text(script.model_dump_json())
         return usage
@@ -94,7 +95,7 @@ async def write_script(
     return script.model_copy(update={"hooks": ranked}), facts
 
 
-async def product_notes(writer: ScriptWriter, producer: Producer, product: Product) -> dict | None:
+async def product_notes(writer: ScriptWriter, producer: Producer, product: Product) -> dict[str, Any] | None:
     """A live writer's notes on the product: its photo, description and reviews; None for writers
     without vision (``supports_vision``)."""
     if not writer.supports_vision:
@@ -116,7 +117,8 @@ async def product_notes(writer: ScriptWriter, producer: Producer, product: Produ
         make=lambda out: writer.analyze(product, out),
         estimate=lambda: writer.estimate(product),
     )
-    return json.loads(produced.path.read_text(encoding="utf-8"))
+    notes: dict[str, Any] = json.loads(produced.path.read_text(encoding="utf-8"))
+    return notes
 
 
 async def judged_hooks(writer: ScriptWriter, producer: Producer, request: HookRankRequest) -> tuple[HookCandidate, ...]:
@@ -147,10 +149,10 @@ async def critique_notes(
     cfg: AdbatchConf,
     *,
     draft: timeline.Timeline,
-    notes: Sequence[direct.Note],
+    notes: Sequence[Note],
     product: Product,
     archetype: Archetype,
-) -> list[direct.Note]:
+) -> list[Note]:
     """A live critic's notes on the draft's body (``notes``: what the rules said, so it does not repeat
     them); [] without a critic, or with ``director.live_notes=false``."""
     if not writer.judge_model or not cfg.director.live_notes:
@@ -180,7 +182,7 @@ def critique_request(
     cfg: AdbatchConf,
     *,
     draft: timeline.Timeline,
-    notes: Sequence[direct.Note],
+    notes: Sequence[Note],
     product: Product,
     archetype: Archetype,
 ) -> CritiqueRequest:

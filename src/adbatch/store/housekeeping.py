@@ -64,7 +64,9 @@ def videos(root: Path) -> list[Path]:
 
 def referenced(manifest_roots: list[Path], keep_days: float) -> tuple[set[str], set[str]]:
     """Asset keys and input hashes named by manifests written in the last ``keep_days``."""
-    cutoff, keys, hashes = time.time() - keep_days * DAY, set(), set()
+    cutoff = time.time() - keep_days * DAY
+    keys: set[str] = set()
+    hashes: set[str] = set()
     for root in manifest_roots:
         for path in root.rglob("manifest.json"):
             if path.stat().st_mtime < cutoff:
@@ -81,7 +83,7 @@ def referenced(manifest_roots: list[Path], keep_days: float) -> tuple[set[str], 
 def stats(root: Path) -> str:
     """A summary: entries and bytes by stage and provider, what they cost to make, the age range."""
     found = entries(root)
-    by = defaultdict(lambda: [0, 0, 0.0])
+    by: defaultdict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
     for e in found:
         row = by[(e.stage, e.provider)]
         row[0], row[1], row[2] = row[0] + 1, row[1] + e.size, row[2] + e.cost_usd
@@ -90,7 +92,7 @@ def stats(root: Path) -> str:
         f"{len(videos(root))} finished videos"
     ]
     for (stage, provider), (n, size, usd) in sorted(by.items()):
-        lines.append(f"  {stage:<8} {provider:<12} {n:6d} assets {size / 1e6:9.1f} MB  made for ${usd:.4f}")
+        lines.append(f"  {stage:<8} {provider:<12} {int(n):6d} assets {size / 1e6:9.1f} MB  made for ${usd:.4f}")
     if found:
         ages = [(time.time() - e.last_used) / DAY for e in found]
         lines.append(f"  last used between {min(ages):.1f} and {max(ages):.1f} days ago")
@@ -99,10 +101,10 @@ def stats(root: Path) -> str:
 
 def prune(
     root: Path, *, older_than_days: float, manifest_roots: list[Path], keep_days: float, dry_run: bool = False
-) -> Counter:
+) -> Counter[str]:
     """Delete unused, unreferenced entries; return counts of what was (or would be) removed and kept."""
     keys, hashes = referenced(manifest_roots, keep_days)
-    cutoff, counts = time.time() - older_than_days * DAY, Counter()
+    cutoff, counts = time.time() - older_than_days * DAY, Counter[str]()
     for e in entries(root):
         if e.last_used >= cutoff or e.key in keys:
             counts["assets kept"] += 1

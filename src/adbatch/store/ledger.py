@@ -205,12 +205,13 @@ class RedisLedger:
             if (r := json.loads(raw))["video"] == video and r["state"] == "reserved"
         ]
         for rid in stale:
-            self.settle(rid.decode() if isinstance(rid, bytes) else rid, 0.0)
+            self.settle(rid.decode() if isinstance(rid, bytes) else str(rid), 0.0)
         return len(stale)
 
     def totals(self, video: str | None = None) -> Totals:
         sweep, vkey, _ = self._keys(video or "")
-        data = {k.decode(): float(v) for k, v in self.db.hgetall(vkey if video else sweep).items()}
+        raw = self.db.hgetall(vkey if video else sweep).items()
+        data = {(k.decode() if isinstance(k, bytes) else str(k)): float(v) for k, v in raw}
         return Totals(settled_usd=max(0.0, data.get("settled", 0.0)), reserved_usd=max(0.0, data.get("reserved", 0.0)))
 
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from adbatch.domain.manifest import MANIFEST
 
@@ -23,7 +24,7 @@ EXTRAS = ("captions.srt", "sheet.jpg")  # kept and restored when the job made th
 NOT_IN_HASH = ("products", "cache_dir", "log_level", "cost_cap", "dry_run")  # paths and limits, not content
 
 
-def hashed_config(cfg: dict) -> dict:
+def hashed_config(cfg: dict[str, Any]) -> dict[str, Any]:
     """The part of the job config that changes the rendered video."""
     return {k: v for k, v in cfg.items() if k not in NOT_IN_HASH}
 
