@@ -32,7 +32,8 @@ the stage bases live here, and this module imports nothing from adbatch::
     ├── QAFailed                    a required platform gate failed on the delivered file (stages.qa)
     ├── ReportError                 a report cannot be built
     │   └── ResultsError            an ad-platform results CSV is unusable (report.stats)
-    └── RegenError                  ``python -m adbatch.regen`` was pointed at no finished video or scene (regen)
+    ├── RegenError                  ``python -m adbatch.regen`` was pointed at no finished video or scene (regen)
+    └── StageError                  any failure inside a job, wrapped with the stage it happened in (pipeline)
 """
 
 from __future__ import annotations
