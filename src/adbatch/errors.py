@@ -31,9 +31,12 @@ the stage bases live here, and this module imports nothing from adbatch::
     │   └── LoudnessError           FFmpeg cannot measure the audio's loudness (render.loudness)
     ├── QAFailed                    a required platform gate failed on the delivered file (stages.qa)
     ├── ReportError                 a report cannot be built
-    │   └── ResultsError            an ad-platform results CSV is unusable (report.stats)
+    │   ├── ResultsError            an ad-platform results CSV is unusable (report.stats)
+    │   └── GalleryError            ``python -m adbatch.gallery`` found no readable manifest (report.gallery)
     ├── RegenError                  ``python -m adbatch.regen`` was pointed at no finished video or scene (regen)
     └── StageError                  any failure inside a job, wrapped with the stage it happened in (pipeline)
+
+``report.callbacks.NightlyGateFailed`` is a ``SystemExit``, not an error: the nightly gate's exit status.
 """
 
 from __future__ import annotations
