@@ -79,6 +79,7 @@ def test_hook_variants_share_the_analysis_ranking_critique_and_body(fake, catalo
     ]
 
 
+@pytest.mark.slow
 def test_live_ranking_and_critique_can_be_turned_off(fake, catalog, tmp_path: Path) -> None:
     """hook_scoring.live_rank=false and director.live_notes=false: the offline score ranks, the rules direct."""
     m = live_job(fake, catalog, "alpha-mug", tmp_path, "hook_scoring.live_rank=false", "director.live_notes=false")
@@ -91,6 +92,7 @@ def test_live_ranking_and_critique_can_be_turned_off(fake, catalog, tmp_path: Pa
     assert all(n["source"] == "rules" for n in d["director"])
 
 
+@pytest.mark.slow
 def test_a_critique_edit_that_does_not_fit_is_kept_as_a_refused_note(fake, catalog, tmp_path: Path) -> None:
     """Claude asks to trim a beat the video does not have: the note is recorded, not applied, with the reason."""
     from tests.fakes import faults

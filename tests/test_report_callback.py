@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
 from adbatch.report.callbacks import ReportCallback
@@ -53,6 +54,7 @@ def test_a_missing_sweep_dir_is_a_warning(tmp_path: Path, caplog) -> None:
     assert "does not exist" in caplog.text and not (tmp_path / "never").exists()
 
 
+@pytest.mark.slow
 def test_nightly_gate_exits_non_zero_under_the_minimum_success_rate(tmp_path) -> None:
     """With min_success_rate, a sweep with failures exits 1 after printing the summary line; above it, 0."""
     import subprocess

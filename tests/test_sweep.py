@@ -115,6 +115,7 @@ def test_catalog_missing_a_column_fails_fast(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("*/*/*"))
 
 
+@pytest.mark.slow
 def test_single_run_renders_the_first_valid_product(tmp_path: Path) -> None:
     """Without -m, products=<csv> renders one video of the first valid row."""
     make_png(tmp_path / "images" / "good.png")
@@ -147,6 +148,7 @@ def sweep_two_products(tmp_path: Path, *overrides: str) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.slow
 def test_product_id_picks_one_product(tmp_path: Path) -> None:
     """product_id=<id> in a sweep renders only that product."""
     proc = sweep_two_products(tmp_path, "product_id=two")
@@ -154,6 +156,7 @@ def test_product_id_picks_one_product(tmp_path: Path) -> None:
     assert [p.parts[-4] for p in (tmp_path / "out").glob("*/*/*/manifest.json")] == ["two"]
 
 
+@pytest.mark.slow
 def test_max_batch_size_is_respected(tmp_path: Path) -> None:
     """hydra.sweeper.max_batch_size=1 launches the catalog's jobs one batch at a time, all of them."""
     proc = sweep_two_products(tmp_path, "hydra.sweeper.max_batch_size=1")

@@ -25,6 +25,7 @@ from adbatch.domain.insights import Insights
 from adbatch.domain.notes import Note
 from adbatch.domain.qa import QAResult
 from adbatch.domain.script import HookCandidate
+from adbatch.errors import AdbatchError
 from adbatch.logs import job_logger
 from adbatch.providers.base import ScriptWriter
 from adbatch.stages import catalog, qa, run
@@ -37,8 +38,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class StageError(Exception):
-    """Wraps a failure with the stage it happened in."""
+class StageError(AdbatchError):
+    """Wraps any failure of a job with the stage it happened in; ``cause`` is what was raised."""
 
     def __init__(self, stage: str, cause: BaseException) -> None:
         super().__init__(str(cause))
