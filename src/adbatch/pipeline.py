@@ -145,7 +145,7 @@ def run_job(
             archetype=cfg.archetype.name,
             hook_requested=str(cfg.hook),
             config=_config_summary(cfg, writer, providers),
-            calls=[manifest.Call(**c.__dict__) for c in producer.calls],
+            calls=list(producer.calls),
             cost_usd=round(sum(c.cost_usd for c in producer.calls), 6),
             timings=timer.timings,
             error=error,

@@ -170,11 +170,6 @@ class VoiceSynth(Provider, Protocol):
         """Speak ``text`` into the WAV file ``out``; meta has ``duration`` and ``words``."""
 
 
-def speaking_rate(voice: VoiceSynth) -> float:
-    """A voice's words per second (``VoiceSynth.words_per_second``), for fitting lines before they are spoken."""
-    return float(voice.words_per_second)
-
-
 class SceneGenerator(Provider, Protocol):
     async def scene(self, request: SceneRequest, out: Path) -> Output:
         """Write one scene as ``request.motion`` says: a still plate (JPEG) or a clip (MP4); meta has ``kind``."""

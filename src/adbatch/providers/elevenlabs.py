@@ -43,7 +43,7 @@ class ElevenLabsVoice:
         voice_settings: Mapping[str, Any] | None = None,
         seed: int | None = None,
         language_code: str | None = None,
-        words_per_second: float = 2.6,
+        words_per_second: float,  # one home: conf/provider.voice/elevenlabs.yaml
         base_url: str | None = None,
         timeout: float = 60.0,
         concurrency: int = 3,

@@ -20,7 +20,7 @@ from adbatch.domain.archetype import ANGLES, Archetype
 from adbatch.domain.manifest import video_key
 from adbatch.domain.script import HookCandidate, Script, SlotCopy
 from adbatch.logs import QUIET
-from adbatch.providers.base import HookRankRequest, ScriptRequest, speaking_rate
+from adbatch.providers.base import HookRankRequest, ScriptRequest, ScriptWriter
 from adbatch.stages import plan, run, write
 from adbatch.stages.assets import Providers
 from adbatch.stages.catalog import Catalog, RowError
@@ -66,7 +66,7 @@ class Estimate:
         return round(max(held, spent + assets), 6)
 
 
-def estimate_job(cfg: AdbatchConf, cat: Catalog, *, writer: Any, providers: Providers) -> Estimate:
+def estimate_job(cfg: AdbatchConf, cat: Catalog, *, writer: ScriptWriter, providers: Providers) -> Estimate:
     """What the job ``cfg`` describes would cost, by stage and by provider, on its own (``apply_caps``
     then takes off what it shares with videos before it).
 
@@ -80,7 +80,7 @@ def estimate_job(cfg: AdbatchConf, cat: Catalog, *, writer: Any, providers: Prov
         return est
     arch, product = got.archetype, got.product
     budget = timeline.speech_budget(arch, cfg.pacing)
-    wps = speaking_rate(providers.voice)
+    wps = providers.voice.words_per_second
     request = ScriptRequest(
         product=product, insights=got.facts, archetype=arch, seed=cfg.seed, words_per_second=wps, speech_seconds=budget
     )
@@ -122,7 +122,9 @@ def estimate_job(cfg: AdbatchConf, cat: Catalog, *, writer: Any, providers: Prov
         elif isinstance(what, list):
             usual = bound = sum(provider.estimate(x) for x in what)
         else:
-            usual, bound = _price(provider)(what), provider.estimate(what)
+            # the writer knows its typical reply (an LLM rarely fills its budget); the rest price their bound
+            usual = writer.expected(what) if provider is writer else provider.estimate(what)
+            bound = provider.estimate(what)
         est.by_stage[stage], est.bounds[stage] = round(usual, 6), round(bound, 6)
         est.providers[stage] = f"{provider.name}/{provider.model}"
         est.shared[stage] = shared.get(stage, f"body:{body}")
@@ -142,13 +144,8 @@ def _budget_script(arch: Archetype, budget: Mapping[str, float], wps: float) -> 
     return Script(writer="budget", hooks=hooks, slots=slots)
 
 
-def _price(provider: Any) -> Any:
-    """What a dry run prices a call with: its typical cost where the provider knows one."""
-    return getattr(provider, "expected", provider.estimate)
-
-
 def _judging(
-    cfg: AdbatchConf, writer: Any, request: ScriptRequest, plan: timeline.Timeline
+    cfg: AdbatchConf, writer: ScriptWriter, request: ScriptRequest, plan: timeline.Timeline
 ) -> list[tuple[str, Any, Any]]:
     """The live writer's other calls, as requests with stand-ins as long as the real ones: the product
     analysis, the hook ranking and the critique (each only if the writer makes it and it is on)."""

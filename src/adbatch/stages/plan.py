@@ -17,15 +17,15 @@ from adbatch.domain import timeline
 from adbatch.domain.archetype import Archetype
 from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script, spoken_words
-from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, speaking_rate
+from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, VoiceSynth
 from adbatch.render import encode, mix
 from adbatch.stages.assets import AssetPlan, Assets
 from adbatch.store.cache import content_key
 
 
-def estimate_line(line: str, voice: Any) -> timeline.SpokenLine:
+def estimate_line(line: str, voice: VoiceSynth) -> timeline.SpokenLine:
     """A line's expected length before it is spoken (the voice's speaking rate; numbers read long)."""
-    wps = speaking_rate(voice)
+    wps = voice.words_per_second
     return timeline.SpokenLine(text=line, duration=spoken_words(line) / wps + 0.2 if line else 0.0)
 
 
@@ -103,7 +103,7 @@ def draft(
     archetype: Archetype,
     script: Script,
     chosen: HookCandidate,
-    voice: Any,
+    voice: VoiceSynth,
     edits: Edits = Edits(),
 ) -> timeline.Timeline:
     """The timeline laid out from estimated line lengths, before any line is spoken."""

@@ -26,7 +26,7 @@ from adbatch.domain.product import Product
 from adbatch.domain.qa import QAResult
 from adbatch.domain.script import HookCandidate, Script, parse_hook_choice
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.providers.base import ScriptWriter, speaking_rate
+from adbatch.providers.base import ScriptWriter
 from adbatch.render import captions, encode, endcard, safezone, sheet
 from adbatch.render.probe import MediaInfo, probe
 from adbatch.stages import catalog, direct, insights, plan, qa, write
@@ -136,7 +136,7 @@ def script(job: Job, got: Intake) -> Written:
             facts=got.facts,
             archetype=got.archetype,
             seed=got.seed,
-            words_per_second=speaking_rate(job.providers.voice),
+            words_per_second=job.providers.voice.words_per_second,
         )
     )
     return Written(script=written, chosen=written.hook(got.hook_choice), facts=facts)
@@ -254,7 +254,7 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
         shots=plan.shot_sources(laid.final, assets, shape.planned, laid.card),
         voice=laid.voice_files,
         music=_made(assets.music, "music bed"),
-        music_gain_db=getattr(job.providers.music, "gain_db", 0.0),
+        music_gain_db=job.providers.music.gain_db,
         seed=got.seed,
         caption_style=captions.CaptionStyle.from_config(cfg.style.captions, font_path=look.font_bold)
         if cap.enabled
@@ -274,7 +274,8 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
         work_dir=job.work,
         body_cache=Path(cfg.cache_dir) / "bodies" if cfg.render.share_body else None,
     )
-    job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3))
+    audio = done.soundtrack.as_log() if done.soundtrack else {}
+    job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3), **audio)
     timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
     if cap.srt:
         captions.write_srt(
