@@ -2,7 +2,7 @@
 
 ``measure`` is held to a known answer (EBU Tech 3341's reference sine); normalised output is judged
 by an independent meter, FFmpeg's ``loudnorm`` (print_format=json), not by the ``ebur128`` parsing
-under test. The helpers here build a small real ad (eSpeak voice lines over the offline music bed,
+under test. The codec's own overshoot is judged in the encoded file. The helpers here build a small real ad (eSpeak voice lines over the offline music bed,
 one colour per shot) that test_qa and test_sheet reuse.
 """
 
@@ -22,7 +22,7 @@ from adbatch.domain import timeline
 from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers import espeak, offline_art
-from adbatch.render import encode, loudness, mix
+from adbatch.render import encode, loudness, mix, segments
 from tests.test_render import TINY
 
 FFMPEG = encode.ffmpeg_exe()
@@ -230,3 +230,59 @@ def test_a_file_without_audio_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(loudness.LoudnessError, match="picture-only.mp4"):
         loudness.measure(silent, ffmpeg=FFMPEG)
+
+
+def square_bursts_over_a_tone(seconds: float = 4.0) -> np.ndarray:
+    """A dense, clipped track AAC overshoots by about 2 dB at 160 kb/s: 10 ms bursts of a full-scale
+    1 kHz square wave every 400 ms (its harmonics re-quantised by the codec) over a 440 Hz tone."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    bursts = np.sign(np.sin(2 * np.pi * 1000 * t)) * (t % 0.4 < 0.01)
+    x = (bursts + 0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    return np.stack([x, x], axis=1)
+
+
+def decoded(path: Path) -> np.ndarray:
+    """A file's audio decoded to float samples, as a player would hear it."""
+    pcm = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-f", "f32le", "-"], capture_output=True, check=True
+    )
+    return np.frombuffer(pcm.stdout, dtype="<f4")
+
+
+def test_a_codec_overshoot_is_renormalised_until_the_encoded_file_is_under_the_ceiling(tmp_path: Path) -> None:
+    """A track whose first AAC encode reads over -1 dBTP is normalised again with wider headroom and
+    re-encoded: the final file reads <= -1 dBTP and -14 +-1 LUFS (loudnorm's meter)."""
+    encodes: list[Path] = []
+
+    def aac(track: np.ndarray) -> Path:
+        encodes.append(tmp_path / f"encode-{len(encodes)}.m4a")
+        return segments.encode_audio(track, rate=RATE, conf=RenderConf(), out=encodes[-1], ffmpeg=FFMPEG)
+
+    done = loudness.encode_under_ceiling(square_bursts_over_a_tone(), RATE, encode=aac, ffmpeg=FFMPEG)
+    first, final = loudnorm_reading(encodes[0]), loudnorm_reading(done.path)
+    assert first["true_peak_dbtp"] > -1.0  # the style's 1.5 dB of headroom was not enough for this track
+    assert done.reencoded >= 1 and done.headroom_db[-1] > done.headroom_db[0] == 1.5
+    assert final["true_peak_dbtp"] <= -1.0 and done.true_peak_dbtp[-1] <= -1.0
+    assert final["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)
+
+
+def test_a_soundtrack_the_codec_leaves_under_the_ceiling_is_encoded_once(job, tmp_path: Path) -> None:
+    """The voice-over mix is encoded once, with the style's headroom: most videos are what they were."""
+    out = tmp_path / "soundtrack.m4a"
+    done = loudness.encode_under_ceiling(
+        soundtrack(job),
+        RATE,
+        encode=lambda track: segments.encode_audio(track, rate=RATE, conf=RenderConf(), out=out, ffmpeg=FFMPEG),
+        ffmpeg=FFMPEG,
+    )
+    assert done.reencoded == 0 and done.headroom_db == (1.5,) and done.true_peak_dbtp[0] <= -1.0
+
+
+def test_joining_opener_and_body_leaves_the_encoded_soundtrack_untouched(job, tmp_path: Path) -> None:
+    """The stream-copy join muxes the measured AAC as it is (sample for sample), so no seam adds a peak."""
+    done = encode.render(
+        job, TINY, video=tmp_path / "v.mp4", thumb=tmp_path / "t.jpg", work_dir=tmp_path, body_cache=tmp_path / "b"
+    )
+    assert done.soundtrack is not None
+    assert np.array_equal(decoded(done.video), decoded(done.soundtrack.path))
+    assert loudness.measure(done.video, ffmpeg=FFMPEG) == done.soundtrack.reading

@@ -1,8 +1,9 @@
 """Render a timeline and its assets to ``video.mp4`` and ``thumb.jpg`` with MoviePy.
 
 One MoviePy ``VideoClip`` whose frame function is the compositor (``adbatch.render.frames``)
-and one ``AudioArrayClip`` holding the mixed soundtrack (``adbatch.render.mix``). Outputs are
-written under temporary names and renamed when complete.
+and the mixed soundtrack (``adbatch.render.mix``), encoded to AAC first and muxed by stream copy,
+so its true peak is measured in the very packets delivered (``loudness.encode_under_ceiling``).
+Outputs are written under temporary names and renamed when complete.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class RenderResult:
     total_seconds: float
     body_reused: bool = False  # the body came from the cache: only the opener was encoded
     text_boxes: tuple[tuple[int, int, int, int], ...] = ()  # (x, y, w, h) of every text overlay as drawn
+    soundtrack: loudness.Encoded | None = None  # the encoded soundtrack: its reading and any re-encodes
 
 
 def ffmpeg_exe() -> str:
@@ -142,21 +144,29 @@ def render(
     body_hit = False
     try:
         if body_cache is None:
-            _encode_whole(frame_function, soundtrack(job, conf), job, conf, video=video, work_dir=work_dir)
+            moviepy_aac = functools.partial(segments.encode_audio_moviepy, conf=conf, out=work_dir / "audio.m4a")
+            audio = encoded_soundtrack(job, conf, encoder=moviepy_aac)
+            _encode_whole(frame_function, audio.path, job, conf, video=video)
         else:  # the soundtrack is mixed, normalised and encoded while the frames are drawn and encoded
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as pool:
-                audio = pool.submit(
-                    lambda: segments.encode_audio(
-                        soundtrack(job, conf),
-                        rate=int(conf.audio_fps),
-                        conf=conf,
-                        out=work_dir / "soundtrack.m4a",
-                        ffmpeg=ffmpeg_exe(),
-                    )
+                aac = functools.partial(
+                    segments.encode_audio,
+                    rate=int(conf.audio_fps),
+                    conf=conf,
+                    out=work_dir / "soundtrack.m4a",
+                    ffmpeg=ffmpeg_exe(),
                 )
+                pending = pool.submit(encoded_soundtrack, job, conf, encoder=aac)
                 body_hit = _encode_in_parts(
-                    frame_function, audio.result, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
+                    frame_function,
+                    lambda: pending.result().path,
+                    job,
+                    conf,
+                    video=video,
+                    work_dir=work_dir,
+                    body_cache=body_cache,
                 )
+                audio = pending.result()
         with atomic_path(thumb) as tmp:
             Image.fromarray(comp.frame(min(conf.thumb_time, job.timeline.duration / 2))).save(
                 tmp, "JPEG", quality=THUMB_JPEG_QUALITY
@@ -169,6 +179,7 @@ def render(
         frame_seconds=spent[0],
         total_seconds=time.perf_counter() - started,
         body_reused=body_hit,
+        soundtrack=audio,
         text_boxes=tuple(
             (p.x, p.y, p.alpha.shape[1], p.alpha.shape[0])
             for p in comp.overlays
@@ -177,51 +188,52 @@ def render(
     )
 
 
-def soundtrack(job: RenderJob, conf: RenderConf) -> np.ndarray:
-    """The mixed soundtrack (voice over the ducked music bed), normalised to the loudness target."""
-    rate = int(conf.audio_fps)
-    levels = job.style.mix
-    track = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db, style=levels)
-    track, _ = loudness.normalize(
-        track,
-        rate,
-        ffmpeg=ffmpeg_exe(),
-        target_lufs=conf.loudness_lufs,
-        true_peak_db=conf.true_peak_db,
-        codec_headroom_db=levels.codec_headroom_db,
-        attack_s=levels.limiter_attack_s,
-        release_s=levels.limiter_release_s,
+def premix(job: RenderJob, conf: RenderConf) -> np.ndarray:
+    """The mixed soundtrack (voice over the ducked music bed), before loudness normalisation."""
+    style = job.style.mix
+    return mix.mix(
+        job.timeline, job.voice, job.music, rate=int(conf.audio_fps), music_gain_db=job.music_gain_db, style=style
     )
-    return track
+
+
+def encoded_soundtrack(job: RenderJob, conf: RenderConf, *, encoder: Callable[[np.ndarray], Path]) -> loudness.Encoded:
+    """The soundtrack normalised and AAC-encoded by ``encoder``, its encoded true peak within
+    ``conf.true_peak_db`` (re-normalised with more headroom when the codec overshoots)."""
+    return loudness.encode_under_ceiling(
+        premix(job, conf), int(conf.audio_fps), encode=encoder, ffmpeg=ffmpeg_exe(), **_levels(job, conf)
+    )
+
+
+def _levels(job: RenderJob, conf: RenderConf) -> dict[str, float]:
+    """``loudness.normalize``'s targets and limiter settings, from the preset and the house style."""
+    style = job.style.mix
+    return {
+        "target_lufs": conf.loudness_lufs,
+        "true_peak_db": conf.true_peak_db,
+        "codec_headroom_db": style.codec_headroom_db,
+        "attack_s": style.limiter_attack_s,
+        "release_s": style.limiter_release_s,
+    }
 
 
 def _encode_whole(
-    frame_function: Callable[[float], np.ndarray],
-    track: np.ndarray,
-    job: RenderJob,
-    conf: RenderConf,
-    *,
-    video: Path,
-    work_dir: Path,
+    frame_function: Callable[[float], np.ndarray], audio: Path, job: RenderJob, conf: RenderConf, *, video: Path
 ) -> None:
+    """Encode the whole video in one pass and mux the encoded soundtrack ``audio`` by stream copy."""
     from moviepy import VideoClip
-    from moviepy.audio.AudioClip import AudioArrayClip
 
-    rate = int(conf.audio_fps)
     clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
-    clip = clip.with_audio(AudioArrayClip(track, fps=rate))
     with atomic_path(video) as tmp:
         clip.write_videofile(
             str(tmp),
             fps=conf.fps,
-            audio_codec=conf.audio_codec,
-            audio_bitrate=conf.audio_bitrate,
-            audio_fps=rate,
-            temp_audiofile=str(work_dir / "audio.m4a"),
+            audio=str(audio),
+            audio_codec="copy",
             logger=None,
             **segments.x264_args(conf, "-movflags", "+faststart"),
         )
     clip.close()
+    audio.unlink()
 
 
 def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:

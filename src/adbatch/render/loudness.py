@@ -10,7 +10,10 @@ Measuring is FFmpeg's ``ebur128`` filter with ``peak=true`` (true peak from an o
 fed raw float samples on stdin. Normalising is a linear gain plus, only when that gain would push
 peaks over the ceiling, a look-ahead limiter computed here in numpy, then a re-measurement that
 corrects the gain until both figures hold; the ceiling keeps headroom for the AAC encode's
-overshoot, and adbatch.stages.qa measures the delivered file. FFmpeg's ``loudnorm`` is not used:
+overshoot, and adbatch.stages.qa measures the delivered file. The headroom is a typical figure, not
+a bound (a dense, transient-heavy mix can overshoot it), so ``encode_under_ceiling`` measures the
+encoded file and, when its true peak is over the ceiling, normalises again with the headroom
+widened by what the encoder added, a few rounds at most. FFmpeg's ``loudnorm`` is not used:
 with ``linear=true`` it silently falls back to its dynamic mode whenever the gain would overshoot
 the true-peak target, and that mode resamples to 192 kHz and rides the level in 3 s windows, which
 pumps audibly under a voice-over.
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,8 @@ TINY_PEAK = 1e-12  # guards the division by a silent stretch's peak
 COARSE = 16  # frames per group in the loudness-cost estimate
 OVERSAMPLE = 4  # peaks between samples are estimated at quarter-sample steps (as BS.1770 true peak)
 SINC_TAPS = 16
+CODEC_ROUNDS = 3  # re-normalise-and-encode passes allowed after the first encode overshoots
+CODEC_MARGIN_DB = 0.3  # beyond the measured overshoot: a re-encode of a quieter track overshoots a little differently
 
 _SUMMARY = {
     "integrated_lufs": re.compile(r"I:\s+(-?inf|-?[\d.]+) LUFS"),
@@ -113,6 +120,73 @@ def normalize(
         aim += miss  # the limiter's loudness cost is predicted, not measured: correct by what the meter says
         ceiling_db -= max(0.0, overshoot)  # a peak the envelope underestimated: aim that much lower
     return out, {"before": before, "after": after, "gain_db": round(gain_db, 2), "limiter_db": round(reduction, 2)}
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An encoded soundtrack, what the meter reads in it, and the codec headroom each encode used."""
+
+    path: Path
+    reading: dict[str, float]  # ``measure`` of the encoded file (of the last encode)
+    headroom_db: tuple[float, ...]  # true peak kept under the ceiling before each encode; the style's first
+    true_peak_dbtp: tuple[float, ...]  # the encoded file's true peak after each encode
+
+    @property
+    def reencoded(self) -> int:
+        """How many times the soundtrack was normalised again and re-encoded (0 for most videos)."""
+        return len(self.headroom_db) - 1
+
+    def as_log(self) -> dict[str, Any]:
+        """The figures a job's log line records."""
+        return {
+            "codec_headroom_db": [round(h, 2) for h in self.headroom_db],
+            "encoded_true_peak_dbtp": list(self.true_peak_dbtp),
+            "encoded_lufs": self.reading["integrated_lufs"],
+        }
+
+
+def encode_under_ceiling(
+    premix: np.ndarray,
+    rate: int,
+    *,
+    encode: Callable[[np.ndarray], Path],
+    ffmpeg: str,
+    target_lufs: float = _TARGET.loudness_lufs,
+    true_peak_db: float = _TARGET.true_peak_db,
+    codec_headroom_db: float = _LEVELS.codec_headroom_db,
+    attack_s: float = _LEVELS.limiter_attack_s,
+    release_s: float = _LEVELS.limiter_release_s,
+) -> Encoded:
+    """``premix`` normalised (as ``normalize``) and passed to ``encode``, whose file's true peak is
+    then measured; while it is over ``true_peak_db`` (at most ``CODEC_ROUNDS`` times) the premix is
+    normalised again with its peak that much (plus ``CODEC_MARGIN_DB``) lower and encoded again.
+
+    The first encode is exactly the one ``normalize`` with the style's headroom would give, so a
+    video the codec leaves under the ceiling is unchanged. The new headroom is counted from where
+    the normalised peak really was, which may be under the ceiling when a plain gain sufficed.
+    """
+    headroom = codec_headroom_db
+    tried: list[float] = []  # the headroom of each encode
+    peaks: list[float] = []  # and its encoded true peak
+    while True:
+        track, figures = normalize(
+            premix,
+            rate,
+            ffmpeg=ffmpeg,
+            target_lufs=target_lufs,
+            true_peak_db=true_peak_db,
+            codec_headroom_db=headroom,
+            attack_s=attack_s,
+            release_s=release_s,
+        )
+        path = encode(track)
+        reading = measure(path, ffmpeg=ffmpeg)
+        tried.append(headroom)
+        peaks.append(reading["true_peak_dbtp"])
+        overshoot = reading["true_peak_dbtp"] - true_peak_db
+        if overshoot <= 0 or len(tried) > CODEC_ROUNDS:
+            return Encoded(path=path, reading=reading, headroom_db=tuple(tried), true_peak_dbtp=tuple(peaks))
+        headroom = max(headroom, true_peak_db - figures["after"]["true_peak_dbtp"]) + overshoot + CODEC_MARGIN_DB
 
 
 class _Limiter:

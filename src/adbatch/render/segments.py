@@ -6,7 +6,8 @@ So the body is encoded once, kept in the cache under a hash of what it shows, an
 variant encodes only its opener and joins the two with FFmpeg's concat demuxer (no
 re-encode). The body starts on its own keyframe, both parts share every encoder setting,
 and the soundtrack is encoded once over the whole length and muxed in, so the join is
-seamless in picture and sound.
+seamless in picture and sound: the delivered audio is, sample for sample, the encoded file whose
+true peak ``loudness.encode_under_ceiling`` measured, and no seam can add a peak.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 from adbatch.config import RenderConf
 from adbatch.domain.timeline import Timeline
 from adbatch.store.atomic import atomic_path
+
+MOVIEPY_AUDIO_BYTES, MOVIEPY_AUDIO_BUFFER = 4, 2000  # write_videofile's defaults (audio_nbytes, audio_bufsize)
 
 
 def split_frame(timeline: Timeline) -> int:
@@ -96,6 +99,24 @@ def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path, f
             check=True,
         )
     wav.unlink()
+    return out
+
+
+def encode_audio_moviepy(audio: np.ndarray, *, conf: RenderConf, out: Path) -> Path:
+    """Encode the soundtrack as the whole-video path always has: MoviePy's ``write_videofile`` audio
+    (32-bit PCM piped to FFmpeg, then muxed by copy), so such a video's bytes stay what they were."""
+    from moviepy.audio.AudioClip import AudioArrayClip
+
+    rate = int(conf.audio_fps)
+    AudioArrayClip(audio, fps=rate).write_audiofile(
+        str(out),
+        fps=rate,
+        nbytes=MOVIEPY_AUDIO_BYTES,
+        buffersize=MOVIEPY_AUDIO_BUFFER,
+        codec=conf.audio_codec,
+        bitrate=conf.audio_bitrate,
+        logger=None,
+    )
     return out
 
 
