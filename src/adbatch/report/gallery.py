@@ -23,10 +23,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from adbatch.errors import ReportError
-from adbatch.report.html import PLATFORM_LABELS
+from adbatch.report.html import PLATFORM_LABELS, TEMPLATES
 from adbatch.report.report import VIDEO_COLUMNS, Entry, scan, tables
 from adbatch.store.atomic import write_text
 
@@ -40,13 +39,6 @@ FILTERS = (
     ("angle", "angle"),
     ("status", "status"),
     ("sweep", "sweep"),
-)
-_ENV = Environment(
-    loader=PackageLoader("adbatch.report", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
 )
 
 
@@ -86,7 +78,9 @@ def render(entries: Sequence[Entry], *, page: Path, sweeps: Sequence[Path]) -> s
         for key, label in FILTERS
         if key != "sweep" or len(sweeps) > 1
     ]
-    return _ENV.get_template("gallery.html.j2").render(cards=cards, filters=filters, sweeps=[str(s) for s in sweeps])
+    return TEMPLATES.get_template("gallery.html.j2").render(
+        cards=cards, filters=filters, sweeps=[str(s) for s in sweeps]
+    )
 
 
 def _clean(row: dict[Any, Any]) -> dict[str, Any]:

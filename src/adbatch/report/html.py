@@ -36,7 +36,7 @@ PLATFORM_LABELS = {"tiktok": "TikTok", "reels": "Reels", "shorts": "Shorts"}  # 
 _SIDEWAYS = (
     {"orientation": "horizontal"} if "orientation" in inspect.signature(Axes.boxplot).parameters else {"vert": False}
 )
-_ENV = Environment(
+TEMPLATES = Environment(  # the report's pages (report.html, gallery.html), autoescaped
     loader=PackageLoader("adbatch.report", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
@@ -60,7 +60,7 @@ def render(
         _video(r, out) | _extras(r, details.get(r["folder"], {}), summary["qa"]["platforms"])
         for r in ({str(k): v for k, v in record.items()} for record in videos.to_dict("records"))
     ]
-    return _ENV.get_template("report.html.j2").render(
+    return TEMPLATES.get_template("report.html.j2").render(
         s=summary,
         k=summary["kpis"],
         videos=rows,
@@ -217,4 +217,4 @@ def _num(v: Any, spec: str = "g") -> str:
     return "–" if v is None else format(v, spec)
 
 
-_ENV.filters.update(money=_money, pct=_pct, secs=_secs, num=_num)
+TEMPLATES.filters.update(money=_money, pct=_pct, secs=_secs, num=_num)
