@@ -47,6 +47,13 @@ class OverlayStyle:
         default_factory=lambda: TextLook(size=0.082, max_height=0.2, fill="#0F0F0F", stroke=None, box="#FFFFFF")
     )  # the opening hook: dark type on a white card
     body: TextLook = field(default_factory=lambda: TextLook(size=0.078, max_height=0.18, stroke_ratio=0.09))
+    quote: TextLook = field(
+        default_factory=lambda: TextLook(
+            size=0.056, max_height=0.2, fill="#141414", stroke=None, box="#FFFFFF", box_alpha=240, max_lines=5
+        )
+    )  # the social-proof beat: the customer's words and who said them, on a card
+    gap: float = 0.012  # space kept between text and the product, share of the frame height
+    least: float = 0.06  # the text band is never shorter than this (share of the height): below the product if need be
     watermark_width: float = 0.14  # the logo fits this share of the frame width...
     watermark_height: float = 0.06  # ...and this share of its height
 
@@ -63,8 +70,9 @@ class CaptionLook:
     max_words: int = 4  # words per phrase at most (default.yaml reads it from captions.max_words)
     max_chars: int = 22  # characters per phrase at most (a longer single word gets a phrase of its own)
     max_lines: int = 2  # lines per phrase at most
-    band_bottom: float = 0.58  # caption bottom edge, share of the frame height: above the body text
+    band_bottom: float = 0.58  # caption bottom edge, share of the frame height, when the product's place is unknown
     band_height: float = 0.12  # tallest caption, share of the frame height
+    room: float = 0.075  # tallest caption between the text and the product, share of the height (the text leaves it)
 
 
 @dataclass
@@ -83,13 +91,13 @@ class EndCardStyle:
     )
     button: TextLook = field(
         default_factory=lambda: TextLook(
-            size=0.07,
-            max_height=0.09,
+            size=0.065,
+            max_height=0.075,
             fill="#141414",
             stroke=None,
             box="#FFFFFF",
             box_alpha=255,
-            pad_ratio=0.5,
+            pad_ratio=0.45,
             max_lines=1,
         )
     )  # the call to action
@@ -99,8 +107,14 @@ class EndCardStyle:
     )  # the price; its box is the brand colour and its type black or white, whichever reads
     badge_width: float = 0.4  # the price badge fits this share of the width
     badge_inset: float = 0.04  # the badge overlaps the photo's right edge by this share of the width
-    photo_min: float = 0.18  # the photo gets the room left, at least this share of the width...
-    photo_max: float = 0.62  # ...and at most this
+    quote: TextLook = field(
+        default_factory=lambda: TextLook(size=0.042, max_height=0.2, stroke_ratio=0.06, max_lines=6)
+    )  # a customer's words and who said them, beside the photo
+    quote_words: list[int] = field(default_factory=lambda: [5, 14])  # a quote of this many words, or none
+    quote_by: str = "a customer"  # the quote's attribution
+    photo_min: float = 0.4  # the photo is at least this share of the width...
+    photo_with_quote: float = 0.44  # ...and, room allowing, this beside the price and the quote...
+    photo_alone: float = 0.6  # ...or this when there is no quote
     photo_radius: float = 0.06  # photo corner radius, share of its width
     cta: str = "Shop now"  # the button's text when neither product nor brand gives one
 
@@ -187,21 +201,23 @@ class PlateStyle:
     Ranges are [low, high] for a seeded draw; positions are shares of the frame.
     """
 
-    hero_focus: list[float] = field(default_factory=lambda: [0.5, 0.45])  # the photo's point kept in frame
-    hero_zoom_step: float = 0.08  # every other hero shot is this much closer
-    detail_focus_x: list[float] = field(default_factory=lambda: [0.3, 0.7])
-    detail_focus_y: list[float] = field(default_factory=lambda: [0.3, 0.6])
-    detail_zoom: list[float] = field(default_factory=lambda: [1.5, 1.9])
+    area: list[float] = field(default_factory=lambda: [0.15, 0.38, 0.85, 0.72])  # the product's box (x0, y0, x1,
+    # y1), shares of the plate: it lands at about frame [0.08, 0.36, 0.92, 0.76], under the text and caption bands
+    hero_fill: float = 1.0  # hero: the photo fills this share of the area (over a blurred, dimmed copy of itself)
+    hero_zoom_step: float = 0.06  # every other hero shot's photo is this much smaller: a change of framing
+    backdrop_dim: float = 0.45  # the blurred copy behind the hero and detail shots is darkened by this share...
+    backdrop_blur_divisor: float = 10.0  # ...and blurred to colour only (radius: the frame width / this)
+    detail_focus_x: list[float] = field(default_factory=lambda: [0.35, 0.65])
+    detail_focus_y: list[float] = field(default_factory=lambda: [0.35, 0.6])
+    detail_zoom: list[float] = field(default_factory=lambda: [1.3, 1.5])  # a closer look, never an unreadable crop
+    detail_fill: float = 0.95  # the detail card fills this share of the area
     split_blur_divisor: float = 45.0  # backdrop blur radius: the frame width divided by this
     split_tint: float = 0.35  # the brand gradient's share over the blurred backdrop
-    split_width: float = 0.7  # photo card width
-    split_y: float = 0.46  # photo card centre height
+    split_width: float = 0.85  # photo card size, share of the area
     tilted_angle: list[float] = field(default_factory=lambda: [3.0, 6.0])  # degrees, either way
-    tilted_width: float = 0.74
-    tilted_x: list[float] = field(default_factory=lambda: [0.46, 0.54])
-    tilted_y: float = 0.47
-    card_width: list[float] = field(default_factory=lambda: [0.74, 0.82])
-    card_y: float = 0.46
+    tilted_width: float = 0.8  # share of the area (before the tilt)
+    tilted_x: list[float] = field(default_factory=lambda: [-0.04, 0.04])  # centre offset, share of the area width
+    card_width: list[float] = field(default_factory=lambda: [0.85, 0.95])  # share of the area
     radius: float = 0.06  # photo card corner radius, share of its width
     glow_count: int = 3  # soft light blobs behind a plate...
     card_glow_count: int = 4  # ...and behind the end card

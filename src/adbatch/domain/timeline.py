@@ -52,6 +52,9 @@ class Shot(_Frozen):
     end: float
     camera: str
     layout: str
+    # where the product is on the frame over the whole shot (x0, y0, x1, y1, shares of the frame), set by the
+    # render from the picture's box (adbatch.render.layout); None: not known
+    product_box: tuple[float, float, float, float] | None = None
 
     @property
     def duration(self) -> float:
@@ -87,6 +90,25 @@ class Transition(_Frozen):
     duration: float
 
 
+class TextBox(_Frozen):
+    """A text drawn over a shot, as drawn: what it is, when it shows and its box (x, y, w, h) in frame pixels."""
+
+    role: str  # hook | body | proof | caption | endcard part (name, price, button, quote, link, kicker)
+    text: str
+    start: float
+    end: float
+    box: tuple[int, int, int, int]
+
+
+class ShotBoxes(_Frozen):
+    """What the layout knew and did on one shot: the product's box in frame pixels (its extent over the
+    camera move) and every text box drawn while the shot is on screen."""
+
+    shot: int
+    product_box: tuple[int, int, int, int] | None  # (x, y, w, h); None: not known (a picture with no box)
+    text_boxes: tuple[TextBox, ...]
+
+
 class Timeline(_Frozen):
     duration: float
     fps: int
@@ -94,6 +116,7 @@ class Timeline(_Frozen):
     overlays: tuple[Overlay, ...]
     voice: tuple[VoiceCue, ...]
     transitions: tuple[Transition, ...]
+    boxes: tuple[ShotBoxes, ...] = ()  # recorded by the render: the layout of every shot
 
     @property
     def hook_slot(self) -> str:

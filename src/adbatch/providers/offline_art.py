@@ -1,7 +1,8 @@
 """Pictures and music the offline provider makes locally, with no model and no network.
 
 Scene plates show the product photo in a few seeded layouts (hero, card, detail,
-tilted, split) over brand-coloured backgrounds; the end-card background is a brand
+tilted, split) over brand-coloured backgrounds, always inside the style's product area, and
+say where it landed (its box); the end-card background is a brand
 gradient; the music bed is a short chord loop synthesized in numpy. Everything is a
 pure function of its arguments, so a seed gives the same style every time.
 """
@@ -90,6 +91,9 @@ def cover(
     return big.crop((x, y, x + w, y + h))
 
 
+Box = tuple[float, float, float, float]  # (x0, y0, x1, y1), shares of the plate
+
+
 def plate(
     photo: Image.Image,
     *,
@@ -101,29 +105,61 @@ def plate(
     style: PlateStyle = PLATES,
 ) -> Image.Image:
     """One scene plate: the product photo in ``layout`` over a brand background, drawn as ``style`` says."""
+    return plate_with_box(photo, layout=layout, size=size, palette=palette, seed=seed, shot=shot, style=style)[0]
+
+
+def plate_with_box(
+    photo: Image.Image,
+    *,
+    layout: str,
+    size: tuple[int, int],
+    palette: tuple[str, str],
+    seed: int,
+    shot: int,
+    style: PlateStyle = PLATES,
+) -> tuple[Image.Image, Box]:
+    """The plate and the product's box on it. Every layout keeps the photo inside ``style.area``, so the
+    renderer knows where the product is and puts text and captions in the free bands around it."""
     rng = np.random.default_rng([seed, shot, sum(map(ord, layout))])
     w, h = size
     s = style
     photo = ImageOps.exif_transpose(photo).convert("RGB")
+    ax0, ay0, ax1, ay1 = s.area
+    area = (ax1 - ax0) * w, (ay1 - ay0) * h
+    centre = (int(w * (ax0 + ax1) / 2), int(h * (ay0 + ay1) / 2))
+    if layout in ("hero", "detail", "split"):
+        blur = s.split_blur_divisor if layout == "split" else s.backdrop_blur_divisor
+        base = cover(photo, size).filter(ImageFilter.GaussianBlur(w / blur))
+        if layout == "split":
+            base = Image.blend(base, gradient(size, palette[0], palette[1]), s.split_tint)
+        else:
+            base = Image.blend(base, Image.new("RGB", size, (0, 0, 0)), s.backdrop_dim)
+    else:
+        base = glow(gradient(size, palette[0], palette[1]), rng, style=s)
+    angle = 0.0
     if layout == "hero":
-        fx, fy = s.hero_focus
-        return cover(photo, size, zoom=1.0 + s.hero_zoom_step * (shot % 2), focus=(fx, fy))
-    if layout == "detail":
+        share = s.hero_fill - s.hero_zoom_step * (shot % 2)
+    elif layout == "detail":
+        # a closer look at one part of the product, framed as a card: still recognisably the product
+        zoom = _between(rng, s.detail_zoom)
         focus = (_between(rng, s.detail_focus_x), _between(rng, s.detail_focus_y))
-        return cover(photo, size, zoom=_between(rng, s.detail_zoom), focus=focus)
-    if layout == "split":
-        base = cover(photo, size).filter(ImageFilter.GaussianBlur(w / s.split_blur_divisor))
-        base = Image.blend(base, gradient(size, palette[0], palette[1]), s.split_tint)
-        paste_with_shadow(base, rounded(photo, int(w * s.split_width), s.radius), (w // 2, int(h * s.split_y)))
-        return base
-    base = glow(gradient(size, palette[0], palette[1]), rng, style=s)
-    if layout == "tilted":
+        photo = cover(photo, photo.size, zoom=zoom, focus=focus)
+        share = s.detail_fill
+    elif layout == "split":
+        share = s.split_width
+    elif layout == "tilted":
+        share = s.tilted_width
         angle = float(rng.choice([-1, 1]) * _between(rng, s.tilted_angle))
-        centre = (int(w * _between(rng, s.tilted_x)), int(h * s.tilted_y))
-        paste_with_shadow(base, rounded(photo, int(w * s.tilted_width), s.radius), centre, angle)
-        return base
-    paste_with_shadow(base, rounded(photo, int(w * _between(rng, s.card_width)), s.radius), (w // 2, int(h * s.card_y)))
-    return base
+        centre = (centre[0] + int(area[0] * _between(rng, s.tilted_x)), centre[1])
+    else:
+        share = _between(rng, s.card_width)
+    scale = share * min(area[0] / photo.width, area[1] / photo.height)
+    card = rounded(photo, max(1, int(photo.width * scale)), s.radius)
+    paste_with_shadow(base, card, centre, angle)
+    if angle:
+        card = card.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+    x, y = centre[0] - card.width // 2, centre[1] - card.height // 2
+    return base, (x / w, y / h, (x + card.width) / w, (y + card.height) / h)
 
 
 def card_background(

@@ -12,12 +12,14 @@ live, eSpeak's word events offline) are grouped into short phrases. Timing rules
 Every state of a phrase (no word, word 1, word 2, ...) is drawn once, with one layout,
 so the text never moves between states and a frame costs one blend of a cached patch
 (``frames.OverlayPatch``). Burned-in captions stop where the end card starts (it shows
-the CTA itself); the SRT keeps every phrase.
+the CTA itself), skip what the hook or body text already shows, and sit in the free band above the
+product (``adbatch.render.layout``); the SRT keeps every phrase.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,14 +28,16 @@ import numpy as np
 from adbatch.config import PacingConf
 from adbatch.domain.timeline import Overlay, Timeline, VoiceCue, Word
 from adbatch.media.color import rgb
-from adbatch.render import text
+from adbatch.render import layout, text
 from adbatch.render.frames import OverlayPatch
 from adbatch.render.safezone import Margins, SafeZone
 from adbatch.store.atomic import write_text
-from adbatch.style import CaptionLook, MotionStyle
+from adbatch.style import CaptionLook, MotionStyle, OverlayStyle
 
 _BREAK_AFTER = tuple(".!?;:,")  # a phrase ends after a word ending a clause
 _LOOK = CaptionLook()  # the style's defaults, for callers without a composed config
+_GAP = OverlayStyle().gap  # style.overlay.gap's default: the space kept between text and the product
+_NOT_WORD = re.compile(r"[^\w]+")
 DEFAULT_LEAD = PacingConf().text_lead  # pacing.text_lead's default
 MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND = 3_600_000, 60_000, 1000  # SubRip time stamps
 
@@ -53,6 +57,7 @@ class CaptionStyle:
     max_lines: int = _LOOK.max_lines
     band_bottom: float = _LOOK.band_bottom
     band_height: float = _LOOK.band_height
+    room: float = _LOOK.room
     font_path: str | None = None  # the brand's font, tried before the fallback chain (adbatch.render.fonts)
 
     @classmethod
@@ -69,6 +74,7 @@ class CaptionStyle:
             max_lines=look.max_lines,
             band_bottom=look.band_bottom,
             band_height=look.band_height,
+            room=look.room,
             font_path=font_path,
         )
 
@@ -214,9 +220,13 @@ def build(
     text_lead: float = DEFAULT_LEAD,
     margins: Margins | None = None,
     motion: MotionStyle | None = None,
+    gap: float = _GAP,
 ) -> CaptionTrack:
-    """Draw every phrase state once, centred in the safe zone's caption band, up to the end card
-    (``margins``: the platforms' UI, see ``adbatch.render.safezone``; ``motion``: how captions pop in)."""
+    """Draw every phrase state once, centred in the safe zone just above the product (``adbatch.render.layout``;
+    at ``style.band_bottom`` where its place is unknown), up to the end card. A phrase whose words the hook or
+    body text already shows is not captioned, and a phrase leaves as a transition into a new beat starts.
+    (``margins``: the platforms' UI, see ``adbatch.render.safezone``; ``motion``: how captions pop in;
+    ``gap``: space kept above the product, share of the height.)"""
     w, h = size
     zone = SafeZone(w, h, margins=margins)
     card = timeline.card_start
@@ -228,20 +238,37 @@ def build(
         max_lines=style.max_lines,
         font_path=style.font_path,
     )
-    max_w, max_h = zone.centered_width, int(h * style.band_height)
+    windows = layout.text_changes(timeline)
+    shown = [ov for ov in timeline.overlays if ov.role != "cta"]
     items = []
     for p in phrases(timeline, max_words=style.max_words, max_chars=style.max_chars, text_lead=text_lead):
-        if p.start >= card:
+        start, end = layout.one_layer(p.start, min(p.end, card), windows)
+        if start >= min(end, card) or any(repeats(p, ov) for ov in shown):
             continue
-        lay = text.layout([text.Unit(word) for word in p.words], look, max_w, max_h)
+        product = layout.product_during(timeline, size, start, end)
+        tallest = int(h * (style.band_height if product is None else min(style.band_height, style.room)))
+        lay = text.layout([text.Unit(word) for word in p.words], look, zone.centered_width, tallest)
         n = len(p.words)
         states = tuple(
             text.paint(lay, look, [style.highlight if i == k else style.fill for i in range(n)]) for k in range(-1, n)
         )
         ph, pw = states[0].shape[:2]
-        xy = ((w - pw) // 2, max(zone.top, int(h * style.band_bottom) - ph))
-        items.append(Caption(replace(p, end=min(p.end, card)), lay, states, xy))
+        y = layout.caption_y(zone, product, ph, gap=int(h * gap), fallback_bottom=int(h * style.band_bottom))
+        items.append(Caption(replace(p, start=start, end=end), lay, states, ((w - pw) // 2, y)))
     return CaptionTrack(items, motion=motion)
+
+
+def words_of(line: str) -> list[str]:
+    """A line's words as compared for repetition: lower case, without punctuation or quotes."""
+    return [w for w in (_NOT_WORD.sub("", tok.lower()) for tok in line.split()) if w]
+
+
+def repeats(phrase: Phrase, overlay: Overlay) -> bool:
+    """True if ``overlay`` is on screen with ``phrase`` and already shows at least half of its words."""
+    if overlay.start >= phrase.end or overlay.end <= phrase.start:
+        return False
+    said, shown = words_of(phrase.text), set(words_of(overlay.text))
+    return bool(said) and sum(w in shown for w in said) * 2 >= len(said)
 
 
 def _stamp(t: float) -> str:

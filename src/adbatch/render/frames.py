@@ -64,7 +64,12 @@ class StillShot:
         return self._plate
 
     def matrix(self, t: float) -> np.ndarray:
-        cam, ph, pw = self.cam, self.plate.shape[0], self.plate.shape[1]
+        return self.matrix_for(t, (self.plate.shape[1], self.plate.shape[0]))
+
+    def matrix_for(self, t: float, plate_size: tuple[int, int]) -> np.ndarray:
+        """The camera at ``t`` as a plate-to-frame affine matrix, for a plate of ``plate_size`` (the layout asks
+        it where the product will be without decoding the plate)."""
+        cam, (pw, ph) = self.cam, plate_size
         u = (t - self.shot.start) / max(self.shot.duration, NO_DURATION)
         k = ease(u)
         z0, z1 = cam.zoom

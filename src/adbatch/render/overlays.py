@@ -12,10 +12,10 @@ import numpy as np
 from PIL import Image
 
 from adbatch.domain.timeline import Overlay, Timeline
-from adbatch.render import text
+from adbatch.render import layout, text
 from adbatch.render.frames import OverlayPatch
 from adbatch.render.safezone import Margins, SafeZone
-from adbatch.style import OverlayStyle, StyleConf
+from adbatch.style import OverlayStyle, StyleConf, TextLook
 
 
 def watermark_patch(
@@ -47,22 +47,47 @@ def overlay_patches(
     style: StyleConf | None = None,
     margins: Margins | None = None,
 ) -> list[OverlayPatch]:
-    """Text overlays drawn once and placed in the safe zone (the end card carries its own CTA)."""
+    """Text overlays drawn once, in the safe zone's free band above the product (``adbatch.render.layout``),
+    leaving the captions their room; the social-proof beat's text is a quote card. The end card carries
+    its own CTA. A text leaves as a transition into another beat starts, so two never ghost over each other."""
     w, h = size
     look = style or StyleConf()
     zone = SafeZone(w, h, margins=margins)
+    windows = layout.text_changes(timeline)
+    kinds = {s.slot: s.slot_type for s in timeline.shots}
+    gap, room = int(h * look.overlay.gap), int(h * look.captions.room) + int(h * look.overlay.gap)
     patches = []
     for ov in timeline.overlays:
         if ov.role == "cta":
             continue
-        rgba = _draw(ov, zone, look.overlay, font_path)
+        start, end = layout.one_layer(ov.start, ov.end, windows)
+        if end <= start:
+            continue
+        product = layout.product_during(timeline, size, start, end)
+        band = layout.text_band(
+            zone, product, gap=gap, top=int(h * look.overlay.top), room=room, least=int(h * look.overlay.least)
+        )
+        kind = look.overlay.quote if kinds.get(ov.slot) in QUOTE_BEATS else None
+        rgba = _draw(ov, zone, look.overlay, font_path, max_height=band.height, kind=kind)
         x = (w - rgba.shape[1]) // 2
-        y = zone.top + int(h * look.overlay.top)  # text at the top of the zone; captions own the band above its bottom
-        patches.append(OverlayPatch(ov, rgba, (x, y), motion=look.motion))
+        span = ov.model_copy(update={"start": start, "end": end, "role": "quote" if kind else ov.role})
+        patches.append(OverlayPatch(span, rgba, (x, band.top), motion=look.motion))
     return patches
 
 
-def _draw(ov: Overlay, zone: SafeZone, look: OverlayStyle, font_path: str | None = None) -> np.ndarray:
-    kind = look.hook if ov.role == "hook" else look.body
+QUOTE_BEATS = ("proof",)  # beats whose text is a customer's words: drawn as a quote card
+
+
+def _draw(
+    ov: Overlay,
+    zone: SafeZone,
+    look: OverlayStyle,
+    font_path: str | None = None,
+    *,
+    max_height: int | None = None,
+    kind: TextLook | None = None,
+) -> np.ndarray:
+    kind = kind or (look.hook if ov.role == "hook" else look.body)
     style = text.TextStyle.from_look(kind, zone.w, font_path=font_path)
-    return text.render(ov.text, style, zone.centered_width, int(zone.h * kind.max_height))
+    tallest = int(zone.h * kind.max_height)
+    return text.render(ov.text, style, zone.centered_width, min(tallest, max_height or tallest))

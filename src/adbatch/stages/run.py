@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from adbatch.domain.qa import QAResult
 from adbatch.domain.script import HookCandidate, Script, parse_hook_choice
 from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.providers.base import ScriptWriter
-from adbatch.render import captions, encode, endcard, safezone, sheet
+from adbatch.render import captions, encode, endcard, layout, safezone, sheet
 from adbatch.render.probe import MediaInfo, probe
 from adbatch.stages import catalog, direct, insights, plan, qa, write
 from adbatch.stages.assets import AssetPlan, Assets, Produced, Producer, Providers, generate
@@ -221,11 +222,14 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
 
 
 def end_card(job: Job, got: Intake, assets: Assets) -> Path:
-    """The closing frame: the product, its name and price and the call to action on the card background."""
-    r, look, product = job.cfg.render, got.look, got.product
+    """The closing frame: the product, its name and price, a customer's words and the call to action on the
+    card background; where each part landed is kept beside it (``endcard.json``) for the layout record."""
+    r, look, product, card_look = job.cfg.render, got.look, got.product, job.cfg.style.endcard
+    fewest, most = card_look.quote_words
+    quote = endcard.pick_quote(got.facts.quotes, most_words=most, least_words=fewest, by=card_look.quote_by)
     with Image.open(_made(assets.card, "end-card background")) as bg, Image.open(product.image) as photo:
         logo = Image.open(look.logo) if look.logo else None
-        frame = endcard.compose(
+        frame, parts = endcard.compose_with_parts(
             background=bg,
             photo=photo,
             name=product.name,
@@ -236,12 +240,14 @@ def end_card(job: Job, got: Intake, assets: Assets) -> Path:
             logo=logo,
             size=(int(r.width), int(r.height)),
             brand_name=look.brand_name,
+            quote=quote,
             font_path=look.font_bold,
-            style=job.cfg.style.endcard,
+            style=card_look,
             margins=safezone.strictest(job.cfg.platforms, job.cfg.qa.platforms),
         )
     path = job.work / "endcard.png"
     Image.fromarray(frame).save(path)
+    path.with_suffix(".json").write_text(json.dumps([{"role": r, "text": t, "box": b} for r, t, b in parts]))
     return path
 
 
@@ -249,9 +255,11 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
     """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them."""
     cfg, look = job.cfg, got.look
     cap = cfg.captions
+    sources = plan.shot_sources(laid.final, assets, shape.planned, laid.card)
+    final = _with_product_boxes(job, laid, assets, sources, got.seed)
     rj = encode.RenderJob(
-        timeline=laid.final,
-        shots=plan.shot_sources(laid.final, assets, shape.planned, laid.card),
+        timeline=final,
+        shots=sources,
         voice=laid.voice_files,
         music=_made(assets.music, "music bed"),
         music_gain_db=job.providers.music.gain_db,
@@ -277,6 +285,7 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
     audio = done.soundtrack.as_log() if done.soundtrack else {}
     job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3), **audio)
     timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
+    _record_layout(job, rj, final, laid.card)
     if cap.srt:
         captions.write_srt(
             laid.final,
@@ -300,6 +309,52 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
         audio_codec=info.audio_codec,
     )
     return Rendered(outputs=outputs, info=info, text_boxes=list(done.text_boxes))
+
+
+def _with_product_boxes(
+    job: Job, laid: Laid, assets: Assets, sources: list[encode.ShotSource], seed: int
+) -> timeline.Timeline:
+    """The final timeline with the product's place on the frame over every shot, from the box the scene's
+    provider reported (a clip's: the still it starts from) and the end card's photo."""
+    r = job.cfg.render
+    size = (int(r.width), int(r.height))
+    boxes: dict[Path, Any] = {p.path: p.meta.get("product_box") for p in assets.scenes.values()}
+    card = {part["role"]: part["box"] for part in json.loads(laid.card.with_suffix(".json").read_text())}
+    if "photo" in card:
+        x, y, w, h = card["photo"]
+        boxes[laid.card] = (x / size[0], y / size[1], (x + w) / size[0], (y + h) / size[1])
+    shots = []
+    for shot, src in zip(laid.final.shots, sources, strict=True):
+        box = boxes.get(src.path)
+        if box is not None:
+            box = layout.extent_on_frame(
+                box,
+                kind=src.kind,
+                shot=shot,
+                size=size,
+                plate_size=r.plate_size,
+                motion=job.cfg.style.motion,
+                seed=seed,
+            )
+        shots.append(shot.model_copy(update={"product_box": box}))
+    return laid.final.model_copy(update={"shots": tuple(shots)})
+
+
+def _record_layout(job: Job, rj: encode.RenderJob, final: timeline.Timeline, card: Path) -> None:
+    """Write, per shot, the product's box and every text box drawn over it into ``timeline.json``."""
+    comp = encode.compositor(rj, job.cfg.render)  # the layout as the render drew it (no frame is decoded)
+    comp.close()
+    size = (comp.w, comp.h)
+    drawn = layout.drawn_texts(comp.overlays)
+    parts = json.loads(card.with_suffix(".json").read_text())
+    at = final.card_start
+    on_card = [
+        timeline.TextBox(role=p["role"], text=p["text"], start=at, end=final.duration, box=tuple(p["box"]))
+        for p in parts
+        if p["role"] != "photo"
+    ]
+    recorded = final.model_copy(update={"boxes": layout.record(final, size, drawn, on_card)})
+    (job.out_dir / "timeline.json").write_text(recorded.model_dump_json(indent=1))
 
 
 def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> None:
