@@ -18,6 +18,7 @@ from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
 from adbatch.providers import offline_art
 from adbatch.render import captions, endcard, layout, overlays
 from adbatch.render.safezone import SafeZone
+from adbatch.stages import clip_prompts
 from adbatch.style import MotionStyle, PlateStyle, StyleConf
 from tests.conftest import make_png, run_adbatch
 
@@ -256,13 +257,28 @@ def test_the_plate_provider_returns_the_product_box(tmp_path: Path) -> None:
     assert len(out.meta["product_box"]) == 4 and out.meta["product_box"][0] < out.meta["product_box"][2]
 
 
-def test_a_real_render_records_the_product_and_text_boxes_of_every_shot(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real draft video (the first example product, ugc) made as a user makes it, from an empty cache (so
+    it is drawn by this code, not reused)."""
+    out = tmp_path_factory.mktemp("draft")
+    csv = PROJECT_ROOT / "examples" / "catalog.csv"
+    proc = run_adbatch(
+        f"products={csv}",
+        "render=draft",
+        "archetype=ugc",
+        f"cache_dir={out / 'cache'}",
+        f"hydra.run.dir={out / 'video'}",
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
+
+
+def test_a_real_render_records_the_product_and_text_boxes_of_every_shot(draft: Path) -> None:
     """A draft video's timeline.json records, per shot, the product's box and the text boxes drawn over it,
     and no text covers more than 5 % of the product."""
-    csv = PROJECT_ROOT / "examples" / "catalog.csv"
-    proc = run_adbatch(f"products={csv}", "render=draft", "archetype=ugc", f"hydra.run.dir={tmp_path}", timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    tl = json.loads((tmp_path / "timeline.json").read_text())
+    tl = json.loads((draft / "video" / "timeline.json").read_text())
     assert len(tl["boxes"]) == len(tl["shots"])
     for shot in tl["boxes"]:
         product = shot["product_box"]
@@ -270,3 +286,26 @@ def test_a_real_render_records_the_product_and_text_boxes_of_every_shot(tmp_path
         assert shot["text_boxes"], shot["shot"]  # every shot has its text (the end card its own)
         for tb in shot["text_boxes"]:
             assert layout.overlap(tuple(tb["box"]), tuple(product)) <= 0.05 * product[2] * product[3], tb
+
+
+def test_each_scene_prompt_is_written_from_its_beats_line_and_recorded(draft: Path) -> None:
+    """The manifest shows every scene's prompt: the archetype's camera (hands, for UGC) and, for a body beat,
+    its own voice line, never one hero-shot sentence for all."""
+    manifest = json.loads((draft / "video" / "manifest.json").read_text())
+    tl = json.loads((draft / "video" / "timeline.json").read_text())
+    prompts = [c["prompt"] for c in manifest["calls"] if c["stage"] == "scenes"]
+    assert prompts and all(p and "hands" in p for p in prompts)
+    body_lines = [cue["text"] for cue in tl["voice"] if cue["slot"] not in ("hook", "cta")]
+    assert all(any(line in p for p in prompts) for line in body_lines)
+
+
+@pytest.mark.parametrize(
+    ("archetype", "camera"),
+    [("ugc", "hands hold"), ("pov", "First-person"), ("unboxing", "on a table")],
+)
+def test_a_clip_prompt_films_the_line_the_archetypes_way(archetype: str, camera: str) -> None:
+    """prompts/clip.j2 writes the beat's line into the prompt, framed by the archetype's camera."""
+    prompt = clip_prompts.clip_prompt(
+        archetype=archetype, slot_type="demo", line="It absorbs in seconds.", visual="", product="Glow Serum"
+    )
+    assert camera in prompt and "It absorbs in seconds." in prompt and "Glow Serum" in prompt

@@ -57,6 +57,7 @@ class Call(BaseModel):
     saved_usd: float = 0.0  # on a cache hit: what the original call cost
     ok: bool = True
     error: str | None = None  # "<exception class>: <message>" when the call failed
+    prompt: str | None = None  # scenes: what the picture or clip was asked to show (prompts/clip.j2)
 
 
 class Outputs(BaseModel):

@@ -104,7 +104,7 @@ class ReplicateSceneGenerator:
     async def scene(self, request: SceneRequest, out: Path) -> Output:
         if request.motion != "clip":
             return await self.stills.scene(request, out)
-        start = await self._start_image(request, out.parent)
+        start, box = await self._start_image(request, out.parent)
         camera = self.cameras.get(request.slot.camera, request.slot.camera.replace("_", " "))
         inputs = {**self.input, "prompt": self.prompt.format(visual=request.prompt, camera=camera)}
         billed = float(self.input.get("duration", 5))
@@ -121,6 +121,7 @@ class ReplicateSceneGenerator:
                 "width": info.width,
                 "height": info.height,
                 "prices_checked": self.prices_checked,
+                "product_box": box,  # the first frame's: the still the clip starts from
             },
             units={
                 "video_seconds": billed,
@@ -130,13 +131,14 @@ class ReplicateSceneGenerator:
             attempts=1 + retries,
         )
 
-    async def _start_image(self, request: SceneRequest, folder: Path) -> bytes:
-        """The clip's first frame: the shot's still plate, drawn by ``stills`` at the clip's size and aspect."""
+    async def _start_image(self, request: SceneRequest, folder: Path) -> tuple[bytes, Any]:
+        """The clip's first frame: the shot's still plate, drawn by ``stills`` at the clip's size and aspect,
+        and the product's box on it (None if the still's provider does not say)."""
         first = replace(request, width=self.start_size[0], height=self.start_size[1], motion="still")
         with tempfile.TemporaryDirectory(dir=folder, prefix=".start-") as tmp:
             path = Path(tmp) / f"start{first.suffix}"
-            await self.stills.scene(first, path)
-            return path.read_bytes()
+            drawn = await self.stills.scene(first, path)
+            return path.read_bytes(), drawn.meta.get("product_box")
 
 
 class ReplicateImageGenerator:

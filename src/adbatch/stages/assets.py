@@ -55,9 +55,11 @@ class Producer:
         suffix: str,
         make: Callable[[Path], Awaitable[Output]],
         estimate: Callable[[], float] = lambda: 0.0,
+        prompt: str | None = None,
     ) -> Produced:
         """The asset for ``parts``: from the cache at $0, or made once after reserving its ``estimate()``
-        (asked for only on a miss: pricing an LLM call renders its whole prompt)."""
+        (asked for only on a miss: pricing an LLM call renders its whole prompt); ``prompt``: what the asset
+        was asked to show, as the manifest records it (scenes)."""
         key = content_key(
             {"stage": stage, "provider": provider.name, "model": provider.model, "params": provider.params(), **parts}
         )
@@ -101,6 +103,7 @@ class Producer:
                     attempts=_attempts(exc),
                     ok=False,
                     error=f"{type(exc).__name__}: {exc}",
+                    prompt=prompt,
                 )
             )
             self.log.warning("provider_call_failed", stage=stage, provider=provider.name, error=str(exc))
@@ -117,6 +120,7 @@ class Producer:
             cache_hit=entry.hit,
             attempts=0 if entry.hit else int(entry.record.get("attempts", 1)),
             saved_usd=cost if entry.hit else 0.0,
+            prompt=prompt,
         )
         self.calls.append(call)
         self.log.info(
@@ -215,6 +219,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
             suffix=req.suffix,  # planning chose clip (.mp4) or still (.jpg)
             make=lambda out: providers.scenes.scene(req, out),
             estimate=lambda: providers.scenes.estimate(req),
+            prompt=req.prompt,
         )
 
     async def card() -> None:

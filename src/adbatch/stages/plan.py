@@ -20,6 +20,7 @@ from adbatch.domain.script import HookCandidate, Script, spoken_words
 from adbatch.providers.base import CardRequest, MusicRequest, SceneRequest, VoiceSynth
 from adbatch.render import encode, mix
 from adbatch.stages.assets import AssetPlan, Assets
+from adbatch.stages.clip_prompts import clip_prompt
 from adbatch.store.cache import content_key
 
 
@@ -138,8 +139,18 @@ def asset_plan(
     r = cfg.render
     w, h = r.plate_size
     slots = {s.id: s for s in archetype.slots}
-    prompts = {s.slot: s.visual for s in script.slots} | {
-        archetype.slots[0].id: f"scroll-stopping hero shot of {product.name}"
+    visuals = {s.slot: s.visual for s in script.slots}
+    # each beat's clip is written from its line, filmed the archetype's way (prompts/clip.j2); the hook beat's
+    # leaves its line out, so every hook variant shares one hook plate and so one encoded body
+    prompts = {
+        s.id: clip_prompt(
+            archetype=archetype.name,
+            slot_type=s.type,
+            line="" if s.type == "hook" else voice.get(s.id, ""),
+            visual=visuals.get(s.id, ""),
+            product=product.name,
+        )
+        for s in archetype.slots
     }
     tweaks = cfg.scene_overrides or {}  # python -m adbatch.regen: new seed or prompt per scene
     clips = clip_slots(archetype, cfg.provider.scenes.get("video_scenes", 0))
