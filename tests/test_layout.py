@@ -97,6 +97,19 @@ def test_text_covers_at_most_five_percent_of_the_product_on_every_shot(name: str
             assert layout.overlap(tb.box, shot.product_box) <= 0.05 * area, (name, shot.shot, tb.role, tb.text)
 
 
+def test_a_product_high_in_the_frame_sends_text_and_captions_below_it_apart() -> None:
+    """When the product leaves no room above it, the text and the caption both go below it, one under the other."""
+    zone, gap, room = SafeZone(*SIZE), 10, 80
+    product = (60, zone.top + 20, 420, 200)  # right under the top of the zone
+    band = layout.text_band(zone, product, gap=gap, top=10, room=room, least=50)
+    text_box = (0, band.top, 540, band.height)
+    caption_top = layout.caption_y(zone, product, 60, gap=gap, fallback_bottom=0)
+    caption_box = (0, caption_top, 540, 60)
+    assert layout.overlap(text_box, product) == 0 and layout.overlap(caption_box, product) == 0
+    assert layout.overlap(text_box, caption_box) == 0
+    assert caption_top + 60 <= zone.bottom
+
+
 def test_every_text_stays_inside_the_safe_zone() -> None:
     """Placed around the product, hook, body, quote and caption boxes all stay inside the safe zone."""
     zone = SafeZone(*SIZE)
@@ -209,6 +222,13 @@ def test_the_end_card_quote_is_a_customers_words_with_attribution() -> None:
         == "“no more dull skin, finally” — a customer"
     )
     assert endcard.pick_quote(quotes[:1], most_words=14, least_words=5, by="a customer") == ""
+
+
+def test_the_end_card_quote_never_trails_off() -> None:
+    """An excerpt cut off mid-sentence is quoted up to its last whole clause, still word for word."""
+    quotes = ["My dark spots from an old breakout are noticeably lighter, my sister…"]
+    picked = endcard.pick_quote(quotes, most_words=14, least_words=5, by="a customer")
+    assert picked == "“My dark spots from an old breakout are noticeably lighter” — a customer"
 
 
 @pytest.mark.parametrize("kind", ["hero", "card", "detail", "tilted", "split"])

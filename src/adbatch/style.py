@@ -201,8 +201,8 @@ class PlateStyle:
     Ranges are [low, high] for a seeded draw; positions are shares of the frame.
     """
 
-    area: list[float] = field(default_factory=lambda: [0.15, 0.38, 0.85, 0.72])  # the product's box (x0, y0, x1,
-    # y1), shares of the plate: it lands at about frame [0.08, 0.36, 0.92, 0.76], under the text and caption bands
+    area: list[float] = field(default_factory=lambda: [0.15, 0.41, 0.85, 0.73])  # the product's box (x0, y0, x1,
+    # y1), shares of the plate: it lands at about frame [0.08, 0.39, 0.92, 0.77], under the text and caption bands
     hero_fill: float = 1.0  # hero: the photo fills this share of the area (over a blurred, dimmed copy of itself)
     hero_zoom_step: float = 0.06  # every other hero shot's photo is this much smaller: a change of framing
     backdrop_dim: float = 0.45  # the blurred copy behind the hero and detail shots is darkened by this share...

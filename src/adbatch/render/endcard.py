@@ -173,6 +173,22 @@ def _place(base: Image.Image, patch: Image.Image, x: int, y: int, role: str, wor
 
 def pick_quote(quotes: Sequence[str], *, most_words: int, least_words: int, by: str) -> str:
     """The card's quote: the best customer quote of ``least_words`` to ``most_words`` words, verbatim, in
-    quotation marks and attributed (``by``); empty when none is short enough to read at a glance."""
-    fits = [q.strip().strip('"“”') for q in quotes if least_words <= len(q.split()) <= most_words]
-    return f"“{fits[0]}” — {by}" if fits else ""
+    quotation marks and attributed (``by``); empty when none is short enough to read at a glance. An excerpt
+    cut off mid-sentence ("…") is taken back to its last whole clause, so the card never trails off."""
+    for quote in quotes:
+        words = _whole(quote, least_words)
+        if least_words <= len(words.split()) <= most_words:
+            return f"“{words}” — {by}"
+    return ""
+
+
+def _whole(quote: str, least_words: int) -> str:
+    """``quote`` without its quotation marks, and without a trailing cut-off clause when one is marked."""
+    text = quote.strip().strip('"“”').strip()
+    if not text.endswith(("…", "...")):
+        return text
+    text = text.rstrip(".… ").rstrip(",;:")
+    cut = max(text.rfind(mark) for mark in ",;.!?")
+    if cut > 0 and len(text[:cut].split()) >= least_words:
+        return text[:cut]
+    return text

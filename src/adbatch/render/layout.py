@@ -122,13 +122,14 @@ def text_band(zone: SafeZone, product: Box | None, *, gap: int, top: int, room: 
 
 
 def caption_y(zone: SafeZone, product: Box | None, height: int, *, gap: int, fallback_bottom: int) -> int:
-    """The caption's top row: just above the product, or below it when only that band has the room;
-    at ``fallback_bottom`` (its bottom edge) when the product's place is unknown."""
+    """The caption's top row: just above the product, or at the foot of the band below it when only that band
+    has the room (the text then sits at its head, ``text_band``); at ``fallback_bottom`` (its bottom edge) when
+    the product's place is unknown."""
     if product is None:
         return max(zone.top, fallback_bottom - height)
     above, below = bands(zone, product, gap)
     if above.height < height and below.height >= height:
-        return below.top
+        return below.bottom - height
     return max(zone.top, above.bottom - height)
 
 
