@@ -14,11 +14,13 @@ which shows the CTA itself.
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from adbatch.config import PacingConf
 from adbatch.domain.archetype import Archetype, Slot
@@ -128,6 +130,47 @@ class Timeline(_Frozen):
         """When the end card appears (the video's end if it has none)."""
         return next((s.start for s in self.shots if s.layout == ENDCARD), self.duration)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def voice_coverage(self) -> float:
+        """Share of the body (the video before the end card) the voice speaks over, 0-1."""
+        return voice_coverage(self)[0]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def longest_gap_s(self) -> float:
+        """The longest silence of the voice inside the body (before the end card), seconds."""
+        return voice_coverage(self)[1]
+
+
+def voice_coverage(tl: Timeline) -> tuple[float, float]:
+    """(share of the body voiced, longest silence in it, s): the body is the video before the end card,
+    silences count from its start, between lines, and from the last line to the card."""
+    end = tl.card_start
+    if end <= 0:
+        return 1.0, 0.0
+    voiced, gaps, cursor = 0.0, [0.0], 0.0
+    for start, stop in sorted((c.start, min(c.end, end)) for c in tl.voice if c.start < end):
+        gaps.append(start - cursor)
+        voiced += max(0.0, stop - max(start, cursor))
+        cursor = max(cursor, stop)
+    gaps.append(end - cursor)
+    return round(voiced / end, 4), round(max(gaps), 3)
+
+
+class Fitting(_Frozen):
+    """How the voice-over was fitted to the video (``manifest.json``'s ``fitting``): each step tried, in
+    order (drop optional lines, shorter lines, a longer video, text-only beats), and what it left."""
+
+    needed_s: float  # the video length the voice needed as first written, at normal speed
+    duration_s: float  # the video's length after fitting
+    tempo: float = 1.0  # the voice's speed-up (within pacing.max_voice_speedup)
+    dropped: tuple[str, ...] = ()  # slots whose voice line was left out (their text stays)
+    shortened: tuple[str, ...] = ()  # slots whose line the writer shortened
+    tried: tuple[str, ...] = ()  # every step tried, with what it gave
+    voice_coverage: float | None = None  # of the final timeline (Timeline.voice_coverage)
+    longest_gap_s: float | None = None
+
 
 @dataclass(frozen=True)
 class SpokenLine:
@@ -144,6 +187,7 @@ class _Range:
 
     slot: Slot
     need: int  # frames the slot's text lead + voice + tail require
+    spoken: int  # frames of the voice line (the longest it reserves for), 0 for a silent beat
     first: int | None  # fixed first-shot length (hook), else None
     n: int
     lo_f: int
@@ -258,13 +302,59 @@ def build(
 
 
 def speech_budget(archetype: Archetype, pacing: PacingConf) -> dict[str, float]:
-    """Seconds of speech each slot can hold: its weighted share of the video minus lead and tail."""
-    total_weight = sum(s.weight for s in archetype.slots)
+    """Seconds of speech each slot can hold: its share of the video, on the shot grid, minus lead and tail.
+
+    A share is the slot's weight's share of the video, moved to the nearest length its shots can make
+    (1 shot of 2-3 s, 2 of them 4-6 s...; the hook: one ``hook_scene`` shot plus whole shots), then
+    evened out so the lengths add up to the video: a line sized to a 3.5 s share would need a second
+    shot and leave a second of it silent.
+    """
+    weights = {s.id: s.weight for s in archetype.slots}
+    total = sum(weights.values())
+    spans = {s.id: _on_grid(pacing.duration * s.weight / total, pacing, hook=s.type == "hook") for s in archetype.slots}
+    for _ in range(len(spans)):  # even out what snapping added or took, within each slot's shot count
+        miss = pacing.duration - sum(spans.values())
+        rooms = {k: _room(v, pacing, hook=k == archetype.slots[0].id, up=miss > 0) for k, v in spans.items()}
+        if abs(miss) < 1e-6 or not sum(rooms.values()):
+            break
+        scale = min(1.0, abs(miss) / sum(rooms.values()))
+        spans = {k: v + math.copysign(rooms[k] * scale, miss) for k, v in spans.items()}
     overhead = pacing.text_lead + pacing.voice_tail
-    return {
-        s.id: round(max(0.0, pacing.duration * s.weight / total_weight - overhead), 3) if s.vo else 0.0
-        for s in archetype.slots
-    }
+    return {s.id: round(max(0.0, spans[s.id] - overhead), 3) if s.vo else 0.0 for s in archetype.slots}
+
+
+def _grid(pacing: PacingConf, *, hook: bool) -> list[tuple[float, float]]:
+    """The lengths a beat's shots can make: (shortest, longest) for 1, 2, 3... shots."""
+    if hook:
+        return [(pacing.hook_scene, pacing.hook_scene)] + [
+            (pacing.hook_scene + k * pacing.scene_min, pacing.hook_scene + k * pacing.scene_max) for k in range(1, 4)
+        ]
+    return [(k * pacing.scene_min, k * pacing.scene_max) for k in range(1, 6)]
+
+
+def _on_grid(share: float, pacing: PacingConf, *, hook: bool) -> float:
+    """The beat length nearest ``share`` that its shots can make."""
+    return min((min(max(share, lo), hi) for lo, hi in _grid(pacing, hook=hook)), key=lambda x: abs(x - share))
+
+
+def _room(span: float, pacing: PacingConf, *, hook: bool, up: bool) -> float:
+    """How far ``span`` can grow (``up``) or shrink without changing its beat's number of shots."""
+    lo, hi = next(((lo, hi) for lo, hi in _grid(pacing, hook=hook) if lo - 1e-6 <= span <= hi + 1e-6), (span, span))
+    return hi - span if up else span - lo
+
+
+def minimum_seconds(
+    *,
+    archetype: Archetype,
+    pacing: PacingConf,
+    lines: Mapping[str, SpokenLine],
+    fps: int,
+    reserve: Mapping[str, float] | None = None,
+) -> float:
+    """The shortest video the lines fit in at normal speed (lead, tail and the shot grid included)."""
+    long = dataclasses.replace(pacing, duration=3600.0)
+    ranges = _shot_counts(archetype, long, lines, fps, 1.0, round(long.duration * fps), reserve or {}, grow=False)
+    return sum(r.lo for r in ranges) / fps
 
 
 def _shot_counts(
@@ -275,7 +365,10 @@ def _shot_counts(
     tempo: float,
     total: int,
     reserve: Mapping[str, float],
+    grow: bool = True,
 ) -> list[_Range]:
+    """Shots per beat: enough for its line, then more (to the heaviest body beats per shot) until the
+    beats can fill ``total`` (unless ``grow`` is off: the fewest shots the lines need)."""
     lo_f, hi_f = math.ceil(pacing.scene_min * fps - 1e-6), math.floor(pacing.scene_max * fps + 1e-6)
     hook_f = round(pacing.hook_scene * fps)
     ranges = []
@@ -286,7 +379,7 @@ def _shot_counts(
         )
         need = math.ceil((pacing.text_lead + spoken + pacing.voice_tail) * fps) if spoken else 0
         first = hook_f if slot.type == "hook" else None
-        rng = _Range(slot=slot, need=need, first=first, n=1, lo_f=lo_f, hi_f=hi_f)
+        rng = _Range(slot=slot, need=need, spoken=round(spoken * fps), first=first, n=1, lo_f=lo_f, hi_f=hi_f)
         while rng.hi < need:
             rng = _with_n(rng, rng.n + 1)
         ranges.append(rng)
@@ -301,7 +394,7 @@ def _shot_counts(
         raise VoiceTooLong(
             f"the voiceover needs {minimum / fps:.1f} s but the video lasts {total / fps:.1f} s", math.inf
         )
-    while sum(r.hi for r in ranges) < total:
+    while grow and sum(r.hi for r in ranges) < total:
         body = [i for i, r in enumerate(ranges) if r.slot.type not in ("hook", "cta")]
         i = max(body, key=lambda j: ranges[j].slot.weight / ranges[j].n)
         ranges[i] = _with_n(ranges[i], ranges[i].n + 1)
@@ -330,31 +423,41 @@ def _fitting_tempo(
 
 
 def _with_n(rng: _Range, n: int) -> _Range:
-    return _Range(slot=rng.slot, need=rng.need, first=rng.first, n=n, lo_f=rng.lo_f, hi_f=rng.hi_f)
+    return _Range(slot=rng.slot, need=rng.need, spoken=rng.spoken, first=rng.first, n=n, lo_f=rng.lo_f, hi_f=rng.hi_f)
 
 
 def _distribute(ranges: Sequence[_Range], total: int, soft_max: Mapping[str, int] | None = None) -> list[int]:
-    """Frames per slot: each at least its minimum, slack shared in proportion to its room.
+    """Frames per slot: each at least its minimum, the slack given where it leaves the least silence.
 
-    ``soft_max`` (frames per slot id) is honoured first: slack goes to slots below their
-    soft maximum, and only what is left goes past it (the total must still be filled).
+    The CTA beat takes slack first (its end card is outside the body, and its line runs into it);
+    then each frame goes to the beat whose silence after its line is shortest, so silences even out
+    and no beat holds much more than its line needs while another is tight. ``soft_max`` (frames per
+    slot id, the director's trims) is honoured first; what is left goes past it, to the trimmed beat
+    stretched least beyond what the director asked (the total must still be filled).
     """
     spans = [r.lo for r in ranges]
-    soft = soft_max or {}
-    first_room = [max(0, min(r.hi, soft.get(r.slot.id, r.hi)) - r.lo) for r in ranges]
-    spans = _share(spans, first_room, min(total - sum(spans), sum(first_room)))
-    return _share(spans, [r.hi - s for r, s in zip(ranges, spans)], total - sum(spans))
+    soft = {i: soft_max[r.slot.id] for i, r in enumerate(ranges) if soft_max and r.slot.id in soft_max}
+    caps = [max(s, min(r.hi, soft.get(i, r.hi))) for i, (r, s) in enumerate(zip(ranges, spans))]
+    last = len(ranges) - 1
+    if ranges[last].slot.type == "cta":
+        spans[last] += max(0, min(total - sum(spans), caps[last] - spans[last]))
+    spans = _level(spans, caps, lambda i, span: float(span - ranges[i].spoken), total - sum(spans))
+    past = [r.hi for r in ranges]
+    return _level(spans, past, lambda i, span: span / max(1, soft.get(i, span)), total - sum(spans))
 
 
-def _share(spans: list[int], room: list[int], slack: int) -> list[int]:
-    """Add ``slack`` frames in proportion to ``room`` (largest remainders get the odd frames)."""
-    if slack <= 0 or not sum(room):
-        return spans
-    shares = [slack * x / sum(room) for x in room]
-    extra = [math.floor(s) for s in shares]
-    for i in sorted(range(len(shares)), key=lambda i: extra[i] - shares[i])[: slack - sum(extra)]:
-        extra[i] += 1
-    return [s + e for s, e in zip(spans, extra)]
+def _level(spans: list[int], caps: Sequence[int], key: Callable[[int, int], float], slack: int) -> list[int]:
+    """Add ``slack`` frames one at a time to the beat below its cap with the lowest ``key(i, span)``."""
+    heap = [(key(i, spans[i]), i) for i in range(len(spans)) if spans[i] < caps[i]]
+    heapq.heapify(heap)
+    spans = list(spans)
+    while slack > 0 and heap:
+        _, i = heapq.heappop(heap)
+        spans[i] += 1
+        slack -= 1
+        if spans[i] < caps[i]:
+            heapq.heappush(heap, (key(i, spans[i]), i))
+    return spans
 
 
 def _split(span: int, n: int, first: int | None) -> list[int]:

@@ -7,7 +7,9 @@ one pass of a regex over the template: product text is data, never template sour
 
 Per slot the writer prefers, in order: the role the beat is about (a customer's quote in the
 social-proof beat), a line that fits the slot's word budget, a line that says a fact rather than
-just the name, and facts no other line of the video has used yet; a seeded choice among the best.
+just the name, facts no other line of the video has used yet, and a line that fills most of its
+budget (the beat's time at the voice's speaking rate, so the voice carries the ad without dead air:
+a short line gets a second sentence from the bank's ``more`` section); a seeded choice among the best.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from adbatch.store.cache import file_digest
 _BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 MAX_BINDINGS = 48  # per template: plenty for a row's handful of facts of one kind
+FILL = 0.85  # a line under this share of its word budget leaves its beat half silent: it gets a second sentence
+STRETCH = 1.1  # a line may run this much over its budget: the timeline evens beats out (a budget is a share)
+FILL_STEPS = 5  # lines are ranked by how full they are in steps of FILL / 5 (a seeded choice within a step)
+SECOND_ROUND = 60  # the longest lines still short after one more sentence that may take a third
 
 
 @dataclass(frozen=True)
@@ -94,30 +100,56 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         return 0.0
 
     async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
-        script = self.write_now(request)
+        """The script a video is made from: lines chosen, then sized to fill their beats (``write_now(fill=True)``)."""
+        script = self.write_now(request, fill=True)
         return script, Output(units={"hooks": len(script.hooks), "slots": len(script.slots)})
 
-    def write_now(self, req: ScriptRequest) -> Script:
+    def write_now(self, req: ScriptRequest, *, fill: bool = False) -> Script:
+        """One line per slot within its word budget (min of vo_words and its time at the speaking rate);
+        ``fill``: a body line short of its beat's time takes a second (or third) sentence from the bank's
+        ``more`` section, so the voice carries the ad, and may run up to STRETCH over (the timeline evens
+        beats out), and may repeat a fact only a hook said."""
         rng = random.Random(f"{req.seed}:{req.product.id}:{req.archetype.name}")
         facts = self._facts(req)
-        budgets = {
-            s.id: min(s.vo_words[1], int(req.speech_seconds[s.id] * req.words_per_second)) for s in req.archetype.slots
-        }
+        seconds = {s.id: req.speech_seconds[s.id] * req.words_per_second for s in req.archetype.slots}
+        budgets = {s.id: seconds[s.id] if fill else min(s.vo_words[1], int(seconds[s.id])) for s in req.archetype.slots}
+        caps = {s.id: s.vo_words[1] for s in req.archetype.slots}
         hook_budget, used = budgets[req.archetype.slots[0].id], set[str]()
         hooks = []
         for angle in ANGLES:
-            entry, keys = self._pick(self.bank["hooks"][angle], facts, hook_budget, rng, used=used, req=req)
+            # a hook stays one punchy sentence: no second sentence (its length decides the hook beat's)
+            entry, keys = self._pick(
+                self.bank["hooks"][angle],
+                facts,
+                hook_budget,
+                rng,
+                used=used,
+                req=req,
+                max_words=caps[req.archetype.slots[0].id],
+            )
             hooks.append(HookCandidate(angle=angle, text=entry["text"], voice=entry["voice"]))
             used |= keys
+        said = set[str]()  # what the body says: a body line may repeat a hook's fact (one hook of five is heard)
         slots = []
         for slot in req.archetype.slots[1:]:
             prefer = self.bank.get("prefer", {}).get(slot.type)
             variants = self.bank["slots"][slot.type]
-            entry, keys = self._pick(variants, facts, budgets[slot.id], rng, used=used, req=req, prefer=prefer)
+            entry, keys = self._pick(
+                variants,
+                facts,
+                budgets[slot.id],
+                rng,
+                used=said if fill else said | used,
+                req=req,
+                prefer=prefer,
+                more=self._more(slot.type, facts) if fill else (),
+                hooked=used if fill else None,
+                max_words=caps[slot.id],
+            )
             entry.setdefault("visual", self._visual(slot.type, req))
             slots.append(SlotCopy(slot=slot.id, **entry))
-            used |= keys
-        slots = self._fit_total(slots, hooks, req)
+            said |= keys
+        slots = self._fit_total(slots, hooks, req, stretch=STRETCH if fill else 1.0)
         return Script(writer=f"{self.name}/{self.model}", hooks=tuple(hooks), slots=tuple(slots))
 
     @staticmethod
@@ -133,9 +165,11 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         return f"{template.replace('{name}', req.product.name)}, {req.archetype.tone}"
 
     @staticmethod
-    def _fit_total(slots: list[SlotCopy], hooks: list[HookCandidate], req: ScriptRequest) -> list[SlotCopy]:
+    def _fit_total(
+        slots: list[SlotCopy], hooks: list[HookCandidate], req: ScriptRequest, *, stretch: float = 1.0
+    ) -> list[SlotCopy]:
         """Short videos cannot voice every beat: mute the lightest body beats (their text stays)."""
-        allowed = sum(req.speech_seconds.values()) * req.words_per_second
+        allowed = sum(req.speech_seconds.values()) * req.words_per_second * stretch
         longest_hook = max(spoken_words(h.voice) for h in hooks)
         weights = {s.id: s.weight for s in req.archetype.slots}
         body = sorted((i for i, s in enumerate(slots[:-1])), key=lambda i: weights[slots[i].slot])
@@ -155,27 +189,46 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
                 options.append(_Option(entry, frozenset(f.key for f in said), frozenset(f.role for f in said)))
         return options
 
+    def _more(self, slot_type: str, facts: Sequence[Fact]) -> list[_Option]:
+        """Second sentences a short line of this beat type may take (spoken only)."""
+        bank = self.bank.get("more", {})
+        sentences = ([] if slot_type == "cta" else bank.get("any", [])) + bank.get(slot_type, [])
+        return self._options([{"voice": v} for v in sentences], facts)
+
     def _pick(
         self,
         variants: list[dict[str, str]],
         facts: Sequence[Fact],
-        budget: int,
+        budget: float,
         rng: random.Random,
         *,
         used: set[str],
         req: ScriptRequest,
         prefer: str | None = None,
+        more: Sequence[_Option] = (),
+        hooked: set[str] | None = None,
+        max_words: int = 99,
     ) -> tuple[dict[str, str], frozenset[str]]:
+        """The best option for a slot (see the module docstring) and the facts it says; ``more`` are the
+        second sentences a short line may take. Filling (``hooked`` given: the facts only a hook said, one
+        hook of five is heard), a fact in ``used`` is avoided before a short line is, a hooked one only after."""
         options = self._options(variants, facts)
         if not options:
             raise ValueError(f"no copy variant fits product {req.product.id!r} (bank {self.path})")
+        filling = hooked is not None
+        if filling:
+            options += _extended(options, more, budget, used)
+        stretch = STRETCH if filling else 1.0
 
-        def rank(o: _Option) -> tuple[bool, bool, bool, bool]:
+        def rank(o: _Option) -> tuple[bool, bool, bool, bool, int, bool]:
+            words = spoken_words(o.entry["voice"])
             return (
                 bool(prefer) and prefer not in o.roles,
-                spoken_words(o.entry["voice"]) > budget,
+                words > stretch * budget or (filling and len(o.entry["voice"].split()) > max_words),
                 not o.keys,
                 bool(o.keys & used),
+                -min(FILL_STEPS, int(words / budget * FILL_STEPS / FILL)) if filling else 0,  # fuller, up to FILL
+                bool(o.keys & (hooked or set())),
             )
 
         best = min(rank(o) for o in options)
@@ -184,3 +237,26 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
             pool = [min(pool, key=lambda o: spoken_words(o.entry["voice"]))]
         chosen = rng.choice(pool)
         return dict(chosen.entry), chosen.keys
+
+
+def _extended(options: Sequence[_Option], more: Sequence[_Option], budget: float, used: set[str]) -> list[_Option]:
+    """Lines short of their budget with one or two more sentences that say something new and still fit."""
+    once = _joined(options, more, budget, used)
+    short = [o for o in once if spoken_words(o.entry["voice"]) < FILL * budget]
+    short.sort(key=lambda o: -spoken_words(o.entry["voice"]))
+    return once + _joined(short[:SECOND_ROUND], more, budget, used)
+
+
+def _joined(options: Sequence[_Option], more: Sequence[_Option], budget: float, used: set[str]) -> list[_Option]:
+    out = []
+    for base in options:
+        words = spoken_words(base.entry["voice"])
+        if words >= FILL * budget:
+            continue
+        for extra in more:
+            if extra.keys & (base.keys | used) or not extra.keys:
+                continue
+            voice = f"{base.entry['voice']} {extra.entry['voice']}"
+            if spoken_words(voice) <= STRETCH * budget:
+                out.append(_Option(base.entry | {"voice": voice}, base.keys | extra.keys, base.roles | extra.roles))
+    return out

@@ -25,9 +25,9 @@ from adbatch.store.cache import content_key
 
 
 def estimate_line(line: str, voice: VoiceSynth) -> timeline.SpokenLine:
-    """A line's expected length before it is spoken (the voice's speaking rate; numbers read long)."""
-    wps = voice.words_per_second
-    return timeline.SpokenLine(text=line, duration=spoken_words(line) / wps + 0.2 if line else 0.0)
+    """A line's expected length before it is spoken: its spoken words (numbers read long) at the voice's
+    measured rate, which counts the pauses at punctuation."""
+    return timeline.SpokenLine(text=line, duration=spoken_words(line) / voice.words_per_second if line else 0.0)
 
 
 HOOK_VARIANT = "_hook"  # voice assets of the other hook candidates: "_hook2" is the rank-2 hook's line

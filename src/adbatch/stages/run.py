@@ -212,7 +212,9 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     hook_lines = [
         line.duration for slot, line in lines.items() if slot == hook_id or slot.startswith(plan.HOOK_VARIANT)
     ]
-    edits = dataclasses.replace(shape.edits, reserve={hook_id: max(hook_lines)})
+    # the director's trims capped the draft's beats from estimated lengths; on the real ones the layout
+    # itself gives no beat more silence than it must (timeline._distribute), which is what a trim is for
+    edits = dataclasses.replace(shape.edits, reserve={hook_id: max(hook_lines)}, soft_max={})
     spoken = {k: v for k, v in lines.items() if not k.startswith(plan.HOOK_VARIANT)}
     texts = plan.texts_for(words.script, shape.chosen, hook_id)
     final = plan.layout(job.cfg, job.log, got.archetype, texts, spoken, edits)

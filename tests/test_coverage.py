@@ -1,0 +1,76 @@
+"""The voice carries the ad: coverage of the body and the longest silence, from the timeline."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from adbatch.config import PacingConf
+from adbatch.domain import timeline
+from adbatch.domain.archetype import available, load_archetype
+from adbatch.paths import ARCHETYPES_DIR
+
+FPS = 30
+ARCHETYPES = available(ARCHETYPES_DIR)
+
+
+def sized(archetype, pacing: PacingConf, fill: float) -> dict[str, timeline.SpokenLine]:
+    """Lines as long as ``fill`` of each slot's speech budget (what the writers aim for)."""
+    budget = timeline.speech_budget(archetype, pacing)
+    return {k: timeline.SpokenLine(text=k, duration=v * fill) for k, v in budget.items() if v}
+
+
+def cue(slot: str, start: float, end: float) -> timeline.VoiceCue:
+    return timeline.VoiceCue(slot=slot, text=slot, start=start, end=end, tempo=1.0, words=())
+
+
+def test_coverage_and_longest_gap_are_measured_over_the_body_before_the_end_card(ugc) -> None:
+    """Voiced share of [0, end card) and its longest silence: from the start, between lines, up to the card."""
+    tl = timeline.build(archetype=ugc, pacing=PacingConf(), texts={}, lines=sized(ugc, PacingConf(), 0.9), fps=FPS)
+    card = tl.card_start
+    voice = (cue("a", 0.3, 4.0), cue("b", 5.5, card - 0.5), cue("c", card + 0.3, card + 2.0))
+    measured = tl.model_copy(update={"voice": voice})
+    coverage, gap = timeline.voice_coverage(measured)
+    assert coverage == pytest.approx(((4.0 - 0.3) + (card - 0.5 - 5.5)) / card, abs=1e-3)
+    assert gap == pytest.approx(1.5)
+    assert (measured.voice_coverage, measured.longest_gap_s) == (coverage, gap)
+
+
+def test_timeline_json_records_coverage_and_longest_gap(ugc) -> None:
+    """timeline.json carries voice_coverage and longest_gap_s, so the report can show them."""
+    tl = timeline.build(archetype=ugc, pacing=PacingConf(), texts={}, lines=sized(ugc, PacingConf(), 0.9), fps=FPS)
+    data = json.loads(tl.model_dump_json())
+    assert data["voice_coverage"] == tl.voice_coverage and data["longest_gap_s"] == tl.longest_gap_s
+
+
+@pytest.mark.parametrize("name", ARCHETYPES)
+def test_lines_sized_to_their_budget_voice_85_percent_with_no_silence_over_a_second(name: str) -> None:
+    """Budgets sit on the shot grid and the layout gives no beat more than its line needs: lines written
+    to their budget voice >= 85 % of the body, no silence over 1.0 s."""
+    arch = load_archetype(name, ARCHETYPES_DIR)
+    tl = timeline.build(archetype=arch, pacing=PacingConf(), texts={}, lines=sized(arch, PacingConf(), 0.97), fps=FPS)
+    assert tl.voice_coverage >= 0.85 and tl.longest_gap_s <= 1.0
+
+
+def test_slack_goes_to_the_beat_with_the_least_silence(ugc) -> None:
+    """One short line does not take the slack: the beats around it with full lines do, up to their shots' limit."""
+    pacing = PacingConf()
+    lines = sized(ugc, pacing, 0.9)
+    lines["discovery"] = timeline.SpokenLine(text="short", duration=1.0)
+    tl = timeline.build(archetype=ugc, pacing=pacing, texts={}, lines=lines, fps=FPS)
+    beat = {s: sum(sh.duration for sh in tl.shots if sh.slot == s) for s in ("discovery", "demo")}
+    assert beat["discovery"] == pytest.approx(pacing.scene_min)  # one shortest shot: no more than its line needs
+    silence = {c.slot: beat[c.slot] - (c.end - c.start) for c in tl.voice if c.slot in beat}
+    assert silence["demo"] < silence["discovery"]
+
+
+def test_budgets_add_up_to_the_video_on_the_shot_grid(ugc) -> None:
+    """Each share is a length the beat's shots can make, and the shares add up to the video."""
+    pacing = dataclasses.replace(PacingConf(), duration=30.0)
+    budget = timeline.speech_budget(ugc, pacing)
+    overhead = pacing.text_lead + pacing.voice_tail
+    spans = [v + overhead for v in budget.values()]
+    assert sum(spans) == pytest.approx(pacing.duration, abs=0.01)
+    assert all(not (pacing.scene_max + 1e-3 < s < 2 * pacing.scene_min - 1e-3) for s in spans[1:])
