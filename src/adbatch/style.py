@@ -206,12 +206,12 @@ class PlateStyle:
     hero_fill: float = 1.0  # hero: the photo fills this share of the area (over a blurred, dimmed copy of itself)
     hero_zoom_step: float = 0.06  # every other hero shot's photo is this much smaller: a change of framing
     backdrop_dim: float = 0.45  # the blurred copy behind the hero and detail shots is darkened by this share...
-    backdrop_blur_divisor: float = 10.0  # ...and blurred to colour only (radius: the frame width / this)
+    backdrop_blur_divisor: float = 6.0  # ...and blurred to colour only (radius: the frame width / this)
     detail_focus_x: list[float] = field(default_factory=lambda: [0.35, 0.65])
     detail_focus_y: list[float] = field(default_factory=lambda: [0.35, 0.6])
     detail_zoom: list[float] = field(default_factory=lambda: [1.3, 1.5])  # a closer look, never an unreadable crop
     detail_fill: float = 0.95  # the detail card fills this share of the area
-    split_blur_divisor: float = 45.0  # backdrop blur radius: the frame width divided by this
+    split_blur_divisor: float = 6.0  # backdrop blur radius: the frame width / this (colour, not a second product)
     split_tint: float = 0.35  # the brand gradient's share over the blurred backdrop
     split_width: float = 0.85  # photo card size, share of the area
     tilted_angle: list[float] = field(default_factory=lambda: [3.0, 6.0])  # degrees, either way
