@@ -21,8 +21,8 @@ import numpy as np
 from PIL import Image
 
 from adbatch.config import RenderConf
-from adbatch.domain.timeline import Timeline
-from adbatch.render import captions, loudness, mix, segments
+from adbatch.domain.timeline import TextBox, Timeline
+from adbatch.render import captions, layout, loudness, mix, segments
 from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, StaticShot, StillShot
 from adbatch.render.overlays import overlay_patches, watermark_patch
 from adbatch.render.safezone import Margins
@@ -66,6 +66,7 @@ class RenderResult:
     total_seconds: float
     body_reused: bool = False  # the body came from the cache: only the opener was encoded
     text_boxes: tuple[tuple[int, int, int, int], ...] = ()  # (x, y, w, h) of every text overlay as drawn
+    texts: tuple[TextBox, ...] = ()  # every text drawn over the shots (overlays and caption phrases), when and where
     soundtrack: loudness.Encoded | None = None  # the encoded soundtrack: its reading and any re-encodes
 
 
@@ -185,6 +186,7 @@ def render(
             for p in comp.overlays
             if isinstance(p, OverlayPatch) and p.overlay.role != "watermark"
         ),
+        texts=tuple(layout.drawn_texts(comp.overlays)),
     )
 
 

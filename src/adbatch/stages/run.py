@@ -27,10 +27,10 @@ from adbatch.domain.product import Product
 from adbatch.domain.qa import QAResult
 from adbatch.domain.script import HookCandidate, Script, parse_hook_choice
 from adbatch.paths import ARCHETYPES_DIR, or_default
-from adbatch.providers.base import ScriptWriter
+from adbatch.providers.base import ScriptRequest, ScriptWriter
 from adbatch.render import captions, encode, endcard, layout, safezone, sheet
 from adbatch.render.probe import MediaInfo, probe
-from adbatch.stages import catalog, direct, insights, plan, qa, write
+from adbatch.stages import catalog, direct, fit, insights, plan, qa, write
 from adbatch.stages.assets import AssetPlan, Assets, Produced, Producer, Providers, generate
 from adbatch.store import resume
 from adbatch.store.cache import content_key
@@ -85,6 +85,8 @@ class Directed:
     chosen: HookCandidate  # the director may swap a too-generic hook for a stronger one
     edits: plan.Edits
     notes: list[Note]
+    script: Script  # the script as written, or with shorter body lines when the voice-over ran long
+    fitting: timeline.Fitting  # how the voice-over was fitted to the draft (manifest.json's ``fitting``)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Laid:
     final: timeline.Timeline
     voice_files: dict[str, Path]
     card: Path  # the composed end card
+    fitting: timeline.Fitting  # the draft's fitting, with what the real voice lengths needed on top
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,14 @@ def script(job: Job, got: Intake) -> Written:
 def direction(job: Job, got: Intake, words: Written) -> Directed:
     """Draft the timeline, have the director critique it (rules, plus a live critic's notes), and
     lay it out again with the edits that fit."""
-    voice, hook_id = job.providers.voice, got.archetype.slots[0].id
+    voice, hook_id, cfg = job.providers.voice, got.archetype.slots[0].id, job.cfg
     # the hook beat reserves its longest candidate, so every hook variant keeps the same body
     reserve = {hook_id: max(plan.estimate_line(h.voice, voice).duration for h in words.script.hooks)}
-    planned = plan.draft(
-        job.cfg, job.log, got.archetype, words.script, words.chosen, voice, plan.Edits(reserve=reserve)
+    planned, fitting, script = fit_draft(job, got, words, reserve)
+    fitted = plan.Edits(
+        reserve=reserve,
+        duration=fitting.duration_s if fitting.duration_s != cfg.pacing.duration else None,
+        dropped=fitting.dropped,
     )
     conf = job.cfg.director
     review = direct.Review(
@@ -179,10 +185,36 @@ def direction(job: Job, got: Intake, words: Written) -> Directed:
             applied=note.applied,
             rejected=note.rejected,
         )
-    chosen = words.script.hook(decided.hook_rank) if decided.hook_rank else words.chosen
-    edits = plan.Edits(soft_max=decided.soft_max, cameras=decided.cameras, reserve=reserve, order=decided.order)
-    planned = plan.draft(job.cfg, job.log, got.archetype, words.script, chosen, voice, edits)
-    return Directed(planned=planned, chosen=chosen, edits=edits, notes=list(decided.notes))
+    chosen = script.hook(decided.hook_rank) if decided.hook_rank else words.chosen
+    edits = dataclasses.replace(fitted, soft_max=decided.soft_max, cameras=decided.cameras, order=decided.order)
+    planned = plan.draft(cfg, job.log, got.archetype, script, chosen, voice, edits)
+    return Directed(
+        planned=planned, chosen=chosen, edits=edits, notes=list(decided.notes), script=script, fitting=fitting
+    )
+
+
+def fit_draft(
+    job: Job, got: Intake, words: Written, reserve: dict[str, float]
+) -> tuple[timeline.Timeline, timeline.Fitting, Script]:
+    """The draft from estimated line lengths, the voice-over fitted to the video (``plan.fitted``, with the
+    writer's shortening round), and the script it was fitted with."""
+    voice, hook_id, cfg = job.providers.voice, got.archetype.slots[0].id, job.cfg
+    request = ScriptRequest(
+        product=got.product,
+        insights=words.facts,
+        archetype=got.archetype,
+        seed=got.seed,
+        words_per_second=voice.words_per_second,
+        speech_seconds=timeline.speech_budget(got.archetype, cfg.pacing),
+    )
+    shortener = fit.Shortener(job.writer, job.producer, request=request, script=words.script, voice=voice)
+    said = plan.words_for(words.script, words.chosen, hook_id)
+    lines = {k: plan.estimate_line(v, voice) for k, v in said.items() if v}
+    texts = plan.texts_for(words.script, words.chosen, hook_id)
+    planned, fitting = plan.fitted(
+        cfg, job.log, got.archetype, texts, lines, plan.Edits(reserve=reserve), shorten=shortener
+    )
+    return planned, fitting, shortener.script
 
 
 def produce(job: Job, got: Intake, words: Written, shape: Directed) -> tuple[AssetPlan, Assets]:
@@ -191,8 +223,8 @@ def produce(job: Job, got: Intake, words: Written, shape: Directed) -> tuple[Ass
         job.cfg,
         product=got.product,
         archetype=got.archetype,
-        script=words.script,
-        voice=plan.words_for(words.script, shape.chosen, got.archetype.slots[0].id),
+        script=shape.script,
+        voice=plan.words_for(shape.script, shape.chosen, got.archetype.slots[0].id),
         planned=shape.planned,
         seed=got.seed,
         pal=got.look.palette,
@@ -216,11 +248,15 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     # itself gives no beat more silence than it must (timeline._distribute), which is what a trim is for
     edits = dataclasses.replace(shape.edits, reserve={hook_id: max(hook_lines)}, soft_max={})
     spoken = {k: v for k, v in lines.items() if not k.startswith(plan.HOOK_VARIANT)}
-    texts = plan.texts_for(words.script, shape.chosen, hook_id)
-    final = plan.layout(job.cfg, job.log, got.archetype, texts, spoken, edits)
+    texts = plan.texts_for(shape.script, shape.chosen, hook_id)
+    final, fitting = plan.fitted(job.cfg, job.log, got.archetype, texts, spoken, edits)
+    drafted = shape.fitting
+    fitting = fitting.model_copy(
+        update={"needed_s": drafted.needed_s, "shortened": drafted.shortened, "tried": drafted.tried + fitting.tried}
+    )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
     (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
-    return Laid(final=final, voice_files=voice_files, card=end_card(job, got, assets))
+    return Laid(final=final, voice_files=voice_files, card=end_card(job, got, assets), fitting=fitting)
 
 
 def end_card(job: Job, got: Intake, assets: Assets) -> Path:
@@ -287,7 +323,7 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
     audio = done.soundtrack.as_log() if done.soundtrack else {}
     job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3), **audio)
     timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
-    _record_layout(job, rj, final, laid.card)
+    _record_layout(job, final, list(done.texts), laid.card)
     if cap.srt:
         captions.write_srt(
             laid.final,
@@ -342,12 +378,10 @@ def _with_product_boxes(
     return laid.final.model_copy(update={"shots": tuple(shots)})
 
 
-def _record_layout(job: Job, rj: encode.RenderJob, final: timeline.Timeline, card: Path) -> None:
-    """Write, per shot, the product's box and every text box drawn over it into ``timeline.json``."""
-    comp = encode.compositor(rj, job.cfg.render)  # the layout as the render drew it (no frame is decoded)
-    comp.close()
-    size = (comp.w, comp.h)
-    drawn = layout.drawn_texts(comp.overlays)
+def _record_layout(job: Job, final: timeline.Timeline, drawn: list[timeline.TextBox], card: Path) -> None:
+    """Write, per shot, the product's box and every text box drawn over it (``drawn``: as the render drew
+    them; the end card's parts from ``endcard.json``) into ``timeline.json``."""
+    r = job.cfg.render
     parts = json.loads(card.with_suffix(".json").read_text())
     at = final.card_start
     on_card = [
@@ -355,8 +389,8 @@ def _record_layout(job: Job, rj: encode.RenderJob, final: timeline.Timeline, car
         for p in parts
         if p["role"] != "photo"
     ]
-    recorded = final.model_copy(update={"boxes": layout.record(final, size, drawn, on_card)})
-    (job.out_dir / "timeline.json").write_text(recorded.model_dump_json(indent=1))
+    boxes = layout.record(final, (int(r.width), int(r.height)), drawn, on_card)
+    (job.out_dir / "timeline.json").write_text(final.model_copy(update={"boxes": boxes}).model_dump_json(indent=1))
 
 
 def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> None:
