@@ -329,3 +329,18 @@ def test_a_clip_prompt_films_the_line_the_archetypes_way(archetype: str, camera:
         archetype=archetype, slot_type="demo", line="It absorbs in seconds.", visual="", product="Glow Serum"
     )
     assert camera in prompt and "It absorbs in seconds." in prompt and "Glow Serum" in prompt
+
+
+def test_a_demo_clip_frames_the_feature_its_line_names() -> None:
+    """With vision notes, the demo beat's prompt closes in on the visible feature its line names, not another."""
+    cues = ["amber glass bottle", "glass dropper with rubber bulb", "gold collar"]
+    prompt = clip_prompts.clip_prompt(
+        archetype="ugc",
+        slot_type="demo",
+        line="Watch this: the dropper gives exactly three drops.",
+        visual="",
+        product="Glow Serum",
+        cues=cues,
+    )
+    assert "Close-up on the glass dropper with rubber bulb" in prompt
+    assert clip_prompts.named_feature("It absorbs in seconds.", cues) == ""

@@ -6,6 +6,8 @@ creative lead edits prompts without touching Python; the job records each scene'
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from functools import cache
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template
@@ -14,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from adbatch.paths import PROMPTS_DIR
 
 TEMPLATE = "clip.j2"
+_WORD = re.compile(r"[a-z]{4,}")
 
 
 @cache
@@ -24,10 +27,26 @@ def _template() -> Template:
     return env.get_template(TEMPLATE)
 
 
-def clip_prompt(*, archetype: str, slot_type: str, line: str, visual: str, product: str) -> str:
+def clip_prompt(
+    *, archetype: str, slot_type: str, line: str, visual: str, product: str, cues: Sequence[str] = ()
+) -> str:
     """The prompt for one beat's clip: ``line`` (its voice line) and ``visual`` (the writer's scene note) shown
-    the way ``archetype`` films, one line of plain text."""
+    the way ``archetype`` films, one line of plain text. ``cues``: features the photo shows (the vision
+    notes); the one the line names is what a demo beat frames."""
     text = _template().render(
-        archetype=archetype, slot_type=slot_type, line=line.strip(), visual=visual.strip().rstrip("."), product=product
+        archetype=archetype,
+        slot_type=slot_type,
+        line=line.strip(),
+        visual=visual.strip().rstrip("."),
+        product=product,
+        feature=named_feature(line, cues),
     )
     return " ".join(text.split())
+
+
+def named_feature(line: str, cues: Sequence[str]) -> str:
+    """The visible feature (of ``cues``) that ``line`` names: the one sharing the most words with it (words
+    of 4+ letters, so "the" and "it" never match); empty when the line names none."""
+    said = set(_WORD.findall(line.lower()))
+    best = max(cues, key=lambda cue: len(said & set(_WORD.findall(cue.lower()))), default="")
+    return best if said & set(_WORD.findall(best.lower())) else ""

@@ -133,9 +133,11 @@ def asset_plan(
     planned: timeline.Timeline,
     seed: int,
     pal: tuple[str, str],
+    cues: Sequence[str] = (),
 ) -> AssetPlan:
     """Every asset the video needs, decided before any call: voice lines, a scene per planned shot,
-    the end card's background and the music bed."""
+    the end card's background and the music bed (``cues``: the features the photo shows, from the vision
+    notes, so a demo beat's clip frames the one its line names)."""
     r = cfg.render
     w, h = r.plate_size
     slots = {s.id: s for s in archetype.slots}
@@ -149,6 +151,7 @@ def asset_plan(
             line="" if s.type == "hook" else voice.get(s.id, ""),
             visual=visuals.get(s.id, ""),
             product=product.name,
+            cues=cues if s.type == "demo" else (),
         )
         for s in archetype.slots
     }

@@ -228,6 +228,7 @@ def produce(job: Job, got: Intake, words: Written, shape: Directed) -> tuple[Ass
         planned=shape.planned,
         seed=got.seed,
         pal=got.look.palette,
+        cues=tuple(words.facts.image.get("visual_cues", ())),  # live: what the vision notes saw in the photo
     )
     return wanted, asyncio.run(generate(wanted, job.providers, job.producer))
 
