@@ -34,6 +34,7 @@ class PacingConf:
     product_visible_by: float = 1.0  # product image and hook text on screen before this time
     voice_tail: float = 0.2  # breathing room after a voice line before the next beat
     max_voice_speedup: float = 1.25  # at most this much tempo-up to fit a long voiceover
+    max_duration: float = 40.0  # a voiceover too long even shortened may lengthen the video up to this, s
 
 
 @dataclass

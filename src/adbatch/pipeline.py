@@ -25,6 +25,7 @@ from adbatch.domain.insights import Insights
 from adbatch.domain.notes import Note
 from adbatch.domain.qa import QAResult
 from adbatch.domain.script import HookCandidate
+from adbatch.domain.timeline import Fitting
 from adbatch.errors import AdbatchError
 from adbatch.logs import job_logger
 from adbatch.providers.base import ScriptWriter
@@ -59,6 +60,7 @@ class Record:
     director: list[Note] = field(default_factory=list)
     outputs: manifest.Outputs = field(default_factory=manifest.Outputs)
     qa: QAResult | None = None
+    fitting: Fitting | None = None
     reused_from: str | None = None
     saved_usd: float = 0.0
 
@@ -176,9 +178,10 @@ def _pipeline(job: run.Job, record: Record, timer: Timer) -> manifest.Status:
     words = timer.run("script", run.script, job, got)
     record.insights, record.hooks, record.hook = words.facts, list(words.script.hooks), words.chosen
     shape = timer.run("director", run.direction, job, got, words)
-    record.director, record.hook = shape.notes, shape.chosen
+    record.director, record.hook, record.fitting = shape.notes, shape.chosen, shape.fitting
     wanted, assets = timer.run("assets", run.produce, job, got, words, shape)
     laid = timer.run("timeline", run.lay_out, job, got, words, shape, wanted, assets)
+    record.fitting = laid.fitting
     done = timer.run("render", run.render, job, got, shape, assets, laid, timer.timings)
     record.outputs = done.outputs
     timer.run("sheet", run.contact_sheet, job, got, laid, shape.chosen)
@@ -196,6 +199,7 @@ def _reuse(job: run.Job, record: Record, earlier: Path) -> manifest.Status:
     resume.restore(earlier, job.out_dir)
     record.hook, record.hooks, record.insights, record.outputs = old.hook, old.hooks, old.insights, old.outputs
     record.qa, record.director, record.reused_from = old.qa, old.director, str(earlier)
+    record.fitting = old.fitting
     record.saved_usd = manifest.value_usd(old)
     job.log.info("reused", source=str(earlier))
     return "cached"

@@ -50,6 +50,7 @@ class Slot(BaseModel):
     text: bool = True  # shows an on-screen text overlay
     vo: bool = True  # has a voiceover line
     vo_words: tuple[int, int] = (8, 16)  # word budget the writers aim for
+    optional: bool = False  # its voice line is the first left out when the voice-over runs long (text stays)
 
 
 class MusicStyle(BaseModel):

@@ -23,6 +23,7 @@ from adbatch.domain.insights import Insights
 from adbatch.domain.notes import Note
 from adbatch.domain.qa import QAResult
 from adbatch.domain.script import HookCandidate
+from adbatch.domain.timeline import Fitting
 from adbatch.logs import redact
 from adbatch.store.atomic import write_text
 
@@ -101,6 +102,7 @@ class Manifest(BaseModel):
     saved_usd: float = 0.0  # cached: what making it again would have cost (value_usd of the video reused)
     history: list[dict[str, Any]] = []  # earlier versions of this video (regenerated scenes), oldest first
     qa: QAResult | None = None  # per-platform delivery checks and loudness (adbatch.stages.qa)
+    fitting: Fitting | None = None  # how the voice-over was fitted to the video (optional: newer manifests)
     started_at: str
     finished_at: str
 

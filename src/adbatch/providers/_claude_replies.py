@@ -152,3 +152,23 @@ def ranking(text: str, angles: Sequence[str]) -> Ranking:
     if sorted(got) != sorted(angles):
         raise ScriptError(f"the ranking must list every angle {sorted(angles)} exactly once, got {got}")
     return ranking
+
+
+class ShortLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    slot: str
+    voice: str = Field(min_length=1, max_length=300)
+
+
+class Shortened(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    slots: list[ShortLine]
+
+
+def shortened(text: str, slots: list[str]) -> dict[str, str]:
+    """The shortened voice lines of a reply, slot id -> line; ScriptError unless it gives every slot asked once."""
+    reply = Shortened.model_validate(extract_json(text))
+    got = [s.slot for s in reply.slots]
+    if sorted(got) != sorted(slots):
+        raise ScriptError(f"the reply must give the slots {slots} once each, got {got}")
+    return {s.slot: s.voice.strip() for s in reply.slots}

@@ -40,7 +40,7 @@ from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script, ScriptError, SlotCopy, check_structure, extract_json
 from adbatch.paths import PROMPTS_DIR
 from adbatch.providers import _claude_replies as replies
-from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, ScriptRequest
+from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, ScriptRequest, ShortenRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.providers.prices import rate, usd
@@ -48,7 +48,7 @@ from adbatch.providers.retry import ProviderError, Verdict, http_verdict, policy
 from adbatch.store.cache import file_digest
 
 REPAIR_TOKENS = 600  # a repair request's own words (the problem, quoted), on top of the resent conversation
-TEMPLATES = ("script", "vision", "hooks", "critique", "repair")
+TEMPLATES = ("script", "vision", "hooks", "critique", "repair", "shorten")
 HOOK_TEXT_WORDS, SLOT_TEXT_WORDS = 9, 7  # on-screen words a viewer reads in a beat
 CHARS_PER_TOKEN = 3.5  # estimate() only; actual cost comes from the reply's usage
 # typical reply lengths in tokens (expected() only): product notes, one ranked hook with its reason,
@@ -137,6 +137,7 @@ class AnthropicScriptWriter:
             "script": {"model": self.model, "max_tokens": self.max_tokens},
             "hooks": {"model": self.judge_model, "max_tokens": self.judge_max_tokens},
             "critique": {"model": self.judge_model, "max_tokens": self.judge_max_tokens, "max_notes": self.max_notes},
+            "shorten": {"model": self.model, "max_tokens": self.judge_max_tokens},
         }[kind]
         return own | {"prompt": self.prompt_digests[kind]}
 
@@ -169,6 +170,10 @@ class AnthropicScriptWriter:
         if isinstance(request, HookRankRequest):
             template, context = "hooks", self._hooks_context(request)
             model, budget, typical = self.judge_model, self.judge_max_tokens, TYPICAL_REPLY["hook"] * len(request.hooks)
+        elif isinstance(request, ShortenRequest):
+            template, context = "shorten", self._shorten_context(request)
+            typical = sum(request.words.values()) * TYPICAL_REPLY["per_word"] + 20 * len(request.words)
+            model, budget = self.model, self.judge_max_tokens
         elif isinstance(request, CritiqueRequest):
             template, context = "critique", self._critique_context(request)
             model, budget, typical = self.judge_model, self.judge_max_tokens, TYPICAL_REPLY["note"] * self.max_notes
@@ -243,7 +248,38 @@ class AnthropicScriptWriter:
         out.write_text(critique.model_dump_json(), encoding="utf-8")
         return self._output(self.judge_model, usage)
 
+    async def shorten(self, request: ShortenRequest) -> tuple[Script, Output]:
+        """One round: the listed slots' voice lines cut to their word caps (``shorten.j2``); the rest kept."""
+        system, user = self._render("shorten", self._shorten_context(request))
+        wanted = list(request.words)
+        reply, usage = await self._ask_json(
+            model=self.model,
+            system=system,
+            content=user,
+            max_tokens=self.judge_max_tokens,
+            parse=lambda text: replies.shortened(text, wanted),
+            what=f"shorter lines for {request.request.product.id}/{request.request.archetype.name}",
+        )
+        slots = tuple(
+            s.model_copy(update={"voice": reply[s.slot]}) if s.slot in reply else s for s in request.script.slots
+        )
+        return request.script.model_copy(update={"slots": slots}), self._output(self.model, usage)
+
     # -- prompts and replies ------------------------------------------------------------------
+
+    def _shorten_context(self, req: ShortenRequest) -> dict[str, Any]:
+        lines = [
+            {"slot": s.slot, "voice": s.voice, "max_words": req.words[s.slot]}
+            for s in req.script.slots
+            if s.slot in req.words
+        ]
+        p = req.request.product
+        return {
+            "archetype": req.request.archetype.model_dump(include={"name", "title"}),
+            "product": {"name": p.name, "description": p.description},
+            "lines": lines,
+            "skeleton": json.dumps({"slots": [{"slot": line["slot"], "voice": "…"} for line in lines]}),
+        }
 
     def _render(self, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
         module = self.templates[template].make_module(dict(context))

@@ -42,6 +42,16 @@ class ScriptRequest:
 
 
 @dataclass(frozen=True)
+class ShortenRequest:
+    """A script whose voice-over runs long: ``words`` caps the listed slots' voice lines (spoken words,
+    ``adbatch.domain.script.spoken_words``); the other lines, the hooks and every on-screen text stay."""
+
+    request: ScriptRequest  # what the script was written from
+    script: Script
+    words: Mapping[str, int]  # slot id -> spoken words its voice line may take at most
+
+
+@dataclass(frozen=True)
 class HookRankRequest:
     """Five scored hooks to rank by scroll-stop strength (a judge, not the writer, ranks them)."""
 
@@ -147,6 +157,11 @@ class ScriptWriter(Provider, Protocol):
     async def write(self, request: ScriptRequest) -> tuple[Script, Output]:
         """Fill the archetype's slots and write 5 hooks (one per angle), unranked."""
         raise NotImplementedError
+
+    async def shorten(self, request: ShortenRequest) -> tuple[Script, Output]:
+        """The script with the listed slots' voice lines cut to their word caps, as one round (fitting a
+        long voice-over, ``adbatch.stages.fit``). The default: the script unchanged, nothing shorter."""
+        return request.script, Output()
 
     async def analyze(self, product: Product, out: Path) -> Output:
         """Write notes on the product (its photo, description and reviews) to ``out`` (JSON)."""

@@ -14,6 +14,7 @@ a short line gets a second sentence from the bank's ``more`` section); a seeded 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import re
@@ -28,7 +29,7 @@ from adbatch.domain.archetype import ANGLES
 from adbatch.domain.facts import Fact
 from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
 from adbatch.paths import PROMPTS_DIR
-from adbatch.providers.base import Output, ScriptRequest, ScriptWriter
+from adbatch.providers.base import Output, ScriptRequest, ScriptWriter, ShortenRequest
 from adbatch.store.cache import file_digest
 
 _BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")
@@ -103,6 +104,14 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         """The script a video is made from: lines chosen, then sized to fill their beats (``write_now(fill=True)``)."""
         script = self.write_now(request, fill=True)
         return script, Output(units={"hooks": len(script.hooks), "slots": len(script.slots)})
+
+    async def shorten(self, request: ShortenRequest) -> tuple[Script, Output]:
+        """The listed slots' lines chosen again within their word caps (the bank's shorter variants)."""
+        req = request.request
+        seconds = {k: min(v, request.words.get(k, 1e9) / req.words_per_second) for k, v in req.speech_seconds.items()}
+        short = self.write_now(dataclasses.replace(req, speech_seconds=seconds))
+        slots = tuple(short.slot(s.slot) if s.slot in request.words and s.voice else s for s in request.script.slots)
+        return request.script.model_copy(update={"slots": slots}), Output(units={"slots": len(request.words)})
 
     def write_now(self, req: ScriptRequest, *, fill: bool = False) -> Script:
         """One line per slot within its word budget (min of vo_words and its time at the speaking rate);

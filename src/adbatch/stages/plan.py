@@ -7,7 +7,8 @@ then map each final shot to its picture.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,15 @@ def words_for(script: Script, chosen: HookCandidate, hook_id: str) -> dict[str, 
 
 @dataclass(frozen=True)
 class Edits:
-    """The creative director's edits, applied each time the timeline is laid out (``timeline.build``)."""
+    """The creative director's edits, applied each time the timeline is laid out (``timeline.build``),
+    and what fitting a long voice-over decided (``duration``, ``dropped``)."""
 
     soft_max: Mapping[str, float] = field(default_factory=dict)  # slot id -> seconds it may last at most
     cameras: Mapping[tuple[str, int], str] = field(default_factory=dict)  # (slot, shot in slot) -> camera
     reserve: Mapping[str, float] = field(default_factory=dict)  # slot id -> seconds held for a longer line
     order: tuple[str, ...] | None = None  # the reorderable beats' new order
+    duration: float | None = None  # the video's length, when fitting lengthened it (else pacing.duration)
+    dropped: tuple[str, ...] = ()  # slots whose voice line fitting left out (their text stays)
 
 
 def layout(
@@ -61,41 +65,121 @@ def layout(
     lines: Mapping[str, timeline.SpokenLine],
     edits: Edits = Edits(),
 ) -> timeline.Timeline:
-    """Build the timeline. If the voice overflows, speed it up (within pacing.max_voice_speedup); if that
-    is not enough, mute the lightest body beats' voice one by one (their text stays) and record it."""
-    lines = dict(lines)
-    cap = cfg.pacing.max_voice_speedup
-    mutable = sorted((s for s in archetype.body if s.id in lines), key=lambda s: s.weight)
+    """The timeline, the voice fitted as ``fitted`` says."""
+    return fitted(cfg, log, archetype, texts, lines, edits)[0]
 
-    def build(tempo: float = 1.0) -> timeline.Timeline:
-        return timeline.build(
-            archetype=archetype,
-            pacing=cfg.pacing,
-            texts=texts,
-            lines=lines,
-            fps=int(cfg.render.fps),
+
+Shorten = Callable[[float], Mapping[str, timeline.SpokenLine]]  # share that fits -> shorter body lines
+
+
+def longest_video(cfg: AdbatchConf) -> float:
+    """How long fitting may make a video: pacing.max_duration, and every QA platform's own limit."""
+    limits = [
+        float(cfg.platforms[p]["duration_s"][1]) for p in cfg.qa.platforms if "duration_s" in cfg.platforms.get(p, {})
+    ]
+    return min([cfg.pacing.max_duration, *limits])
+
+
+def fitted(
+    cfg: AdbatchConf,
+    log: Any,
+    archetype: Archetype,
+    texts: Mapping[str, str],
+    lines: Mapping[str, timeline.SpokenLine],
+    edits: Edits = Edits(),
+    *,
+    extend: bool = True,
+    shorten: Shorten | None = None,
+) -> tuple[timeline.Timeline, timeline.Fitting]:
+    """Lay the video out; a voice-over too long for it is fitted, each step tried only if the one before
+    did not fit (the voice may always speed up to pacing.max_voice_speedup): drop the archetype's optional
+    lines; have the writer shorten the body lines (``shorten``: given the share of their length that fits,
+    it returns the new lines' estimates); lengthen the video (``extend``) in 0.5 s steps up to
+    ``longest_video``; leave the lightest body beats text-only. Raise TimelineError naming every step
+    tried when none fits."""
+    lines = {k: v for k, v in lines.items() if k not in edits.dropped}
+    base = edits.duration or cfg.pacing.duration
+    fps = int(cfg.render.fps)
+    needed = timeline.minimum_seconds(
+        archetype=archetype, pacing=cfg.pacing, lines=lines, fps=fps, reserve=edits.reserve
+    )
+    dropped, tried, shortened = list(edits.dropped), list[str](), list[str]()
+
+    def attempt(seconds: float) -> timeline.Timeline | None:
+        pacing = dataclasses.replace(cfg.pacing, duration=seconds)
+        kw: dict[str, Any] = {"archetype": archetype, "pacing": pacing, "texts": texts, "lines": lines, "fps": fps}
+        kw |= {"transition": cfg.archetype.transition, "soft_max": edits.soft_max, "cameras": edits.cameras}
+        kw |= {"reserve": edits.reserve, "order": edits.order}
+        try:
+            return timeline.build(**kw)
+        except timeline.VoiceTooLong as exc:
+            return timeline.build(**kw, tempo=exc.tempo) if exc.tempo <= cfg.pacing.max_voice_speedup else None
+
+    def done(tl: timeline.Timeline) -> tuple[timeline.Timeline, timeline.Fitting]:
+        tempo = max((c.tempo for c in tl.voice), default=1.0)
+        return tl, timeline.Fitting(
+            needed_s=round(needed, 2),
+            duration_s=tl.duration,
             tempo=tempo,
-            transition=cfg.archetype.transition,
-            soft_max=edits.soft_max,
-            cameras=edits.cameras,
-            reserve=edits.reserve,
-            order=edits.order,
+            dropped=tuple(dropped),
+            shortened=tuple(shortened),
+            tried=tuple(tried),
+            voice_coverage=tl.voice_coverage,
+            longest_gap_s=tl.longest_gap_s,
         )
 
-    while True:
-        try:
-            return build()
-        except timeline.VoiceTooLong as exc:
-            if exc.tempo <= cap:
-                return build(exc.tempo)
-            if not mutable:
-                raise timeline.TimelineError(
-                    f"{exc}; even muting every body line it needs {exc.tempo:.2f}x speed, "
-                    f"over the {cap:.2f}x cap (pacing.max_voice_speedup)"
-                ) from exc
-            slot = mutable.pop(0)
-            lines.pop(slot.id)
-            log.info("voice_muted", slot=slot.id, reason=str(exc))
+    if tl := attempt(base):
+        return done(tl)
+    tried.append(
+        f"as written it needs {needed:.1f} s at normal speed: more than {base:.1f} s even at "
+        f"{cfg.pacing.max_voice_speedup:.2f}x (pacing.max_voice_speedup)"
+    )
+
+    optional = [s.id for s in archetype.body if s.optional and s.id in lines]
+    if optional:
+        for slot_id in optional:
+            lines.pop(slot_id)
+        dropped += optional
+        tl = attempt(base)
+        tried.append(f"dropped the optional lines ({', '.join(optional)}): {'fits' if tl else 'still too long'}")
+        if tl:
+            log.info("voice_fitted", step="drop_optional", slots=optional)
+            return done(tl)
+    if shorten is not None:
+        share = base / timeline.minimum_seconds(
+            archetype=archetype, pacing=cfg.pacing, lines=lines, fps=fps, reserve=edits.reserve
+        )
+        shorter = {k: v for k, v in shorten(share).items() if k in lines and v.text != lines[k].text}
+        lines |= shorter
+        shortened += shorter
+        tl = attempt(base)
+        what = f"shorter lines for {', '.join(shorter)}" if shorter else "shorter lines: the writer had none"
+        tried.append(f"{what}: {'fits' if tl else 'still too long'}")
+        if tl:
+            log.info("voice_fitted", step="shorten", slots=list(shorter))
+            return done(tl)
+    longest = longest_video(cfg)
+    if extend and longest > base:
+        steps = [base + 0.5 * k for k in range(1, int((longest - base) / 0.5) + 1)] + [longest]
+        tl = next((t for t in map(attempt, steps) if t), None)
+        tried.append(
+            f"lengthened the video up to {longest:.1f} s (pacing.max_duration, platform limits): "
+            + (f"fits in {tl.duration:.1f} s" if tl else "still too long")
+        )
+        if tl:
+            log.info("voice_fitted", step="lengthen", duration=tl.duration)
+            return done(tl)
+    for light in sorted((s for s in archetype.body if s.id in lines), key=lambda s: s.weight):
+        lines.pop(light.id)
+        dropped.append(light.id)
+        log.info("voice_muted", slot=light.id)
+        if tl := attempt(base):
+            tried.append(
+                f"left the lightest beats text-only ({', '.join(d for d in dropped if d not in optional)}): fits"
+            )
+            return done(tl)
+    tried.append("left every body beat text-only: still too long")
+    raise timeline.TimelineError(f"the voiceover does not fit; tried: {'; '.join(tried)}")
 
 
 def draft(

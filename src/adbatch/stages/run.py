@@ -253,7 +253,11 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     final, fitting = plan.fitted(job.cfg, job.log, got.archetype, texts, spoken, edits)
     drafted = shape.fitting
     fitting = fitting.model_copy(
-        update={"needed_s": drafted.needed_s, "shortened": drafted.shortened, "tried": drafted.tried + fitting.tried}
+        update={
+            "needed_s": max(drafted.needed_s, fitting.needed_s),
+            "shortened": drafted.shortened,
+            "tried": drafted.tried + fitting.tried,
+        }
     )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
     (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))

@@ -1,0 +1,129 @@
+"""Long copy is fitted, never failed: optional lines, shorter lines, a longer video, then a clear error."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import structlog
+
+from adbatch.config import AdbatchConf, PacingConf
+from adbatch.domain import timeline
+from adbatch.domain.archetype import Archetype
+from adbatch.domain.manifest import read
+from adbatch.domain.script import spoken_words
+from adbatch.providers.base import ScriptRequest
+from adbatch.providers.offline import EspeakVoice
+from adbatch.providers.offline_writer import OfflineScriptWriter
+from adbatch.stages import fit, insights, plan
+from adbatch.stages.assets import Producer
+from adbatch.stages.catalog import load_catalog
+from adbatch.store.cache import AssetCache
+from tests.conftest import make_png, product_row, run_adbatch, write_catalog
+
+LOG = structlog.get_logger()
+CFG = AdbatchConf()
+
+
+def sized(archetype: Archetype, factor: float) -> dict[str, timeline.SpokenLine]:
+    """Lines ``factor`` times their slot's speech budget."""
+    budget = timeline.speech_budget(archetype, PacingConf())
+    return {k: timeline.SpokenLine(text=k, duration=v * factor) for k, v in budget.items() if v}
+
+
+def test_optional_lines_are_dropped_first(ugc: Archetype) -> None:
+    """A voice-over a little too long loses the archetype's optional line (its text stays), and the video its length."""
+    tl, fitting = plan.fitted(CFG, LOG, ugc, {}, sized(ugc, 1.3), plan.Edits(), extend=True)
+    optional = tuple(s.id for s in ugc.body if s.optional)
+    assert fitting.dropped == optional and tl.duration == CFG.pacing.duration
+    assert {c.slot for c in tl.voice}.isdisjoint(optional)
+    assert "optional" in fitting.tried[-1] and fitting.tried[-1].endswith("fits")
+
+
+def test_a_voice_too_long_to_shorten_lengthens_the_video_within_max_duration(ugc: Archetype) -> None:
+    """1.6x the budget, no writer to shorten it: the video grows (0.5 s steps), never past pacing.max_duration."""
+    tl, fitting = plan.fitted(CFG, LOG, ugc, {}, sized(ugc, 1.6), plan.Edits())
+    assert CFG.pacing.duration < tl.duration <= CFG.pacing.max_duration
+    assert fitting.duration_s == tl.duration and "lengthened" in fitting.tried[-1]
+    assert fitting.needed_s > CFG.pacing.duration
+
+
+def test_platform_limits_bound_the_longer_video(ugc: Archetype) -> None:
+    """The longest a video may grow is pacing.max_duration or the strictest QA platform's limit."""
+    cfg = dataclasses.replace(
+        CFG, platforms={"tiktok": {"duration_s": [5, 33]}}, qa=dataclasses.replace(CFG.qa, platforms=["tiktok"])
+    )
+    assert plan.longest_video(cfg) == 33.0
+    tl, _ = plan.fitted(cfg, LOG, ugc, {}, sized(ugc, 1.6), plan.Edits())
+    assert tl.duration <= 33.0
+
+
+def test_when_nothing_fits_the_error_says_what_it_tried(ugc: Archetype) -> None:
+    """A hook line longer than any video: TimelineError listing every step tried."""
+    lines = sized(ugc, 1.0) | {"hook": timeline.SpokenLine(text="hook", duration=60.0)}
+    with pytest.raises(timeline.TimelineError) as info:
+        plan.fitted(CFG, LOG, ugc, {}, lines, plan.Edits())
+    message = str(info.value)
+    for step in ("as written it needs", "optional lines", "lengthened the video up to 40.0 s", "text-only"):
+        assert step in message
+
+
+def test_copy_twice_the_budget_is_shortened_by_the_writer_before_the_video_grows(
+    tmp_path: Path, ugc: Archetype
+) -> None:
+    """The offline writer's shorter variants bring a doubled voice-over back into 30 s; the fitting says so."""
+    make_png(tmp_path / "images" / "p.png")
+    product = load_catalog(write_catalog(tmp_path, [product_row("p", image="images/p.png")])).validate_row(
+        1, image_cache=tmp_path, max_mb=10, timeout_s=5
+    )
+    voice, writer = EspeakVoice(), OfflineScriptWriter()
+    request = ScriptRequest(
+        product=product,
+        insights=insights.extract(product),
+        archetype=ugc,
+        seed=0,
+        words_per_second=voice.words_per_second,
+        speech_seconds=timeline.speech_budget(ugc, PacingConf()),
+    )
+    written = writer.write_now(request, fill=True)
+    doubled = tuple(s.model_copy(update={"voice": f"{s.voice} {s.voice}"}) for s in written.slots[:-1])
+    long = written.model_copy(update={"slots": (*doubled, written.slots[-1])})
+    hook = long.hooks[0]
+    said = plan.words_for(long, hook, ugc.slots[0].id)
+    lines = {k: plan.estimate_line(v, voice) for k, v in said.items() if v}
+    producer = Producer(AssetCache(str(tmp_path / "cache")), LOG)
+    shortener = fit.Shortener(writer, producer, request=request, script=long, voice=voice)
+    tl, fitting = plan.fitted(CFG, LOG, ugc, {}, lines, plan.Edits(), shorten=shortener)
+    assert fitting.shortened and any("shorter lines" in step for step in fitting.tried)
+    assert tl.duration <= CFG.pacing.max_duration
+    before = sum(spoken_words(s.voice) for s in long.slots)
+    assert sum(spoken_words(s.voice) for s in shortener.script.slots) < before
+    assert [c.stage for c in producer.calls] == ["shorten"]
+
+
+ARABIC = {
+    "name": "زيت الأرغان المغربي",
+    "description": "زيت أرغان مغربي نقي معصور على البارد للشعر والبشرة، يرطب بعمق ويمنح لمعاناً طبيعياً دون أي إحساس دهني.",
+    "benefits": "ترطيب عميق يدوم طوال اليوم|لمعان طبيعي للشعر الجاف|مناسب لجميع أنواع البشرة|معصور على البارد بدون إضافات",
+    "reviews": "استخدمته على شعري المجعد لمدة شهر والنتيجة رائعة حقاً، أصبح ناعماً ولامعاً.|رائحته خفيفة ولا يترك أي أثر دهني على البشرة بعد الاستخدام.",
+    "audience": "كل من يبحث عن عناية طبيعية",
+    "cta": "اطلب الآن",
+}
+
+
+def test_an_arabic_row_renders_with_what_fitting_tried_in_the_manifest(tmp_path: Path) -> None:
+    """The issue's Arabic row used to fail both archetypes ("over the 1.25x cap"); now it renders, fitted."""
+    make_png(tmp_path / "images" / "argan.png", size=(128, 128))
+    catalog = write_catalog(tmp_path, [product_row("argan-oil", image="images/argan.png", **ARABIC)])
+    proc = run_adbatch(
+        f"products={catalog}",
+        "render=draft",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        f"cache_dir={tmp_path / 'cache'}",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    m = read(tmp_path / "run" / "manifest.json")
+    assert m.status == "ok", m.error
+    assert m.fitting is not None and m.fitting.tried and m.fitting.voice_coverage is not None
+    assert m.outputs.duration_s == pytest.approx(m.fitting.duration_s, abs=0.1)
