@@ -171,6 +171,12 @@ class MixStyle:
     codec_headroom_db: float = 1.5  # true peak kept this far under render.true_peak_db for the AAC encode
     limiter_attack_s: float = 0.005  # the limiter's gain falls over this long before a peak...
     limiter_release_s: float = 0.02  # ...and holds this long after it
+    # a gentle compressor on the voice before the mix (adbatch.render.mix.compress): speech peaks sit
+    # 10-15 dB over its loudness, so without it the final limiter took up to 12 dB off the peaks
+    comp_threshold_db: float = 3.0  # 5 ms peaks this far above the voice's own level (its RMS) are turned down...
+    comp_ratio: float = 2.5  # ...by this ratio (1: no compression)
+    comp_attack_s: float = 0.005  # gain reduction reaches a new peak within this long...
+    comp_release_s: float = 0.08  # ...and lets go over this long
 
 
 @dataclass
