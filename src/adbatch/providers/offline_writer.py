@@ -134,6 +134,7 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
                 rng,
                 used=used,
                 req=req,
+                hooked=set() if fill else None,  # filling: hooks of about one length keep the hook beat tight
                 max_words=caps[req.archetype.slots[0].id],
             )
             hooks.append(HookCandidate(angle=angle, text=entry["text"], voice=entry["voice"]))
