@@ -74,3 +74,18 @@ def test_budgets_add_up_to_the_video_on_the_shot_grid(ugc) -> None:
     spans = [v + overhead for v in budget.values()]
     assert sum(spans) == pytest.approx(pacing.duration, abs=0.01)
     assert all(not (pacing.scene_max + 1e-3 < s < 2 * pacing.scene_min - 1e-3) for s in spans[1:])
+
+
+def test_a_longer_hook_variant_plays_faster_in_the_same_hook_beat(ugc) -> None:
+    """The hook beat holds the best hook; a longer variant (up to max_voice_speedup) speeds its own line up,
+    so every variant keeps the same body, and the best hook's video keeps no longer variant's silence."""
+    pacing = PacingConf()
+    body = sized(ugc, pacing, 0.9)
+    best = body | {"hook": timeline.SpokenLine(text="best", duration=2.4)}
+    longer = body | {"hook": timeline.SpokenLine(text="longer", duration=2.9)}
+    reserve = {"hook": 2.4}
+    a = timeline.build(archetype=ugc, pacing=pacing, texts={}, lines=best, fps=FPS, reserve=reserve)
+    b = timeline.build(archetype=ugc, pacing=pacing, texts={}, lines=longer, fps=FPS, reserve=reserve)
+    assert a.shots == b.shots and a.voice[1:] == b.voice[1:]
+    assert a.voice[0].tempo == 1.0 and 1.0 < b.voice[0].tempo <= pacing.max_voice_speedup
+    assert b.voice[0].end == pytest.approx(a.voice[0].end)

@@ -281,14 +281,15 @@ def build(
         line = lines.get(slot.id)
         if slot.vo and line and line.duration > 0:
             begin = start / fps + pacing.text_lead
+            pace = _held(line, reserve.get(slot.id, 0.0), tempo, pacing)[1]
             voice.append(
                 VoiceCue(
                     slot=slot.id,
                     text=line.text,
                     start=begin,
-                    end=begin + line.duration / tempo,
-                    tempo=tempo,
-                    words=tuple(Word(word=w, start=begin + s / tempo, end=begin + e / tempo) for w, s, e in line.words),
+                    end=begin + line.duration / pace,
+                    tempo=pace,
+                    words=tuple(Word(word=w, start=begin + s / pace, end=begin + e / pace) for w, s, e in line.words),
                 )
             )
     return Timeline(
@@ -374,9 +375,7 @@ def _shot_counts(
     ranges = []
     for slot in archetype.slots:
         line = lines.get(slot.id)
-        spoken = (
-            max(line.duration, reserve.get(slot.id, 0.0)) / tempo if (slot.vo and line and line.duration > 0) else 0.0
-        )
+        spoken = _held(line, reserve.get(slot.id, 0.0), tempo, pacing)[0] if (slot.vo and line) else 0.0
         need = math.ceil((pacing.text_lead + spoken + pacing.voice_tail) * fps) if spoken else 0
         first = hook_f if slot.type == "hook" else None
         rng = _Range(slot=slot, need=need, spoken=round(spoken * fps), first=first, n=1, lo_f=lo_f, hi_f=hi_f)
@@ -399,6 +398,19 @@ def _shot_counts(
         i = max(body, key=lambda j: ranges[j].slot.weight / ranges[j].n)
         ranges[i] = _with_n(ranges[i], ranges[i].n + 1)
     return ranges
+
+
+def _held(line: SpokenLine | None, reserve: float, tempo: float, pacing: PacingConf) -> tuple[float, float]:
+    """(seconds a slot's line holds, the tempo it plays at). A slot with a ``reserve`` holds that long: a
+    shorter line leaves the rest silent, a longer one (another hook variant) plays faster to fit, up to
+    pacing.max_voice_speedup, and only past that holds more."""
+    if line is None or line.duration <= 0:
+        return 0.0, tempo
+    own, held = line.duration / tempo, reserve / tempo
+    if own <= held or held <= 0:
+        return max(own, held), tempo
+    seconds = max(held, own / pacing.max_voice_speedup)
+    return seconds, tempo * own / seconds
 
 
 def _fitting_tempo(

@@ -31,6 +31,14 @@ def estimate_line(line: str, voice: VoiceSynth) -> timeline.SpokenLine:
     return timeline.SpokenLine(text=line, duration=spoken_words(line) / voice.words_per_second if line else 0.0)
 
 
+def hook_reserve(cfg: AdbatchConf, seconds: Sequence[float]) -> float:
+    """How long the hook beat holds its line, the same for every hook variant so they share one body:
+    the best-ranked hook's (``seconds[0]``), or the longest candidate's sped up to pacing.max_voice_speedup
+    if that is longer (a longer variant plays faster, ``timeline._held``), so the default video does not
+    keep the longest variant's silence."""
+    return max(seconds[0], max(seconds) / cfg.pacing.max_voice_speedup)
+
+
 HOOK_VARIANT = "_hook"  # voice assets of the other hook candidates: "_hook2" is the rank-2 hook's line
 
 

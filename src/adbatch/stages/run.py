@@ -150,8 +150,10 @@ def direction(job: Job, got: Intake, words: Written) -> Directed:
     """Draft the timeline, have the director critique it (rules, plus a live critic's notes), and
     lay it out again with the edits that fit."""
     voice, hook_id, cfg = job.providers.voice, got.archetype.slots[0].id, job.cfg
-    # the hook beat reserves its longest candidate, so every hook variant keeps the same body
-    reserve = {hook_id: max(plan.estimate_line(h.voice, voice).duration for h in words.script.hooks)}
+    # the hook beat is held for every hook variant, so all keep the same body (plan.hook_reserve)
+    reserve = {
+        hook_id: plan.hook_reserve(job.cfg, [plan.estimate_line(h.voice, voice).duration for h in words.script.hooks])
+    }
     planned, fitting, script = fit_draft(job, got, words, reserve)
     fitted = plan.Edits(
         reserve=reserve,
@@ -242,12 +244,14 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
         )
         for slot, p in assets.voice.items()
     }
-    hook_lines = [
-        line.duration for slot, line in lines.items() if slot == hook_id or slot.startswith(plan.HOOK_VARIANT)
-    ]
+    hook_lines = {
+        slot: line.duration for slot, line in lines.items() if slot == hook_id or slot.startswith(plan.HOOK_VARIANT)
+    }
+    best = f"{plan.HOOK_VARIANT}1" if f"{plan.HOOK_VARIANT}1" in hook_lines else hook_id  # rank 1's own line
     # the director's trims capped the draft's beats from estimated lengths; on the real ones the layout
     # itself gives no beat more silence than it must (timeline._distribute), which is what a trim is for
-    edits = dataclasses.replace(shape.edits, reserve={hook_id: max(hook_lines)}, soft_max={})
+    reserve = plan.hook_reserve(job.cfg, [hook_lines[best], *hook_lines.values()])
+    edits = dataclasses.replace(shape.edits, reserve={hook_id: reserve}, soft_max={})
     spoken = {k: v for k, v in lines.items() if not k.startswith(plan.HOOK_VARIANT)}
     texts = plan.texts_for(shape.script, shape.chosen, hook_id)
     final, fitting = plan.fitted(job.cfg, job.log, got.archetype, texts, spoken, edits)
