@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ from adbatch.stages.assets import Producer
 from adbatch.stages.catalog import load_catalog
 from adbatch.store.cache import AssetCache
 from tests.conftest import make_png, product_row, run_adbatch, write_catalog
+from tests.fakes import faults
+from tests.fakes.live import build, run
+
+pytest_plugins = ["tests.fakes.fixtures"]  # fixtures: fake, keys, product
 
 LOG = structlog.get_logger()
 CFG = AdbatchConf()
@@ -100,6 +105,41 @@ def test_copy_twice_the_budget_is_shortened_by_the_writer_before_the_video_grows
     before = sum(spoken_words(s.voice) for s in long.slots)
     assert sum(spoken_words(s.voice) for s in shortener.script.slots) < before
     assert [c.stage for c in producer.calls] == ["shorten"]
+
+
+def test_the_live_writer_shortens_in_one_priced_cached_round(fake, product, ugc: Archetype, tmp_path: Path) -> None:
+    """Claude gets the lines and their word caps (prompts/shorten.j2) once; the reply replaces only those lines,
+    the call is priced, and asking again is a cache hit."""
+    writer = build("script", fake)
+    request = ScriptRequest(
+        product=product,
+        insights=insights.extract(product),
+        archetype=ugc,
+        seed=7,
+        words_per_second=2.5,
+        speech_seconds=timeline.speech_budget(ugc, PacingConf()),
+    )
+    script, _ = run(writer.write(request))
+    caps = {"problem": 6, "demo": 7}
+    reply = {
+        "slots": [
+            {"slot": "problem", "voice": "Cold coffee, every morning."},
+            {"slot": "demo", "voice": "It keeps it hot."},
+        ]
+    }
+    fake.script("anthropic.messages", faults.reply(json.dumps(reply)))
+    producer = Producer(AssetCache(str(tmp_path / "cache")), LOG)
+    shorter = run(fit.shorter_script(writer, producer, request=request, script=script, words=caps))
+    assert (
+        shorter.slot("problem").voice == "Cold coffee, every morning."
+        and shorter.slot("demo").voice == "It keeps it hot."
+    )
+    assert [s for s in shorter.slots if s.slot not in caps] == [s for s in script.slots if s.slot not in caps]
+    prompt = fake.seen("anthropic.messages")[-1].json["messages"][0]["content"]
+    assert '"max_words": 6' in prompt and "Shorten each line" in prompt
+    again = run(fit.shorter_script(writer, producer, request=request, script=script, words=caps))
+    assert again == shorter and [c.cache_hit for c in producer.calls] == [False, True]
+    assert producer.calls[0].stage == "shorten" and producer.calls[0].cost_usd > 0
 
 
 ARABIC = {
