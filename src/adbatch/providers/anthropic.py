@@ -8,9 +8,11 @@
   (a judge other than the writer: the writer's own order is not trusted).
 - ``critique(request, out)``: the creative director's notes on the draft timeline, each with an
   optional edit (trim, zoom, reorder) that ``adbatch.stages.direct`` checks and applies.
+- ``shorten(request)``: one round cutting the listed voice lines to a word cap each, when the voice-over
+  runs longer than the video (``adbatch.stages.fit``; ``shorten.j2``).
 
 Prompts are Jinja2 templates in ``prompts/`` (``vision.j2``, ``script.j2``, ``hooks.j2``,
-``critique.j2``, ``repair.j2``) rendered in a sandbox; product, review and script text reach
+``critique.j2``, ``shorten.j2``, ``repair.j2``) rendered in a sandbox; product, review and script text reach
 them only as JSON data. A reply is JSON, extracted even from markdown fences and validated
 (schema, then meaning: the archetype's structure, every angle ranked once); an unusable reply
 gets one repair round-trip (``repair.j2``), then the call fails saying why. The SDK's own
