@@ -145,7 +145,7 @@ def anthropic_messages(server: Any, req: Request, fault: Fault | None) -> Respon
 
 def _claude_reply(body: dict[str, Any]) -> str:
     """What a model that follows our prompts would say: product notes for a photo, a ranking for hook
-    candidates, notes for a draft, else the script JSON."""
+    candidates, notes for a draft, shorter lines for a shortening round, else the script JSON."""
     first = body["messages"][0]["content"]
     blocks = [{"type": "text", "text": first}] if isinstance(first, str) else first
     prompt = "\n".join(b.get("text", "") for b in blocks if b.get("type") == "text")
@@ -155,6 +155,8 @@ def _claude_reply(body: dict[str, Any]) -> str:
         return _hook_ranking(prompt)
     if "<draft>" in prompt:
         return _critique(prompt)
+    if "<lines>" in prompt:
+        return _shortened(prompt)
     found = re.search(r"<product_data>\s*(\{.*?\})\s*</product_data>", prompt, re.S)
     name = json.loads(found.group(1)).get("name", "this") if found else "this"
     angles = re.findall(r'"angle":\s*"([a-z_]+)"', prompt)
@@ -177,6 +179,14 @@ def _claude_reply(body: dict[str, Any]) -> str:
         for s in slots
     ]
     return json.dumps({"hooks": hooks, "slots": beats})
+
+
+def _shortened(prompt: str) -> str:
+    """Each listed line cut to its ``max_words`` (prompts/shorten.j2), in the order given."""
+    lines = _tagged(prompt, "lines")
+    return json.dumps(
+        {"slots": [{"slot": x["slot"], "voice": " ".join(x["voice"].split()[: max(1, x["max_words"])])} for x in lines]}
+    )
 
 
 def _tagged(prompt: str, tag: str) -> Any:
