@@ -101,6 +101,7 @@ def test_caps_judge_a_video_by_what_it_reserves_at_its_peak() -> None:
     assert loose.by_stage["scenes"] == 0.25 and later.by_stage["scenes"] == 0.0  # shared with 'loose', which ran
 
 
+@pytest.mark.slow
 def test_per_video_cap_skips_the_video_without_crossing_it(tmp_path: Path) -> None:
     """A $0.20 cap with $0.05 scenes: the videos end skipped_cap having spent at most $0.20 each."""
     cat = catalog(tmp_path / "cat", ids=("alpha-mug",))

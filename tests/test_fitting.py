@@ -152,6 +152,7 @@ ARABIC = {
 }
 
 
+@pytest.mark.slow
 def test_an_arabic_row_renders_with_what_fitting_tried_in_the_manifest(tmp_path: Path) -> None:
     """The issue's Arabic row used to fail both archetypes ("over the 1.25x cap"); now it renders, fitted."""
     make_png(tmp_path / "images" / "argan.png", size=(128, 128))

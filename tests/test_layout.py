@@ -295,6 +295,7 @@ def draft(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_a_real_render_records_the_product_and_text_boxes_of_every_shot(draft: Path) -> None:
     """A draft video's timeline.json records, per shot, the product's box and the text boxes drawn over it,
     and no text covers more than 5 % of the product."""
@@ -308,6 +309,7 @@ def test_a_real_render_records_the_product_and_text_boxes_of_every_shot(draft: P
             assert layout.overlap(tuple(tb["box"]), tuple(product)) <= 0.05 * product[2] * product[3], tb
 
 
+@pytest.mark.slow
 def test_each_scene_prompt_is_written_from_its_beats_line_and_recorded(draft: Path) -> None:
     """The manifest shows every scene's prompt: the archetype's camera (hands, for UGC) and, for a body beat,
     its own voice line, never one hero-shot sentence for all."""

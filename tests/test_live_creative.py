@@ -19,6 +19,7 @@ def catalog(tmp_path: Path) -> Path:
     return catalog_of(tmp_path / "cat", "alpha-mug")
 
 
+@pytest.mark.slow
 def test_claude_analyses_ranks_and_critiques_and_the_manifest_says_so(fake, catalog, tmp_path: Path) -> None:
     m = live_job(fake, catalog, "alpha-mug", tmp_path)
     d = json.loads(m.model_dump_json())  # the manifest as manifest.json holds it

@@ -49,6 +49,7 @@ def draft(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_hook_text_is_readable_at_half_a_second(draft: Path, tmp_path: Path) -> None:
     """Tesseract reads at least 80 % of the hook's words in the frame at t = 0.5 s."""
     hook = json.loads((draft / "manifest.json").read_text())["hook"]["text"]
