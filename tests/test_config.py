@@ -72,6 +72,7 @@ def test_schema_is_strict_for_new_keys_in_groups() -> None:
         OmegaConf.update(c, "render.bogus", 1, merge=False)
 
 
+@pytest.mark.slow
 def test_help_shows_groups_and_an_example() -> None:
     """python -m adbatch --help lists the config groups and a usage line."""
     out = run_adbatch("--help", check=True).stdout

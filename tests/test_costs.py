@@ -61,6 +61,7 @@ def test_dry_run_prices_every_video_and_spends_nothing(tmp_path: Path) -> None:
     assert not invoice_lines(tmp_path / "invoice.jsonl") and not list(tmp_path.glob("out/*/*/*/video.mp4"))
 
 
+@pytest.mark.slow
 def test_dry_run_charges_shared_work_once_like_the_cache_does(tmp_path: Path) -> None:
     """hook=1,2,3: the variants share their whole body, so the first is priced and the other two cost $0,
     as a real sweep pays (tests/bench/incremental.py measures 1.00x)."""

@@ -96,6 +96,7 @@ def test_keys_never_enter_the_config() -> None:
     assert "api_key" not in text and "token:" not in text and KEY not in text
 
 
+@pytest.mark.slow
 def test_app_stops_before_any_job_when_a_key_is_missing(tmp_path: Path) -> None:
     """python -m adbatch provider=live without keys exits non-zero naming the variables; no job runs."""
     make_png(tmp_path / "images" / "a.png")
