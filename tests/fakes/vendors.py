@@ -161,11 +161,22 @@ def _claude_reply(body: dict[str, Any]) -> str:
     name = json.loads(found.group(1)).get("name", "this") if found else "this"
     angles = re.findall(r'"angle":\s*"([a-z_]+)"', prompt)
     slots = re.findall(r'"slot":\s*"([a-z0-9_]+)"', prompt)
+    # a model that follows the prompt keeps each voice line within the words it is given
+    caps = {slot: int(hi) for slot, hi in re.findall(r'- "([a-z0-9_]+)" \([a-z_]+\): voice \d+-(\d+) words', prompt)}
+    hook_cap = re.search(r'"voice" \(spoken, \d+-(\d+) words\)', prompt)
+
+    def within(line: str, cap: int | None) -> str:
+        words = line.split()
+        return line if cap is None or len(words) <= cap else " ".join(words[:cap]).rstrip(",") + "."
+
     hooks = [
         {
             "angle": a,
             "text": f"{name}, {a.replace('_', ' ')}",
-            "voice": f"Here is the {a.replace('_', ' ')} reason {name} is worth a look.",
+            "voice": within(
+                f"{name} for {a.replace('_', ' ')} is worth a look.",  # distinct in its first words
+                int(hook_cap.group(1)) if hook_cap else None,
+            ),
         }
         for a in angles
     ]
@@ -173,7 +184,7 @@ def _claude_reply(body: dict[str, Any]) -> str:
         {
             "slot": s,
             "text": f"{s.replace('_', ' ').title()} moment",
-            "voice": f"This is the {s.replace('_', ' ')} part and {name} makes it easy.",
+            "voice": within(f"{s.replace('_', ' ').capitalize()} with {name}, and it makes it easy.", caps.get(s)),
             "visual": f"{name} on a bright table, {s} beat",
         }
         for s in slots
