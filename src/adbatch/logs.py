@@ -62,7 +62,7 @@ class _ConsoleTee:
 
 @contextmanager
 def job_logger(
-    path: Path, *, console: TextIO | None = sys.stderr, context: Mapping[str, Any] | None = None, **more: Any
+    path: Path, *, console: TextIO | None = sys.stderr, context: Mapping[str, Any] | None = None
 ) -> Iterator[Any]:
     """A logger appending JSON lines to ``path``, ``context`` bound on every line; closed on exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ def job_logger(
         ],
     )
     try:
-        yield logger.bind(**(dict(context or {}) | more))
+        yield logger.bind(**(context or {}))
     finally:
         fh.close()
 

@@ -94,20 +94,6 @@ def cover(
 Box = tuple[float, float, float, float]  # (x0, y0, x1, y1), shares of the plate
 
 
-def plate(
-    photo: Image.Image,
-    *,
-    layout: str,
-    size: tuple[int, int],
-    palette: tuple[str, str],
-    seed: int,
-    shot: int,
-    style: PlateStyle = PLATES,
-) -> Image.Image:
-    """One scene plate: the product photo in ``layout`` over a brand background, drawn as ``style`` says."""
-    return plate_with_box(photo, layout=layout, size=size, palette=palette, seed=seed, shot=shot, style=style)[0]
-
-
 def plate_with_box(
     photo: Image.Image,
     *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -23,41 +24,9 @@ from adbatch.style import EndCardStyle, TextLook
 Part = tuple[str, str, tuple[int, int, int, int]]  # (role, text, (x, y, w, h)) of an element as drawn
 
 
-def compose(
-    *,
-    background: Image.Image,
-    photo: Image.Image,
-    name: str,
-    price: str,
-    cta: str,
-    url: str,
-    palette: tuple[str, str],
-    logo: Image.Image | None,
-    size: tuple[int, int],
-    brand_name: str = "",
-    quote: str = "",
-    font_path: str | None = None,
-    style: EndCardStyle | None = None,
-    margins: Margins | None = None,
-) -> np.ndarray:
-    """The end card as an RGB uint8 frame of ``size`` (``font_path``: the brand's headline font;
-    ``style``: the layout, ``style.endcard``; ``margins``: the platforms' UI, see ``adbatch.render.safezone``)."""
-    return compose_with_parts(
-        background=background,
-        photo=photo,
-        name=name,
-        price=price,
-        cta=cta,
-        url=url,
-        palette=palette,
-        logo=logo,
-        size=size,
-        brand_name=brand_name,
-        quote=quote,
-        font_path=font_path,
-        style=style,
-        margins=margins,
-    )[0]
+def compose(**card: Any) -> np.ndarray:
+    """The end card as an RGB uint8 frame: ``compose_with_parts`` (same keywords) without the parts."""
+    return compose_with_parts(**card)[0]
 
 
 def compose_with_parts(

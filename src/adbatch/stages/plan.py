@@ -65,18 +65,6 @@ class Edits:
     dropped: tuple[str, ...] = ()  # slots whose voice line fitting left out (their text stays)
 
 
-def layout(
-    cfg: AdbatchConf,
-    log: Any,
-    archetype: Archetype,
-    texts: Mapping[str, str],
-    lines: Mapping[str, timeline.SpokenLine],
-    edits: Edits = Edits(),
-) -> timeline.Timeline:
-    """The timeline, the voice fitted as ``fitted`` says."""
-    return fitted(cfg, log, archetype, texts, lines, edits)[0]
-
-
 Shorten = Callable[[float], Mapping[str, timeline.SpokenLine]]  # share that fits -> shorter body lines
 
 
@@ -202,7 +190,7 @@ def draft(
     """The timeline laid out from estimated line lengths, before any line is spoken."""
     hook_id = archetype.slots[0].id
     lines = {k: estimate_line(v, voice) for k, v in words_for(script, chosen, hook_id).items() if v}
-    return layout(cfg, log, archetype, texts_for(script, chosen, hook_id), lines, edits)
+    return fitted(cfg, log, archetype, texts_for(script, chosen, hook_id), lines, edits)[0]
 
 
 def clip_slots(archetype: Archetype, video_scenes: int | Sequence[str]) -> set[str]:
