@@ -18,9 +18,10 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from adbatch.config import AdbatchConf, register_configs, typed
-from adbatch.errors import CatalogError
+from adbatch.errors import CatalogError, ConfigError
 from adbatch.paths import CONF_DIR
 from adbatch.pipeline import run_job
+from adbatch.render import formats
 from adbatch.stages import catalog
 from adbatch.stages.assets import Providers
 from adbatch.store.ledger import Caps, Ledger, RedisLedger, SqliteLedger
@@ -86,10 +87,11 @@ def main(cfg: DictConfig) -> dict[str, Any]:
     job = typed(cfg)
     job.products = str(Path(job.products or "").expanduser().resolve())
     try:
+        formats.resolve(job.render, job.platforms, job.qa.platforms)  # a shape no platform takes stops here
         if not job.product_id:
             job.product_id = first_valid_key(job)
         writer, providers = build_providers(cfg)
-    except CatalogError as exc:
+    except (CatalogError, ConfigError) as exc:
         sys.exit(f"adbatch: {exc}")
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     result = run_job(job, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))

@@ -55,6 +55,9 @@ class RenderConf:
     share_body: bool = True  # encode the body after the hook once; hook variants join their opener to it
     loudness_lufs: float = -14.0  # soundtrack normalised to this integrated loudness (EBU R128)
     true_peak_db: float = -1.0  # ...with its true peak at or below this, dBTP
+    # frame shapes to render, main first: 9x16 (width x height above), 4x5, 1x1 (width x its ratio's height);
+    # each is the same timeline re-flowed, with its own file, layout and QA (adbatch.render.formats)
+    formats: list[str] = field(default_factory=lambda: ["9x16"])
 
     @property
     def plate_size(self) -> tuple[int, int]:
@@ -127,7 +130,8 @@ class CaptionsConf:
 
 @dataclass
 class QAConf:
-    platforms: list[str] = field(default_factory=lambda: ["tiktok", "reels", "shorts"])  # keys of conf/platforms
+    # keys of conf/platforms; each video format is checked against those that take its shape (render.formats)
+    platforms: list[str] = field(default_factory=lambda: ["tiktok", "reels", "shorts", "feed_4x5", "feed_1x1"])
     required: bool = True  # a failed gate fails the video (status failed, stage qa); False only records it
     lufs_tolerance: float = 1.0  # integrated loudness may miss render.loudness_lufs by this much, LU
 

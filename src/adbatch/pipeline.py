@@ -61,6 +61,7 @@ class Record:
     outputs: manifest.Outputs = field(default_factory=manifest.Outputs)
     qa: QAResult | None = None
     fitting: Fitting | None = None
+    formats: list[manifest.FormatOutput] = field(default_factory=list)
     reused_from: str | None = None
     saved_usd: float = 0.0
 
@@ -186,9 +187,11 @@ def _pipeline(job: run.Job, record: Record, timer: Timer) -> manifest.Status:
     record.outputs = done.outputs
     timer.run("sheet", run.contact_sheet, job, got, laid, shape.chosen)
     with timer.stage("qa"):
-        record.qa = run.gate(job, done)
+        record.qa, record.formats = run.gate(job, done)
         if job.cfg.qa.required:
             qa.enforce(record.qa)
+            for cut in record.formats[1:]:
+                qa.enforce(cut.qa, shape=cut.format)
     return "ok"
 
 
@@ -199,7 +202,7 @@ def _reuse(job: run.Job, record: Record, earlier: Path) -> manifest.Status:
     resume.restore(earlier, job.out_dir)
     record.hook, record.hooks, record.insights, record.outputs = old.hook, old.hooks, old.insights, old.outputs
     record.qa, record.director, record.reused_from = old.qa, old.director, str(earlier)
-    record.fitting = old.fitting
+    record.fitting, record.formats = old.fitting, old.formats
     record.saved_usd = manifest.value_usd(old)
     job.log.info("reused", source=str(earlier))
     return "cached"

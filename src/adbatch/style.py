@@ -255,6 +255,15 @@ class BedStyle:
 
 
 @dataclass
+class ReflowStyle:
+    """How a 9:16 picture is re-framed for a feed format (4:5, 1:1): cut around the product, and zoomed out
+    when the product would crowd the text, the sides then filled with a blurred extension of the picture."""
+
+    product_height: float = 0.45  # the product takes at most this share of a feed frame's height (at the camera's rest)
+    fill_blur: float = 0.04  # blur radius of the filled sides, share of the frame width
+
+
+@dataclass
 class StyleConf:
     name: str = "default"
     overlay: OverlayStyle = field(default_factory=OverlayStyle)  # hook and body text, watermark
@@ -265,3 +274,4 @@ class StyleConf:
     sheet: SheetStyle = field(default_factory=SheetStyle)  # the contact sheet
     plates: PlateStyle = field(default_factory=PlateStyle)  # the offline scene plates and end-card background
     bed: BedStyle = field(default_factory=BedStyle)  # the offline music bed
+    reflow: ReflowStyle = field(default_factory=ReflowStyle)  # 9:16 pictures in feed formats

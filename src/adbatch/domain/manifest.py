@@ -77,6 +77,21 @@ class Outputs(BaseModel):
     audio_codec: str | None = None
 
 
+class FormatOutput(BaseModel):
+    """One frame shape of the video (``render.formats``): its files, size and its own platform QA."""
+
+    model_config = ConfigDict(frozen=True)
+    format: str  # 9x16 | 4x5 | 1x1
+    video: str  # paths relative to the video's folder: video.mp4 for the main format, video_4x5.mp4 ...
+    thumb: str
+    timeline: str  # the timeline with this format's layout (product and text boxes per shot)
+    width: int
+    height: int
+    duration_s: float
+    size_bytes: int
+    qa: QAResult | None = None  # checked against the platforms of qa.platforms that take this shape
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(frozen=True)
     schema_version: int = SCHEMA_VERSION
@@ -103,6 +118,7 @@ class Manifest(BaseModel):
     history: list[dict[str, Any]] = []  # earlier versions of this video (regenerated scenes), oldest first
     qa: QAResult | None = None  # per-platform delivery checks and loudness (adbatch.stages.qa)
     fitting: Fitting | None = None  # how the voice-over was fitted to the video (optional: newer manifests)
+    formats: list[FormatOutput] = []  # every rendered frame shape, main first (render.formats; newer manifests)
     started_at: str
     finished_at: str
 

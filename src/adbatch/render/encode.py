@@ -27,7 +27,7 @@ from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, Sta
 from adbatch.render.overlays import overlay_patches, watermark_patch
 from adbatch.render.safezone import Margins
 from adbatch.store.atomic import atomic_path
-from adbatch.style import StyleConf
+from adbatch.style import ReflowStyle, StyleConf
 
 THUMB_JPEG_QUALITY = 88  # thumb.jpg: a preview image, not a delivery
 
@@ -39,6 +39,7 @@ class ShotSource:
 
     path: Path
     kind: Literal["still", "clip", "static"]
+    box: tuple[float, float, float, float] | None = None  # the product on the picture (shares); None: unknown
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class RenderJob:
     watermark_opacity: float = 0.85
     style: StyleConf = field(default_factory=StyleConf)  # the house style (the ``style`` config node)
     margins: Margins | None = None  # the platforms' UI margins (safezone.strictest); None: every platform's
+    size: tuple[int, int] | None = None  # the frame (a feed format's, adbatch.render.formats); None: the preset's
+    soundtrack: Path | None = None  # an encoded soundtrack to reuse (another format's); None: mix and encode one
 
 
 @dataclass(frozen=True)
@@ -90,17 +93,25 @@ def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
 
 def compositor(job: RenderJob, conf: RenderConf) -> Compositor:
     """Prepare every shot and overlay once; the result makes frames on demand."""
-    size = (int(conf.width), int(conf.height))
+    size = frame_size(job, conf)
     plate_size = conf.plate_size
     plates = functools.lru_cache(maxsize=None)(lambda path: load_rgb(path, plate_size))  # shots share a plate
+
+    def cut(path: Path, box: tuple[float, float, float, float] | None) -> np.ndarray:
+        """The plate re-framed for the frame's shape around the product (the whole plate at its own shape)."""
+        return reframe(plates(path), size, box, job.style.reflow, plate_size)
+
+    reshaped = layout.window(plate_size, size, None)[2:] != plate_size  # a feed format: clips are cut around it
     shots: list[StillShot | StaticShot | ClipShot] = []
     for shot, src in zip(job.timeline.shots, job.shots, strict=True):
         if src.kind == "static":
             shots.append(StaticShot(load_rgb(src.path, size), shot))
         elif src.kind == "clip":
-            shots.append(ClipShot(src.path, shot, size))
+            focus = ((src.box[0] + src.box[2]) / 2, (src.box[1] + src.box[3]) / 2) if reshaped and src.box else None
+            shots.append(ClipShot(src.path, shot, size, focus=focus))
         else:
-            shots.append(StillShot(functools.partial(plates, src.path), shot, size, job.seed, motion=job.style.motion))
+            plate = functools.partial(cut, src.path, src.box)
+            shots.append(StillShot(plate, shot, size, job.seed, motion=job.style.motion))
     overlays: list[Layer] = []
     overlays += overlay_patches(job.timeline, size, font_path=job.font_path, style=job.style, margins=job.margins)
     if job.watermark is not None:
@@ -123,6 +134,39 @@ def compositor(job: RenderJob, conf: RenderConf) -> Compositor:
     return Compositor(job.timeline, shots, overlays, size)
 
 
+def reframe(
+    plate: np.ndarray,
+    size: tuple[int, int],
+    box: tuple[float, float, float, float] | None,
+    look: ReflowStyle,
+    plate_size: tuple[int, int],
+) -> np.ndarray:
+    """A 9:16 plate as a ``size``-shaped plate for a feed format (``layout.window``): cut around the product,
+    zoomed out when it would take over ``look.product_height`` of the frame, where the window passes the plate's
+    edges filled with the edge mirrored and blurred; scaled to the plain cut's size, so the camera moves it as
+    it would the 9:16 plate."""
+    x, y, w, h = layout.window(plate_size, size, box, most=look.product_height)
+    if (w, h) == plate_size:
+        return plate
+    pw, ph = plate_size
+    left, top, right, bottom = max(0, -x), max(0, -y), max(0, x + w - pw), max(0, y + h - ph)
+    if left or top or right or bottom:
+        grown = cv2.copyMakeBorder(plate, top, bottom, left, right, cv2.BORDER_REFLECT)
+        radius = max(1, int(size[0] * look.fill_blur)) | 1  # odd, as the kernel needs
+        soft = cv2.GaussianBlur(grown, (0, 0), radius)
+        keep = np.zeros(grown.shape[:2], dtype=bool)
+        keep[top : top + ph, left : left + pw] = True
+        grown = np.where(keep[..., None], grown, soft)
+        plate, x, y = grown, x + left, y + top
+    shown = layout.window(plate_size, size, None)[2:]
+    return np.ascontiguousarray(cv2.resize(plate[y : y + h, x : x + w], shown, interpolation=cv2.INTER_AREA))
+
+
+def frame_size(job: RenderJob, conf: RenderConf) -> tuple[int, int]:
+    """The size of the frames ``job`` draws: its format's, else the preset's."""
+    return job.size or (int(conf.width), int(conf.height))
+
+
 def render(
     job: RenderJob, conf: RenderConf, *, video: Path, thumb: Path, work_dir: Path, body_cache: Path | None = None
 ) -> RenderResult:
@@ -142,9 +186,17 @@ def render(
         spent[0] += time.perf_counter() - tic
         return frame
 
-    body_hit = False
+    body_hit, audio = False, None
     try:
-        if body_cache is None:
+        if job.soundtrack is not None:  # another format's soundtrack, already mixed and encoded: muxed as is
+            ready = job.soundtrack
+            if body_cache is None:
+                _encode_whole(frame_function, ready, job, conf, video=video)
+            else:
+                body_hit = _encode_in_parts(
+                    frame_function, lambda: ready, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
+                )
+        elif body_cache is None:
             moviepy_aac = functools.partial(segments.encode_audio_moviepy, conf=conf, out=work_dir / "audio.m4a")
             audio = encoded_soundtrack(job, conf, encoder=moviepy_aac)
             _encode_whole(frame_function, audio.path, job, conf, video=video)
@@ -235,7 +287,6 @@ def _encode_whole(
             **segments.x264_args(conf, "-movflags", "+faststart"),
         )
     clip.close()
-    audio.unlink()
 
 
 def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:
@@ -257,6 +308,8 @@ def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:
             "captions": asdict(job.caption_style) if job.caption_style else None,
             "style": asdict(job.style),
             "margins": asdict(job.margins) if job.margins else None,
+            "size": frame_size(job, conf),
+            "boxes": [s.box for s in job.shots],
         }
     )
 

@@ -96,7 +96,7 @@ class StillShot:
 
 
 class ClipShot:
-    """A generated video clip, scaled and centre-cropped to cover the frame, played from its start.
+    """A generated video clip, scaled and cropped to cover the frame (around ``focus``), played from its start.
 
     Decoded forward with PyAV while the shot plays: each source frame is converted (one
     swscale to the covering size, then a crop) only when it becomes the one on screen, and
@@ -105,8 +105,11 @@ class ClipShot:
     the last frame holds if the shot outlasts the clip. ``close()`` releases the reader.
     """
 
-    def __init__(self, path: Path, shot: Shot, size: tuple[int, int]) -> None:
+    def __init__(
+        self, path: Path, shot: Shot, size: tuple[int, int], *, focus: tuple[float, float] | None = None
+    ) -> None:
         self.path, self.shot, (self.w, self.h) = Path(path), shot, size
+        self.focus = focus  # the point (shares of the clip) the crop centres on: the product; None: the middle
         self._container: InputContainer | None = None
         self._decoded: Iterator[VideoFrame] | None = None
         self._pending: VideoFrame | None = None  # the next decoded frame, not yet on screen
@@ -137,6 +140,9 @@ class ClipShot:
         sw, sh = max(self.w, math.ceil(frame.width * scale)), max(self.h, math.ceil(frame.height * scale))
         rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=sw, height=sh)
         x, y = (sw - self.w) // 2, (sh - self.h) // 2
+        if self.focus is not None:  # a frame of another shape than the clip: cut around the product
+            x = min(max(round(self.focus[0] * sw - self.w / 2), 0), sw - self.w)
+            y = min(max(round(self.focus[1] * sh - self.h / 2), 0), sh - self.h)
         return rgb[y : y + self.h, x : x + self.w]  # a view: frame() hands out a contiguous copy
 
     def frame(self, t: float) -> np.ndarray:

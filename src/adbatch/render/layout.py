@@ -26,6 +26,40 @@ Shares = tuple[float, float, float, float]  # x0, y0, x1, y1, shares of a pictur
 CAMERA_SAMPLES = 17  # times per shot the camera is asked where the product is (ends included)
 
 
+def window(picture: tuple[int, int], frame: tuple[int, int], box: Sequence[float] | None, *, most: float = 1.0) -> Box:
+    """The part of a ``picture`` a frame of another shape shows (x, y, w, h in picture pixels): the largest
+    window of the frame's shape inside it, centred on the product's ``box`` (shares of the picture) where known,
+    else on the picture; grown (past the picture's edges if need be) until the product, shown on the frame at the
+    camera's rest (picture pixels 1:1), is at most ``most`` of the frame's height. A picture of the frame's own shape is shown whole. This is how one 9:16 plate serves a 4:5 or a
+    square cut: re-framed around the product, never squeezed."""
+    pw, ph = picture
+    w, h = frame
+    ww, wh = (round(ph * w / h), ph) if pw * h > w * ph else (pw, round(pw * h / w))
+    if ww >= pw - 1 and wh >= ph - 1:  # the same shape, give or take a rounded pixel
+        return 0, 0, pw, ph
+    if box is not None and most < 1.0:
+        grow = max(1.0, (box[3] - box[1]) * ph / (most * h))
+        ww, wh = round(ww * grow), round(wh * grow)
+    cx, cy = ((box[0] + box[2]) / 2 * pw, (box[1] + box[3]) / 2 * ph) if box else (pw / 2, ph / 2)
+
+    def place(centre: float, span: int, full: int) -> int:
+        """Inside the picture when it fits, else centred on it."""
+        return round((full - span) / 2) if span >= full else round(min(max(centre - span / 2, 0), full - span))
+
+    return place(cx, ww, pw), place(cy, wh, ph), ww, wh
+
+
+def in_window(box: Sequence[float], picture: tuple[int, int], win: Box) -> Shares:
+    """A box in shares of the picture, as shares of the window ``win`` of it (clipped to the window)."""
+    pw, ph = picture
+    x, y, ww, wh = win
+
+    def on(v: float, at: int, span: int, full: int) -> float:
+        return min(1.0, max(0.0, (v * full - at) / span))
+
+    return on(box[0], x, ww, pw), on(box[1], y, wh, ph), on(box[2], x, ww, pw), on(box[3], y, wh, ph)
+
+
 def extent_on_frame(
     box: Sequence[float],
     *,
@@ -35,21 +69,27 @@ def extent_on_frame(
     plate_size: tuple[int, int],
     motion: MotionStyle,
     seed: int,
+    most: float = 1.0,
 ) -> Shares:
     """The product's extent on the frame over the whole shot (shares of the frame), from its ``box`` on the
-    picture: a still plate is followed through its camera move; a clip (it starts from such a still and
-    covers the frame) and the end card are shown as they are."""
+    picture: a still plate is re-framed to the frame's shape around the product (``window``, the product at
+    most ``most`` of its height) and followed through its camera move; a clip (it starts from such a still, so
+    it has the plate's shape) is cut around the product and shown as it is; the end card is composed at the
+    frame's size."""
     x0, y0, x1, y1 = (float(v) for v in box)
-    if kind != "still":
+    if kind == "static":
         return x0, y0, x1, y1
+    if kind != "still":
+        return in_window(box, plate_size, window(plate_size, size, box))
+    x0, y0, x1, y1 = in_window(box, plate_size, window(plate_size, size, box, most=most))
     w, h = size
-    pw, ph = plate_size
+    pw, ph = window(plate_size, size, None)[2:]  # the re-framed plate is scaled to the plain cut's size
     cam = StillShot(lambda: np.empty((0, 0, 3), np.uint8), shot, size, seed, motion=motion)
     corners = np.array([[x0 * pw, y0 * ph, 1.0], [x1 * pw, y1 * ph, 1.0]])
     seen = []
     for u in np.linspace(0.0, 1.0, CAMERA_SAMPLES):
         t = shot.start + u * max(0.0, shot.duration - 1e-3)
-        seen.append(corners @ cam.matrix_for(t, plate_size).T.astype(np.float64))
+        seen.append(corners @ cam.matrix_for(t, (pw, ph)).T.astype(np.float64))
     pts = np.concatenate(seen)
     fx0, fy0 = np.clip(pts.min(axis=0), 0, None)
     fx1, fy1 = pts.max(axis=0)

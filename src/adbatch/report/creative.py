@@ -34,6 +34,23 @@ class Read(Protocol):
     def manifest(self) -> Manifest | None: ...
 
 
+def merged(m: Manifest) -> QAResult | None:
+    """The video's QA over every format it was rendered in (``render.formats``): passed only if each passed,
+    every platform checked (a feed format's platforms are its own), the main file's loudness, and each failure
+    named with its format when not the main one."""
+    extra = [(f.format, f.qa) for f in m.formats[1:] if f.qa is not None]
+    if m.qa is None or not extra:
+        return m.qa
+    reasons = [m.qa.reason, *(f"{shape}: {qa.reason}" for shape, qa in extra if qa.reason)]
+    return m.qa.model_copy(
+        update={
+            "passed": m.qa.passed and all(qa.passed for _, qa in extra),
+            "platforms": {**m.qa.platforms, **{k: p for _, qa in extra for k, p in qa.platforms.items()}},
+            "reason": "; ".join(r for r in reasons if r) or None,
+        }
+    )
+
+
 def qa_cells(qa: QAResult | None) -> dict[str, Any]:
     """The QA verdict, loudness, reason and ``qa_<platform>`` pass/fail; nothing for a video never checked."""
     if qa is None:
@@ -61,7 +78,7 @@ def details(entries: Iterable[Read]) -> dict[str, dict[str, Any]]:
     what one row cannot hold, as its manifest recorded it: ``qa`` (a ``QAResult``, or None), the
     director's ``notes`` and the ranked ``hooks``."""
     return {
-        str(e.folder): {"qa": m.qa, "notes": m.director, "hooks": m.hooks}
+        str(e.folder): {"qa": merged(m), "notes": m.director, "hooks": m.hooks}
         for e in entries
         if (m := e.manifest) is not None
     }

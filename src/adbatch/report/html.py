@@ -31,7 +31,14 @@ from adbatch.report import stats as stats
 
 THUMB_BOX = (96, 170)  # thumbnails are shrunk into this box (9:16) before embedding
 PROBLEMS = ("failed", "invalid", "skipped_cap", "missing", "corrupt")
-PLATFORM_LABELS = {"tiktok": "TikTok", "reels": "Reels", "shorts": "Shorts"}  # short names; others show their key
+# short names; others show their key
+PLATFORM_LABELS = {
+    "tiktok": "TikTok",
+    "reels": "Reels",
+    "shorts": "Shorts",
+    "feed_4x5": "Feed 4:5",
+    "feed_1x1": "Feed 1:1",
+}
 # matplotlib 3.10 replaced boxplot(vert=False) with orientation="horizontal"; the floor is 3.9
 _SIDEWAYS = (
     {"orientation": "horizontal"} if "orientation" in inspect.signature(Axes.boxplot).parameters else {"vert": False}

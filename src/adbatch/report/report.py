@@ -74,6 +74,7 @@ VIDEO_COLUMNS = [
     "duration_s",
     "size_bytes",
     "render",
+    "formats",
     "qa_passed",
     "loudness_lufs",
     "true_peak_dbtp",
@@ -207,11 +208,12 @@ def _row(e: Entry) -> dict[str, Any]:
             "duration_s": out.duration_s,
             "size_bytes": out.size_bytes,
             "render": m.config.get("render"),
+            "formats": " ".join(f.format for f in m.formats) or None,
             "started_at": m.started_at,
             "finished_at": m.finished_at,
         }
         | creative.hook_cells(m.hook)
-        | creative.qa_cells(m.qa)
+        | creative.qa_cells(creative.merged(m))
         | creative.director_cells(m.director)
     )
     for c in m.calls:

@@ -60,10 +60,12 @@ def check(
     ffmpeg: str,
     safe_zone_boxes: Sequence[Box] | None = None,
     info: MediaInfo | None = None,
+    reading: Mapping[str, float] | None = None,
 ) -> QAResult:
     """Check ``video`` against the spec of each of ``platforms`` (keys of ``specs``, i.e. of
     conf/platforms); safe zones are checked only when ``safe_zone_boxes`` is given. ``info``: the
-    file's probe, when the caller already made it."""
+    file's probe, when the caller already made it; ``reading``: the soundtrack's loudness, when it was measured
+    on another file carrying the very same audio packets (another format of the video, muxed by stream copy)."""
     unknown = [p for p in platforms if p not in specs]
     if unknown:
         raise ValueError(
@@ -71,7 +73,7 @@ def check(
             f"define (it has: {', '.join(specs)})"
         )
     info = info or probe(video)
-    measured = loudness.measure(video, ffmpeg=ffmpeg) if info.audio_codec else None
+    measured = dict(reading) if reading else loudness.measure(video, ffmpeg=ffmpeg) if info.audio_codec else None
     facts = _Facts(
         info=info, video_kbps=_video_kbps(video, info.duration), loudness=measured, target=target, boxes=safe_zone_boxes
     )
@@ -80,10 +82,11 @@ def check(
     return QAResult(passed=not failures, loudness=measured, platforms=results, reason="; ".join(failures) or None)
 
 
-def enforce(result: QAResult) -> None:
-    """Raise QAFailed with the result's reason if any required gate failed."""
-    if not result.passed:
-        raise QAFailed(result.reason)
+def enforce(result: QAResult | None, *, shape: str | None = None) -> None:
+    """Raise QAFailed with the result's reason if any required gate failed (``shape``: the format checked, named
+    in the message when it is not the main one)."""
+    if result is not None and not result.passed:
+        raise QAFailed(f"{shape}: {result.reason}" if shape else result.reason)
 
 
 def _video_kbps(video: Path, duration: float) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +29,12 @@ from adbatch.domain.qa import QAResult
 from adbatch.domain.script import HookCandidate, Script, parse_hook_choice
 from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.providers.base import ScriptRequest, ScriptWriter
-from adbatch.render import captions, encode, endcard, layout, safezone, sheet
+from adbatch.render import captions, encode, endcard, formats, layout, sheet
 from adbatch.render.probe import MediaInfo, probe
 from adbatch.stages import catalog, direct, fit, insights, plan, qa, write
 from adbatch.stages.assets import AssetPlan, Assets, Produced, Producer, Providers, generate
 from adbatch.store import resume
+from adbatch.store.atomic import atomic_path
 from adbatch.store.cache import content_key
 
 
@@ -46,6 +48,12 @@ class Job:
     providers: Providers
     producer: Producer
     log: Any  # the job's structlog logger (adbatch.logs.job_logger)
+
+    @functools.cached_property
+    def formats(self) -> list[formats.Format]:
+        """The frame shapes to render, main first, each with its platforms and safe zone (render.formats)."""
+        cfg = self.cfg
+        return formats.resolve(cfg.render, cfg.platforms, cfg.qa.platforms)
 
     @property
     def work(self) -> Path:
@@ -100,10 +108,22 @@ class Laid:
 
 
 @dataclass(frozen=True)
+class Cut:
+    """One frame shape of the rendered video: its files as the manifest lists them (QA still to come), the file
+    as probed, and every text box as drawn (for the safe-zone check)."""
+
+    fmt: formats.Format
+    entry: manifest.FormatOutput
+    info: MediaInfo
+    text_boxes: list[tuple[int, int, int, int]]
+
+
+@dataclass(frozen=True)
 class Rendered:
     outputs: manifest.Outputs
     info: MediaInfo
     text_boxes: list[tuple[int, int, int, int]]  # every text box as drawn, for the safe-zone check
+    cuts: list[Cut]  # every format, main first (the first is ``video.mp4``, as in ``outputs``)
 
 
 def intake(cfg: AdbatchConf, cat: catalog.Catalog, row: int) -> Intake:
@@ -265,13 +285,15 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
     (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
-    return Laid(final=final, voice_files=voice_files, card=end_card(job, got, assets), fitting=fitting)
+    card = end_card(job, got, assets, job.formats[0])
+    return Laid(final=final, voice_files=voice_files, card=card, fitting=fitting)
 
 
-def end_card(job: Job, got: Intake, assets: Assets) -> Path:
-    """The closing frame: the product, its name and price, a customer's words and the call to action on the
-    card background; where each part landed is kept beside it (``endcard.json``) for the layout record."""
-    r, look, product, card_look = job.cfg.render, got.look, got.product, job.cfg.style.endcard
+def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format) -> Path:
+    """The closing frame at ``fmt``'s size: the product, its name and price, a customer's words and the call to
+    action on the card background; where each part landed is kept beside it (``endcard.json``) for the layout
+    record."""
+    look, product, card_look = got.look, got.product, job.cfg.style.endcard
     fewest, most = card_look.quote_words
     quote = endcard.pick_quote(got.facts.quotes, most_words=most, least_words=fewest, by=card_look.quote_by)
     with Image.open(_made(assets.card, "end-card background")) as bg, Image.open(product.image) as photo:
@@ -285,25 +307,76 @@ def end_card(job: Job, got: Intake, assets: Assets) -> Path:
             url=product.url,
             palette=look.palette,
             logo=logo,
-            size=(int(r.width), int(r.height)),
+            size=fmt.size,
             brand_name=look.brand_name,
             quote=quote,
             font_path=look.font_bold,
             style=card_look,
-            margins=safezone.strictest(job.cfg.platforms, job.cfg.qa.platforms),
+            margins=fmt.margins,
         )
-    path = job.work / "endcard.png"
+    path = job.work / fmt.file("endcard", "png")
     Image.fromarray(frame).save(path)
     path.with_suffix(".json").write_text(json.dumps([{"role": r, "text": t, "box": b} for r, t, b in parts]))
     return path
 
 
 def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, timings: dict[str, float]) -> Rendered:
-    """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them."""
-    cfg, look = job.cfg, got.look
-    cap = cfg.captions
-    sources = plan.shot_sources(laid.final, assets, shape.planned, laid.card)
-    final = _with_product_boxes(job, laid, assets, sources, got.seed)
+    """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them; then the
+    same timeline re-flowed for every other format of ``render.formats``, on the same encoded soundtrack."""
+    cuts, soundtrack = [], None
+    for fmt in job.formats:
+        card = laid.card if fmt.main else end_card(job, got, assets, fmt)
+        cut, done = _draw(job, got, shape, assets, laid, fmt, card, soundtrack)
+        cuts.append(cut)
+        soundtrack = soundtrack or (done.soundtrack.path if done.soundtrack else None)
+        timings["render_frames"] = round(
+            timings.get("render_frames", 0.0) + done.frame_seconds, 4
+        )  # the rest: encoding
+    cap = job.cfg.captions
+    if cap.srt:
+        captions.write_srt(
+            laid.final,
+            job.out_dir / "captions.srt",
+            max_words=job.cfg.style.captions.max_words,
+            max_chars=job.cfg.style.captions.max_chars,
+            text_lead=job.cfg.pacing.text_lead,
+        )
+    main, info = cuts[0].entry, cuts[0].info
+    outputs = manifest.Outputs(
+        video=main.video,
+        thumb=main.thumb,
+        timeline=main.timeline,
+        sheet="sheet.jpg",
+        duration_s=info.duration,
+        size_bytes=info.size_bytes,
+        width=info.width,
+        height=info.height,
+        fps=info.fps,
+        video_codec=info.video_codec,
+        audio_codec=info.audio_codec,
+    )
+    return Rendered(outputs=outputs, info=info, text_boxes=cuts[0].text_boxes, cuts=cuts)
+
+
+def _draw(
+    job: Job,
+    got: Intake,
+    shape: Directed,
+    assets: Assets,
+    laid: Laid,
+    fmt: formats.Format,
+    card: Path,
+    soundtrack: Path | None,
+) -> tuple[Cut, encode.RenderResult]:
+    """One format of the video: its frames over ``soundtrack`` (None: mix and encode it), its layout record and
+    its probe."""
+    cfg, look, cap = job.cfg, got.look, job.cfg.captions
+    placed = {p.path: p.meta["product_box"] for p in assets.scenes.values() if p.meta.get("product_box")}
+    sources = [
+        dataclasses.replace(s, box=tuple(placed[s.path])) if s.path in placed else s
+        for s in plan.shot_sources(laid.final, assets, shape.planned, card)
+    ]
+    final = _with_product_boxes(job, laid.final, sources, card, fmt, got.seed)
     rj = encode.RenderJob(
         timeline=final,
         shots=sources,
@@ -319,60 +392,51 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
         watermark_opacity=look.watermark_opacity,
         watermark=look.logo if look.watermark else None,
         style=cfg.style,
-        margins=safezone.strictest(cfg.platforms, cfg.qa.platforms),
+        margins=fmt.margins,
+        size=fmt.size,
+        soundtrack=soundtrack,
     )
+    video, thumb, record = fmt.file("video", "mp4"), fmt.file("thumb", "jpg"), fmt.file("timeline", "json")
     done = encode.render(
         rj,
         cfg.render,
-        video=job.out_dir / "video.mp4",
-        thumb=job.out_dir / "thumb.jpg",
+        video=job.out_dir / video,
+        thumb=job.out_dir / thumb,
         work_dir=job.work,
         body_cache=Path(cfg.cache_dir) / "bodies" if cfg.render.share_body else None,
     )
     audio = done.soundtrack.as_log() if done.soundtrack else {}
-    job.log.info("rendered", body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3), **audio)
-    timings["render_frames"] = round(done.frame_seconds, 4)  # the rest of "render" is encoding
-    _record_layout(job, final, list(done.texts), laid.card)
-    if cap.srt:
-        captions.write_srt(
-            laid.final,
-            job.out_dir / "captions.srt",
-            max_words=cfg.style.captions.max_words,
-            max_chars=cfg.style.captions.max_chars,
-            text_lead=cfg.pacing.text_lead,
-        )
-    info = probe(job.out_dir / "video.mp4")
-    outputs = manifest.Outputs(
-        video="video.mp4",
-        thumb="thumb.jpg",
-        timeline="timeline.json",
-        sheet="sheet.jpg",
-        duration_s=info.duration,
-        size_bytes=info.size_bytes,
+    job.log.info(
+        "rendered", format=fmt.name, body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3), **audio
+    )
+    _record_layout(job, final, list(done.texts), card, fmt, record)
+    info = probe(job.out_dir / video)
+    entry = manifest.FormatOutput(
+        format=fmt.name,
+        video=video,
+        thumb=thumb,
+        timeline=record,
         width=info.width,
         height=info.height,
-        fps=info.fps,
-        video_codec=info.video_codec,
-        audio_codec=info.audio_codec,
+        duration_s=info.duration,
+        size_bytes=info.size_bytes,
     )
-    return Rendered(outputs=outputs, info=info, text_boxes=list(done.text_boxes))
+    return Cut(fmt=fmt, entry=entry, info=info, text_boxes=list(done.text_boxes)), done
 
 
 def _with_product_boxes(
-    job: Job, laid: Laid, assets: Assets, sources: list[encode.ShotSource], seed: int
+    job: Job, final: timeline.Timeline, sources: list[encode.ShotSource], card: Path, fmt: formats.Format, seed: int
 ) -> timeline.Timeline:
-    """The final timeline with the product's place on the frame over every shot, from the box the scene's
-    provider reported (a clip's: the still it starts from) and the end card's photo."""
-    r = job.cfg.render
-    size = (int(r.width), int(r.height))
-    boxes: dict[Path, Any] = {p.path: p.meta.get("product_box") for p in assets.scenes.values()}
-    card = {part["role"]: part["box"] for part in json.loads(laid.card.with_suffix(".json").read_text())}
-    if "photo" in card:
-        x, y, w, h = card["photo"]
-        boxes[laid.card] = (x / size[0], y / size[1], (x + w) / size[0], (y + h) / size[1])
+    """The final timeline with the product's place on ``fmt``'s frame over every shot, from the box the scene's
+    provider reported (``ShotSource.box``; a clip's: the still it starts from) and the end card's photo."""
+    r, size = job.cfg.render, fmt.size
+    parts = {part["role"]: part["box"] for part in json.loads(card.with_suffix(".json").read_text())}
     shots = []
-    for shot, src in zip(laid.final.shots, sources, strict=True):
-        box = boxes.get(src.path)
+    for shot, src in zip(final.shots, sources, strict=True):
+        box: tuple[float, float, float, float] | None = src.box
+        if src.kind == "static" and "photo" in parts:
+            x, y, w, h = parts["photo"]
+            box = (x / size[0], y / size[1], (x + w) / size[0], (y + h) / size[1])
         if box is not None:
             box = layout.extent_on_frame(
                 box,
@@ -382,15 +446,17 @@ def _with_product_boxes(
                 plate_size=r.plate_size,
                 motion=job.cfg.style.motion,
                 seed=seed,
+                most=job.cfg.style.reflow.product_height,
             )
         shots.append(shot.model_copy(update={"product_box": box}))
-    return laid.final.model_copy(update={"shots": tuple(shots)})
+    return final.model_copy(update={"shots": tuple(shots)})
 
 
-def _record_layout(job: Job, final: timeline.Timeline, drawn: list[timeline.TextBox], card: Path) -> None:
+def _record_layout(
+    job: Job, final: timeline.Timeline, drawn: list[timeline.TextBox], card: Path, fmt: formats.Format, name: str
+) -> None:
     """Write, per shot, the product's box and every text box drawn over it (``drawn``: as the render drew
-    them; the end card's parts from ``endcard.json``) into ``timeline.json``."""
-    r = job.cfg.render
+    them; the end card's parts from ``endcard.json``) into ``name`` (``timeline.json`` for the main format)."""
     parts = json.loads(card.with_suffix(".json").read_text())
     at = final.card_start
     on_card = [
@@ -398,8 +464,10 @@ def _record_layout(job: Job, final: timeline.Timeline, drawn: list[timeline.Text
         for p in parts
         if p["role"] != "photo"
     ]
-    boxes = layout.record(final, (int(r.width), int(r.height)), drawn, on_card)
-    (job.out_dir / "timeline.json").write_text(final.model_copy(update={"boxes": boxes}).model_dump_json(indent=1))
+    boxes = layout.record(final, fmt.size, drawn, on_card)
+    record = final.model_copy(update={"boxes": boxes}).model_dump_json(indent=1)
+    with atomic_path(job.out_dir / name) as tmp:
+        tmp.write_text(record)
 
 
 def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> None:
@@ -415,18 +483,26 @@ def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> N
     )
 
 
-def gate(job: Job, done: Rendered) -> QAResult:
-    """Check the delivered file on the platforms' specs (the text boxes as drawn, in the brand's font)."""
+def gate(job: Job, done: Rendered) -> tuple[QAResult, list[manifest.FormatOutput]]:
+    """Check each delivered file on the specs of the platforms that take its shape (the text boxes as drawn, in
+    the brand's font); every format carries the same soundtrack, so its loudness is measured once."""
     r, q = job.cfg.render, job.cfg.qa
-    return qa.check(
-        job.out_dir / "video.mp4",
-        specs=job.cfg.platforms,
-        platforms=q.platforms,
-        target=qa.LoudnessTarget(r.loudness_lufs, q.lufs_tolerance, r.true_peak_db),
-        ffmpeg=encode.ffmpeg_exe(),
-        safe_zone_boxes=done.text_boxes,
-        info=done.info,
-    )
+    results: list[QAResult] = []
+    reading = None
+    for cut in done.cuts:
+        result = qa.check(
+            job.out_dir / cut.entry.video,
+            specs=job.cfg.platforms,
+            platforms=cut.fmt.platforms or q.platforms,
+            target=qa.LoudnessTarget(r.loudness_lufs, q.lufs_tolerance, r.true_peak_db),
+            ffmpeg=encode.ffmpeg_exe(),
+            safe_zone_boxes=cut.text_boxes,
+            info=cut.info,
+            reading=reading,
+        )
+        reading = reading or result.loudness
+        results.append(result)
+    return results[0], [cut.entry.model_copy(update={"qa": r}) for cut, r in zip(done.cuts, results, strict=True)]
 
 
 def _made(asset: Produced | None, what: str) -> Path:

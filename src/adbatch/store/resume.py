@@ -29,17 +29,28 @@ def hashed_config(cfg: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in cfg.items() if k not in NOT_IN_HASH}
 
 
-def complete(folder: Path, input_hash: str) -> bool:
-    """True if ``folder`` holds a finished video made from ``input_hash``."""
+def _format_files(m: dict[str, Any]) -> list[str]:
+    """The files of a manifest's other formats (``render.formats`` past the main one: video_4x5.mp4 ...)."""
+    return [f[key] for f in (m.get("formats") or [])[1:] for key in ("video", "thumb", "timeline") if f.get(key)]
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
     try:
         m = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return {}
+    return m if isinstance(m, dict) else {}
+
+
+def complete(folder: Path, input_hash: str) -> bool:
+    """True if ``folder`` holds a finished video made from ``input_hash``."""
+    m = _manifest(folder)
     if m.get("input_hash") != input_hash or m.get("status") not in ("ok", "cached"):
         return False
     video = folder / "video.mp4"
     size = (m.get("outputs") or {}).get("size_bytes")
-    return all((folder / f).is_file() for f in DELIVERABLES) and video.stat().st_size == size
+    files = (*DELIVERABLES, *_format_files(m))
+    return all((folder / f).is_file() for f in files) and video.stat().st_size == size
 
 
 def find(out_dir: Path, cache_root: Path, input_hash: str) -> Path | None:
@@ -72,8 +83,8 @@ def store(out_dir: Path, cache_root: Path, input_hash: str) -> None:
         return
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{input_hash[:8]}-"))
-    for name in (*DELIVERABLES, MANIFEST, *EXTRAS):
-        if name in DELIVERABLES or name == MANIFEST or (out_dir / name).is_file():
+    for name in (*DELIVERABLES, *_format_files(_manifest(out_dir)), MANIFEST, *EXTRAS):
+        if name not in EXTRAS or (out_dir / name).is_file():
             _link(out_dir / name, tmp / name)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
@@ -83,5 +94,5 @@ def restore(src: Path, out_dir: Path) -> None:
     """Link the deliverables of ``src`` into ``out_dir`` (nothing to do when they are the same folder)."""
     if src.resolve() == out_dir.resolve():
         return
-    for name in (*DELIVERABLES, *(e for e in EXTRAS if (src / e).is_file())):
+    for name in (*DELIVERABLES, *_format_files(_manifest(src)), *(e for e in EXTRAS if (src / e).is_file())):
         _link(src / name, out_dir / name)
