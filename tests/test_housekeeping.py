@@ -86,3 +86,30 @@ def test_cli_prune_dry_run_removes_nothing(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert "would remove 1 assets" in out and cache.lookup("a" * 40, ".bin")
+
+
+def test_bodies_are_counted_and_old_ones_pruned(tmp_path: Path) -> None:
+    """The shared bodies of hook variants show in stats and go when unused for --older-than (a hit refreshes one)."""
+    bodies = tmp_path / "cache" / "bodies"
+    bodies.mkdir(parents=True)
+    old, new = bodies / ("a" * 40 + ".mp4"), bodies / ("b" * 40 + ".mp4")
+    for body in (old, new):
+        body.write_bytes(b"x" * 2_000_000)
+    os.utime(old, (OLD, OLD))
+    assert "2 shared bodies 4.0 MB" in housekeeping.stats(tmp_path / "cache")
+    counts = housekeeping.prune(tmp_path / "cache", older_than_days=30, manifest_roots=[], keep_days=30)
+    assert (counts["bodies removed"], counts["bodies kept"]) == (1, 1) and not old.exists() and new.exists()
+
+
+def test_files_left_by_a_killed_render_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    """A ``.part`` file nobody has written for an hour was left by a killed render: prune and every job start remove
+    it; one being written now (fresh) stays."""
+    bodies = tmp_path / "cache" / "bodies"
+    bodies.mkdir(parents=True)
+    dead, live = bodies / ".abc.k1.part.mp4", bodies / ".def.k2.part.mp4"
+    dead.write_bytes(b"x" * 1000)
+    live.write_bytes(b"x" * 1000)
+    os.utime(dead, (OLD, OLD))
+    assert "1 files left by killed renders" in housekeeping.stats(tmp_path / "cache")
+    counts = housekeeping.prune(tmp_path / "cache", older_than_days=30, manifest_roots=[], keep_days=30)
+    assert counts["parts removed"] == 1 and not dead.exists() and live.exists()

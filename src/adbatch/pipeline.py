@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from adbatch.logs import job_logger
 from adbatch.providers.base import ScriptWriter
 from adbatch.stages import catalog, qa, run
 from adbatch.stages.assets import Producer, Providers
-from adbatch.store import resume
+from adbatch.store import housekeeping, resume
 from adbatch.store.cache import AssetCache
 from adbatch.store.ledger import CapExceeded, Ledger
 
@@ -116,6 +116,7 @@ def run_job(
     reused and ends ``cached``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out_dir / ".work", ignore_errors=True)  # scratch left by an attempt that was killed
     started, tic = _now(), time.perf_counter()
     cache, key = AssetCache(cfg.cache_dir), manifest.video_key(str(cfg.product_id), cfg.archetype.name, str(cfg.hook))
     if ledger is not None:
@@ -126,14 +127,15 @@ def run_job(
         "archetype": cfg.archetype.name,
         "hook": str(cfg.hook),
     }
-    with job_logger(out_dir / "log.jsonl", context=labels) as log:
+    housekeeping.stale_parts(Path(cfg.cache_dir))  # half-written files of renders killed earlier
+    with job_logger(out_dir / "log.jsonl", context=labels) as log, ExitStack() as hold:
         producer = Producer(cache, log, ledger=ledger, video=key)
         job = run.Job(cfg=cfg, out_dir=out_dir, writer=writer, providers=providers, producer=producer, log=log)
         record, timer = Record(), Timer(log)
         status: manifest.Status = "ok"
         error: manifest.ErrorInfo | None = None
         try:
-            status = _pipeline(job, record, timer)
+            status = _pipeline(job, record, timer, hold)
         except catalog.RowError as exc:
             status = "invalid"
             error = manifest.ErrorInfo(stage="catalog", type="RowError", message=str(exc), row=exc.row, field=exc.field)
@@ -165,14 +167,16 @@ def run_job(
     return result
 
 
-def _pipeline(job: run.Job, record: Record, timer: Timer) -> manifest.Status:
+def _pipeline(job: run.Job, record: Record, timer: Timer, hold: ExitStack) -> manifest.Status:
     """Run the stages in order, recording each result; the status (ok, or cached when an identical
-    finished video was reused)."""
+    finished video was reused). ``hold`` keeps the video's lock until the job has stored what it made:
+    two sweeps that need the same video (the same input hash) make it once, the second reuses it."""
     with timer.stage("catalog"):
         cat = catalog.load_catalog(job.cfg.products or "")
         record.row = cat.row_for_key(str(job.cfg.product_id))
         got = run.intake(job.cfg, cat, record.row)
         record.product_name, record.insights, record.input_hash = got.product.name, got.facts, got.input_hash
+        hold.enter_context(resume.making(Path(job.cfg.cache_dir), got.input_hash))
         earlier = resume.find(job.out_dir, Path(job.cfg.cache_dir), got.input_hash)
     if earlier is not None:
         return _reuse(job, record, earlier)

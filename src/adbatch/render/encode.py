@@ -9,6 +9,7 @@ Outputs are written under temporary names and renamed when complete.
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -338,6 +339,8 @@ def _encode_in_parts(
         if not body.is_file():
             hit = False
             segments.encode_video(frame_function, start=split, end=total, fps=fps, conf=conf, out=body)
+        else:
+            os.utime(body)  # a hit keeps the body from ``python -m adbatch.cache prune``
     opener = segments.encode_video(frame_function, start=0, end=split, fps=fps, conf=conf, out=work_dir / "opener.mp4")
     segments.join([opener, body], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
     return hit

@@ -34,7 +34,7 @@ from adbatch.render.probe import MediaInfo, probe
 from adbatch.stages import catalog, direct, fit, insights, plan, qa, write
 from adbatch.stages.assets import AssetPlan, Assets, Produced, Producer, Providers, generate
 from adbatch.store import resume
-from adbatch.store.atomic import atomic_path
+from adbatch.store.atomic import write_text
 from adbatch.store.cache import content_key
 
 
@@ -284,7 +284,7 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
         }
     )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
-    (job.out_dir / "timeline.json").write_text(final.model_dump_json(indent=1))
+    write_text(job.out_dir / "timeline.json", final.model_dump_json(indent=1))
     card = end_card(job, got, assets, job.formats[0])
     return Laid(final=final, voice_files=voice_files, card=card, fitting=fitting)
 
@@ -465,9 +465,7 @@ def _record_layout(
         if p["role"] != "photo"
     ]
     boxes = layout.record(final, fmt.size, drawn, on_card)
-    record = final.model_copy(update={"boxes": boxes}).model_dump_json(indent=1)
-    with atomic_path(job.out_dir / name) as tmp:
-        tmp.write_text(record)
+    write_text(job.out_dir / name, final.model_copy(update={"boxes": boxes}).model_dump_json(indent=1))
 
 
 def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> None:

@@ -1,10 +1,14 @@
 """``python -m adbatch.cache stats|prune``: look after the shared asset cache.
 
-Pruning removes cache entries not used for ``--older-than`` (a hit refreshes an entry),
-but never one that a manifest written in the last ``--keep-days`` references (its
-provider calls name their asset keys; its input hash names its finished video). Files
-are removed entry by entry, the record first, so an interrupted prune leaves no entry
-that looks complete but is not.
+The cache holds assets (``assets/``), finished videos by input hash (``videos/``) and the encoded
+bodies hook variants share (``bodies/``). Pruning removes cache entries not used for ``--older-than``
+(a hit refreshes an entry), but never one that a manifest written in the last ``--keep-days``
+references (its provider calls name their asset keys; its input hash names its finished video);
+bodies go by age alone (a variant re-encodes a missing one). Files are removed entry by entry, the
+record first, so an interrupted prune leaves no entry that looks complete but is not.
+
+A render or a copy killed midway leaves a ``*.part`` file (``adbatch.store.atomic``); ``stale_parts``
+removes those no writer has touched for a while: every job does so when it starts, and so does prune.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DAY = 86400.0
+STALE_PART_S = 3600.0  # a .part file untouched this long has no writer left (an encoder writes every second)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,27 @@ def videos(root: Path) -> list[Path]:
     return [p for p in (root / "videos").glob("*/*") if p.is_dir()]
 
 
+def bodies(root: Path) -> list[Path]:
+    """The encoded bodies hook variants share (``<key>.mp4``; a hit refreshes its time)."""
+    return [p for p in (root / "bodies").glob("*.mp4") if not p.name.startswith(".")]
+
+
+def stale_parts(root: Path, *, older_than_s: float = STALE_PART_S, dry_run: bool = False) -> list[Path]:
+    """The ``*.part`` files under ``root`` no writer has touched for ``older_than_s`` (left by a killed render
+    or copy), removed unless ``dry_run``. A file still being written is newer than that and is left alone."""
+    cutoff = time.time() - older_than_s
+    found = []
+    for path in Path(root).rglob(".*.part*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                found.append(path)
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+        except OSError:  # removed by another process meanwhile
+            continue
+    return found
+
+
 def referenced(manifest_roots: list[Path], keep_days: float) -> tuple[set[str], set[str]]:
     """Asset keys and input hashes named by manifests written in the last ``keep_days``."""
     cutoff = time.time() - keep_days * DAY
@@ -87,15 +113,20 @@ def stats(root: Path) -> str:
     for e in found:
         row = by[(e.stage, e.provider)]
         row[0], row[1], row[2] = row[0] + 1, row[1] + e.size, row[2] + e.cost_usd
+    shared = bodies(root)
     lines = [
         f"cache {root}: {len(found)} assets, {sum(e.size for e in found) / 1e6:.1f} MB, "
-        f"{len(videos(root))} finished videos"
+        f"{len(videos(root))} finished videos, {len(shared)} shared bodies "
+        f"{sum(p.stat().st_size for p in shared) / 1e6:.1f} MB"
     ]
     for (stage, provider), (n, size, usd) in sorted(by.items()):
         lines.append(f"  {stage:<8} {provider:<12} {int(n):6d} assets {size / 1e6:9.1f} MB  made for ${usd:.4f}")
     if found:
         ages = [(time.time() - e.last_used) / DAY for e in found]
         lines.append(f"  last used between {min(ages):.1f} and {max(ages):.1f} days ago")
+    left = stale_parts(root, dry_run=True)
+    if left:
+        lines.append(f"  {len(left)} files left by killed renders ({sum(p.stat().st_size for p in left) / 1e6:.1f} MB)")
     return "\n".join(lines)
 
 
@@ -122,6 +153,16 @@ def prune(
         counts["videos removed"] += 1
         if not dry_run:
             shutil.rmtree(folder, ignore_errors=True)
+    for body in bodies(root):
+        if body.stat().st_mtime >= cutoff:
+            counts["bodies kept"] += 1
+            continue
+        counts["bodies removed"] += 1
+        counts["bytes removed"] += body.stat().st_size
+        if not dry_run:
+            body.unlink(missing_ok=True)
+    left = stale_parts(root, dry_run=dry_run)
+    counts["parts removed"] += len(left)
     return counts
 
 
@@ -167,6 +208,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     verb = "would remove" if args.dry_run else "removed"
     print(
-        f"prune {root}: {verb} {counts['assets removed']} assets ({counts['bytes removed'] / 1e6:.1f} MB) and "
-        f"{counts['videos removed']} videos; kept {counts['assets kept']} assets and {counts['videos kept']} videos"
+        f"prune {root}: {verb} {counts['assets removed']} assets, {counts['videos removed']} videos, "
+        f"{counts['bodies removed']} shared bodies and {counts['parts removed']} files left by killed renders "
+        f"({counts['bytes removed'] / 1e6:.1f} MB); kept {counts['assets kept']} assets, {counts['videos kept']} "
+        f"videos and {counts['bodies kept']} bodies"
     )

@@ -14,6 +14,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,18 @@ def find(out_dir: Path, cache_root: Path, input_hash: str) -> Path | None:
         if complete(folder, input_hash):
             return folder
     return None
+
+
+@contextmanager
+def making(cache_root: Path, input_hash: str) -> Iterator[None]:
+    """Hold the lock of the video ``input_hash`` names while it is made and stored: a second job that needs it
+    (another sweep on the same cache) waits, then finds it finished and reuses it, instead of making it again."""
+    from filelock import FileLock
+
+    lock = Path(cache_root) / "videos" / ".locks" / f"{input_hash}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock)):
+        yield
 
 
 def store_dir(cache_root: Path, input_hash: str) -> Path:
