@@ -137,3 +137,86 @@ def test_status_of_a_missing_dir_is_an_error(tmp_path: Path) -> None:
     """A path that is not a folder: exit 2 and a message naming it."""
     proc = status(str(tmp_path / "nope"))
     assert proc.returncode == 2 and "nope is not a folder" in proc.stderr
+
+
+def _gone_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_job_whose_worker_died_is_lost_not_running(tmp_path: Path) -> None:
+    """A started job beats in .running: alive -> running; its process gone (this host) or silent for longer than
+    heartbeat.STALE_AFTER_S (any host) -> lost. A job folder without a heartbeat (an older adbatch) still runs."""
+    from adbatch.store import heartbeat
+
+    alive, gone, silent = job(tmp_path, "a"), job(tmp_path, "b"), job(tmp_path, "c")
+    job(tmp_path, "d")  # no heartbeat file
+    (alive / heartbeat.JOB_FILE).write_text(json.dumps(heartbeat.beat()))
+    (gone / heartbeat.JOB_FILE).write_text(json.dumps(heartbeat.beat() | {"pid": _gone_pid()}))
+    old = time.time() - heartbeat.STALE_AFTER_S - 5
+    (silent / heartbeat.JOB_FILE).write_text(json.dumps({"pid": 1, "host": "elsewhere", "heartbeat_at": old}))
+    s = snapshot(tmp_path, total=4, cap_usd=None)
+    assert (s.running, s.lost) == (2, 2)
+    assert "lost 2 (worker died" in describe(s)
+
+
+def test_a_sweep_whose_launcher_died_says_dead_with_no_eta(tmp_path: Path) -> None:
+    """progress.json with no end and a launcher that stopped beating: dead, how long ago, no ETA; the jobs it was
+    running died with it (lost), and elapsed time stops at its last beat."""
+    job(tmp_path, "a", status="ok", seconds=12.0)
+    job(tmp_path, "b")
+    started = time.time() - 120
+    info = {"total": 3, "cap_usd": None, "started_at": started, "finished_at": None}
+    (tmp_path / PROGRESS_FILE).write_text(json.dumps(info | {"pid": _gone_pid(), "host": os.uname().nodename,
+                                                             "heartbeat_at": started + 60}))  # fmt: skip
+    s = snapshot(tmp_path)
+    assert s.dead and s.eta_s is None and (s.running, s.lost) == (0, 1)
+    assert s.elapsed_s == pytest.approx(60, abs=1) and s.dead_for_s == pytest.approx(60, abs=2)
+    line = status(str(tmp_path)).stdout
+    assert "dead: the launcher stopped 0:01:0" in line and "ETA" not in line and "lost 1" in line
+
+
+def test_a_live_sweep_keeps_beating(tmp_path: Path) -> None:
+    """While the launcher runs, progress.json carries a fresh heartbeat of this process: never dead."""
+    with LiveProgress(tmp_path, total=1, terminal=False, every_s=60, emit=lambda _line: None):
+        info = json.loads((tmp_path / PROGRESS_FILE).read_text())
+        assert info["pid"] == os.getpid() and not snapshot(tmp_path).dead
+    assert json.loads((tmp_path / PROGRESS_FILE).read_text())["finished_at"] is not None
+
+
+def test_status_after_kill_9_of_a_whole_sweep_says_dead_and_lost(tmp_path: Path) -> None:
+    """A real sweep killed with SIGKILL mid-job (launcher and job together): status says dead at once, the job it
+    was making lost, and gives no ETA (it used to say 'running 1 ... ETA 0:00:12' long after)."""
+    import signal
+
+    from adbatch.paths import PROJECT_ROOT
+    from adbatch.store import heartbeat
+
+    sweep = tmp_path / "sweep"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "adbatch",
+            f"products={PROJECT_ROOT / 'examples' / 'catalog.csv'}",
+            "archetype=ugc",
+            "render=draft",
+            "pacing=short",
+            f"cache_dir={tmp_path / 'cache'}",
+            f"hydra.sweep.dir={sweep}",
+            "-m",
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 300
+    while not list(sweep.glob(f"*/*/*/{heartbeat.JOB_FILE}")) and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    line = status(str(sweep)).stdout
+    assert "dead: the launcher stopped" in line and "lost 1" in line and "ETA" not in line, line

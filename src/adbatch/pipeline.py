@@ -31,7 +31,7 @@ from adbatch.logs import job_logger
 from adbatch.providers.base import ScriptWriter
 from adbatch.stages import catalog, qa, run
 from adbatch.stages.assets import Producer, Providers
-from adbatch.store import housekeeping, resume
+from adbatch.store import heartbeat, housekeeping, resume
 from adbatch.store.cache import AssetCache
 from adbatch.store.ledger import CapExceeded, Ledger
 
@@ -128,7 +128,11 @@ def run_job(
         "hook": str(cfg.hook),
     }
     housekeeping.stale_parts(Path(cfg.cache_dir))  # half-written files of renders killed earlier
-    with job_logger(out_dir / "log.jsonl", context=labels) as log, ExitStack() as hold:
+    with (
+        heartbeat.Beating(out_dir / heartbeat.JOB_FILE),  # python -m adbatch.status tells a working job from a lost one
+        job_logger(out_dir / "log.jsonl", context=labels) as log,
+        ExitStack() as hold,
+    ):
         producer = Producer(cache, log, ledger=ledger, video=key)
         job = run.Job(cfg=cfg, out_dir=out_dir, writer=writer, providers=providers, producer=producer, log=log)
         record, timer = Record(), Timer(log)

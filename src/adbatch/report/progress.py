@@ -2,8 +2,11 @@
 
 Works the same under every launcher (basic, joblib, RQ, submitit) because it reads only
 what jobs leave on disk: a job folder with a ``log.jsonl`` but no ``manifest.json`` is
-running; a ``manifest.json`` says how the video ended and what it cost. Files older than
-the sweep's start belong to an earlier run into the same folder and are not counted.
+running while its heartbeat (``.running``, ``adbatch.store.heartbeat``) is alive, and
+``lost`` once it is not (its worker died); a ``manifest.json`` says how the video ended and
+what it cost. Files older than the sweep's start belong to an earlier run into the same
+folder and are not counted. The launcher beats in ``progress.json``: a sweep whose launcher
+stopped beating before it recorded its end is ``dead``, with no ETA.
 
 The catalog sweeper shows it live while a sweep runs (:class:`LiveProgress`): a rich display
 on a terminal, a plain log line every ``PLAIN_EVERY_S`` seconds otherwise (CI, cron).
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from adbatch.domain.manifest import MANIFEST
+from adbatch.store import heartbeat
 from adbatch.store.atomic import write_text
 
 PROGRESS_FILE = "progress.json"
@@ -51,6 +55,12 @@ class Snapshot:
     cap_usd: float | None = None
     elapsed_s: float | None = None
     finished: bool = False
+    lost: int = 0  # jobs started but never ended whose worker is gone (no manifest, heartbeat dead)
+    dead_for_s: float | None = None  # the launcher stopped beating this long ago without recording its end
+
+    @property
+    def dead(self) -> bool:
+        return self.dead_for_s is not None
 
     @property
     def ended(self) -> int:
@@ -75,7 +85,7 @@ class Snapshot:
     @property
     def eta_s(self) -> float | None:
         """Mean job time x jobs left / jobs running at once; None until a job has ended."""
-        if self.finished or self.total is None or self.mean_job_s is None:
+        if self.finished or self.dead or self.total is None or self.mean_job_s is None:
             return None
         left = max(0, self.total - self.ended)
         return self.mean_job_s * left / max(1, self.running)
@@ -89,9 +99,10 @@ class SweepScanner:
         self._seen: dict[str, tuple[int, dict[str, Any]]] = {}
 
     def scan(self) -> tuple[Counter[str], int, float, float | None]:
-        """(count per status, jobs running, dollars spent, mean seconds per ended job)."""
+        """(count per status, jobs running, dollars spent, mean seconds per ended job); a started job whose
+        heartbeat is dead counts as ``lost`` among the statuses."""
         statuses: Counter[str] = Counter()
-        running, cost, seconds = 0, 0.0, []
+        running, cost, seconds, now = 0, 0.0, [], time.time()
         for folder, dirs, files in os.walk(self.sweep_dir):
             dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
             if MANIFEST in files and (m := self._manifest(Path(folder) / MANIFEST)) is not None:
@@ -100,7 +111,11 @@ class SweepScanner:
                 if (m.get("timings") or {}).get("total") is not None:
                     seconds.append(float(m["timings"]["total"]))
             elif JOB_LOG in files and self._fresh(Path(folder) / JOB_LOG):
-                running += 1
+                beat = heartbeat.read(Path(folder) / heartbeat.JOB_FILE) if heartbeat.JOB_FILE in files else {}
+                if heartbeat.alive(beat, now) is False:  # the job's worker died (no beat: an older adbatch's job)
+                    statuses["lost"] += 1
+                else:
+                    running += 1
         return statuses, running, round(cost, 6), (sum(seconds) / len(seconds) if seconds else None)
 
     def _fresh(self, path: Path) -> bool:
@@ -149,10 +164,15 @@ def snapshot(sweep_dir: Path, scanner: SweepScanner | None = None, **info: Any) 
     started, finished = info.get("started_at"), info.get("finished_at")
     scanner = scanner or SweepScanner(sweep_dir, since=started)
     statuses, running, cost, mean_s = scanner.scan()
-    elapsed = ((finished or time.time()) - started) if started else None
+    now = time.time()
+    dead = not finished and heartbeat.alive(info, now) is False
+    elapsed = ((finished or (info["heartbeat_at"] if dead else now)) - started) if started else None
+    lost = statuses.pop("lost", 0) + (running if dead else 0)  # a dead launcher's basic/joblib jobs died with it
     return Snapshot(
         statuses=statuses,
-        running=0 if finished else running,
+        running=0 if finished or dead else running,
+        lost=lost,
+        dead_for_s=now - info["heartbeat_at"] if dead else None,
         cost_usd=cost,
         mean_job_s=mean_s,
         total=info.get("total"),
@@ -178,6 +198,10 @@ def describe(s: Snapshot) -> str:
     line = ", ".join(parts) + f" | running {s.running}" + ("" if s.waiting is None else f", waiting {s.waiting}")
     line += f" | spent ${s.cost_usd:.2f}" + ("" if s.cap_usd is None else f" of ${s.cap_usd:.2f}")
     line += f" | elapsed {clock(s.elapsed_s)}"
+    if s.lost:
+        line += f" | lost {s.lost} (worker died; rerun the sweep to finish them)"
+    if s.dead:
+        return line + f" | dead: the launcher stopped {clock(s.dead_for_s)} ago without finishing"
     return line + (" | finished" if s.finished else f", ETA {clock(s.eta_s)}")
 
 
@@ -200,10 +224,14 @@ def rich_view(s: Snapshot) -> Any:
         f"[green]done {s.done}{cached}[/] · [red]failed {s.failed}[/] · [yellow]skipped {s.skipped}[/] · "
         f"[cyan]running {s.running}[/]{waiting}"
     )
+    if s.lost:
+        counts += f" · [red]lost {s.lost}[/]"
     cap = "" if s.cap_usd is None else f" of ${s.cap_usd:.2f}"
     when = "finished" if s.finished else f"ETA {clock(s.eta_s)}"
+    if s.dead:
+        when = f"[red]dead[/]: the launcher stopped {clock(s.dead_for_s)} ago without finishing"
     money = f"spent ${s.cost_usd:.2f}{cap} · elapsed {clock(s.elapsed_s)} · {when}"
-    return Group(head, Text.from_markup(counts), Text(money))
+    return Group(head, Text.from_markup(counts), Text.from_markup(money))
 
 
 class LiveProgress:
@@ -231,6 +259,7 @@ class LiveProgress:
         self._thread: threading.Thread | None = None
         self._info: dict[str, Any] = {}
         self._scanner: SweepScanner | None = None
+        self._beaten = 0.0
 
     def __enter__(self) -> LiveProgress:
         self.start()
@@ -244,7 +273,7 @@ class LiveProgress:
         started = time.time()
         self._info = {"total": self.total, "cap_usd": self.cap_usd, "started_at": started, "finished_at": None}
         self._scanner = SweepScanner(self.sweep_dir, since=started)
-        write_text(self.sweep_dir / PROGRESS_FILE, json.dumps(self._info, indent=1))
+        self._beat()
         self._thread = threading.Thread(target=self._run, name="adbatch-progress", daemon=True)
         self._thread.start()
 
@@ -257,9 +286,22 @@ class LiveProgress:
         self._thread = None
         self._info["finished_at"] = time.time()
         try:
-            write_text(self.sweep_dir / PROGRESS_FILE, json.dumps(self._info, indent=1))
+            self._beat()
         except OSError as exc:  # a progress display never fails a sweep
             log.warning(f"could not record the end of the sweep in {PROGRESS_FILE}: {exc}")
+
+    def _beat(self) -> None:
+        """Record the sweep and the launcher's heartbeat in ``progress.json``."""
+        self._info |= heartbeat.beat()
+        self._beaten = time.monotonic()
+        write_text(self.sweep_dir / PROGRESS_FILE, json.dumps(self._info, indent=1))
+
+    def _beat_if_due(self) -> None:
+        if time.monotonic() - self._beaten >= heartbeat.EVERY_S:
+            try:
+                self._beat()
+            except OSError as exc:
+                log.warning(f"could not beat in {PROGRESS_FILE}: {exc}")
 
     def current(self) -> Snapshot:
         return snapshot(self.sweep_dir, self._scanner, **self._info)
@@ -275,8 +317,12 @@ class LiveProgress:
 
     def _run_plain(self) -> None:
         self.emit(describe(self.current()))
-        while not self._stop.wait(self.every_s):
-            self.emit(describe(self.current()))
+        said = time.monotonic()
+        while not self._stop.wait(min(self.every_s, heartbeat.EVERY_S)):
+            self._beat_if_due()
+            if time.monotonic() - said >= self.every_s:
+                self.emit(describe(self.current()))
+                said = time.monotonic()
         self.emit(describe(self._final()))
 
     def _run_live(self) -> None:
@@ -286,6 +332,7 @@ class LiveProgress:
         with Live(rich_view(self.current()), console=Console(stderr=True), refresh_per_second=4) as live:
             with _LogsAbove(live):
                 while not self._stop.wait(self.every_s):
+                    self._beat_if_due()
                     live.update(rich_view(self.current()))
                 live.update(rich_view(self._final()))
 
