@@ -161,9 +161,10 @@ def _fit_tail(pen: _Pen, tail: list[Row], others: Sequence[Row], least_height: i
 
 def _spread(heights: Sequence[int], top: int, bottom: int, gap: int) -> list[int]:
     """Tops of blocks stacked from ``top`` to ``bottom``: the spare height shared evenly, a full share
-    between blocks and half a share above the first and below the last, never less than ``gap`` between."""
+    between blocks and about half a share above the first and below the last, never less than ``gap``
+    between (blocks too tall for the zone run past ``bottom``: callers keep each row inside it)."""
     step = max(gap, (bottom - top - sum(heights)) // max(1, len(heights)))
-    ys, y = [], top + (step - gap if step > gap else 0) // 2
+    ys, y = [], top + (step - gap) // 2
     for height in heights:
         ys.append(y)
         y += height + step
