@@ -79,10 +79,11 @@ class CaptionLook:
 class EndCardStyle:
     """The static end card (``adbatch.render.endcard``): logo, brand, name, photo, price, button, link."""
 
+    height_basis: float = 1.7778  # heights are shares of the frame height, or of this many widths if taller (9:16)
     top: float = 0.02  # the first element sits this far below the safe zone's top, share of the height
     gap: float = 0.015  # the vertical unit between elements, share of the height
     logo_width: float = 0.2  # the logo fits this share of the width...
-    logo_height: float = 0.07  # ...and this share of the height
+    logo_height: float = 0.055  # ...and this share of the height
     kicker: TextLook = field(
         default_factory=lambda: TextLook(size=0.04, max_height=0.05, stroke_ratio=0.06, max_lines=1)
     )  # the brand name, upper case, above the product name
@@ -91,8 +92,8 @@ class EndCardStyle:
     )
     button: TextLook = field(
         default_factory=lambda: TextLook(
-            size=0.065,
-            max_height=0.075,
+            size=0.058,
+            max_height=0.064,
             fill="#141414",
             stroke=None,
             box="#FFFFFF",
@@ -107,14 +108,20 @@ class EndCardStyle:
     )  # the price; its box is the brand colour and its type black or white, whichever reads
     badge_width: float = 0.4  # the price badge fits this share of the width
     badge_inset: float = 0.04  # the badge overlaps the photo's right edge by this share of the width
+    title_beside: TextLook = field(
+        default_factory=lambda: TextLook(size=0.075, max_height=0.11, stroke_ratio=0.06, max_lines=3)
+    )  # the name in the column beside the photo (the card with a quote)
     quote: TextLook = field(
-        default_factory=lambda: TextLook(size=0.042, max_height=0.2, stroke_ratio=0.06, max_lines=6)
-    )  # a customer's words and who said them, beside the photo
+        default_factory=lambda: TextLook(
+            size=0.052, max_height=0.15, fill="#141414", stroke=None, box="#FFFFFF", max_lines=4
+        )
+    )  # a customer's words and who said them, on a card across the zone under the photo
     quote_words: list[int] = field(default_factory=lambda: [5, 14])  # a quote of this many words, or none
     quote_by: str = "a customer"  # the quote's attribution
     photo_min: float = 0.4  # the photo is at least this share of the width...
-    photo_with_quote: float = 0.44  # ...and, room allowing, this beside the price and the quote...
+    photo_with_quote: float = 0.5  # ...and, room allowing, this beside the name and price (the card with a quote)...
     photo_alone: float = 0.6  # ...or this when there is no quote
+    column_min: float = 0.3  # the column beside the photo is never narrower than this share of the width
     photo_radius: float = 0.06  # photo corner radius, share of its width
     cta: str = "Shop now"  # the button's text when neither product nor brand gives one
 

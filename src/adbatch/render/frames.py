@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -31,6 +31,8 @@ OPAQUE = 255  # 8-bit alpha
 ALPHA_SHIFT = 8  # >> 8 divides by 256: the blend's fast, within-one-level stand-in for / 255
 TIME_DIGITS = 6  # transition times are matched rounded to microseconds
 SAME_TIME = 1e-6  # clip times this close are the same frame time
+SWIPE = "swipe"  # the transition whose pictures slide: texts ride them (``Compositor``)
+WATERMARK = "watermark"  # the overlay role that belongs to the brand, not to a shot: it never moves
 
 
 def ease(u: float) -> float:
@@ -181,6 +183,13 @@ class Layer(Protocol):
     def blend(self, frame: np.ndarray, t: float) -> None: ...
 
 
+@runtime_checkable
+class Track(Protocol):
+    """A layer that shows one text patch at a time (the captions): the compositor asks which, to carry it."""
+
+    def patch(self, t: float) -> OverlayPatch | None: ...
+
+
 class OverlayPatch:
     """A text patch placed on the frame for the overlay's time span."""
 
@@ -207,6 +216,17 @@ class OverlayPatch:
         roi = frame[self.y : self.y + h, self.x : self.x + w]
         roi[:] = ((roi * self.inv + self.pre) >> ALPHA_SHIFT).astype(np.uint8)
 
+    def blend_at(self, frame: np.ndarray, dx: int, columns: tuple[int, int]) -> None:
+        """Blend the patch at full size, ``dx`` pixels right of its place, showing only the frame's ``columns``
+        (from, to): a text riding its half of a swipe, never popping."""
+        h, w = self.alpha.shape[:2]
+        x0, x1 = max(self.x + dx, columns[0], 0), min(self.x + dx + w, columns[1], frame.shape[1])
+        if x1 <= x0:
+            return
+        cut = slice(x0 - self.x - dx, x1 - self.x - dx)
+        roi = frame[self.y : self.y + h, x0:x1]
+        roi[:] = ((roi * self.inv[:, cut] + self.pre[:, cut]) >> ALPHA_SHIFT).astype(np.uint8)
+
     def _blend_scaled(self, frame: np.ndarray, scale: float, opacity: float) -> None:
         h, w = self.alpha.shape[:2]
         sw, sh = max(1, int(w * scale)), max(1, int(h * scale))
@@ -220,7 +240,13 @@ class OverlayPatch:
 
 
 class Compositor:
-    """Turns the timeline plus prepared shots and overlays into frames."""
+    """Turns the timeline plus prepared shots and overlays into frames.
+
+    A text belongs to its shot: during a swipe the outgoing shot carries its text out and the incoming
+    one carries its text in (from the swipe's start, without the pop-in), each shown only over its own
+    picture's columns, so two texts never meet. A text that spans the cut (one beat over two shots), the
+    watermark and every other transition draw in place (``layout.one_layer`` keeps those to one layer).
+    """
 
     def __init__(
         self,
@@ -233,6 +259,7 @@ class Compositor:
         self.w, self.h = size
         self.starts = np.array([s.shot.start for s in self.shots])
         self.transitions = {round(tr.at, TIME_DIGITS): tr for tr in timeline.transitions}
+        self.swipes = {at for at, tr in self.transitions.items() if tr.kind == SWIPE}
 
     def shot_index(self, t: float) -> int:
         return max(0, int(np.searchsorted(self.starts, t, side="right")) - 1)
@@ -246,10 +273,55 @@ class Compositor:
     def frame(self, t: float) -> np.ndarray:
         i = self.shot_index(t)
         frame = self._scene(i, t)
-        for patch in self.overlays:
-            if patch.active(t):
-                patch.blend(frame, t)
+        swipe = self._swipe(i, t)
+        for layer in self.overlays:
+            ride = self._ride(layer, t, swipe)
+            if ride is not None:
+                ride[0].blend_at(frame, ride[1], ride[2])
+            elif layer.active(t):
+                layer.blend(frame, t)
         return frame
+
+    def _swipe(self, i: int, t: float) -> tuple[float, int] | None:
+        """The cut of the swipe on screen at ``t`` and how far right the incoming picture is; None outside one."""
+        for j in (i, i + 1):
+            if not 0 < j < len(self.shots):
+                continue
+            cut = self.shots[j].shot.start
+            tr = self.transitions.get(round(cut, TIME_DIGITS))
+            if tr and tr.kind == SWIPE and abs(t - cut) < tr.duration / 2:
+                return cut, self._offset((t - cut) / tr.duration + 0.5)
+        return None
+
+    def _ride(
+        self, layer: Layer, t: float, swipe: tuple[float, int] | None
+    ) -> tuple[OverlayPatch, int, tuple[int, int]] | None:
+        """The text patch of ``layer`` that rides a picture at ``t``, its shift and the columns it may show in:
+        during a swipe, a text ending at the cut moves out with the outgoing picture and one starting there
+        moves in with the incoming; just after, a text that slid in finishes its pop-in time in place, unpopped.
+        None: ``layer`` draws as usual."""
+        if isinstance(layer, OverlayPatch):
+            patch: OverlayPatch | None = None if layer.overlay.role == WATERMARK else layer
+        else:
+            patch = layer.patch(max(t, swipe[0]) if swipe else t) if isinstance(layer, Track) else None
+        if patch is None:
+            return None
+        start, end = patch.overlay.start, patch.overlay.end
+        if swipe is not None:
+            cut, off = swipe
+            if abs(start - cut) < SAME_TIME:
+                return patch, off, (off, self.w)
+            if abs(end - cut) < SAME_TIME and start < cut:
+                return patch, off - self.w, (0, off)
+            return None
+        if round(start, TIME_DIGITS) in self.swipes and start <= t < start + patch.pop_seconds:
+            return patch, 0, (0, self.w)
+        return None
+
+    def _offset(self, p: float) -> int:
+        """How far right the incoming picture of a swipe is at progress ``p`` (0..1); the outgoing one is
+        that less the frame's width."""
+        return int(round(self.w * (1 - ease(p))))
 
     def _scene(self, i: int, t: float) -> np.ndarray:
         """The shot at ``t``, mixed with its neighbour while a transition straddles the cut."""
@@ -261,8 +333,8 @@ class Compositor:
         return self.shots[i].frame(t)
 
     def _mix(self, out: np.ndarray, inc: np.ndarray, kind: str, p: float) -> np.ndarray:
-        if kind == "swipe":
-            off = int(round(self.w * (1 - ease(p))))
+        if kind == SWIPE:
+            off = self._offset(p)
             frame = np.empty_like(out)
             frame[:, :off] = out[:, self.w - off :]
             frame[:, off:] = inc[:, : self.w - off]

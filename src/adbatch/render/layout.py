@@ -4,14 +4,17 @@ The plate provider says where it put the product (``Shot.product_box``, placed o
 ``extent_on_frame`` over the whole camera move), so the layout never guesses: the hook or body text
 starts at the top of the safe zone and stops above the product, leaving the caption band between
 them; the captions sit just above the product (or below it when that band is the larger). A
-transition that changes the text (a new beat, the end card) shows one text layer at a time: the
-outgoing beat's text leaves as the transition starts, the incoming beat's appears at the cut.
-``record`` writes down what was drawn, per shot, for ``timeline.json``.
+transition that changes the text (a new beat, the end card) shows one text layer at a time: across a
+cut or crossfade the outgoing beat's text leaves as the transition starts and the incoming beat's
+appears at the cut; across a swipe each text rides its own picture (``frames.Compositor``), so the
+outgoing one slides out with it and the incoming one slides in, never over each other.
+``record`` writes down what was drawn, per shot, for ``timeline.json``: each text with its span on
+its own shot and its box at rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,11 +176,14 @@ def caption_y(zone: SafeZone, product: Box | None, height: int, *, gap: int, fal
     return max(zone.top, above.bottom - height)
 
 
-def text_changes(timeline: Timeline) -> list[tuple[float, float]]:
-    """The windows (start, end) of the transitions that change the text: into a new beat or the end card."""
+def text_changes(timeline: Timeline, *, leave_out: Collection[str] = ()) -> list[tuple[float, float]]:
+    """The windows (start, end) of the transitions that change the text: into a new beat or the end card;
+    transitions of a kind in ``leave_out`` are not counted (the swipes, whose texts ride their pictures)."""
     by_start = {round(s.start, 6): s for s in timeline.shots}
     out = []
     for tr in timeline.transitions:
+        if tr.kind in leave_out:
+            continue
         incoming = by_start.get(round(tr.at, 6))
         before = [s for s in timeline.shots if s.end <= tr.at + 1e-6]
         if incoming is None or not before:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from adbatch.domain.timeline import Overlay, Timeline
 from adbatch.render import layout, text
-from adbatch.render.frames import OverlayPatch
+from adbatch.render.frames import SWIPE, OverlayPatch
 from adbatch.render.safezone import Margins, SafeZone
 from adbatch.style import OverlayStyle, StyleConf, TextLook
 
@@ -49,11 +49,12 @@ def overlay_patches(
 ) -> list[OverlayPatch]:
     """Text overlays drawn once, in the safe zone's free band above the product (``adbatch.render.layout``),
     leaving the captions their room; the social-proof beat's text is a quote card. The end card carries
-    its own CTA. A text leaves as a transition into another beat starts, so two never ghost over each other."""
+    its own CTA. A text leaves as a cut or crossfade into another beat starts, so two never ghost over each
+    other; across a swipe it keeps its span, and the compositor slides it out (or in) with its picture."""
     w, h = size
     look = style or StyleConf()
     zone = SafeZone(w, h, margins=margins)
-    windows = layout.text_changes(timeline)
+    windows = layout.text_changes(timeline, leave_out=(SWIPE,))
     kinds = {s.slot: s.slot_type for s in timeline.shots}
     gap, room = int(h * look.overlay.gap), int(h * look.captions.room) + int(h * look.overlay.gap)
     patches = []
