@@ -4,6 +4,7 @@ scipy is the reference for the statistics (adbatch computes them with the standa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,56 @@ def test_experiment_section_is_in_the_page(tmp_path: Path) -> None:
     )
     html = (report.build([sweep], results=path).out / "report.html").read_text(encoding="utf-8")
     assert 'id="experiment"' in html and "<b>alpha/ugc/hook-best</b>" in html
+
+
+@pytest.mark.parametrize("value", ["2.5", "-3"])
+def test_fractional_or_negative_clicks_are_an_error_naming_the_row(tmp_path: Path, value: str) -> None:
+    """Half a click or minus three clicks is not a count: refused, naming the row and the cell."""
+    text = f"video,impressions,clicks\nalpha/ugc/hook-best,100,5\nbeta/ugc/hook-best,100,{value}\n"
+    with pytest.raises(stats.ResultsError, match=rf"row 2, column 'clicks': '{value}' is not a whole count"):
+        stats.load_results(results_csv(tmp_path / "r.csv", text))
+
+
+def test_fractional_impressions_are_an_error_naming_the_row(tmp_path: Path) -> None:
+    """Impressions are counts too: ``99.5`` names its row."""
+    path = results_csv(tmp_path / "r.csv", "video,impressions,clicks\nalpha/ugc/hook-best,99.5,5\n")
+    with pytest.raises(stats.ResultsError, match=r"row 1, column 'impressions': '99.5'"):
+        stats.load_results(path)
+
+
+def test_zero_impressions_are_listed_and_warned_about(tmp_path: Path) -> None:
+    """A video never shown has no CTR: it is listed in the summary, the printed summary and on the page."""
+    sweep = sweep_of_variants(tmp_path / "sweep")
+    path = results_csv(
+        tmp_path / "r.csv", "video,impressions,clicks\nalpha/ugc/hook-best,1000,30\nbeta/ugc/hook-best,0,0\n"
+    )
+    built = report.build([sweep], results=path)
+    assert built.summary["experiment"]["zero_impressions"] == ["beta/ugc/hook-best"]
+    assert "Warning: 1 video(s) have zero impressions, so no CTR: beta/ugc/hook-best." in built.paragraph()
+    html = (built.out / "report.html").read_text(encoding="utf-8")
+    assert 'id="zero-impressions"' in html and "<code>beta/ugc/hook-best</code>" in html
+
+
+def test_unknown_video_ids_are_named_in_the_printed_summary(tmp_path: Path, capsys) -> None:
+    """The CLI's summary names each results video that matches no video of the sweep."""
+    sweep = sweep_of_variants(tmp_path / "sweep")
+    path = results_csv(
+        tmp_path / "r.csv",
+        "video,impressions,clicks\nalpha/ugc/hook-best,1000,30\nghost/ugc/hook-best,10,1\nalpha/tiktok/hook-9,5,1\n",
+    )
+    assert report.main([str(sweep), "--results", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 results video(s) match no video in the report: alpha/tiktok/hook-9, ghost/ugc/hook-best." in out
+
+
+def test_per_video_ctr_is_on_the_page(tmp_path: Path) -> None:
+    """Each joined video has its own row with impressions, clicks and CTR in the page's per-video table."""
+    sweep = sweep_of_variants(tmp_path / "sweep")
+    path = results_csv(
+        tmp_path / "r.csv", "video,impressions,clicks\nalpha/ugc/hook-best,1000,60\nalpha/pov/hook-best,800,20\n"
+    )
+    html = (report.build([sweep], results=path).out / "report.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr class="ctr-row">(.*?)</tr>', html, flags=re.S)
+    assert len(rows) == 2
+    assert "alpha/pov/hook-best" in rows[0] and ">800<" in rows[0] and ">20<" in rows[0] and "2.50 %" in rows[0]
+    assert "alpha/ugc/hook-best" in rows[1] and "6.00 %" in rows[1]

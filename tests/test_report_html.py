@@ -3,14 +3,28 @@ product-supplied text stays text."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from adbatch.report import report
 from tests.conftest import make_png
-from tests.helpers_report import call, chromium, folder_of, video, write_sweep
+from tests.helpers_report import (
+    CHROMIUM_FLAGS,
+    call,
+    check,
+    chromium,
+    folder_of,
+    note,
+    qa_result,
+    ranked_hooks,
+    video,
+    write_sweep,
+)
 
 SCRIPT_NAME = "<script>document.title='pwned'</script>"
 IMG_HOOK = "<img src=x onerror=\"document.body.dataset.pwned='yes'\">"
@@ -98,3 +112,88 @@ def test_thumbnail_is_embedded_and_video_is_linked_relative_to_the_report(page) 
     html = page.read_text(encoding="utf-8")
     assert 'src="data:image/jpeg;base64,' in html
     assert 'href="alpha/ugc/hook-best/video.mp4"' in html
+
+
+# --- a page as wide as a real night makes it --------------------------------------------------
+
+VIEWPORT = 1280
+LONG_ID = "glow_serum_limited_holiday_edition_bundle_with_travel_case_2026"  # no hyphen to break at
+MEASURE = (  # appended to a copy of the page: the widths once everything (images included) is laid out
+    "<script>window.addEventListener('load', function () { var d = document.documentElement;"
+    " document.body.dataset.widths = d.scrollWidth + ' ' + d.clientWidth; });</script>"
+)
+
+
+def wide_manifests():
+    platforms = ["tiktok", "reels", "shorts", "feed_4x5", "feed_1x1"]
+    failed_check = check("text_safe_zone", passed=False, actual="caption box /" + "x" * 180)
+    return [
+        video("aardvark", status="invalid", rank=None, error=("catalog", 'row 2, field "image": ' + "p/" * 120)),
+        video(
+            LONG_ID,
+            product_name="The Glow Serum Limited Holiday Edition Bundle With Travel Case " * 3,
+            text="Tired of dull skin every single winter morning before work? " * 3,
+            qa=qa_result({"tiktok": [failed_check]}, platforms=platforms),
+            director=[note()],
+            hooks=ranked_hooks(),
+            calls=[call("scenes", provider="replicate", model="kwaivgi/kling-v2.1-master-extended", cost_usd=0.5)],
+        ),
+        video("beta", archetype="pov", hook="2", rank=2, angle="benefit", calls=[call("voice", cost_usd=0.1)]),
+        video("zeta", status="failed", error=("render", "/very/long/path/" * 30 + " exploded")),
+        video("mu", status="skipped_cap", error=("assets", "per-video cap $1.50 reached")),
+    ]
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("wide")
+    sweep = write_sweep(root / "sweep", wide_manifests())
+    degraded = folder_of(sweep, wide_manifests()[2]) / "manifest.json"
+    degraded.write_text(json.dumps(json.loads(degraded.read_text()) | {"degraded": ["scenes/demo", "endcard"]}))
+    results = root / "results.csv"
+    results.write_text(
+        f"video,impressions,clicks,spend,conversions\n{LONG_ID}/ugc/hook-best,12000,310,45.00,12\n"
+        "beta/pov/hook-2,0,0,0,0\nghost/ugc/hook-best,10,1,0,0\n",
+        encoding="utf-8",
+    )
+    return report.build([sweep], results=results).out / "report.html"
+
+
+def test_page_fits_1280_px_without_scrolling_sideways(wide, tmp_path) -> None:
+    """At a 1280 px viewport, the document is no wider than the window: long ids, paths, messages,
+    five platform marks and the experiment tables all wrap or scroll inside their own box."""
+    probe = tmp_path / "probe.html"
+    probe.write_text(wide.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    exe = shutil.which("chromium")
+    assert exe, "headless Chromium is missing: run `sh tests/system-deps.sh`"
+    flags = [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={VIEWPORT},900"]
+    proc = subprocess.run([exe, *flags, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=60)
+    found = re.search(r'data-widths="(\d+) (\d+)"', proc.stdout)
+    assert found, proc.stderr[-2000:]
+    scroll, client = map(int, found.groups())
+    assert VIEWPORT - 20 <= client <= VIEWPORT  # the viewport really is 1280 px (less a scrollbar)
+    assert scroll <= client
+
+
+def test_real_failures_are_listed_before_skipped_and_invalid_rows(wide) -> None:
+    """Failures read failed first, then the video the cap skipped, then the invalid row, whatever their names."""
+    html = wide.read_text(encoding="utf-8")
+    statuses = re.findall(r'<tr class="failure-row">.*?class="status s-(\w+)"', html, flags=re.S)
+    assert statuses == ["failed", "skipped_cap", "invalid"]
+
+
+def test_per_video_ctr_and_zero_impressions_are_on_the_page(wide) -> None:
+    """The experiment lists each video's CTR, warns about the video shown zero times and the unknown id."""
+    html = wide.read_text(encoding="utf-8")
+    ctr = re.findall(r'<tr class="ctr-row">(.*?)</tr>', html, flags=re.S)
+    assert len(ctr) == 2 and LONG_ID in ctr[1] and "2.58 %" in ctr[1]
+    zero = re.search(r'id="zero-impressions">(.*?)</p>', html, flags=re.S)
+    assert zero and "beta/pov/hook-2" in zero.group(1)
+    assert re.search(r'id="unmatched">.*ghost/ugc/hook-best', html)
+
+
+def test_a_degraded_video_says_what_was_replaced(wide) -> None:
+    """A video made with fallbacks shows the replaced assets under its status, and the KPI card counts it."""
+    html = wide.read_text(encoding="utf-8")
+    assert '<div class="muted degraded">degraded: scenes/demo endcard</div>' in html
+    assert "1 degraded (assets replaced by fallbacks)" in html

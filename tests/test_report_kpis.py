@@ -105,6 +105,7 @@ def test_status_counts_split_every_outcome(k) -> None:
         "attempted": 6,
         "valid": 5,
         "succeeded": 3,
+        "degraded": 0,
     }
 
 
@@ -209,19 +210,22 @@ def test_error_rate_by_component_lists_every_seed_component(built) -> None:
 
 
 def test_group_by_archetype_has_count_success_cost_and_time(built) -> None:
-    """ugc: 3 videos, 1 of 3 valid ok, mean cost $0.333, mean 36.7 s; pov: 3 videos, 2 of 2 valid ok."""
+    """ugc: 3 videos, 1 of 3 valid ok, mean cost $0.333, mean time 45 s over the 2 that ran (ok 60 s, failed
+    30 s; the skipped one never ran); pov: 3 videos, 2 of 2 valid ok, mean time 120 s: only alpha/pov ran
+    (the invalid row's 0.1 s and the reused video's 0.5 s are left out)."""
     ugc, pov = (next(g for g in built.summary["groups"]["archetype"] if g["archetype"] == a) for a in ("ugc", "pov"))
     assert (ugc["videos"], ugc["success_rate"], ugc["mean_cost_usd"], ugc["mean_wall_s"]) == (
         3,
         pytest.approx(1 / 3),
         pytest.approx(1.0 / 3),
-        pytest.approx(110 / 3),
+        pytest.approx(45.0),
     )
+    assert (ugc["timed"], pov["timed"]) == (2, 1)
     assert (pov["videos"], pov["success_rate"], pov["mean_cost_usd"], pov["mean_wall_s"]) == (
         3,
         1.0,
         pytest.approx(1.0 / 3),
-        pytest.approx(120.6 / 3),
+        pytest.approx(120.0),
     )
 
 
@@ -263,3 +267,15 @@ def test_targets_can_be_overridden(tmp_path: Path) -> None:
     sweep = write_sweep(tmp_path / "s", known_manifests())
     k = report.build([sweep], targets=Targets(cost_per_video_usd=0.5, success_rate=0.5)).summary["kpis"]
     assert (k["cost"]["pass"], k["success_rate"]["pass"]) == (False, True)
+
+
+def test_group_time_is_none_when_no_video_of_the_group_ran(built) -> None:
+    """Product beta has a failed video (30 s) and an invalid row; gamma only a skipped and a reused one."""
+    by = {g["product_id"]: g for g in built.summary["groups"]["product"]}
+    assert (by["beta"]["mean_wall_s"], by["beta"]["timed"]) == (pytest.approx(30.0), 1)
+    assert (by["gamma"]["mean_wall_s"], by["gamma"]["timed"]) == (None, 0)
+
+
+def test_report_csv_has_a_degraded_column(rows) -> None:
+    """``degraded`` is empty for a video made without fallbacks (older manifests have no such key)."""
+    assert rows["alpha/ugc/hook-best"]["degraded"] == ""

@@ -163,3 +163,24 @@ def test_max_batch_size_is_respected(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (proc.stdout + proc.stderr).count("Launching 1 jobs locally") == 2
     assert len(list((tmp_path / "out").glob("*/*/*/video.mp4"))) == 2
+
+
+def test_a_sweep_in_which_no_video_succeeded_exits_non_zero_without_a_gate(tmp_path: Path) -> None:
+    """Every row invalid and no min_success_rate: the sweep ends with exit 1 and the line naming the counts."""
+    (tmp_path / "images" / "fake.png").parent.mkdir(parents=True)
+    (tmp_path / "images" / "fake.png").write_text("not a png")
+    catalog = write_catalog(
+        tmp_path, [product_row("gone", image="images/missing.png"), product_row("fake", image="images/fake.png")]
+    )
+    proc = run_adbatch(
+        f"products={catalog}",
+        "render=draft",
+        "pacing=short",
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        f"cache_dir={tmp_path / 'cache'}",
+        "-m",
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "0 ok, 0 degraded, 0 failed, 2 invalid, 0 skipped" in proc.stdout
+    assert "no video succeeded" in proc.stderr
+    assert len(list((tmp_path / "out").glob("*/*/*/manifest.json"))) == 2

@@ -30,7 +30,9 @@ from PIL import Image
 from adbatch.report import stats as stats
 
 THUMB_BOX = (96, 170)  # thumbnails are shrunk into this box (9:16) before embedding
-PROBLEMS = ("failed", "invalid", "skipped_cap", "missing", "corrupt")
+# the failures section's order: videos that were tried and broke (or whose job died) first, then the
+# ones the cost cap stopped, then catalog rows that never ran
+PROBLEMS = ("failed", "missing", "corrupt", "skipped_cap", "invalid")
 # short names; others show their key
 PLATFORM_LABELS = {
     "tiktok": "TikTok",
@@ -71,7 +73,7 @@ def render(
         s=summary,
         k=summary["kpis"],
         videos=rows,
-        failures=[r for r in rows if r["status"] in PROBLEMS],
+        failures=sorted((r for r in rows if r["status"] in PROBLEMS), key=lambda r: PROBLEMS.index(r["status"])),
         plots=plots(videos, calls, summary),
         stage_columns=[c for c in videos.columns if c.startswith("time_")],
     )

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from adbatch.domain.manifest import MANIFEST, Manifest, read, video_key
+from adbatch.domain.manifest import MANIFEST, Manifest, video_key
 from adbatch.report import creative, stats
 from adbatch.store.atomic import write_text
 
@@ -55,6 +55,7 @@ VIDEO_COLUMNS = [
     "director_applied",
     "director_claude_notes",
     "status",
+    "degraded",
     "error_component",
     "error_stage",
     "error_type",
@@ -120,6 +121,7 @@ class Entry:
     manifest: Manifest | None = None
     problem: str | None = None
     detail: str = ""
+    degraded: tuple[str, ...] = ()  # assets replaced by fallbacks (the manifest's ``degraded``; older ones lack it)
 
 
 def scan(sweep: Path) -> list[Entry]:
@@ -143,7 +145,10 @@ def _read(sweep: Path, folder: Path) -> Entry:
     if not path.is_file():
         return Entry(sweep, folder, problem="missing", detail="no manifest.json: the job did not finish")
     try:
-        return Entry(sweep, folder, manifest=read(path))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        m = Manifest.model_validate(data)
+        # read from the file, not the model: manifests carry ``degraded`` whether or not this version's model does
+        return Entry(sweep, folder, manifest=m, degraded=tuple(map(str, data.get("degraded") or ())))
     except (OSError, ValueError, ValidationError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return Entry(sweep, folder, problem="corrupt", detail=f"unreadable manifest.json: {first}")
@@ -189,6 +194,7 @@ def _row(e: Entry) -> dict[str, Any]:
             "archetype": m.archetype,
             "hook_requested": m.hook_requested,
             "status": m.status,
+            "degraded": " ".join(e.degraded) or None,
             "error_component": _component(m),
             "error_stage": err and err.stage,
             "error_type": err and err.type,
@@ -295,6 +301,7 @@ class Report:
             f"{len(s['sweeps'])} sweep{'' if len(s['sweeps']) == 1 else 's'}: "
             f"{n['ok']} ok, {n['cached']} cached, {n['failed']} failed, {n['invalid']} invalid, "
             f"{n['skipped_cap']} skipped by the cost cap"
+            + (f"; {n['degraded']} of the videos made had assets replaced by fallbacks" if n["degraded"] else "")
             + (f"; {bad} folder(s) without a readable manifest" if bad else "")
             + f". Success rate {_fmt(k['success_rate']['value'], '.1%')} ({_verdict(k['success_rate'])}); "
             f"total spend ${cost['total_usd']:.2f}, {_fmt(cost['per_successful_video_usd'], '$.2f')} per "
@@ -302,9 +309,21 @@ class Report:
             f"({_verdict(t)})."
         )
         if s.get("experiment"):
-            won = sum(1 for w in s["experiment"]["winners"] if w["winner"])
-            text += f" Experiment: {won} of {len(s['experiment']['winners'])} products have a significant winner."
+            text += " " + _experiment_sentence(s["experiment"])
         return text + f" Written to {self.out} in {self.seconds:.1f} s."
+
+
+def _experiment_sentence(x: dict[str, Any]) -> str:
+    """The experiment's line in the printed summary: winners, then what the results could not be used for,
+    naming the videos (rows matching no video; videos never shown, whose CTR cannot be measured)."""
+    won = sum(1 for w in x["winners"] if w["winner"])
+    text = f"Experiment: {won} of {len(x['winners'])} products have a significant winner."
+    if x["unmatched"]:
+        text += f" {len(x['unmatched'])} results video(s) match no video in the report: {', '.join(x['unmatched'])}."
+    if x.get("zero_impressions"):
+        zero = x["zero_impressions"]
+        text += f" Warning: {len(zero)} video(s) have zero impressions, so no CTR: {', '.join(zero)}."
+    return text
 
 
 def _fmt(value: float | None, spec: str) -> str:

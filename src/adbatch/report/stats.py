@@ -9,10 +9,15 @@ known answers (the creative layer's tallies, QA and director notes, are in
 
 - attempted: every readable manifest. valid: attempted minus ``invalid`` (bad catalog row).
 - succeeded: ``ok`` plus ``cached`` (a finished video reused by a rerun, shown apart too).
+  degraded: succeeded videos whose manifest lists assets replaced by fallbacks (``degraded``).
 - success rate: succeeded / valid (``skipped_cap`` counts against it: the video was not made).
+  The nightly gate's rate (``gate_rate``) also counts folders without a readable manifest, and
+  by default invalid rows: a row that produced no video is a video the night did not deliver.
 - cost per video: over valid videos; per successful video: total spend / succeeded, so the
   money spent on failures is carried by the videos that did come out.
-- generation time: the ``total`` timing of videos made in this run (status ``ok``).
+- generation time: the ``total`` timing of videos made in this run (status ``ok``). Group means
+  of time cover the videos that ran (``RAN``: made or failed), never invalid rows, videos the cap
+  skipped, or reused ones, whose near-zero times would pull a mean far under a real video's.
 - an API call: a call that reached its provider (not a cache hit, at least one attempt);
   retries = attempts - 1 per such call. Cache hit rate: hits / (hits + API calls).
 """
@@ -32,6 +37,7 @@ from adbatch.domain.manifest import MANIFEST, video_key
 from adbatch.errors import ReportError
 
 SUCCESS = ("ok", "cached")
+RAN = ("ok", "failed")  # videos whose wall time is a video being made (or tried) in this run
 COMPONENTS = ("catalog", "script", "voice", "scenes", "music", "render")  # always listed; others when seen
 NONE = "(none)"  # group label for videos that never got that far (no hook chosen, ...)
 
@@ -71,13 +77,23 @@ def _check(value: float | None, target: float, *, below: bool) -> bool | None:
 
 
 def counts(videos: pd.DataFrame) -> dict[str, int]:
-    """How many videos ended in each status, plus attempted, valid and succeeded."""
+    """How many videos ended in each status, plus attempted, valid, succeeded and degraded (succeeded
+    with fallbacks; they stay counted under their status too)."""
     status = videos["status"].value_counts()
     out = {s: int(status.get(s, 0)) for s in ("ok", "cached", "failed", "invalid", "skipped_cap", "missing", "corrupt")}
     out["attempted"] = sum(out[s] for s in ("ok", "cached", "failed", "invalid", "skipped_cap"))
     out["valid"] = out["attempted"] - out["invalid"]
     out["succeeded"] = out["ok"] + out["cached"]
+    out["degraded"] = int((videos["status"].isin(SUCCESS) & videos["degraded"].notna()).sum())
     return out
+
+
+def gate_rate(n: dict[str, int], *, count_invalid: bool = True) -> float | None:
+    """The nightly gate's success rate from ``counts``: succeeded over every video the sweep owed,
+    folders whose job left no readable manifest included, invalid rows too unless ``count_invalid``
+    is off (then it is the success-rate KPI plus those folders). None when nothing was owed."""
+    owed = n["valid"] + n["missing"] + n["corrupt"] + (n["invalid"] if count_invalid else 0)
+    return ratio(n["succeeded"], owed)
 
 
 def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[str, Any]:
@@ -177,12 +193,14 @@ GROUPS = {"archetype": "archetype", "hook_angle": "hook_angle", "hook_rank": "ho
 
 
 def group_by(videos: pd.DataFrame, column: str) -> list[dict[str, Any]]:
-    """Count, success rate (over valid videos), mean cost and mean wall time per value of ``column``."""
+    """Count, success rate (over valid videos), mean cost and mean wall time (over the videos that ran,
+    ``timed``) per value of ``column``."""
     read = videos[~videos["status"].isin(("missing", "corrupt"))].copy()
     read[column] = read[column].astype("object").map(lambda v: NONE if pd.isna(v) else str(v))
     out = []
     for value, g in read.groupby(column, sort=True):
         valid, succeeded = int((g["status"] != "invalid").sum()), int(g["status"].isin(SUCCESS).sum())
+        ran = g.loc[g["status"].isin(RAN), "wall_s"]
         out.append(
             {
                 column: value,
@@ -190,7 +208,8 @@ def group_by(videos: pd.DataFrame, column: str) -> list[dict[str, Any]]:
                 "succeeded": succeeded,
                 "success_rate": ratio(succeeded, valid),
                 "mean_cost_usd": float(g["cost_usd"].mean()),
-                "mean_wall_s": float(g["wall_s"].mean()),
+                "mean_wall_s": mean(ran),
+                "timed": int(ran.notna().sum()),
             }
         )
     return out
@@ -247,13 +266,18 @@ def _video_from_path(value: str) -> str:
     return "/".join(parts[-3:])
 
 
+COUNTS = ("impressions", "clicks")  # required, and whole numbers: a platform never shows half an ad
+
+
 def _numbers(path: Path, df: pd.DataFrame, col: str) -> pd.Series:
-    """Column ``col`` as numbers (``$`` and thousands separators allowed); a bad cell names its row."""
+    """Column ``col`` as numbers (``$`` and thousands separators allowed); a bad cell names its row:
+    negative anywhere, empty or fractional in ``COUNTS``."""
     values = pd.to_numeric(df[col].str.replace(r"[$,\s]", "", regex=True).replace("", "nan"), errors="coerce")
-    required = col in ("impressions", "clicks")
-    bad = values.index[(values.isna() & required) | (values < 0)]
+    counted = col in COUNTS
+    bad = values.index[(values.isna() & counted) | (values < 0) | (counted & (values % 1 != 0) & values.notna())]
     if len(bad):
-        raise ResultsError(f"{path} row {bad[0] + 1}, column {col!r}: {df[col][bad[0]]!r} is not a count >= 0")
+        what = "a whole count >= 0" if counted else "a number >= 0"
+        raise ResultsError(f"{path} row {bad[0] + 1}, column {col!r}: {df[col][bad[0]]!r} is not {what}")
     return values.fillna(0.0) if col == "spend" else values
 
 
@@ -353,7 +377,8 @@ def winners(table: pd.DataFrame, targets: Targets) -> list[dict[str, Any]]:
 
 
 def experiment(table: pd.DataFrame, targets: Targets, unmatched: list[str]) -> dict[str, Any]:
-    """The variant report: per-video CTRs, per hook angle and archetype, and winners per product."""
+    """The variant report: per-video CTRs, per hook angle and archetype, winners per product, and the
+    videos whose results cannot give a CTR: ``unmatched`` keys and ``zero_impressions`` (listed, warned)."""
     per_video = []
     for _, r in table.sort_values("video").iterrows():
         low, high = wilson(int(r["clicks"]), int(r["impressions"]), targets.confidence)
@@ -378,4 +403,5 @@ def experiment(table: pd.DataFrame, targets: Targets, unmatched: list[str]) -> d
         "archetype": rates(table, "archetype", targets),
         "winners": winners(table, targets),
         "unmatched": unmatched,
+        "zero_impressions": sorted(table.loc[table["impressions"] == 0, "video"]),
     }
