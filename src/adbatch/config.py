@@ -58,6 +58,8 @@ class RenderConf:
     # frame shapes to render, main first: 9x16 (width x height above), 4x5, 1x1 (width x its ratio's height);
     # each is the same timeline re-flowed, with its own file, layout and QA (adbatch.render.formats)
     formats: list[str] = field(default_factory=lambda: ["9x16"])
+    # renders at once on one machine, across every job and sweep (adbatch.store.slots); null: cores / threads
+    slots: int | None = None
 
     @property
     def plate_size(self) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from adbatch.logs import job_logger
 from adbatch.providers.base import ScriptWriter
 from adbatch.stages import catalog, qa, run
 from adbatch.stages.assets import Producer, Providers
-from adbatch.store import heartbeat, housekeeping, resume
+from adbatch.store import heartbeat, housekeeping, resume, slots
 from adbatch.store.cache import AssetCache
 from adbatch.store.ledger import CapExceeded, Ledger
 
@@ -191,7 +191,10 @@ def _pipeline(job: run.Job, record: Record, timer: Timer, hold: ExitStack) -> ma
     wanted, assets = timer.run("assets", run.produce, job, got, words, shape)
     laid = timer.run("timeline", run.lay_out, job, got, words, shape, wanted, assets)
     record.fitting = laid.fitting
-    done = timer.run("render", run.render, job, got, shape, assets, laid, timer.timings)
+    r, tic = job.cfg.render, time.perf_counter()
+    with slots.slot(Path(job.cfg.cache_dir), r.slots or slots.default_slots(r.threads)):  # renders bounded by cores
+        timer.timings["render_wait"] = round(time.perf_counter() - tic, 4)
+        done = timer.run("render", run.render, job, got, shape, assets, laid, timer.timings)
     record.outputs = done.outputs
     timer.run("sheet", run.contact_sheet, job, got, laid, shape.chosen)
     with timer.stage("qa"):
