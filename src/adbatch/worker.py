@@ -24,6 +24,10 @@ from collections.abc import Sequence
 from typing import Any
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
+# a dead worker's job is called abandoned, and re-run, about BEAT_S + GRACE_S (30 s) after its last beat;
+# RQ's own defaults (30 s + 60 s) left a killed job shown as running for a minute and a half
+BEAT_S = 10
+GRACE_S = 20
 
 
 def make_worker(
@@ -31,8 +35,8 @@ def make_worker(
     url: str,
     queues: Sequence[str],
     name: str | None = None,
-    job_monitoring_interval: int = 30,
-    heartbeat_grace: int = 60,
+    job_monitoring_interval: int = BEAT_S,
+    heartbeat_grace: int = GRACE_S,
     maintenance_interval: int = 600,
 ) -> Any:
     """An RQ worker on ``queues`` at ``url`` that declares a job abandoned ``heartbeat_grace`` s after its last beat."""
@@ -77,12 +81,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="module to import before forking jobs, repeatable (default: adbatch.app; '' for none)",
     )
-    p.add_argument("--job-monitoring-interval", type=int, default=30, help="seconds between heartbeats during a job")
+    p.add_argument(
+        "--job-monitoring-interval", type=int, default=BEAT_S, help="seconds between heartbeats during a job"
+    )
     p.add_argument(
         "--heartbeat-grace",
         type=int,
-        default=60,
-        help="seconds of missed heartbeats after which RQ re-runs the job elsewhere (default: RQ's 60)",
+        default=GRACE_S,
+        help=f"seconds of missed heartbeats after which RQ re-runs the job elsewhere (default {GRACE_S}; RQ's own: 60)",
     )
     p.add_argument(
         "--maintenance-interval",
