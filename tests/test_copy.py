@@ -207,4 +207,4 @@ def test_lines_fit_their_slot_budget(tmp_path: Path) -> None:
 
 def test_the_writer_model_name_keys_caches_anew() -> None:
     """The new templates carry a new model name, so scripts cached from the old bank are not reused."""
-    assert OfflineScriptWriter.model == "copybank-v2"
+    assert OfflineScriptWriter.model == "copybank-v3"

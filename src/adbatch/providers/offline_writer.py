@@ -2,14 +2,22 @@
 
 Templates live in ``prompts/offline/copy.yaml``. Each blank names the role and the grammar it
 takes (``{benefit:noun_phrase}``, ``{pain:noun_phrase}``, ``{quote}``); a fact fills a blank only
-if its ``kind`` is one the blank lists, so a clause never lands in a noun slot. Substitution is
+if its ``kind`` is one the blank lists, so a clause never lands in a noun slot. ``{benefit:sentence}``
+takes any benefit as a sentence of its own, framed by its kind ("it fades dark spots", "it's
+fragrance-free", "brighter skin in 2 weeks"), so one template serves every row. Substitution is
 one pass of a regex over the template: product text is data, never template source.
 
 Per slot the writer prefers, in order: the role the beat is about (a customer's quote in the
-social-proof beat), a line that fits the slot's word budget, a line that says a fact rather than
-just the name, facts no other line of the video has used yet, and a line that fills most of its
-budget (the beat's time at the voice's speaking rate, so the voice carries the ad without dead air:
-a short line gets a second sentence from the bank's ``more`` section); a seeded choice among the best.
+social-proof beat, a customer's pain in a problem beat), a line that fits the slot's word budget, a
+line that says a fact rather than just the name, facts no other line of the video has used yet, and a
+line that fills most of its budget (the beat's time at the voice's speaking rate, so the voice carries
+the ad without dead air: a short line gets a second sentence from the bank's ``more`` section).
+
+Among the best, the template is taken in turn by catalog row (offset per archetype and beat), so a
+sweep's products open their lines differently (n products that can all fill the same k templates share
+none more than ceil(n / k) times); the seed then picks which of the row's facts fill it. A line never
+names the product and then restates what it is ("Meet Kiln Mug: a stoneware mug"), and a quote inside
+a sentence reads on from it ("A customer wrote: this one is...", not "...: This one is...").
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import dataclasses
 import itertools
 import random
 import re
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +39,21 @@ from adbatch.domain.facts import Fact
 from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
 from adbatch.paths import PROMPTS_DIR
 from adbatch.providers.base import Output, ScriptRequest, ScriptWriter, ShortenRequest
+from adbatch.stages.facts import lower_first
 from adbatch.store.cache import file_digest
 
 _BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
+_REVIEW = "review:"  # the key a review's words use up, whichever clause of it a line quotes (_keys)
+_OPENS_SENTENCE = (".", "!", "?", "“")  # a quote after these starts a sentence (or a card) and keeps its capital
 MAX_BINDINGS = 48  # per template: plenty for a row's handful of facts of one kind
 FILL = 0.85  # a line under this share of its word budget leaves its beat half silent: it gets a second sentence
+HOOK_FILL = 0.7  # hooks this full tie: the hook beat holds the longest variant sped up (plan.hook_reserve)
 STRETCH = 1.1  # a line may run this much over its budget: the timeline evens beats out (a budget is a share)
 FILL_STEPS = 5  # lines are ranked by how full they are in steps of FILL / 5 (a seeded choice within a step)
 SECOND_ROUND = 60  # the longest lines still short after one more sentence that may take a third
+# ``{benefit:sentence}`` takes a fact of any of these kinds, said as a sentence of its own in its grammar's frame
+SENTENCE = {"verb_phrase": "it {}", "adjective": "it's {}", "noun_phrase": "{}", "claim": "{}"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,8 @@ class _Option:
     entry: dict[str, str]
     keys: frozenset[str]  # the facts it says (the name aside)
     roles: frozenset[str]
+    turn: tuple[int, ...] = ()  # its template's place in the bank, then its added sentences' (for _in_turn)
+    says: bool = True  # its first sentence says a fact (not just the name): added sentences do not make up for it
 
 
 def _blanks(variant: Mapping[str, str]) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -54,7 +71,8 @@ def _blanks(variant: Mapping[str, str]) -> dict[str, tuple[str, tuple[str, ...]]
     for template in variant.values():
         for role, n, kinds in _BLANK.findall(template):
             if kinds != "by":
-                blanks.setdefault(role + n, (role, tuple(kinds.split("|")) if kinds else (role,)))
+                taken = tuple(SENTENCE) if kinds == "sentence" else tuple(kinds.split("|")) if kinds else (role,)
+                blanks.setdefault(role + n, (role, taken))
     return blanks
 
 
@@ -73,7 +91,13 @@ def render(template: str, binding: Mapping[str, Fact], *, attribution: str) -> s
 
     def fill(match: re.Match[str]) -> str:
         fact = binding[match.group(1) + match.group(2)]
-        return (fact.attribution or attribution) if match.group(3) == "by" else fact.text
+        if match.group(3) == "by":
+            return fact.attribution or attribution
+        if match.group(3) == "sentence":
+            return SENTENCE[fact.kind].format(fact.text)
+        before = template[: match.start()].rstrip()
+        mid_sentence = bool(before) and not before.endswith(_OPENS_SENTENCE)
+        return lower_first(fact.text) if mid_sentence and fact.kind == "quote" else fact.text
 
     line = " ".join(_BLANK.sub(fill, template).split())
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), line)
@@ -88,7 +112,7 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
     """Deterministic copywriter: a seeded choice among template fillings that fit each slot."""
 
     name = "offline"
-    model = "copybank-v2"
+    model = "copybank-v3"
 
     def __init__(self, copy_bank: str | None = None) -> None:
         self.path = Path(copy_bank) if copy_bank else PROMPTS_DIR / "offline" / "copy.yaml"
@@ -134,25 +158,28 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
                 rng,
                 used=used,
                 req=req,
+                beat=f"hook:{angle}",
                 hooked=set() if fill else None,  # filling: hooks of about one length keep the hook beat tight
                 max_words=caps[req.archetype.slots[0].id],
+                full=HOOK_FILL,
             )
             hooks.append(HookCandidate(angle=angle, text=entry["text"], voice=entry["voice"]))
             used |= keys
         said = set[str]()  # what the body says: a body line may repeat a hook's fact (one hook of five is heard)
         slots = []
         for slot in req.archetype.slots[1:]:
-            prefer = self.bank.get("prefer", {}).get(slot.type)
-            variants = self.bank["slots"][slot.type]
+            prefer = _listed(self.bank.get("prefer", {}).get(slot.type))
+            kept = set() if "quote" in prefer else _kept_for_proof(facts)
             entry, keys = self._pick(
-                variants,
+                self.bank["slots"][slot.type],
                 facts,
                 budgets[slot.id],
                 rng,
-                used=said if fill else said | used,
+                used=said | kept if fill else said | used | kept,
                 req=req,
+                beat=slot.id,
                 prefer=prefer,
-                more=self._more(slot.type, facts) if fill else (),
+                more=self._more(slot.type, facts, req.product.name) if fill else (),
                 hooked=used if fill else None,
                 max_words=caps[slot.id],
             )
@@ -189,21 +216,28 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
             slots[i] = slots[i].model_copy(update={"voice": ""})
         return slots
 
-    def _options(self, variants: list[dict[str, str]], facts: Sequence[Fact]) -> list[_Option]:
+    def _options(self, variants: list[dict[str, str]], facts: Sequence[Fact], name: str) -> list[_Option]:
+        """Every filling of every variant, but none that names the product and restates what it is."""
         attribution = str(self.bank.get("attribution", "a customer"))
+        restating = _restating(facts, name)
         options = []
-        for variant in variants:
+        for n, variant in enumerate(variants):
             for binding in _bindings(variant, facts):
-                entry = {k: render(t, binding, attribution=attribution) for k, t in variant.items()}
                 said = [f for f in binding.values() if f.role != "name"]
-                options.append(_Option(entry, frozenset(f.key for f in said), frozenset(f.role for f in said)))
+                if len(said) < len(binding) and restating & {f.key for f in said}:
+                    continue
+                entry = {k: render(t, binding, attribution=attribution) for k, t in variant.items()}
+                keys, roles = frozenset(k for f in said for k in _keys(f)), frozenset(f.role for f in said)
+                options.append(_Option(entry, keys, roles, (n,), says=bool(keys)))
         return options
 
-    def _more(self, slot_type: str, facts: Sequence[Fact]) -> list[_Option]:
-        """Second sentences a short line of this beat type may take (spoken only)."""
+    def _more(self, slot_type: str, facts: Sequence[Fact], name: str) -> list[_Option]:
+        """Second sentences a short line of this beat type may take (spoken only): the bank's ``more``
+        groups that ``more_for`` lists for the type (default: ``any`` and the type's own)."""
         bank = self.bank.get("more", {})
-        sentences = ([] if slot_type == "cta" else bank.get("any", [])) + bank.get(slot_type, [])
-        return self._options([{"voice": v} for v in sentences], facts)
+        groups = self.bank.get("more_for", {}).get(slot_type, ["any", slot_type])
+        sentences = [v for g in groups for v in bank.get(g, [])]
+        return self._options([{"voice": v} for v in sentences], facts, name)
 
     def _pick(
         self,
@@ -214,59 +248,116 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         *,
         used: set[str],
         req: ScriptRequest,
-        prefer: str | None = None,
+        beat: str,
+        prefer: frozenset[str] = frozenset(),
         more: Sequence[_Option] = (),
         hooked: set[str] | None = None,
         max_words: int = 99,
+        full: float = FILL,
     ) -> tuple[dict[str, str], frozenset[str]]:
         """The best option for a slot (see the module docstring) and the facts it says; ``more`` are the
         second sentences a short line may take. Filling (``hooked`` given: the facts only a hook said, one
-        hook of five is heard), a fact in ``used`` is avoided before a short line is, a hooked one only after."""
-        options = self._options(variants, facts)
+        hook of five is heard), a fact in ``used`` is avoided before a short line is, a hooked one only after;
+        a line ``full`` of its budget is as good as a fuller one. Among the best, the template whose turn
+        it is (``_in_turn``), then the seed's choice of its fillings."""
+        options = self._options(variants, facts, req.product.name)
         if not options:
             raise ValueError(f"no copy variant fits product {req.product.id!r} (bank {self.path})")
         filling = hooked is not None
         if filling:
-            options += _extended(options, more, budget, used)
+            skip = _restating(facts, req.product.name)  # an added sentence restating a line that names the product
+            options += _extended(options, more, budget, used, name=req.product.name, restating=skip)
         stretch = STRETCH if filling else 1.0
 
-        def rank(o: _Option) -> tuple[bool, bool, bool, bool, int, bool]:
+        def rank(o: _Option) -> tuple[bool, bool, bool, bool, bool, int, bool]:
             words = spoken_words(o.entry["voice"])
             return (
-                bool(prefer) and prefer not in o.roles,
+                bool(prefer) and not prefer & o.roles,
                 words > stretch * budget or (filling and len(o.entry["voice"].split()) > max_words),
-                not o.keys,
+                any(k.startswith(_REVIEW) for k in o.keys & used),  # a customer's words heard twice: last resort
+                not o.says,
                 bool(o.keys & used),
-                -min(FILL_STEPS, int(words / budget * FILL_STEPS / FILL)) if filling else 0,  # fuller, up to FILL
+                -min(FILL_STEPS, int(words / budget * FILL_STEPS / full)) if filling else 0,  # fuller, up to full
                 bool(o.keys & (hooked or set())),
             )
 
-        best = min(rank(o) for o in options)
-        pool = [o for o in options if rank(o) == best]
+        ranks = {id(o): rank(o) for o in options}
+        best = min(ranks.values())
         if best[1]:  # nothing fits: the shortest, as the fitting stage expects
-            pool = [min(pool, key=lambda o: spoken_words(o.entry["voice"]))]
-        chosen = rng.choice(pool)
+            chosen = min(options, key=lambda o: (ranks[id(o)], spoken_words(o.entry["voice"])))
+            return dict(chosen.entry), chosen.keys
+        turn = req.product.row + zlib.crc32(f"{req.archetype.name}:{beat}".encode())
+        chosen = rng.choice(_in_turn([o for o in options if ranks[id(o)] == best], turn))
         return dict(chosen.entry), chosen.keys
 
 
-def _extended(options: Sequence[_Option], more: Sequence[_Option], budget: float, used: set[str]) -> list[_Option]:
-    """Lines short of their budget with one or two more sentences that say something new and still fit."""
-    once = _joined(options, more, budget, used)
+def _kept_for_proof(facts: Sequence[Fact]) -> set[str]:
+    """The review of the best quote, which other beats leave to the social-proof beat (a review is quoted
+    once a video: a pain beat that took it would leave the proof beat to repeat it)."""
+    best = next((f for f in facts if f.role == "quote"), None)
+    return set(_keys(best)) - {best.key} if best else set()
+
+
+def _listed(roles: str | list[str] | None) -> frozenset[str]:
+    """The bank's ``prefer`` entry of a beat type: one role or a list of them."""
+    return frozenset([roles] if isinstance(roles, str) else roles or ())
+
+
+def _keys(fact: Fact) -> tuple[str, ...]:
+    """What saying ``fact`` uses up: its words, and for a customer's words their review (one review is
+    quoted once a video, not as the pain and again as the proof)."""
+    return (fact.key, f"{_REVIEW}{fact.item}") if fact.role in ("quote", "before") else (fact.key,)
+
+
+def _restating(facts: Sequence[Fact], name: str) -> set[str]:
+    """Facts that say again what the name says ("compact wireless earbuds" of Pulse Wireless Earbuds):
+    a noun phrase whose head word is in the name. Beside the name they read as filler."""
+    named = {w.lower() for w in re.findall(r"[\w'-]+", name)}
+    return {f.key for f in facts if f.kind == "noun_phrase" and f.text.split()[-1].lower().strip(",.") in named}
+
+
+def _in_turn(pool: Sequence[_Option], turn: int) -> list[_Option]:
+    """The options of the template whose turn it is, the ``turn``-th (cyclically) of those in the pool,
+    then of the added sentence whose turn it is: consecutive rows that can fill the same templates take
+    each in turn (measured on the example catalog, fewer shared lead-ins than any other order tried)."""
+    for depth in range(2):
+        places = sorted({o.turn[depth] if len(o.turn) > depth else -1 for o in pool})
+        place = places[turn % len(places)]
+        pool = [o for o in pool if (o.turn[depth] if len(o.turn) > depth else -1) == place]
+    return list(pool)
+
+
+def _extended(
+    options: Sequence[_Option], more: Sequence[_Option], budget: float, used: set[str], **same: Any
+) -> list[_Option]:
+    """Lines short of their budget with one or two more sentences that say something new and still fit
+    (``same``: the product's name and the facts that restate it, see ``_joined``)."""
+    once = _joined(options, more, budget, used, **same)
     short = [o for o in once if spoken_words(o.entry["voice"]) < FILL * budget]
     short.sort(key=lambda o: -spoken_words(o.entry["voice"]))
-    return once + _joined(short[:SECOND_ROUND], more, budget, used)
+    return once + _joined(short[:SECOND_ROUND], more, budget, used, **same)
 
 
-def _joined(options: Sequence[_Option], more: Sequence[_Option], budget: float, used: set[str]) -> list[_Option]:
+def _joined(
+    options: Sequence[_Option],
+    more: Sequence[_Option],
+    budget: float,
+    used: set[str],
+    *,
+    name: str,
+    restating: set[str],
+) -> list[_Option]:
+    """Each short line with each sentence that says something new; never a restatement after the name."""
     out = []
     for base in options:
-        words = spoken_words(base.entry["voice"])
-        if words >= FILL * budget:
+        if spoken_words(base.entry["voice"]) >= FILL * budget:
             continue
+        avoid = base.keys | used | (restating if name in base.entry["voice"] else set())
         for extra in more:
-            if extra.keys & (base.keys | used) or not extra.keys:
+            if extra.keys & avoid or not extra.keys:
                 continue
             voice = f"{base.entry['voice']} {extra.entry['voice']}"
             if spoken_words(voice) <= STRETCH * budget:
-                out.append(_Option(base.entry | {"voice": voice}, base.keys | extra.keys, base.roles | extra.roles))
+                keys, roles = base.keys | extra.keys, base.roles | extra.roles
+                out.append(_Option(base.entry | {"voice": voice}, keys, roles, base.turn + extra.turn, base.says))
     return out

@@ -5,8 +5,9 @@ a ``Fact`` whose ``kind`` says which blanks it can fill (see ``adbatch.domain.fa
 The grammar is read with small word lists, no model: a first word that is a verb makes a
 verb phrase ("fades dark spots"), a verb later on makes a claim ("thick walls keep coffee
 warm"), a head word that is an adjective makes an adjective phrase ("ice-cold for 24 hours"),
-anything else is a noun phrase. Text that is not copy (several lines, markup, a URL, a file
-size, too long) is dropped here, so it can never reach a line.
+anything else is a noun phrase. A description's noun phrase says what the product is ("a
+hand-poured soy wax candle"); its other sentences stand as claims of their own. Text that is not
+copy (several lines, markup, a URL, a file size, too long) is dropped here, so it can never reach a line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from adbatch.domain.product import Product
 MAX_WORDS = 16  # a benefit or sentence longer than this is a paragraph, not a line
 MAX_CHARS = 120
 QUOTE_WORDS = (5, 12)  # a quote is long enough to be a customer's own words, short enough to read
+PAIN_WORDS = (3, 7)  # a pain names what went wrong and to what, in a breath
 QUOTE_CHARS = 64  # fits a quote card line: “…” — a customer
 MAX_REVIEWS = 200  # a reviews_file may hold thousands; the first ones are plenty to quote from
 
@@ -142,6 +144,7 @@ ADJ_SUFFIXES = ("-free", "-proof", "-safe", "-resistant", "-cold", "-hot", "-rea
 PREPOSITIONS = frozenset(
     ["in", "on", "at", "for", "with", "without", "to", "of", "from", "after", "by", "under", "over", "into", "than"]
 )
+ARTICLES = frozenset(["a", "an", "the"])
 BEFORE_MARKERS = (" used to ", " my old ", " my last ", " most ", " every time ", " tired of ", " no more ")
 # an ad quotes praise, never the caveat in a review
 HEDGES = (
@@ -197,7 +200,7 @@ def _is_predicate(words: list[str], i: int) -> bool:
 def classify(phrase: str) -> tuple[FactKind, str]:
     """The grammar of a catalog phrase and its text as it reads mid-sentence (verbs in the third person)."""
     words = _words(phrase)
-    text = _lower_first(phrase.strip().rstrip("."))
+    text = lower_first(phrase.strip().rstrip("."))
     if (verb := _verb_form(words[0])) is not None:
         return "verb_phrase", verb + text[len(text.split()[0]) :]
     if words[0] not in PREPOSITIONS and any(_is_predicate(words, i) for i in range(1, len(words))):
@@ -206,10 +209,18 @@ def classify(phrase: str) -> tuple[FactKind, str]:
     return ("adjective" if _is_adjective(head) or head.endswith("ed") else "noun_phrase"), text
 
 
-def _lower_first(text: str) -> str:
-    """Lower-case a sentence's first letter, but not an acronym or a brand ("SPF", "iPhone")."""
+def lower_first(text: str) -> str:
+    """Lower-case a sentence's first letter, but not "I" ("I'm", "I've") or an acronym or brand ("SPF", "iPhone")."""
     first = text.split()[0] if text.split() else ""
+    if first == "I" or first.startswith(("I'", "I’")):
+        return text
     return text[:1].lower() + text[1:] if first[:1].isupper() and first[1:] == first[1:].lower() else text
+
+
+def _is_pain(phrase: str) -> bool:
+    """A pain a line can name: short copy that says what went wrong and to what ("water rings on my desk";
+    "digging around", cut from "no more digging around for my keys", says neither)."""
+    return is_copy(phrase, max_words=PAIN_WORDS[1]) and len(phrase.split()) >= PAIN_WORDS[0]
 
 
 def _benefit_facts(product: Product) -> list[Fact]:
@@ -222,7 +233,8 @@ def _benefit_facts(product: Product) -> list[Fact]:
 
 
 def _description_facts(product: Product) -> list[Fact]:
-    """Sentences of the description; "A … that/with …" also yields its noun phrase and its verb phrase."""
+    """Sentences of the description; "A … that/with …" also yields its noun phrase (what the product is) and
+    its verb phrase; a sentence without a verb that is not "a …" is a claim ("Three drops in the morning")."""
     out = []
     for i, sentence in enumerate(s for s in _SENTENCE.split(product.description.strip()) if s):
         text = sentence.strip().rstrip(".!")
@@ -231,11 +243,14 @@ def _description_facts(product: Product) -> list[Fact]:
         noun, marker, rest = ([*_RELATIVE.split(text, maxsplit=1), "", ""])[:3]
         if marker and classify(noun)[0] == "noun_phrase":
             if len(noun.split()) <= 9:
-                out.append(_fact("detail", "noun_phrase", _lower_first(noun), "description", i))
+                out.append(_fact("detail", "noun_phrase", lower_first(noun), "description", i))
             if marker in ("that", "which") and rest and _verb_form(_words(rest)[0]) and is_copy(rest, max_words=12):
                 out.append(_fact("detail", "verb_phrase", rest, "description", i))
         elif is_copy(text):
-            out.append(_fact("detail", *classify(text), "description", i))
+            kind, said = classify(text)
+            if kind == "noun_phrase" and _words(said)[0] not in ARTICLES:
+                kind = "claim"  # "Three drops in the morning." is a sentence, not what the product is
+            out.append(_fact("detail", kind, said, "description", i))
     return out
 
 
@@ -320,7 +335,7 @@ def extract(product: Product, *, pains: tuple[str, ...] = ()) -> tuple[Fact, ...
     """Every typed fact of a product: name, benefits, description, numbers, price, audience, CTA, reviews."""
     facts = [_fact("name", "name", product.name, "name", 0)]
     facts += _benefit_facts(product) + _description_facts(product) + _numbers(product)
-    facts += [_fact("pain", "noun_phrase", p, "reviews", 0) for p in pains if is_copy(p, max_words=7)]
+    facts += [_fact("pain", "noun_phrase", p, "reviews", 0) for p in pains if _is_pain(p)]
     if product.price_text:
         facts.append(_fact("price", "price", product.price_text, "price", 0))
     if is_copy(product.audience, max_words=10):
