@@ -96,6 +96,20 @@ def test_a_clip_that_fails_twice_becomes_its_still_plate(fake, product, tmp_path
     assert totals.reserved_usd == 0 and totals.settled_usd == pytest.approx(sum(c.cost_usd for c in producer.calls))
 
 
+def test_a_clip_given_up_on_earlier_is_its_plate_at_once(fake, product, tmp_path: Path) -> None:
+    """A second video with the same clip (another hook variant of the body) takes the plate the first one fell
+    back to, from the cache: no prediction, one body for both, still listed as degraded."""
+    fake.script("replicate.prediction:kwaivgi/kling-v2.1", *[faults.failed_prediction("NSFW content detected")] * 2)
+    first, _, _ = produce(fake, product, tmp_path, POLICY)
+    creates = fake.count("replicate.create")
+    second, producer, _ = produce(fake, product, tmp_path, POLICY)
+    assert (
+        fake.count("replicate.create") == creates and second.scenes[("demo", 0)].path == first.scenes[("demo", 0)].path
+    )
+    assert second.scenes[("demo", 0)].call.cache_hit and all(c.ok for c in producer.calls)
+    assert second.degraded == ["scene demo/0: clip failed for an earlier video with the same clip -> still plate"]
+
+
 def test_a_refused_clip_that_succeeds_when_re_created_is_not_degraded(fake, product, tmp_path: Path) -> None:
     """One failed prediction, then a good one: the clip is used, nothing is listed as degraded, the failed
     call is kept at $0 and the clip's $0.25 is settled once."""

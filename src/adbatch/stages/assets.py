@@ -64,9 +64,7 @@ class Producer:
         """The asset for ``parts``: from the cache at $0, or made once after reserving its ``estimate()``
         (asked for only on a miss: pricing an LLM call renders its whole prompt); ``prompt``: what the asset
         was asked to show, as the manifest records it (scenes)."""
-        key = content_key(
-            {"stage": stage, "provider": provider.name, "model": provider.model, "params": provider.params(), **parts}
-        )
+        key = self.key(stage=stage, provider=provider, parts=parts)
         tic = time.perf_counter()
 
         async def produce(tmp: Path) -> dict[str, Any]:
@@ -138,6 +136,17 @@ class Producer:
             attempts=call.attempts,
         )
         return Produced(path=entry.path, meta=entry.record.get("meta", {}), call=call)
+
+    @staticmethod
+    def key(*, stage: str, provider: Any, parts: Mapping[str, Any]) -> str:
+        """The cache key of the asset ``provider`` makes for ``parts``: everything that decides it."""
+        return content_key(
+            {"stage": stage, "provider": provider.name, "model": provider.model, "params": provider.params(), **parts}
+        )
+
+    def cached(self, *, stage: str, provider: Any, parts: Mapping[str, Any], suffix: str) -> bool:
+        """True when ``run`` with these arguments would be a cache hit (nothing made, nothing paid)."""
+        return self.cache.lookup(self.key(stage=stage, provider=provider, parts=parts), suffix) is not None
 
     def _settle(self, reservation: str | None, actual: float) -> None:
         if reservation and self.ledger is not None:  # a reservation exists only when there is a ledger
@@ -236,8 +245,11 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer, po
                 prompt=req.prompt,
             )
 
+        def made_before(request: SceneRequest, mark: dict[str, str]) -> bool:
+            return producer.cached(stage="scenes", provider=providers.scenes, parts=parts | mark, suffix=request.suffix)
+
         if req.motion == "clip":
-            assets.scenes[key] = await clip_or_plate(make, req, policy, assets.degraded)
+            assets.scenes[key] = await clip_or_plate(make, req, policy, assets.degraded, made_before=made_before)
         else:
             assets.scenes[key] = await make(req, {})
 

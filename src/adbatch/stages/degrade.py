@@ -61,6 +61,12 @@ def degradable(exc: BaseException) -> bool:
 
 Make = Callable[[Any], Awaitable["Produced"]]  # runs one asset's call with the given provider
 SceneMake = Callable[[SceneRequest, dict[str, str]], Awaitable["Produced"]]  # one scene's call, cache key marked
+Seen = Callable[[SceneRequest, dict[str, str]], bool]  # whether that call would be a cache hit
+PLATE = {"fallback": "plate"}  # marks a stand-in plate's cache key: it never poses as the clip itself
+
+
+def _never(request: SceneRequest, mark: dict[str, str]) -> bool:
+    return False
 
 
 async def backed_up(make: Make, primary: Any, backup: Any, *, what: str, instead: str, degraded: list[str]) -> Produced:
@@ -75,9 +81,17 @@ async def backed_up(make: Make, primary: Any, backup: Any, *, what: str, instead
         return made
 
 
-async def clip_or_plate(make: SceneMake, req: SceneRequest, policy: Fallback, degraded: list[str]) -> Produced:
+async def clip_or_plate(
+    make: SceneMake, req: SceneRequest, policy: Fallback, degraded: list[str], *, made_before: Seen = _never
+) -> Produced:
     """A clip, created anew up to ``clip_retries`` times while its generation fails, then (when allowed) the
-    shot's still plate; the plate's cache key is marked, so it never stands in for the clip on a rerun."""
+    shot's still plate. A clip an earlier video already gave up on (same clip, its plate cached, e.g. another
+    hook variant of this body) goes straight to that plate: the variants keep one body, and no time is spent
+    failing again (``regen`` of the scene tries anew)."""
+    still, where = replace(req, motion="still"), f"scene {req.slot.id}/{req.shot}"
+    if policy.plate and not made_before(req, {}) and made_before(still, PLATE):
+        degraded.append(f"{where}: clip failed for an earlier video with the same clip -> still plate")
+        return await make(still, PLATE)
     tries = 1
     while True:
         try:
@@ -90,6 +104,6 @@ async def clip_or_plate(make: SceneMake, req: SceneRequest, policy: Fallback, de
                 raise
             failure = exc
             break
-    made = await make(replace(req, motion="still"), {"fallback": "plate"})
-    degraded.append(f"scene {req.slot.id}/{req.shot}: clip failed {tries}x ({failure}) -> still plate")
+    made = await make(still, PLATE)
+    degraded.append(f"{where}: clip failed {tries}x ({failure}) -> still plate")
     return made
