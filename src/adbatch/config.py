@@ -149,6 +149,16 @@ class DirectorConf:
 
 
 @dataclass
+class FallbackConf:
+    # what replaces a paid asset that failed for good (adbatch.stages.assets): the video still ends ok, and
+    # each replacement is listed in its manifest's `degraded` (a bad or unauthorised key is never replaced)
+    clip_retries: int = 1  # a clip whose prediction failed or was refused is created anew this many times
+    clip: str = "plate"  # plate: then it becomes its shot's still plate, filmed with camera motion | fail
+    card: str = "offline"  # offline: a failed end-card image becomes the offline brand gradient | fail
+    voice: str = "fail"  # fail: a failed voice line fails the video | offline: eSpeak NG speaks that line
+
+
+@dataclass
 class AdbatchConf:
     products: str | None = None  # path to the product catalog CSV
     product_id: str | None = None  # which product this job renders (set by the sweeper)
@@ -167,6 +177,7 @@ class AdbatchConf:
     provider: ProviderConf = field(default_factory=ProviderConf)
     hook_scoring: HookScoringConf = field(default_factory=HookScoringConf)
     director: DirectorConf = field(default_factory=DirectorConf)
+    fallback: FallbackConf = field(default_factory=FallbackConf)  # degrade, don't discard (paid assets that fail)
     brand: BrandConf = field(default_factory=BrandConf)
     captions: CaptionsConf = field(default_factory=CaptionsConf)
     style: StyleConf = field(default_factory=StyleConf)  # the house style (conf/style/); a brand kit may override it

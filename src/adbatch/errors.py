@@ -23,6 +23,8 @@ the stage bases live here, and this module imports nothing from adbatch::
     │   └── VoiceTooLong            the voice overflows its slots; carries the tempo that would fit
     ├── ProviderError               a provider call failed for good; carries ``cost_usd``, ``attempts``, ``status``
     │   ├── OutcomeUnknown          a Replicate create got no answer and no prediction of ours is listed
+    │   ├── GenerationFailed        the provider ran the request and it failed on its side (providers.base);
+    │   │   └── PredictionFailed    e.g. a Replicate prediction ended failed: a new one may succeed (stages.degrade)
     │   ├── DownloadError           a generated output is too big, of the wrong kind or at a URL we refuse
     │   ├── SpeechEngineError       eSpeak NG cannot be loaded, or refuses the voice or the text
     │   └── ReplyError              a model's reply stays unusable after the repair round (also a ScriptError)

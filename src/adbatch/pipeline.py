@@ -64,6 +64,7 @@ class Record:
     formats: list[manifest.FormatOutput] = field(default_factory=list)
     reused_from: str | None = None
     saved_usd: float = 0.0
+    degraded: list[str] = field(default_factory=list)
 
     def fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -189,6 +190,7 @@ def _pipeline(job: run.Job, record: Record, timer: Timer, hold: ExitStack) -> ma
     shape = timer.run("director", run.direction, job, got, words)
     record.director, record.hook, record.fitting = shape.notes, shape.chosen, shape.fitting
     wanted, assets = timer.run("assets", run.produce, job, got, words, shape)
+    record.degraded = list(assets.degraded)
     laid = timer.run("timeline", run.lay_out, job, got, words, shape, wanted, assets)
     record.fitting = laid.fitting
     r, tic = job.cfg.render, time.perf_counter()
@@ -213,7 +215,7 @@ def _reuse(job: run.Job, record: Record, earlier: Path) -> manifest.Status:
     resume.restore(earlier, job.out_dir)
     record.hook, record.hooks, record.insights, record.outputs = old.hook, old.hooks, old.insights, old.outputs
     record.qa, record.director, record.reused_from = old.qa, old.director, str(earlier)
-    record.fitting, record.formats = old.fitting, old.formats
+    record.fitting, record.formats, record.degraded = old.fitting, old.formats, old.degraded
     record.saved_usd = manifest.value_usd(old)
     job.log.info("reused", source=str(earlier))
     return "cached"

@@ -2,7 +2,8 @@
 
 Endpoints: ``anthropic.messages``, ``elevenlabs.tts``, ``replicate.files``, ``replicate.create``,
 ``replicate.get``, ``replicate.cancel``, ``replicate.list``, ``replicate.download`` and
-``replicate.prediction`` (the outcome of a prediction itself, not an HTTP answer).
+``replicate.prediction`` (the outcome of a prediction itself, not an HTTP answer; drawn when it
+is created: ``replicate.prediction:<owner>/<model>`` first, so a test can aim at one model).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ class Fault:
     """One injected behaviour; ``kind`` says which, the other fields are its data."""
 
     kind: (
-        str  # status | hang | drop | hang_after | reply | fenced | malformed | failed | stuck | content_type | oversize
+        str  # status | hang | drop | hang_after | lost_answer | reply | fenced | malformed | failed | stuck |
+        # content_type | oversize | reformatted
     )
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
@@ -74,6 +76,18 @@ def hang(seconds: float) -> Fault:
 def hang_after(seconds: float) -> Fault:
     """Do the work (e.g. create the prediction), then wait ``seconds`` before answering."""
     return Fault("hang_after", seconds=seconds)
+
+
+def lost_answer(code: int = 502) -> Fault:
+    """Do the work (e.g. create the prediction), then answer HTTP ``code`` as a gateway that lost the reply would."""
+    return Fault("lost_answer", status=code)
+
+
+def reformatted() -> Fault:
+    """Replicate list: each prediction's ``input`` as a provider may echo it, the same by meaning but not by
+    bytes: keys in another order, whole numbers as floats (5 -> 5.0), text with trailing whitespace, and a
+    default the model filled in."""
+    return Fault("reformatted")
 
 
 def drop() -> Fault:

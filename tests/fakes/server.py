@@ -238,6 +238,8 @@ class FakeProviders:
             response = handler(self, req, fault)
             if fault and fault.kind == "hang_after":
                 time.sleep(fault.seconds)
+            if fault and fault.kind == "lost_answer":  # the work is done, the answer is not
+                return json_response(fault.status, vendors.error_body(vendor, fault.status, {}))
             return response
         finally:
             with self.lock:

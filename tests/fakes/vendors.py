@@ -363,7 +363,7 @@ def replicate_create(server: Any, req: Request, fault: Fault | None, *, model: s
         created=time.monotonic(),
         created_at=now_iso(),
         run_s=server.run_seconds.get(model, server.run_seconds["*"]),
-        fault=server.draw("replicate.prediction"),
+        fault=server.draw(f"replicate.prediction:{model}") or server.draw("replicate.prediction"),
     )
     with server.lock:
         server.predictions[pred.id] = pred
@@ -420,7 +420,24 @@ def replicate_cancel(server: Any, req: Request, fault: Fault | None, *, pid: str
 
 def replicate_list(server: Any, req: Request, fault: Fault | None) -> Response:
     newest = sorted(server.predictions.values(), key=lambda p: p.created, reverse=True)[:100]
-    return json_response(200, {"next": None, "previous": None, "results": [prediction_json(server, p) for p in newest]})
+    results = [prediction_json(server, p) for p in newest]
+    if fault and fault.kind == "reformatted":
+        results = [r | {"input": _reformatted(r["input"])} for r in results]
+    return json_response(200, {"next": None, "previous": None, "results": results})
+
+
+def _reformatted(inputs: dict[str, Any]) -> dict[str, Any]:
+    """``inputs`` as echoed by a provider that normalises them: reversed key order, ints as floats, text with
+    trailing whitespace, plus a default it filled in."""
+
+    def echo(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return float(value)
+        return f"{value} " if isinstance(value, str) else value
+
+    return {"fps": 24} | {k: echo(inputs[k]) for k in reversed(list(inputs))}
 
 
 def replicate_download(server: Any, req: Request, fault: Fault | None, *, name: str) -> Response:

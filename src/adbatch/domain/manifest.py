@@ -119,6 +119,9 @@ class Manifest(BaseModel):
     qa: QAResult | None = None  # per-platform delivery checks and loudness (adbatch.stages.qa)
     fitting: Fitting | None = None  # how the voice-over was fitted to the video (optional: newer manifests)
     formats: list[FormatOutput] = []  # every rendered frame shape, main first (render.formats; newer manifests)
+    # what replaced failed paid assets, one line each (adbatch.stages.assets, ``fallback`` in conf/):
+    # "scene demo/0: clip failed after 2 attempt(s) (...) -> still plate"; empty: nothing was replaced
+    degraded: list[str] = []
     started_at: str
     finished_at: str
 

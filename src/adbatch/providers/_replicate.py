@@ -15,6 +15,13 @@ upload, so inputs are unique). If none is listed, the call fails saying the outc
 unknown, and a rerun of the sweep resumes from the cache: at worst one orphan prediction,
 never a silent second one. Creates that provably made nothing (connection refused, 429,
 500/503/529 answers) are retried as usual.
+
+The lookup itself runs under the retry policy, like every other request: a failed list is
+tried again, and so is a list that does not show our prediction yet (it may lag the create).
+Inputs are matched on their meaning, not their bytes (``same_input``): key order, 5 vs 5.0,
+"5" vs 5, whitespace around text, nulls, and defaults the provider filled in do not matter.
+A prediction that ends ``failed``/``canceled``/``aborted`` raises ``PredictionFailed``, which
+callers may answer by creating a new one (``adbatch.stages.assets`` does, per ``fallback``).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from adbatch.providers.base import GenerationFailed
 from adbatch.providers.http import download
 from adbatch.providers.keys import require_key
 from adbatch.providers.retry import ProviderError, Verdict, classify_httpx, policy
@@ -35,10 +43,20 @@ from adbatch.providers.retry import ProviderError, Verdict, classify_httpx, poli
 KEY_ENV_VAR = "REPLICATE_API_TOKEN"
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")
 UNKNOWN_OUTCOME_STATUS = (502, 504)  # a gateway answered: the API behind it may have created the prediction
+RECONCILE_CLOCK_SKEW_S = 120  # a listed prediction created up to this long before our create may still be ours
 
 
 class OutcomeUnknown(ProviderError):
     """A create request may have reached Replicate, no answer came back, and no matching prediction was found."""
+
+
+class PredictionFailed(GenerationFailed):
+    """A prediction ran and ended ``failed``, ``canceled`` or ``aborted`` (content filter, capacity, a model
+    error): a new prediction may succeed where this one did not. Not billed: official models charge per output."""
+
+
+class _NotListed(ProviderError):
+    """The prediction an unanswered create may have made is not listed (yet): look again, under the policy."""
 
 
 class _Tally:
@@ -138,7 +156,7 @@ class Predictions:
                 await self._cancel(client, prediction.id, tally)
                 raise
             if prediction.status != "succeeded":
-                raise ProviderError(
+                raise PredictionFailed(
                     f"replicate prediction {prediction.id} ({self.model}) {prediction.status}: "
                     f"{prediction.error or 'no error message'}",
                     attempts=1 + tally.retries,
@@ -165,7 +183,7 @@ class Predictions:
             except Exception as exc:
                 if not _maybe_created(exc):
                     raise
-                found = await self._adopt(client, inputs, since=sent)
+                found = await self._adopt(client, inputs, since=sent, tally=tally)
                 if found is None:
                     raise OutcomeUnknown(
                         f"replicate create for {self.model} got no answer ({type(exc).__name__}) after the request was "
@@ -176,16 +194,30 @@ class Predictions:
 
         return await self._call(create, f"create ({self.model})", tally, classify=classify, bounded=False)
 
-    async def _adopt(self, client: Any, inputs: Mapping[str, Any], *, since: float) -> Any:
-        """The prediction our unanswered create made, if Replicate lists it (same model/version and input)."""
+    async def _adopt(self, client: Any, inputs: Mapping[str, Any], *, since: float, tally: _Tally) -> Any:
+        """The prediction our unanswered create made, if Replicate lists it (same model/version, same input by
+        meaning): the lookup runs under the retry policy, an error or a list without it looked at again."""
         await asyncio.sleep(self.reconcile_s)
+
+        async def lookup() -> Any:
+            page = await client.predictions.async_list()  # bounded by _call
+            found = self._ours(page.results, inputs, since=since)
+            if found is None:
+                raise _NotListed(f"no {self.model} prediction with our input listed")
+            return found
+
         try:
-            page = await client.predictions.async_list()
-        except Exception:  # cannot tell: treat as not found (the caller fails without re-sending)
+            return await self._call(lookup, f"reconcile lookup ({self.model})", tally, classify=classify_lookup)
+        except ProviderError:  # cannot tell: treat as not found (the caller fails without re-sending)
             return None
-        for p in page.results:
+
+    def _ours(self, listed: Any, inputs: Mapping[str, Any], *, since: float) -> Any:
+        """The newest listed prediction of our model/version whose input is ours, created since ``since``
+        (less ``RECONCILE_CLOCK_SKEW_S``: our clock and Replicate's differ)."""
+        for p in sorted(listed, key=lambda p: _timestamp(p.created_at), reverse=True):
             same_target = p.version == self.version if self.version else p.model == self.model
-            if same_target and p.input == dict(inputs) and _timestamp(p.created_at) >= since - 120:
+            recent = _timestamp(p.created_at) >= since - RECONCILE_CLOCK_SKEW_S
+            if same_target and recent and same_input(inputs, p.input or {}):
                 return p
         return None
 
@@ -217,6 +249,41 @@ def classify(exc: BaseException) -> Verdict:
     if isinstance(exc, OutcomeUnknown):
         return Verdict(False, "outcome unknown")
     return classify_httpx(exc)
+
+
+def classify_lookup(exc: BaseException) -> Verdict:
+    """Reconcile lookup verdicts: a list that does not show our prediction yet is looked at again."""
+    if isinstance(exc, _NotListed):
+        return Verdict(True, "not listed yet")
+    return classify_httpx(exc)
+
+
+def same_input(sent: Mapping[str, Any], listed: Mapping[str, Any]) -> bool:
+    """True when ``listed`` (a prediction's input as Replicate lists it) is the input we ``sent``, by meaning:
+    every key we sent with a value has an equal value there (``_canonical``); keys the provider added (its
+    defaults) are ignored."""
+    theirs = _canonical(dict(listed))
+    return all(k in theirs and theirs[k] == v for k, v in _canonical(dict(sent)).items())
+
+
+def _canonical(value: Any) -> Any:
+    """A comparable form: numbers (and numeric text) as floats, text with its whitespace collapsed, mappings
+    without null values (key order never mattered), lists element by element."""
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return value
 
 
 def output_url(output: Any, pid: str) -> str:

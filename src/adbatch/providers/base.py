@@ -19,6 +19,7 @@ from adbatch.domain.archetype import Archetype, Slot
 from adbatch.domain.insights import Insights
 from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script
+from adbatch.errors import ProviderError
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class Output:
     units: dict[str, float] = field(default_factory=dict)  # tokens, characters, seconds, images
     cost_usd: float = 0.0  # actual cost, from the usage and the dated price table in conf/
     attempts: int = 1  # HTTP attempts the call took (retries + 1)
+
+
+class GenerationFailed(ProviderError):
+    """The provider took the request and its generation failed on its side (a content filter refused it, it ran
+    out of capacity, the model errored): unlike a bad request or key, a new request may well succeed."""
 
 
 @dataclass(frozen=True)

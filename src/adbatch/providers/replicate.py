@@ -22,12 +22,12 @@ from PIL import Image
 
 from adbatch.media.probe import probe
 from adbatch.providers import offline_art
-from adbatch.providers._replicate import KEY_ENV_VAR, OutcomeUnknown, Predictions
+from adbatch.providers._replicate import KEY_ENV_VAR, OutcomeUnknown, PredictionFailed, Predictions
 from adbatch.providers.base import CardRequest, Output, SceneGenerator, SceneRequest
 from adbatch.providers.http import Limiter
 from adbatch.providers.prices import rate, usd
 
-__all__ = ["OutcomeUnknown", "ReplicateImageGenerator", "ReplicateSceneGenerator"]
+__all__ = ["OutcomeUnknown", "PredictionFailed", "ReplicateImageGenerator", "ReplicateSceneGenerator"]
 
 
 class ReplicateSceneGenerator:

@@ -5,6 +5,9 @@ cache key, reuses a cached file (at $0, recorded as a hit with the money saved),
 calls the provider and records units, cost and latency. ``generate`` puts all of a
 video's asset calls in flight at once, so a video's wall time is about its slowest
 asset, not their sum.
+
+A paid asset that fails for good is replaced as the ``fallback`` policy allows
+(``adbatch.stages.degrade``), and listed in ``Assets.degraded``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from adbatch.providers.base import (
     SceneRequest,
     VoiceSynth,
 )
+from adbatch.stages.degrade import Fallback, backed_up, clip_or_plate
 from adbatch.store.cache import AssetCache, content_key
 from adbatch.store.ledger import CapExceeded, Ledger
 
@@ -60,9 +64,7 @@ class Producer:
         """The asset for ``parts``: from the cache at $0, or made once after reserving its ``estimate()``
         (asked for only on a miss: pricing an LLM call renders its whole prompt); ``prompt``: what the asset
         was asked to show, as the manifest records it (scenes)."""
-        key = content_key(
-            {"stage": stage, "provider": provider.name, "model": provider.model, "params": provider.params(), **parts}
-        )
+        key = self.key(stage=stage, provider=provider, parts=parts)
         tic = time.perf_counter()
 
         async def produce(tmp: Path) -> dict[str, Any]:
@@ -135,6 +137,17 @@ class Producer:
         )
         return Produced(path=entry.path, meta=entry.record.get("meta", {}), call=call)
 
+    @staticmethod
+    def key(*, stage: str, provider: Any, parts: Mapping[str, Any]) -> str:
+        """The cache key of the asset ``provider`` makes for ``parts``: everything that decides it."""
+        return content_key(
+            {"stage": stage, "provider": provider.name, "model": provider.model, "params": provider.params(), **parts}
+        )
+
+    def cached(self, *, stage: str, provider: Any, parts: Mapping[str, Any], suffix: str) -> bool:
+        """True when ``run`` with these arguments would be a cache hit (nothing made, nothing paid)."""
+        return self.cache.lookup(self.key(stage=stage, provider=provider, parts=parts), suffix) is not None
+
     def _settle(self, reservation: str | None, actual: float) -> None:
         if reservation and self.ledger is not None:  # a reservation exists only when there is a ledger
             self.ledger.settle(reservation, actual)
@@ -181,24 +194,32 @@ class Assets:
     scenes: dict[tuple[str, int], Produced] = field(default_factory=dict)
     card: Produced | None = None
     music: Produced | None = None
+    degraded: list[str] = field(default_factory=list)  # what was replaced: "scene demo/0: clip failed (...) -> ..."
 
 
-async def generate(plan: AssetPlan, providers: Providers, producer: Producer) -> Assets:
-    """Run every asset call of the plan concurrently; raise an ExceptionGroup of the failures.
+async def generate(plan: AssetPlan, providers: Providers, producer: Producer, policy: Fallback | None = None) -> Assets:
+    """Run every asset call of the plan concurrently, each replaced as ``policy`` allows when it fails for
+    good; raise an ExceptionGroup of the failures nothing replaced.
 
     A failure does not cancel the calls in flight: they are already reserved and likely
     billed, so they finish and land in the cache, where a rerun (or a higher cap) reuses them.
     """
-    assets = Assets()
+    assets, policy = Assets(), policy or Fallback()
 
     async def voice(slot: str, line: str) -> None:
-        assets.voice[slot] = await producer.run(
-            stage="voice",
-            provider=providers.voice,
-            parts={"text": line},
-            suffix=".wav",
-            make=lambda out: providers.voice.speak(line, out),
-            estimate=lambda: providers.voice.estimate(line),
+        def make(synth: VoiceSynth) -> Awaitable[Produced]:
+            return producer.run(
+                stage="voice",
+                provider=synth,
+                parts={"text": line},
+                suffix=".wav",
+                make=lambda out: synth.speak(line, out),
+                estimate=lambda: synth.estimate(line),
+            )
+
+        what = f"voice line {slot}"
+        assets.voice[slot] = await backed_up(
+            make, providers.voice, policy.voice, what=what, instead="offline voice", degraded=assets.degraded
         )
 
     async def scene(key: tuple[str, int], req: SceneRequest) -> None:
@@ -212,26 +233,42 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
             "palette": req.palette,
             "camera": req.slot.camera,
         }
-        assets.scenes[key] = await producer.run(
-            stage="scenes",
-            provider=providers.scenes,
-            parts=parts,
-            suffix=req.suffix,  # planning chose clip (.mp4) or still (.jpg)
-            make=lambda out: providers.scenes.scene(req, out),
-            estimate=lambda: providers.scenes.estimate(req),
-            prompt=req.prompt,
-        )
+
+        def make(request: SceneRequest, mark: dict[str, str]) -> Awaitable[Produced]:
+            return producer.run(
+                stage="scenes",
+                provider=providers.scenes,
+                parts=parts | mark,
+                suffix=request.suffix,  # planning chose clip (.mp4) or still (.jpg)
+                make=lambda out: providers.scenes.scene(request, out),
+                estimate=lambda: providers.scenes.estimate(request),
+                prompt=req.prompt,
+            )
+
+        def made_before(request: SceneRequest, mark: dict[str, str]) -> bool:
+            return producer.cached(stage="scenes", provider=providers.scenes, parts=parts | mark, suffix=request.suffix)
+
+        if req.motion == "clip":
+            assets.scenes[key] = await clip_or_plate(make, req, policy, assets.degraded, made_before=made_before)
+        else:
+            assets.scenes[key] = await make(req, {})
 
     async def card() -> None:
         req = plan.card
         parts = {"size": [req.width, req.height], "seed": req.seed, "palette": req.palette, "product": req.product.name}
-        assets.card = await producer.run(
-            stage="image",
-            provider=providers.image,
-            parts=parts,
-            suffix=".jpg",
-            make=lambda out: providers.image.card(req, out),
-            estimate=lambda: providers.image.estimate(req),
+
+        def make(image: ImageGenerator) -> Awaitable[Produced]:
+            return producer.run(
+                stage="image",
+                provider=image,
+                parts=parts,
+                suffix=".jpg",
+                make=lambda out: image.card(req, out),
+                estimate=lambda: image.estimate(req),
+            )
+
+        assets.card = await backed_up(
+            make, providers.image, policy.card, what="end card", instead="offline card", degraded=assets.degraded
         )
 
     async def music() -> None:
@@ -252,4 +289,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer) ->
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
         raise BaseExceptionGroup("asset generation failed", errors)
+    assets.degraded.sort()  # calls finish in any order; the record should not
+    for entry in assets.degraded:
+        producer.log.warning("asset_degraded", replaced=entry)
     return assets

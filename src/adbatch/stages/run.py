@@ -31,7 +31,7 @@ from adbatch.paths import ARCHETYPES_DIR, or_default
 from adbatch.providers.base import ScriptRequest, ScriptWriter
 from adbatch.render import captions, encode, endcard, formats, layout, sheet
 from adbatch.render.probe import MediaInfo, probe
-from adbatch.stages import catalog, direct, fit, insights, plan, qa, write
+from adbatch.stages import catalog, degrade, direct, fit, insights, plan, qa, write
 from adbatch.stages.assets import AssetPlan, Assets, Produced, Producer, Providers, generate
 from adbatch.store import resume
 from adbatch.store.atomic import write_text
@@ -252,7 +252,8 @@ def produce(job: Job, got: Intake, words: Written, shape: Directed) -> tuple[Ass
         pal=got.look.palette,
         cues=tuple(words.facts.image.get("visual_cues", ())),  # live: what the vision notes saw in the photo
     )
-    return wanted, asyncio.run(generate(wanted, job.providers, job.producer))
+    policy = degrade.from_conf(job.cfg.fallback, plates=job.cfg.style.plates)
+    return wanted, asyncio.run(generate(wanted, job.providers, job.producer, policy))
 
 
 def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: AssetPlan, assets: Assets) -> Laid:
