@@ -20,10 +20,13 @@ from omegaconf import DictConfig, OmegaConf
 from adbatch.config import AdbatchConf, register_configs, typed
 from adbatch.errors import CatalogError, ConfigError
 from adbatch.paths import CONF_DIR
-from adbatch.pipeline import run_job
+from adbatch.pipeline import not_started, run_job
+from adbatch.providers import keys
+from adbatch.providers.retry import KeyRefused
 from adbatch.render import formats
 from adbatch.stages import catalog
 from adbatch.stages.assets import Providers
+from adbatch.store.atomic import write_text
 from adbatch.store.ledger import Caps, Ledger, RedisLedger, SqliteLedger
 
 register_configs()
@@ -86,15 +89,25 @@ def main(cfg: DictConfig) -> dict[str, Any]:
         sys.exit("adbatch: products=<catalog.csv> is required, e.g. products=examples/catalog.csv")
     job = typed(cfg)
     job.products = str(Path(job.products or "").expanduser().resolve())
+    hc = HydraConfig.get()
+    sweep = Path(hc.sweep.dir).resolve() if hc.mode == RunMode.MULTIRUN else None
     try:
         formats.resolve(job.render, job.platforms, job.qa.platforms)  # a shape no platform takes stops here
         if not job.product_id:
             job.product_id = first_valid_key(job)
+        if sweep is None:
+            keys.verify_keys(cfg.provider)  # a sweep checked them once, before its first job
         writer, providers = build_providers(cfg)
-    except (CatalogError, ConfigError) as exc:
+    except (CatalogError, ConfigError, KeyRefused) as exc:
         sys.exit(f"adbatch: {exc}")
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
-    result = run_job(job, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))
+    out_dir = Path(hc.runtime.output_dir)
+    refused = sweep / keys.REFUSED_FILE if sweep is not None else None
+    if refused is not None and refused.is_file():  # an earlier job's key was refused: paying for this one is waste
+        result = not_started(job, out_dir, reason=refused.read_text(encoding="utf-8").strip())
+    else:
+        result = run_job(job, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))
+        if refused is not None and result.error is not None and result.error.type == KeyRefused.__name__:
+            write_text(refused, result.error.message)
     return {
         "status": result.status,
         "product_id": result.product_id,

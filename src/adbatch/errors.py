@@ -22,6 +22,7 @@ the stage bases live here, and this module imports nothing from adbatch::
     ├── TimelineError               the lines cannot be laid out within the pacing rules (domain.timeline)
     │   └── VoiceTooLong            the voice overflows its slots; carries the tempo that would fit
     ├── ProviderError               a provider call failed for good; carries ``cost_usd``, ``attempts``, ``status``
+    │   ├── KeyRefused              the provider refused the API key (401/403); names its variable (providers.retry)
     │   ├── OutcomeUnknown          a Replicate create got no answer and no prediction of ours is listed
     │   ├── GenerationFailed        the provider ran the request and it failed on its side (providers.base);
     │   │   └── PredictionFailed    e.g. a Replicate prediction ended failed: a new one may succeed (stages.degrade)

@@ -172,6 +172,25 @@ def run_job(
     return result
 
 
+def not_started(cfg: AdbatchConf, out_dir: Path, *, reason: str) -> manifest.Manifest:
+    """The manifest of a job the sweep did not start because an earlier job's API key was refused (every
+    call with it would be refused too): ``failed``, $0, the refusal as its error."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    now = _now()
+    result = manifest.Manifest(
+        adbatch_version=__version__,
+        status="failed",
+        product_id=str(cfg.product_id),
+        archetype=cfg.archetype.name,
+        hook_requested=str(cfg.hook),
+        error=manifest.ErrorInfo(stage="keys", type="KeyRefused", message=f"not started: {reason}"),
+        started_at=now,
+        finished_at=now,
+    )
+    manifest.write(result, out_dir)
+    return result
+
+
 def _pipeline(job: run.Job, record: Record, timer: Timer, hold: ExitStack) -> manifest.Status:
     """Run the stages in order, recording each result; the status (ok, or cached when an identical
     finished video was reused). ``hold`` keeps the video's lock until the job has stored what it made:

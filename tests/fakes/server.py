@@ -30,6 +30,10 @@ from tests.fakes.vendors import Request, Response, json_response
 
 # (method, path pattern, endpoint, vendor, handler factory): the first match wins
 ROUTES: list[tuple[str, re.Pattern, str, str, Callable[..., Callable]]] = [
+    # the free calls a key check makes (adbatch.providers.keys.verify_keys)
+    ("GET", re.compile(r"/v1/models"), "anthropic.models", "anthropic", lambda m: vendors.anthropic_models),
+    ("GET", re.compile(r"/v1/account"), "replicate.account", "replicate", lambda m: vendors.replicate_account),
+    ("GET", re.compile(r"/v1/user"), "elevenlabs.user", "elevenlabs", lambda m: vendors.elevenlabs_user),
     ("POST", re.compile(r"/v1/messages"), "anthropic.messages", "anthropic", lambda m: vendors.anthropic_messages),
     (
         "POST",

@@ -418,6 +418,58 @@ def replicate_cancel(server: Any, req: Request, fault: Fault | None, *, pid: str
     return json_response(200, prediction_json(server, p))
 
 
+def anthropic_models(server: Any, req: Request, fault: Fault | None) -> Response:
+    """GET /v1/models: the models the key may use (free; what a key check calls)."""
+    model = {
+        "type": "model",
+        "id": "claude-sonnet-4-5",
+        "display_name": "Claude Sonnet 4.5",
+        "created_at": "2025-09-29T00:00:00Z",
+        "lifecycle": "active",
+    }
+    return json_response(200, {"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]})
+
+
+def replicate_account(server: Any, req: Request, fault: Fault | None) -> Response:
+    """GET /v1/account: the account the token belongs to (free)."""
+    return json_response(200, {"type": "user", "username": "fake-user", "name": "Fake User", "github_url": None})
+
+
+def elevenlabs_user(server: Any, req: Request, fault: Fault | None) -> Response:
+    """GET /v1/user: the key's user and subscription (free), with every field the SDK requires."""
+    subscription = {
+        "tier": "creator",
+        "character_count": 1200,
+        "character_limit": 100000,
+        "max_credit_limit_extension": 0,
+        "can_extend_character_limit": True,
+        "allowed_to_extend_character_limit": True,
+        "voice_slots_used": 1,
+        "professional_voice_slots_used": 0,
+        "professional_voice_slots_used_in_workspace": 0,
+        "voice_limit": 30,
+        "voice_add_edit_counter": 0,
+        "professional_voice_limit": 1,
+        "can_extend_voice_limit": False,
+        "can_use_instant_voice_cloning": True,
+        "can_use_professional_voice_cloning": True,
+        "current_overage": 0,
+        "status": "active",
+    }
+    user = {
+        "user_id": "fake-user",
+        "workspace_id": "fake-workspace",
+        "subscription": subscription,
+        "is_new_user": False,
+        "can_use_delayed_payment_methods": False,
+        "is_onboarding_completed": True,
+        "is_onboarding_checklist_completed": True,
+        "created_at": 1735689600,
+        "seat_type": "workspace_admin",
+    }
+    return json_response(200, user)
+
+
 def replicate_list(server: Any, req: Request, fault: Fault | None) -> Response:
     newest = sorted(server.predictions.values(), key=lambda p: p.created, reverse=True)[:100]
     results = [prediction_json(server, p) for p in newest]

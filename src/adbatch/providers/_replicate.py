@@ -38,7 +38,15 @@ from typing import Any, Literal
 from adbatch.providers.base import GenerationFailed
 from adbatch.providers.http import download
 from adbatch.providers.keys import require_key
-from adbatch.providers.retry import ProviderError, Verdict, classify_httpx, policy
+from adbatch.providers.retry import (
+    KEY_REFUSED,
+    KeyRefused,
+    ProviderError,
+    Verdict,
+    classify_httpx,
+    policy,
+    refused_message,
+)
 
 KEY_ENV_VAR = "REPLICATE_API_TOKEN"
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")
@@ -89,6 +97,20 @@ class Predictions:
         self.poll_s, self.deadline_s, self.reconcile_s = float(poll_s), float(deadline_s), float(reconcile_s)
         self.max_download_mb, self.retry = max_download_mb, policy(retry)
 
+    def check_key(self) -> None:
+        """One free call (the token's account) that fails fast, naming the variable, on a refused token."""
+        from replicate.client import Client
+        from replicate.exceptions import ReplicateError
+
+        client = Client(api_token=require_key(KEY_ENV_VAR, who=self.who), base_url=self.base_url)
+        try:
+            client.accounts.current()
+        except ReplicateError as exc:
+            if exc.status not in KEY_REFUSED:
+                raise
+            what = f"replicate key check (GET /v1/account) answered {exc.status}"
+            raise KeyRefused(refused_message(KEY_ENV_VAR, what), status=exc.status) from exc
+
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[Any]:
         import httpx
@@ -117,7 +139,9 @@ class Predictions:
         of the whole prediction (the retries of its earlier requests too), as a success does."""
         call = (lambda: asyncio.wait_for(fn(), self.timeout)) if bounded else fn
         try:
-            result, attempts = await self.retry.call(call, classify=classify, what=f"replicate {what}")
+            result, attempts = await self.retry.call(
+                call, classify=classify, what=f"replicate {what}", key_env_var=KEY_ENV_VAR
+            )
         except ProviderError as exc:
             raise exc.replace(attempts=tally.retries + exc.attempts) from exc.__cause__
         tally.retries += attempts - 1

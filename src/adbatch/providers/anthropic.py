@@ -46,7 +46,7 @@ from adbatch.providers.base import CritiqueRequest, HookRankRequest, Output, Scr
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.providers.prices import rate, usd
-from adbatch.providers.retry import ProviderError, Verdict, http_verdict, policy
+from adbatch.providers.retry import KeyRefused, ProviderError, Verdict, http_verdict, policy, refused_message
 from adbatch.store.cache import file_digest
 
 REPAIR_TOKENS = 600  # a repair request's own words (the problem, quoted), on top of the resent conversation
@@ -121,6 +121,18 @@ class AnthropicScriptWriter:
 
     def __repr__(self) -> str:
         return f"AnthropicScriptWriter(model={self.model!r}, base_url={self.base_url!r})"
+
+    def check_key(self) -> None:
+        """One free call (the models the key may use) that fails fast, naming the variable, on a refused key."""
+        import anthropic
+
+        key = require_key(self.key_env_var, who="provider.script (Anthropic)")
+        with anthropic.Anthropic(api_key=key, base_url=self.base_url, timeout=self.timeout, max_retries=2) as client:
+            try:
+                client.models.list(limit=1)
+            except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
+                what = f"anthropic key check (GET /v1/models) answered {exc.status_code}"
+                raise KeyRefused(refused_message(self.key_env_var, what), status=exc.status_code) from exc
 
     def params(self) -> dict[str, Any]:
         """Settings every call shares (part of every cache key); each call adds its own (``call_params``)."""
@@ -472,7 +484,10 @@ class AnthropicScriptWriter:
                 api_key=key, base_url=self.base_url, timeout=self.timeout, max_retries=0
             ) as client:
                 msg, attempts = await self.retry.call(
-                    lambda: client.messages.create(**kwargs), classify=classify, what=f"anthropic {what}"
+                    lambda: client.messages.create(**kwargs),
+                    classify=classify,
+                    what=f"anthropic {what}",
+                    key_env_var=self.key_env_var,
                 )
         u = msg.usage
         usage.input_tokens += u.input_tokens + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0)

@@ -23,7 +23,15 @@ from adbatch.providers.espeak import _strip_punctuation  # one rule for what a "
 from adbatch.providers.http import Limiter
 from adbatch.providers.keys import require_key
 from adbatch.providers.prices import rate, usd
-from adbatch.providers.retry import Verdict, classify_httpx, http_verdict, policy
+from adbatch.providers.retry import (
+    KEY_REFUSED,
+    KeyRefused,
+    Verdict,
+    classify_httpx,
+    http_verdict,
+    policy,
+    refused_message,
+)
 
 PCM = re.compile(r"^pcm_(\d+)$")
 
@@ -73,6 +81,20 @@ class ElevenLabsVoice:
     def words_per_second(self) -> float:
         """The voice's speaking rate, so the writer sizes lines to their slots (config: words_per_second)."""
         return self.wps
+
+    def check_key(self) -> None:
+        """One free call (the key's user) that fails fast, naming the variable, on a refused key."""
+        from elevenlabs.client import ElevenLabs
+        from elevenlabs.core.api_error import ApiError
+
+        key = require_key(self.key_env_var, who="provider.voice (ElevenLabs)")
+        try:
+            ElevenLabs(api_key=key, base_url=self.base_url, timeout=self.timeout).user.get()
+        except ApiError as exc:
+            if exc.status_code not in KEY_REFUSED:
+                raise
+            what = f"elevenlabs key check (GET /v1/user) answered {exc.status_code}"
+            raise KeyRefused(refused_message(self.key_env_var, what), status=exc.status_code) from exc
 
     def params(self) -> dict[str, Any]:
         return {
@@ -138,6 +160,7 @@ class ElevenLabsVoice:
                 ),
                 classify=classify,
                 what=f"elevenlabs text-to-speech ({len(text)} characters)",
+                key_env_var=self.key_env_var,
             )
         return response.data, {k.lower(): v for k, v in response.headers.items()}, attempts
 

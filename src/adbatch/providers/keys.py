@@ -11,11 +11,15 @@ next to every video.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from adbatch.errors import ConfigError
+
+log = logging.getLogger(__name__)
+REFUSED_FILE = ".keys-refused"  # in a sweep dir: a job's key was refused, so no further job starts (adbatch.app)
 
 STAGES = ("script", "voice", "scenes", "image", "music")
 
@@ -59,3 +63,35 @@ def check_keys(provider_cfg: Mapping[str, Any]) -> None:
             "missing API key(s): " + "; ".join(lines) + f". Set them in the environment "
             f"(export {names}) or choose offline stages (provider=offline, provider.voice=offline ...)."
         )
+
+
+class KeyChecked(Protocol):
+    """A live adapter that can check its key with one free call (an account or models endpoint)."""
+
+    key_env_var: str
+
+    def check_key(self) -> None: ...
+
+
+def verify_keys(provider_cfg: Mapping[str, Any]) -> None:
+    """One free call per live provider the composed ``provider`` config uses (once per key and endpoint), so a
+    wrong key stops the sweep before any job pays any provider: raises ``KeyRefused`` naming the variable. A
+    provider that cannot be reached is only warned about (the jobs' own retries deal with an outage)."""
+    from hydra.utils import instantiate
+
+    from adbatch.providers.retry import KeyRefused
+
+    seen: set[tuple[str, str | None]] = set()
+    for stage, var in needed_keys(provider_cfg).items():
+        node = provider_cfg[stage]
+        where = (var, node.get("base_url"))
+        if where in seen:
+            continue
+        seen.add(where)
+        adapter: KeyChecked = instantiate(node)
+        try:
+            adapter.check_key()
+        except KeyRefused:
+            raise
+        except Exception as exc:
+            log.warning("could not check %s for provider.%s: %s: %s", var, stage, type(exc).__name__, exc)

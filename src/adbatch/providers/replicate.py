@@ -84,6 +84,10 @@ class ReplicateSceneGenerator:
     def __repr__(self) -> str:
         return f"ReplicateSceneGenerator(model={self.model!r}, stills={self.stills!r})"
 
+    def check_key(self) -> None:
+        """A free call that fails fast on a refused token (``Predictions.check_key``)."""
+        self.runner.check_key()
+
     def params(self) -> dict[str, Any]:
         return {
             "model": self.model,
@@ -185,6 +189,10 @@ class ReplicateImageGenerator:
 
     def __repr__(self) -> str:
         return f"ReplicateImageGenerator(model={self.model!r})"
+
+    def check_key(self) -> None:
+        """A free call that fails fast on a refused token (``Predictions.check_key``)."""
+        self.runner.check_key()
 
     def params(self) -> dict[str, Any]:
         return {"model": self.model, "version": self.version, "input": self.input, "prompt": self.prompt}

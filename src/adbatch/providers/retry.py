@@ -75,10 +75,12 @@ class RetryPolicy:
         classify: Callable[[BaseException], Verdict],
         what: str,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        key_env_var: str | None = None,
     ) -> tuple[T, int]:
         """Run ``fn`` until it succeeds or the policy gives up; return (result, attempts made).
 
-        Raises ProviderError (``from`` the last error) naming ``what``, the attempts and the reason.
+        Raises ProviderError (``from`` the last error) naming ``what``, the attempts and the reason; a
+        KeyRefused naming ``key_env_var`` when the provider refused the key (401, 403).
         """
 
         def retryable(exc: BaseException) -> bool:
@@ -129,10 +131,26 @@ class RetryPolicy:
                 why = "gave up"
             message = f"{what} failed after {attempts} attempt(s), {why} ({v.reason}): {_summary(exc)}"
             log.error(message)
-            raise ProviderError(message, attempts=attempts, status=status_of(exc)) from exc
+            status = status_of(exc)
+            if key_env_var and status in KEY_REFUSED:
+                raise KeyRefused(refused_message(key_env_var, message), attempts=attempts, status=status) from exc
+            raise ProviderError(message, attempts=attempts, status=status) from exc
         if attempts > 1:
             log.info("%s: succeeded on attempt %d", what, attempts)
         return result, attempts
+
+
+KEY_REFUSED = (401, 403)  # the provider refused the key itself: every later call with it would be refused too
+
+
+class KeyRefused(ProviderError):
+    """The provider refused the API key (401 or 403): the message names the environment variable that holds
+    it. A sweep stops starting jobs after one (``adbatch.app``), since every later call would be refused."""
+
+
+def refused_message(var: str, what: str) -> str:
+    """What to say when the key in ``var`` was refused by the call ``what``."""
+    return f"{what}. The key in {var} was refused: set a valid one (export {var}=...) and rerun the sweep"
 
 
 def policy(conf: Mapping[str, Any] | RetryPolicy | None) -> RetryPolicy:

@@ -19,6 +19,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 log = logging.getLogger(__name__)
+REFUSED_FILE = ".keys-refused"  # adbatch.providers.keys.REFUSED_FILE (not imported: this module stays cheap)
 
 
 class NightlyGateFailed(SystemExit):
@@ -44,7 +45,14 @@ class ReportCallback(Callback):
         """Build the report, then gate the exit code (``_gate``); a failure to build is logged, never raised."""
         if config.get("dry_run"):
             return  # a dry run makes no videos: its estimate is the report
-        self._gate(self._build(Path(str(config.hydra.sweep.dir))))
+        sweep = Path(str(config.hydra.sweep.dir))
+        built = self._build(sweep)
+        refused = sweep / REFUSED_FILE
+        if refused.is_file():  # a job's key was refused and the rest were not started: the night failed
+            line = f"adbatch: jobs stopped starting after a key was refused: {refused.read_text(encoding='utf-8')}"
+            print(line, flush=True)
+            raise NightlyGateFailed(line)
+        self._gate(built)
 
     def _build(self, sweep: Path) -> Any:
         """The sweep's ``adbatch.report.report.Report``, or None when there was none to write."""

@@ -53,12 +53,16 @@ def expand_catalog(arguments: list[str], *, config: Any, products_key: str, prod
 
 
 def check_live_keys(config: Any) -> None:
-    """Raise CatalogSweepError naming every API key a live stage needs and the environment lacks."""
-    from adbatch.providers.keys import MissingKeyError, check_keys
+    """Raise CatalogSweepError naming every API key a live stage needs and the environment lacks, or that its
+    provider refuses (one free call each, before any job starts: no job pays one provider while another's key
+    is bad)."""
+    from adbatch.providers.keys import MissingKeyError, check_keys, verify_keys
+    from adbatch.providers.retry import KeyRefused
 
     try:
         check_keys(config.provider)
-    except MissingKeyError as exc:
+        verify_keys(config.provider)
+    except (MissingKeyError, KeyRefused) as exc:
         raise CatalogSweepError(str(exc)) from exc
 
 
