@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+import adbatch
 from adbatch.render import fonts, text
 
 NAMES = {
@@ -15,6 +18,8 @@ NAMES = {
     "korean": "한국 화장품 세트",
     "arabic": "زيت الأرغان المغربي",
     "hebrew": "שמן זית כתית",
+    "hindi": "आयुर्वेदिक तेल",
+    "thai": "ชาไทยเย็น",
     "emoji": "Glow 🔥✨💯❤️👍🏽🇯🇵☕🧴🎁😍🚀",
 }
 # Characters DejaVu Sans lacks, two per script: drawn with DejaVu alone, both come out as its .notdef box.
@@ -34,7 +39,7 @@ def dejavu_alone(canvas: ImageDraw.ImageDraw, char: str) -> None:
 
 
 def fallback_chain(canvas: ImageDraw.ImageDraw, char: str) -> None:
-    fonts.draw(canvas, (10, 70), fonts.visual(char), 48, fonts.chain(char), fill=255)
+    fonts.draw(canvas, (10, 70), char, 48, fonts.chain(char), fill=255)
 
 
 @pytest.mark.parametrize("script", list(NAMES))
@@ -62,10 +67,18 @@ def test_dejavu_alone_draws_tofu_where_the_chain_draws_glyphs(script: str) -> No
 
 @pytest.mark.parametrize(
     ("char", "family"),
-    [("س", "Noto Sans Arabic"), ("ש", "Noto Sans Hebrew"), ("🔥", "Noto Emoji"), ("A", "DejaVu Sans Bold")],
+    [
+        ("س", "Noto Sans Arabic"),
+        ("ש", "Noto Sans Hebrew"),
+        ("क", "Noto Sans Devanagari"),
+        ("ก", "Noto Sans Thai"),
+        ("🔥", "Noto Emoji"),
+        ("☕", "Noto Emoji"),
+        ("A", "DejaVu Sans Bold"),
+    ],
 )
 def test_script_fonts_are_preferred_for_their_own_letters(char: str, family: str) -> None:
-    """Arabic, Hebrew and emoji come from their Noto fonts even though DejaVu has some of them."""
+    """Arabic, Hebrew, Devanagari, Thai and emoji come from their Noto fonts, Latin from DejaVu Sans Bold."""
     assert fonts.font_for(char, fonts.chain(char)).name == family
 
 
@@ -78,19 +91,30 @@ def test_cjk_text_uses_the_face_of_its_language(sample: str, face: str) -> None:
     assert fonts.font_for(sample[0], fonts.chain(sample)).name == face
 
 
-def test_arabic_is_joined_and_put_in_visual_order() -> None:
-    """سلام is drawn as joined forms (initial seen, the lam-alef ligature, meem), last letter leftmost."""
-    assert fonts.visual("سلام") == "\ufee1\ufefc\ufeb3"
+def test_clusters_are_never_split_across_fonts() -> None:
+    """Joiners, selectors, skin tones and vowel signs stay in the run of the character they belong to."""
+    for word in ["❤️👍🏽👨‍👩‍👧", "नमस्ते", "ที่"]:
+        assert len(fonts.runs(word, 48, fonts.chain(word))) == 1
 
 
-def test_hebrew_word_is_reversed_for_display() -> None:
-    """A Hebrew word's letters run right to left, so they are drawn in reverse order."""
-    assert fonts.visual("שמן") == "ןמש"
+def test_punctuation_follows_the_font_of_its_word() -> None:
+    """Arabic digits and percent sign stay in the Arabic run; Latin punctuation stays with Latin letters."""
+    assert [r.text for r in fonts.runs("سعر٥٠٪", 48, fonts.chain("سعر"))] == ["سعر٥٠٪"]
+    assert [r.text for r in fonts.runs("Wow!🔥", 48, fonts.chain())] == ["Wow!", "🔥"]
 
 
-def test_invisible_marks_are_dropped() -> None:
-    """Variation selectors, joiners and skin-tone modifiers draw nothing, so they are not drawn."""
-    assert fonts.visual("❤️👍🏽👨‍👩‍👧") == "❤👍👨👩👧"
+def test_joiners_and_selectors_are_not_reported_missing() -> None:
+    """Characters that draw nothing on their own (ZWJ, VS16, bidi marks) never count as tofu."""
+    assert fonts.missing_glyphs("Love‍❤️‏") == set()
+
+
+def test_fonts_are_adbatch_package_data_with_licences() -> None:
+    """Every font of the chain is a file of adbatch's own package, and each source ships its licence."""
+    package = Path(adbatch.__file__).parent / "fonts"
+    for spec in {*fonts.chain("a"), *fonts.chain("かな"), *fonts.chain("한글")}:
+        assert spec.path.parent == package and spec.path.is_file()
+    assert len(list(package.glob("LICENSE-*.txt"))) >= 7
+    assert "SIL Open Font License" in (package / "LICENSE-noto-emoji.txt").read_text()
 
 
 @pytest.mark.parametrize(
@@ -129,7 +153,7 @@ def test_every_word_is_drawn_inside_the_patch(name: str) -> None:
     cols = np.flatnonzero(patch[..., 3].max(axis=0) > 0)
     ink = cols[-1] - cols[0] + 1
     line = lay.lines[0]
-    measured = sum(fonts.width(fonts.visual(text.units(name)[i].text), lay.size, lay.specs) for i in line)
+    measured = sum(fonts.width(text.units(name)[i].text, lay.size, lay.specs) for i in line)
     gaps = len(line) - 1 - sum(text.units(name)[i].glue for i in line[1:])
     expected = measured + gaps * fonts.face(lay.specs[0], lay.size).getlength(" ")
     assert abs(ink - expected) <= 2 * lay.stroke + 0.25 * lay.size
@@ -155,9 +179,9 @@ def test_existing_callers_keep_their_api() -> None:
 
 def test_a_brand_font_comes_first_and_still_falls_back() -> None:
     """With a brand font, its glyphs are used first and CJK still comes from Noto, without tofu."""
-    brand = str(text.font_dir() / "DejaVuSerif-Bold.ttf")
+    brand = str(text.font_dir() / "DejaVuSans.ttf")  # any font file: here the regular weight stands in
     specs = fonts.chain("Mug 保温杯", brand)
-    assert fonts.font_for("M", specs).path.name == "DejaVuSerif-Bold.ttf"
+    assert fonts.font_for("M", specs).path.name == "DejaVuSans.ttf"
     assert fonts.font_for("保", specs).name == "Noto Sans CJK SC"
     assert fonts.missing_glyphs("Mug 保温杯", brand) == set()
     serif = text.render("Mug", text.TextStyle(size=48, font_path=brand), 400, 200)

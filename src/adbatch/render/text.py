@@ -3,7 +3,8 @@
 Drawing text ourselves (rather than MoviePy's TextClip) keeps descenders and accents
 inside the patch and lets the renderer blend only the patch's box on each frame.
 Glyphs come from the fallback chain in ``adbatch.render.fonts`` (DejaVu Sans, then Noto for
-Arabic, Hebrew, CJK and emoji), so names in any of those scripts draw without tofu and
+Arabic, Hebrew, Devanagari, Thai, CJK and emoji, all shipped in ``adbatch/fonts``), shaped by
+Pillow's RAQM layout, so names in any of those scripts draw joined, ordered and without tofu,
 without any system font.
 
 Text is laid out as words (``Unit``): Chinese and Japanese, written without spaces,
@@ -39,17 +40,16 @@ _CJK_WORD = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
 def font_dir() -> Path:
-    """matplotlib's bundled TrueType folder (DejaVu), found without importing matplotlib."""
-    return fonts.DEJAVU.path.parent
+    """The folder of the fonts adbatch ships (package data ``adbatch/fonts``)."""
+    return fonts.FONT_DIR
 
 
 @lru_cache(maxsize=FONT_CACHE)
 def font(size: int, bold: bool = True, path: str | None = None) -> ImageFont.FreeTypeFont:
-    """The primary font at ``size`` px: ``path`` if given, else DejaVu Sans (Bold)."""
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(path or str(font_dir() / name), size=size, layout_engine=ImageFont.Layout.BASIC)
+    """The primary font at ``size`` px, RAQM layout: ``path`` if given, else DejaVu Sans (Bold)."""
+    spec = fonts.primary_spec(path) if path else fonts.DEJAVU if bold else fonts.DEJAVU_REGULAR
+    return fonts.face(spec, size)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Unit:
 
 @dataclass(frozen=True)
 class Layout:
-    """Words placed in a patch: ``pieces`` holds (unit index, x, baseline y, shaped text)."""
+    """Words placed in a patch: ``pieces`` holds (unit index, x, baseline y, text as shaped)."""
 
     size: int
     width: int
@@ -120,7 +120,7 @@ class _Measure:
 
     def __init__(self, words: Sequence[Unit], size: int, specs: tuple[fonts.FontSpec, ...]) -> None:
         self.words, self.size, self.specs = words, size, specs
-        self.shaped = [fonts.visual(u.text) for u in words]
+        self.shaped = [fonts.normalize(u.text) for u in words]
         self.widths = [fonts.width(s, size, specs) for s in self.shaped]
         self.space = fonts.face(specs[0], size).getlength(" ")
 
