@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -256,3 +257,25 @@ def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redi
     assert any(m.status == "skipped_cap" for m in found) and not (out / "ledger.sqlite").exists()
     ledger = RedisLedger(redis_url, sweep=str(out.resolve()), caps=Caps(1, 1))
     assert ledger.totals().settled_usd == pytest.approx(paid)
+
+
+@pytest.mark.slow
+def test_a_rerun_into_the_same_sweep_dir_keeps_what_the_first_run_spent(tmp_path: Path) -> None:
+    """The same sweep run twice into one folder: the second reuses the video ($0, cached), and its manifest and
+    report still show what the first run paid (history, spent_before_usd), so the night's spend is not erased."""
+    cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
+    invoice = tmp_path / "invoice.jsonl"
+    args = [f"products={cat}", *FAST, *priced(invoice), f"hydra.sweep.dir={tmp_path / 'out'}"]
+    args += [f"cache_dir={tmp_path / 'cache'}", "-m"]
+    for _ in range(2):
+        proc = run_adbatch(*args)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    paid = sum(line["usd"] for line in invoice_lines(invoice))
+    (m,) = sweep_manifests(tmp_path / "out")
+    assert paid > 0 and m.status == "cached" and m.cost_usd == 0
+    assert [h["previous"]["status"] for h in m.history] == ["ok"]
+    assert m.history[0]["previous"]["cost_usd"] == pytest.approx(paid)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["kpis"]["cost"]["spent_before_usd"] == pytest.approx(paid)
+    row = next(csv.DictReader((tmp_path / "out" / "report.csv").open()))
+    assert float(row["spent_before_usd"]) == pytest.approx(paid) and float(row["cost_usd"]) == 0

@@ -115,7 +115,9 @@ class Manifest(BaseModel):
     input_hash: str | None = None
     reused_from: str | None = None  # cached: the folder the finished video was taken from
     saved_usd: float = 0.0  # cached: what making it again would have cost (value_usd of the video reused)
-    history: list[dict[str, Any]] = []  # earlier versions of this video (regenerated scenes), oldest first
+    # earlier versions of this video in this folder, oldest first: a regenerated scene ("scene", "prompt" ...) or a
+    # rerun ("rerun": true); each says what it replaced ("previous": status, cost_usd, finished_at, input_hash)
+    history: list[dict[str, Any]] = []
     qa: QAResult | None = None  # per-platform delivery checks and loudness (adbatch.stages.qa)
     fitting: Fitting | None = None  # how the voice-over was fitted to the video (optional: newer manifests)
     formats: list[FormatOutput] = []  # every rendered frame shape, main first (render.formats; newer manifests)
@@ -141,6 +143,11 @@ def recorded(record: BaseModel, name: str) -> Any:
     written before the field existed, e.g. a hook's ``reason`` and ``ranked_by``): the model's default
     was filled in on reading, which the video never said."""
     return getattr(record, name) if name in record.model_fields_set else None
+
+
+def spent_before_usd(m: Manifest) -> float:
+    """What earlier versions of the video in its folder cost (reruns, regenerated scenes): money spent, not lost."""
+    return round(sum(float((h.get("previous") or {}).get("cost_usd") or 0.0) for h in m.history), 6)
 
 
 def value_usd(m: Manifest) -> float:

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from adbatch.domain.manifest import MANIFEST, Manifest, video_key
+from adbatch.domain.manifest import MANIFEST, Manifest, spent_before_usd, video_key
 from adbatch.report import creative, stats
 from adbatch.store.atomic import write_text
 
@@ -69,6 +69,7 @@ VIDEO_COLUMNS = [
     "failed_calls",
     "cache_hits",
     "saved_usd",
+    "spent_before_usd",
     "video_path",
     "thumb_path",
     "sheet_path",
@@ -208,6 +209,7 @@ def _row(e: Entry) -> dict[str, Any]:
             "failed_calls": sum(not c.ok for c in m.calls),
             "cache_hits": sum(c.cache_hit for c in m.calls),
             "saved_usd": round(math.fsum([*(c.saved_usd for c in m.calls), m.saved_usd]), 6),
+            "spent_before_usd": spent_before_usd(m),
             "video_path": str(e.folder / out.video) if out.video else None,
             "thumb_path": str(e.folder / out.thumb) if out.thumb else None,
             "sheet_path": str(e.folder / out.sheet) if out.sheet else None,
@@ -304,7 +306,13 @@ class Report:
             + (f"; {n['degraded']} of the videos made had assets replaced by fallbacks" if n["degraded"] else "")
             + (f"; {bad} folder(s) without a readable manifest" if bad else "")
             + f". Success rate {_fmt(k['success_rate']['value'], '.1%')} ({_verdict(k['success_rate'])}); "
-            f"total spend ${cost['total_usd']:.2f}, {_fmt(cost['per_successful_video_usd'], '$.2f')} per "
+            f"total spend ${cost['total_usd']:.2f}"
+            + (
+                f" (earlier runs into these folders spent ${cost['spent_before_usd']:.2f})"
+                if cost.get("spent_before_usd")
+                else ""
+            )
+            + f", {_fmt(cost['per_successful_video_usd'], '$.2f')} per "
             f"successful video ({_verdict(cost)}); generation time p95 {_fmt(t['p95_s'], '.1f')} s "
             f"({_verdict(t)})."
         )

@@ -115,6 +115,10 @@ def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[st
         },
         "cost": {
             "total_usd": total,
+            # what earlier runs of these videos into the same folders spent (a rerun reuses; it does not erase)
+            "spent_before_usd": round(math.fsum(read["spent_before_usd"].fillna(0.0)), 6)
+            if "spent_before_usd" in read
+            else 0.0,
             "per_video_mean_usd": float(valid["cost_usd"].mean()) if len(valid) else None,
             "per_video_p50_usd": pct(valid["cost_usd"], 50),
             "per_video_max_usd": float(valid["cost_usd"].max()) if len(valid) else None,
