@@ -106,8 +106,9 @@ class ReplicateSceneGenerator:
         return self.stills.estimate(request)
 
     async def scene(self, request: SceneRequest, out: Path) -> Output:
-        if request.motion != "clip":
-            return await self.stills.scene(request, out)
+        if request.motion != "clip":  # drawn by the still generator: recorded as its call, not a prediction
+            drawn = await self.stills.scene(request, out)
+            return replace(drawn, made_by=drawn.made_by or (self.stills.name, self.stills.model))
         start, box = await self._start_image(request, out.parent)
         camera = self.cameras.get(request.slot.camera, request.slot.camera.replace("_", " "))
         inputs = {**self.input, "prompt": self.prompt.format(visual=request.prompt, camera=camera)}

@@ -86,8 +86,8 @@ class Producer:
                 "attempts": out.attempts,
                 "estimate_usd": estimate_usd,
                 "stage": stage,
-                "provider": provider.name,
-                "model": provider.model,
+                "provider": out.made_by[0] if out.made_by else provider.name,
+                "model": out.made_by[1] if out.made_by else provider.model,
             }
 
         try:
@@ -113,8 +113,8 @@ class Producer:
         cost = float(entry.record.get("cost_usd", 0.0))
         call = Call(
             stage=stage,
-            provider=provider.name,
-            model=provider.model,
+            provider=str(entry.record.get("provider", provider.name)),
+            model=str(entry.record.get("model", provider.model)),
             key=key,
             units=entry.record.get("units", {}),
             cost_usd=0.0 if entry.hit else cost,
