@@ -35,8 +35,12 @@ def hook_reserve(cfg: AdbatchConf, seconds: Sequence[float]) -> float:
     """How long the hook beat holds its line, the same for every hook variant so they share one body:
     the best-ranked hook's (``seconds[0]``), or the longest candidate's sped up to pacing.max_voice_speedup
     if that is longer (a longer variant plays faster, ``timeline._held``), so the default video does not
-    keep the longest variant's silence."""
-    return max(seconds[0], max(seconds) / cfg.pacing.max_voice_speedup)
+    keep the longest variant's silence. When the best hook fits the one hook shot (pacing.hook_scene_max),
+    no variant may push the beat to a second shot: the best hook would leave a second of silence after it;
+    a variant too long for the shot even sped up holds a longer beat, and its own body."""
+    pacing = cfg.pacing
+    held, one_shot = max(seconds[0], max(seconds) / pacing.max_voice_speedup), pacing.hook_scene_max - pacing.text_lead
+    return max(seconds[0], min(held, one_shot)) if seconds[0] <= one_shot else held
 
 
 HOOK_VARIANT = "_hook"  # voice assets of the other hook candidates: "_hook2" is the rank-2 hook's line
