@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
+import structlog
 
-from adbatch.config import PacingConf
+from adbatch.config import AdbatchConf, PacingConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import available, load_archetype
-from adbatch.paths import ARCHETYPES_DIR
+from adbatch.domain.product import Product
+from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
+from adbatch.providers.base import ScriptRequest
+from adbatch.providers.offline import EspeakVoice
+from adbatch.providers.offline_writer import OfflineScriptWriter
+from adbatch.stages import insights, plan
+from adbatch.stages.catalog import load_catalog
 
 FPS = 30
 ARCHETYPES = available(ARCHETYPES_DIR)
+EXAMPLES = PROJECT_ROOT / "examples" / "catalog.csv"
 
 
 def sized(archetype, pacing: PacingConf, fill: float) -> dict[str, timeline.SpokenLine]:
@@ -70,8 +80,9 @@ def test_budgets_add_up_to_the_video_on_the_shot_grid(ugc) -> None:
     """Each share is a length the beat's shots can make, and the shares add up to the video."""
     pacing = dataclasses.replace(PacingConf(), duration=30.0)
     budget = timeline.speech_budget(ugc, pacing)
-    overhead = pacing.text_lead + pacing.voice_tail
-    spans = [v + overhead for v in budget.values()]
+    # lines follow each other a breath apart; the hook's starts after its text lead, the last ends before a tail
+    overhead = [pacing.text_lead] + [pacing.voice_gap] * (len(budget) - 2) + [pacing.text_lead + pacing.voice_tail]
+    spans = [v + o for v, o in zip(budget.values(), overhead)]
     assert sum(spans) == pytest.approx(pacing.duration, abs=0.01)
     assert all(not (pacing.scene_max + 1e-3 < s < 2 * pacing.scene_min - 1e-3) for s in spans[1:])
 
@@ -89,3 +100,83 @@ def test_a_longer_hook_variant_plays_faster_in_the_same_hook_beat(ugc) -> None:
     assert a.shots == b.shots and a.voice[1:] == b.voice[1:]
     assert a.voice[0].tempo == 1.0 and 1.0 < b.voice[0].tempo <= pacing.max_voice_speedup
     assert b.voice[0].end == pytest.approx(a.voice[0].end)
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> list[Product]:
+    """The example catalog's products, validated as a job validates them."""
+    cat = load_catalog(EXAMPLES)
+    cache = tmp_path_factory.mktemp("images")
+    return [cat.validate_row(row, image_cache=cache, max_mb=10, timeout_s=5) for row in range(1, len(cat) + 1)]
+
+
+def spoken(text: str, voice: EspeakVoice, folder: Path) -> timeline.SpokenLine:
+    """The line as eSpeak really says it: its length and word timings."""
+    out = asyncio.run(voice.speak(text, folder / "line.wav"))
+    return timeline.SpokenLine(text=text, duration=out.meta["duration"], words=tuple(map(tuple, out.meta["words"])))
+
+
+def laid_out(product: Product, name: str, folder: Path) -> timeline.Timeline:
+    """A job's final timeline, offline: the writer's lines sized to their budgets, spoken by eSpeak, the hook
+    beat held for every hook variant (``plan.hook_reserve``), laid out and fitted (``plan.fitted``)."""
+    cfg, arch, voice = AdbatchConf(), load_archetype(name, ARCHETYPES_DIR), EspeakVoice()
+    request = ScriptRequest(
+        product=product,
+        insights=insights.extract(product),
+        archetype=arch,
+        seed=0,
+        words_per_second=voice.words_per_second,
+        speech_seconds=timeline.speech_budget(arch, cfg.pacing),
+    )
+    script = OfflineScriptWriter().write_now(request, fill=True)
+    hook_id = arch.slots[0].id
+    hooks = [spoken(h.voice, voice, folder).duration for h in script.hooks]
+    said = plan.words_for(script, script.hooks[0], hook_id)
+    lines = {k: spoken(v, voice, folder) for k, v in said.items() if v}
+    edits = plan.Edits(reserve={hook_id: plan.hook_reserve(cfg, [hooks[0], *hooks])})
+    texts = plan.texts_for(script, script.hooks[0], hook_id)
+    return plan.fitted(cfg, structlog.get_logger(), arch, texts, lines, edits)[0]
+
+
+# tiktok_made_me_buy_it has five beats: with main's offline copy (craft-copy) glow-serum's and kiln-mug's lines
+# are short, and the slack leveling (timeline._distribute counts a beat's span less its line, not the wait
+# before it) leaves one silence of 1.0-1.2 s. Known, open: issue 12 item 2.
+KNOWN_GAPS = {"tiktok_made_me_buy_it"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason="short copy: one silence of 1.0-1.2 s", strict=False))
+        if n in KNOWN_GAPS
+        else n
+        for n in ARCHETYPES
+    ],
+)
+def test_real_voice_covers_85_percent_of_every_example_body_with_no_silence_over_a_second(
+    name: str, examples: list[Product], tmp_path: Path
+) -> None:
+    """The offline writer's lines for every example product, spoken by eSpeak and laid out as a job lays them
+    out: >= 85 % of the body voiced (or, for copy too short to voice 85 % of any body the shot rules allow, all
+    of it said before the longest end card), no silence over 1.0 s, no line sped past max_voice_speedup, none
+    overlapping."""
+    pacing = PacingConf()
+    for product in examples:
+        tl = laid_out(product, name, tmp_path)
+        said = sum(c.end - c.start for c in tl.voice) / (tl.duration - pacing.scene_max)
+        where = f"{product.id}/{name}: coverage {tl.voice_coverage} (lines: {said:.4f}), gap {tl.longest_gap_s} s"
+        assert tl.voice_coverage >= min(0.85, said - 1e-3) and tl.longest_gap_s <= 1.0, where
+        assert all(c.tempo <= pacing.max_voice_speedup + 1e-9 for c in tl.voice), where
+        assert all(a.end + pacing.voice_gap <= b.start + 1e-6 for a, b in zip(tl.voice, tl.voice[1:])), where
+
+
+def test_a_longer_hook_variant_does_not_push_the_best_hook_into_a_second_shot(ugc) -> None:
+    """The best hook (2.2 s) fits the one hook shot; a 3.5 s variant, even at max_voice_speedup, would not:
+    the beat holds what the shot can (hook_scene_max less the lead), not 1.8 + 2 s with a second of silence."""
+    cfg = AdbatchConf()
+    reserve = plan.hook_reserve(cfg, [2.2, 3.5, 2.0])
+    assert reserve == pytest.approx(cfg.pacing.hook_scene_max - cfg.pacing.text_lead)
+    lines = sized(ugc, cfg.pacing, 0.97) | {"hook": timeline.SpokenLine(text="best", duration=2.2)}
+    tl = timeline.build(archetype=ugc, pacing=cfg.pacing, texts={}, lines=lines, fps=FPS, reserve={"hook": reserve})
+    assert [s.slot for s in tl.shots].count("hook") == 1
+    assert plan.hook_reserve(cfg, [3.0, 3.5]) == pytest.approx(3.0)  # a best hook past one shot holds its own

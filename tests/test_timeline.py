@@ -47,9 +47,18 @@ def test_total_duration_is_exactly_the_configured_length(tl, pacing) -> None:
         assert abs(a.end - b.start) < EPS
 
 
-def test_hook_scene_is_about_1_8_seconds(tl) -> None:
-    """The opening shot lasts the hook length (1.8 s), to the frame."""
+def test_hook_scene_is_about_1_8_seconds(ugc, pacing) -> None:
+    """The opening shot lasts the hook length (1.8 s), to the frame, when its line fits in it."""
+    tl = build(ugc, pacing, seconds=1.2)
     assert tl.shots[0].slot_type == "hook" and abs(tl.shots[0].duration - 1.8) < 1 / FPS
+
+
+def test_a_longer_hook_line_holds_the_one_hook_shot_no_longer_than_it_needs(tl, pacing) -> None:
+    """A 2.2 s hook line holds the hook shot for its lead and line (up to hook_scene_max), not 1.8 s and a
+    second 2 s shot of silence."""
+    hook = [s for s in tl.shots if s.slot == "hook"]
+    assert len(hook) == 1 and abs(hook[0].duration - (pacing.text_lead + 2.2)) < 1 / FPS + EPS
+    assert hook[0].duration <= pacing.hook_scene_max + EPS
 
 
 def test_no_scene_is_shorter_than_2_or_longer_than_3_seconds(tl) -> None:
@@ -145,3 +154,36 @@ def test_every_archetype_yields_a_valid_timeline(name: str, duration: float, pac
     assert tl.duration == duration
     assert [s.slot for s in tl.shots if s.shot == 0] == [s.id for s in arch.slots]
     assert all(2.0 - EPS <= s.duration <= 3.0 + EPS for s in tl.shots[1:])
+
+
+def test_a_line_may_end_over_the_next_cut_and_the_next_text_waits_for_it(ugc, pacing) -> None:
+    """A 2.9 s line needs 3.2 s with its lead, more than one 3 s shot: rather than a second shot of silence,
+    the line ends over the cut and the next beat's text (and its line, text_lead later) waits for it, at most
+    text_delay_max after the cut; lines stay voice_gap apart."""
+    lines = lines_for(ugc, 3.4) | {"problem": timeline.SpokenLine(text="problem", duration=2.9)}
+    tl = timeline.build(archetype=ugc, pacing=pacing, texts={s.id: s.id for s in ugc.slots}, lines=lines, fps=FPS)
+    problem = [s for s in tl.shots if s.slot == "problem"]
+    cue = next(c for c in tl.voice if c.slot == "problem")
+    after = next(o for o in tl.overlays if o.slot == "discovery")
+    assert len(problem) == 1 and cue.end > problem[0].end
+    assert problem[0].end < after.start <= problem[0].end + pacing.text_delay_max + EPS
+    for a, b in zip(tl.voice, tl.voice[1:]):
+        assert b.start - a.end >= pacing.voice_gap - EPS
+
+
+def test_the_hook_line_ends_before_the_body_starts(ugc, pacing) -> None:
+    """Hook variants share the body from its first cut, so the hook's line never runs over it."""
+    for seconds in (1.2, 2.2, 2.9, 3.6):
+        tl = build(ugc, pacing, seconds=seconds)
+        first_body = next(s for s in tl.shots if s.slot != tl.hook_slot)
+        assert tl.voice[0].end <= first_body.start + EPS
+
+
+def test_the_cta_line_is_said_before_the_end_card_when_the_video_has_room(ugc, pacing) -> None:
+    """Short lines leave room: the CTA beat gets a shot for its line before a full (3 s) end card, so the line
+    is in the body the voice should carry, not over the card."""
+    tl = build(ugc, pacing, seconds=2.2)
+    cta = next(c for c in tl.voice if c.slot == "cta")
+    card = tl.shots[-1]
+    assert cta.end <= card.start + pacing.text_lead - pacing.voice_gap + EPS
+    assert card.duration == pytest.approx(pacing.scene_max)

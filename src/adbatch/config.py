@@ -26,13 +26,16 @@ class PacingConf:
     name: str = "default"
     duration: float = 30.0  # total video length, seconds
     hook_scene: float = 1.8  # length of the opening (hook) scene
+    hook_scene_max: float = 3.0  # ...held up to this long, one shot, when the hook line needs it (else 1.8 + 2 s)
     scene_min: float = 2.0  # every other scene lasts at least this long...
     scene_max: float = 3.0  # ...and never longer than this
     text_lead: float = 0.3  # on-screen text appears this long before its voice line
     cut: float = 0.1  # length of a quick cut transition between shots
     swipe: float = 0.2  # length of a swipe transition between beats
     product_visible_by: float = 1.0  # product image and hook text on screen before this time
-    voice_tail: float = 0.2  # breathing room after a voice line before the next beat
+    voice_tail: float = 0.2  # breathing room after a voice line before a silent beat or the video's end
+    voice_gap: float = 0.3  # the least silence between two lines (a breath)
+    text_delay_max: float = 0.5  # a beat's text may start this long after its cut, the line before ending over it
     max_voice_speedup: float = 1.25  # at most this much tempo-up to fit a long voiceover
     max_duration: float = 40.0  # a voiceover too long even shortened may lengthen the video up to this, s
 

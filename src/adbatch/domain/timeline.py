@@ -5,11 +5,17 @@ durations, with the pacing rules applied; nothing here touches a provider, so ev
 rule is tested on synthetic inputs. Times live on the frame grid (1/fps), so cuts
 land exactly on frames and the render's duration matches to the frame.
 
-Rules (conf/pacing): shots last 2-3 s (the hook shot ~1.8 s); the product and the hook
-text are on screen from frame 0; each text appears ``text_lead`` before its voice line;
+Rules (conf/pacing): shots last 2-3 s (the hook shot ~1.8 s, held up to ``hook_scene_max`` when it
+is the hook beat's only shot); the product and the hook text are on screen from frame 0; each text
+appears ``text_lead`` before its voice line;
 shots inside a beat change with a 0.1 s cut, beats with the archetype's transition
 (cut 0.1 s or swipe 0.2 s); the CTA beat ends on the static end card (one 2-3 s shot),
 which shows the CTA itself.
+
+The voice leads the timing: a line may end over the next beat's cut, and that beat's text (and its
+line, ``text_lead`` later) then waits up to ``text_delay_max`` after the cut, so lines follow each
+other ``voice_gap`` apart instead of leaving the shot grid's slack silent. The hook's line ends
+before the body starts (hook variants share the body).
 """
 
 from __future__ import annotations
@@ -186,21 +192,38 @@ class _Range:
     """Frames a slot may span with ``n`` shots, given the first shot's fixed length (hook)."""
 
     slot: Slot
-    need: int  # frames the slot's text lead + voice + tail require
+    need: int  # frames the slot's line requires (its wait after the cut, lead, voice, tail or spill)
     spoken: int  # frames of the voice line (the longest it reserves for), 0 for a silent beat
     first: int | None  # fixed first-shot length (hook), else None
     n: int
     lo_f: int
     hi_f: int
+    first_max: int = 0  # the hook shot's longest when it is the beat's only shot
+    before_card: int = 0  # CTA beat: frames its line needs before the end card (0: the line may run onto it)
 
     def bounds(self, n: int) -> tuple[int, int]:
         if self.first is None:
             return n * self.lo_f, n * self.hi_f
+        if n == 1:
+            return self.first, max(self.first, self.first_max)
         return self.first + (n - 1) * self.lo_f, self.first + (n - 1) * self.hi_f
 
     @property
+    def held_hook(self) -> bool:
+        """A hook beat of one shot: it lasts as long as its line needs and takes no slack (``_distribute``)."""
+        return self.first is not None and self.n == 1
+
+    @property
     def lo(self) -> int:
-        return max(self.bounds(self.n)[0], self.need)
+        card = self.before_card + self.lo_f if self.before_card else 0
+        return max(self.bounds(self.n)[0], self.need, card)
+
+    def card(self, span: int) -> int:
+        """Frames of the end card when this (CTA) beat lasts ``span``: as long as it may be, after the line
+        (``before_card``) and the other shots' shortest."""
+        if self.n == 1:
+            return span
+        return min(self.hi_f, span - max((self.n - 1) * self.lo_f, self.before_card))
 
     @property
     def hi(self) -> int:
@@ -247,7 +270,7 @@ def build(
     cursor = 0
     for rng, span in zip(ranges, frames):
         slot = rng.slot
-        lengths = _split(span, rng.n, rng.first)
+        lengths = _split(span, rng)
         start = cursor
         for k, length in enumerate(lengths):
             if cursor > 0:
@@ -280,7 +303,10 @@ def build(
             )
         line = lines.get(slot.id)
         if slot.vo and line and line.duration > 0:
-            begin = start / fps + pacing.text_lead
+            # voice-led: the line waits for the one before (ending over the cut) a breath, its text with it
+            begin = max(start / fps + pacing.text_lead, (voice[-1].end + pacing.voice_gap) if voice else 0.0)
+            if overlays and overlays[-1].slot == slot.id:
+                overlays[-1] = overlays[-1].model_copy(update={"start": begin - pacing.text_lead})
             pace = _held(line, reserve.get(slot.id, 0.0), tempo, pacing)[1]
             voice.append(
                 VoiceCue(
@@ -306,9 +332,11 @@ def speech_budget(archetype: Archetype, pacing: PacingConf) -> dict[str, float]:
     """Seconds of speech each slot can hold: its share of the video, on the shot grid, minus lead and tail.
 
     A share is the slot's weight's share of the video, moved to the nearest length its shots can make
-    (1 shot of 2-3 s, 2 of them 4-6 s...; the hook: one ``hook_scene`` shot plus whole shots), then
-    evened out so the lengths add up to the video: a line sized to a 3.5 s share would need a second
-    shot and leave a second of it silent.
+    (1 shot of 2-3 s, 2 of them 4-6 s...; the hook: one shot of ``hook_scene`` to ``hook_scene_max`` or
+    ``hook_scene`` plus whole shots), then evened out so the lengths add up to the video: a line sized to
+    a 3.5 s share would need a second shot and leave a second of it silent. Lines follow each other
+    ``voice_gap`` apart (the voice leads the cuts), so a body beat spends only that on silence; the hook
+    its text lead (its line ends by the body's first cut), the last beat its lead and tail.
     """
     weights = {s.id: s.weight for s in archetype.slots}
     total = sum(weights.values())
@@ -320,14 +348,18 @@ def speech_budget(archetype: Archetype, pacing: PacingConf) -> dict[str, float]:
             break
         scale = min(1.0, abs(miss) / sum(rooms.values()))
         spans = {k: v + math.copysign(rooms[k] * scale, miss) for k, v in spans.items()}
-    overhead = pacing.text_lead + pacing.voice_tail
-    return {s.id: round(max(0.0, spans[s.id] - overhead), 3) if s.vo else 0.0 for s in archetype.slots}
+    last = archetype.slots[-1].id
+    overhead = {s.id: pacing.voice_gap for s in archetype.slots} | {
+        archetype.slots[0].id: pacing.text_lead,
+        last: pacing.text_lead + pacing.voice_tail,
+    }
+    return {s.id: round(max(0.0, spans[s.id] - overhead[s.id]), 3) if s.vo else 0.0 for s in archetype.slots}
 
 
 def _grid(pacing: PacingConf, *, hook: bool) -> list[tuple[float, float]]:
     """The lengths a beat's shots can make: (shortest, longest) for 1, 2, 3... shots."""
     if hook:
-        return [(pacing.hook_scene, pacing.hook_scene)] + [
+        return [(pacing.hook_scene, max(pacing.hook_scene, pacing.hook_scene_max))] + [
             (pacing.hook_scene + k * pacing.scene_min, pacing.hook_scene + k * pacing.scene_max) for k in range(1, 4)
         ]
     return [(k * pacing.scene_min, k * pacing.scene_max) for k in range(1, 6)]
@@ -368,20 +400,32 @@ def _shot_counts(
     reserve: Mapping[str, float],
     grow: bool = True,
 ) -> list[_Range]:
-    """Shots per beat: enough for its line, then more (to the heaviest body beats per shot) until the
-    beats can fill ``total`` (unless ``grow`` is off: the fewest shots the lines need)."""
+    """Shots per beat: enough for its line (each line's need counts the wait the line before makes it
+    take), the CTA's line before the end card if there is room, then more (to the heaviest body beats per
+    shot) until the beats can fill ``total`` (unless ``grow`` is off: the fewest shots the lines need)."""
     lo_f, hi_f = math.ceil(pacing.scene_min * fps - 1e-6), math.floor(pacing.scene_max * fps + 1e-6)
-    hook_f = round(pacing.hook_scene * fps)
-    ranges = []
-    for slot in archetype.slots:
-        line = lines.get(slot.id)
-        spoken = _held(line, reserve.get(slot.id, 0.0), tempo, pacing)[0] if (slot.vo and line) else 0.0
-        need = math.ceil((pacing.text_lead + spoken + pacing.voice_tail) * fps) if spoken else 0
-        first = hook_f if slot.type == "hook" else None
-        rng = _Range(slot=slot, need=need, spoken=round(spoken * fps), first=first, n=1, lo_f=lo_f, hi_f=hi_f)
-        while rng.hi < need:
-            rng = _with_n(rng, rng.n + 1)
+    hook_f, hook_max_f = round(pacing.hook_scene * fps), math.floor(pacing.hook_scene_max * fps + 1e-6)
+    said = {
+        s.id: _held(lines.get(s.id), reserve.get(s.id, 0.0), tempo, pacing)[0] if s.vo else 0.0 for s in archetype.slots
+    }
+    ranges: list[_Range] = []
+    wait = 0.0  # wait: how long the beat's text waits after its cut for the line before to end
+    for i, slot in enumerate(archetype.slots):
+        spoken = said[slot.id]
+        follows = i + 1 < len(archetype.slots) and said[archetype.slots[i + 1].id] > 0
+        shell = _Range(slot=slot, need=0, spoken=round(spoken * fps), first=None, n=1, lo_f=lo_f, hi_f=hi_f)
+        if slot.type == "hook":
+            shell = dataclasses.replace(shell, first=hook_f, first_max=hook_max_f)
+        rng, alone = (
+            _enough(shell, _need(pacing, spoken, w, hook=slot.type == "hook", spill=follows), fps) for w in (wait, 0.0)
+        )
+        held = dataclasses.replace(ranges[-1], need=ranges[-1].lo + rng.need - alone.need) if ranges else None
+        if held and alone.n < rng.n and held.need <= held.hi:
+            rng = alone  # waiting would cost this beat a shot of silence: the beat before holds the wait instead
+            ranges[-1] = held
         ranges.append(rng)
+        # the shortest this beat can be decides how long the next one's line may have to wait
+        wait = max(0.0, wait + spoken + pacing.voice_gap - rng.lo / fps) if spoken and follows else 0.0
     grid = sum(r.bounds(1)[0] for r in ranges)  # one shortest shot per beat, no voice
     if grid > total:
         raise TimelineError(
@@ -393,11 +437,54 @@ def _shot_counts(
         raise VoiceTooLong(
             f"the voiceover needs {minimum / fps:.1f} s but the video lasts {total / fps:.1f} s", math.inf
         )
-    while grow and sum(r.hi for r in ranges) < total:
+    if grow and ranges[-1].slot.type == "cta" and ranges[-1].spoken and len(ranges) > 1:
+        # the end card is the next "beat": the CTA line may end over its cut like any line over the next
+        line = said[archetype.slots[-1].id]
+        own = math.ceil(_need(pacing, line, 0.0, hook=False, spill=True) * fps - 1e-6)
+        wait = ranges[-1].need - math.ceil(_need(pacing, line, 0.0, hook=False, spill=False) * fps - 1e-6)
+        ranges[-2:] = _cta_in_body(ranges[-2], ranges[-1], own=own, wait=max(0, wait), slack=total - minimum)
+    while grow and sum(r.lo if r.held_hook else r.hi for r in ranges) < total:
         body = [i for i, r in enumerate(ranges) if r.slot.type not in ("hook", "cta")]
         i = max(body, key=lambda j: ranges[j].slot.weight / ranges[j].n)
         ranges[i] = _with_n(ranges[i], ranges[i].n + 1)
     return ranges
+
+
+def _enough(rng: _Range, need: float, fps: int) -> _Range:
+    """``rng`` needing ``need`` seconds, with the fewest shots that hold it."""
+    rng = dataclasses.replace(rng, need=math.ceil(need * fps - 1e-6))
+    while rng.hi < rng.need:
+        rng = _with_n(rng, rng.n + 1)
+    return rng
+
+
+def _cta_in_body(before: _Range, cta: _Range, *, own: int, wait: int, slack: int) -> list[_Range]:
+    """The beat before the CTA and the CTA beat, laid out so the CTA line is said before the end card (in
+    the body, which the voice should carry): shots for the line (``own`` frames, its lead to its tail), then
+    the card, the beat before holding the ``wait`` its line would make the CTA's text wait (or the CTA beat
+    holding it, when the beat before cannot); else a shot before the card that the line starts in; else
+    the card alone, the line over it. ``slack``: frames the video has over the beats' shortest."""
+
+    def whole(need: int) -> _Range:
+        return dataclasses.replace(cta, n=-(-need // cta.hi_f) + 1, need=need, before_card=need)
+
+    ahead = dataclasses.replace(before, need=before.need + wait)
+    options = [[ahead, whole(own)], [before, whole(own + wait)], [before, _with_n(cta, max(2, cta.n))], [before, cta]]
+    fits = [pair for pair in options if pair[0].lo <= pair[0].hi]
+    return next(p for p in fits if sum(r.lo for r in p) - before.lo - cta.lo <= slack)
+
+
+def _need(pacing: PacingConf, spoken: float, wait: float, *, hook: bool, spill: bool) -> float:
+    """Seconds a beat must last for its line: its wait and text lead, the line, then the tail before a
+    silent beat or the end; a line followed by another may end over the cut, as far as the next beat's
+    text may wait (``text_delay_max``) less a breath. The hook's line ends by the body's first cut."""
+    if not spoken:
+        return 0.0
+    if hook:
+        return pacing.text_lead + spoken
+    if spill:
+        return max(wait + pacing.text_lead, wait + spoken + pacing.voice_gap - pacing.text_delay_max)
+    return wait + pacing.text_lead + spoken + pacing.voice_tail
 
 
 def _held(line: SpokenLine | None, reserve: float, tempo: float, pacing: PacingConf) -> tuple[float, float]:
@@ -435,13 +522,13 @@ def _fitting_tempo(
 
 
 def _with_n(rng: _Range, n: int) -> _Range:
-    return _Range(slot=rng.slot, need=rng.need, spoken=rng.spoken, first=rng.first, n=n, lo_f=rng.lo_f, hi_f=rng.hi_f)
+    return dataclasses.replace(rng, n=n)
 
 
 def _distribute(ranges: Sequence[_Range], total: int, soft_max: Mapping[str, int] | None = None) -> list[int]:
     """Frames per slot: each at least its minimum, the slack given where it leaves the least silence.
 
-    The CTA beat takes slack first (its end card is outside the body, and its line runs into it);
+    The CTA beat takes slack first, up to a full end card (outside the body);
     then each frame goes to the beat whose silence after its line is shortest, so silences even out
     and no beat holds much more than its line needs while another is tight. ``soft_max`` (frames per
     slot id, the director's trims) is honoured first; what is left goes past it, to the trimmed beat
@@ -450,12 +537,22 @@ def _distribute(ranges: Sequence[_Range], total: int, soft_max: Mapping[str, int
     spans = [r.lo for r in ranges]
     soft = {i: soft_max[r.slot.id] for i, r in enumerate(ranges) if soft_max and r.slot.id in soft_max}
     caps = [max(s, min(r.hi, soft.get(i, r.hi))) for i, (r, s) in enumerate(zip(ranges, spans))]
-    last = len(ranges) - 1
-    if ranges[last].slot.type == "cta":
-        spans[last] += max(0, min(total - sum(spans), caps[last] - spans[last]))
-    spans = _level(spans, caps, lambda i, span: float(span - ranges[i].spoken), total - sum(spans))
     past = [r.hi for r in ranges]
-    return _level(spans, past, lambda i, span: span / max(1, soft.get(i, span)), total - sum(spans))
+    if ranges[0].held_hook:
+        caps[0] = past[0] = spans[0]  # a hook shot held past hook_scene holds no longer than its line needs
+    last = len(ranges) - 1
+    cta = ranges[last]
+    if cta.slot.type == "cta":  # up to a full end card, before the line's shots take any
+        full = cta.lo + max(0, cta.hi_f - cta.card(cta.lo))
+        spans[last] += max(0, min(total - sum(spans), caps[last] - spans[last], full - spans[last]))
+
+    def silence(i: int, span: int) -> float:  # after the beat's line; the end card is not silence
+        card = ranges[i].card(span) if ranges[i].slot.type == "cta" and ranges[i].n > 1 else 0
+        return float(span - card - ranges[i].spoken)
+
+    spans = _level(spans, caps, silence, total - sum(spans))
+    spans = _level(spans, past, lambda i, span: span / max(1, soft.get(i, span)), total - sum(spans))
+    return _level(spans, [r.hi for r in ranges], lambda i, span: float(span), total - sum(spans))
 
 
 def _level(spans: list[int], caps: Sequence[int], key: Callable[[int, int], float], slack: int) -> list[int]:
@@ -472,14 +569,21 @@ def _level(spans: list[int], caps: Sequence[int], key: Callable[[int, int], floa
     return spans
 
 
-def _split(span: int, n: int, first: int | None) -> list[int]:
-    """Split a slot's frames into ``n`` shots as evenly as frames allow."""
-    head = [first] if first is not None else []
-    rest, count = span - sum(head), n - len(head)
-    if count == 0:
-        return head
-    base, extra = divmod(rest, count)
-    return head + [base + (1 if k < extra else 0) for k in range(count)]
+def _split(span: int, rng: _Range) -> list[int]:
+    """Split a slot's frames into its shots as evenly as frames allow; the CTA beat's last shot (the end
+    card) is as long as it may be, so the card starts soon after the line before it."""
+    if rng.n == 1:
+        return [span]  # one shot (a hook shot held as long as its line needs, within hook_scene_max)
+    if rng.slot.type == "cta":
+        card = rng.card(span)
+        return _even(span - card, rng.n - 1) + [card]
+    head = [rng.first] if rng.first is not None else []
+    return head + _even(span - sum(head), rng.n - len(head))
+
+
+def _even(span: int, count: int) -> list[int]:
+    base, extra = divmod(span, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
 
 
 # A beat's second and later shots vary the camera so a long beat does not feel static.

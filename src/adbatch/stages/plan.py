@@ -35,8 +35,17 @@ def hook_reserve(cfg: AdbatchConf, seconds: Sequence[float]) -> float:
     """How long the hook beat holds its line, the same for every hook variant so they share one body:
     the best-ranked hook's (``seconds[0]``), or the longest candidate's sped up to pacing.max_voice_speedup
     if that is longer (a longer variant plays faster, ``timeline._held``), so the default video does not
-    keep the longest variant's silence."""
-    return max(seconds[0], max(seconds) / cfg.pacing.max_voice_speedup)
+    keep the longest variant's silence. When the best hook fits the one hook shot (pacing.hook_scene_max),
+    no variant may push the beat to a second shot: the best hook would leave a second of silence after it;
+    a variant too long for the shot even sped up holds a longer beat, and its own body. A best hook a little
+    too long for the shot plays faster to fit it (within max_voice_speedup) when a second shot would leave
+    more silence after it than a text may wait (pacing.text_delay_max)."""
+    pacing, best = cfg.pacing, seconds[0]
+    held, one_shot = max(best, max(seconds) / pacing.max_voice_speedup), pacing.hook_scene_max - pacing.text_lead
+    two_shots = pacing.hook_scene + pacing.scene_min - pacing.text_lead
+    if best <= one_shot or (two_shots - best > pacing.text_delay_max and best <= one_shot * pacing.max_voice_speedup):
+        return max(min(best, one_shot), min(held, one_shot))
+    return held
 
 
 HOOK_VARIANT = "_hook"  # voice assets of the other hook candidates: "_hook2" is the rank-2 hook's line
