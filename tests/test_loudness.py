@@ -286,3 +286,48 @@ def test_joining_opener_and_body_leaves_the_encoded_soundtrack_untouched(job, tm
     assert done.soundtrack is not None
     assert np.array_equal(decoded(done.video), decoded(done.soundtrack.path))
     assert loudness.measure(done.video, ffmpeg=FFMPEG) == done.soundtrack.reading
+
+
+def test_band_limiting_keeps_the_voice_band_and_cuts_what_the_codec_would_drop() -> None:
+    """mix.band_limit at style.mix.lowpass_hz: the speech band passes, the band above the AAC encoder's own cut
+    (where clicks and the images of linear resampling live) is gone."""
+    style = mix.DEFAULT_LEVELS
+    t = np.arange(2 * RATE) / RATE
+    rng = np.random.default_rng(1)
+    x = 0.2 * sum(np.sin(2 * np.pi * 140 * k * t) / k for k in range(1, 12)) + 0.05 * rng.standard_normal(len(t))
+    raw = np.stack([x, x], axis=1).astype(np.float32)
+    cut = mix.band_limit(raw, RATE, style.lowpass_hz, taps=style.lowpass_taps)
+    before, after = (np.abs(np.fft.rfft(a[:, 0])) ** 2 for a in (raw, cut))
+    freqs = np.fft.rfftfreq(len(raw), 1 / RATE)
+
+    def kept(band: np.ndarray) -> float:
+        return float(after[band].sum() / before[band].sum())
+
+    assert kept((freqs > 100) & (freqs < 10_000)) > 0.95
+    assert kept(freqs > 18_000) < 0.01
+    assert mix.band_limit(raw, RATE, None, taps=63) is raw
+
+
+@pytest.mark.slow
+def test_a_voice_the_codec_rang_over_the_ceiling_is_encoded_once_at_the_target(tmp_path: Path) -> None:
+    """Regression: an example ad whose eSpeak hook carries a near-Nyquist burst ("sweat-resistant"); full-band,
+    the AAC encode rang +2.7 dBTP, three re-encodes followed and the video failed QA at -17.2 LUFS. Band-limited
+    before the limiter, it is encoded once at -14 LUFS."""
+    from adbatch.domain.manifest import read
+    from adbatch.paths import PROJECT_ROOT
+    from tests.conftest import run_adbatch
+
+    proc = run_adbatch(
+        f"products={PROJECT_ROOT / 'examples' / 'catalog.csv'}",
+        "product_id=pulse-earbuds",
+        "archetype=ugc",
+        "render=draft",
+        f"cache_dir={tmp_path / 'cache'}",
+        f"hydra.run.dir={tmp_path / 'video'}",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    m = read(tmp_path / "video" / "manifest.json")
+    assert m.status == "ok" and m.qa is not None and m.qa.loudness is not None
+    assert m.qa.loudness["integrated_lufs"] == pytest.approx(-14.0, abs=0.5)
+    rendered = next(json.loads(line) for line in (tmp_path / "video" / "log.jsonl").open() if '"rendered"' in line)
+    assert rendered["codec_headroom_db"] == [1.5]  # one encode, with the style's headroom

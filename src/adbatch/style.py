@@ -171,6 +171,10 @@ class MixStyle:
     voice_gain_db: float = 0.0  # voice level in the mix
     music_gain_db: float = 0.0  # music level, on top of the music source's own calibration (provider gain_db)
     duck_db: float = -12.0  # music under the voice, relative to its own level
+    lowpass_hz: float | None = (
+        15000.0  # the soundtrack is cut above this before the limiter (mix.band_limit); null: off
+    )
+    lowpass_taps: int = 63  # ...by a windowed-sinc filter this long
     duck_attack_s: float = 0.12  # the music dips over this long before a line...
     duck_release_s: float = 0.12  # ...and comes back over this long after it
     fade_out_s: float = 1.2  # the music fades out over the video's last seconds
