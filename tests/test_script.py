@@ -70,7 +70,7 @@ def test_writer_uses_customer_phrases(tmp_path: Path, ugc) -> None:
     prod = product(tmp_path, reviews="I was tired of cold coffee by nine. Not anymore.")
     assert insights.extract(prod).pains[0] == "cold coffee by nine"
     scripts = [OfflineScriptWriter().write_now(request(prod, ugc, seed=s)) for s in range(4)]
-    assert any("cold coffee by nine" in s.model_dump_json() for s in scripts)
+    assert any("cold coffee by nine" in s.model_dump_json().lower() for s in scripts)  # it may open a sentence
 
 
 def test_shorter_videos_get_shorter_lines(tmp_path: Path, ugc) -> None:

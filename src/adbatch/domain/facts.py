@@ -45,3 +45,11 @@ class Fact(BaseModel):
     def key(self) -> str:
         """Identity within a product: the same words used twice in one video read as filler."""
         return f"{self.role}:{self.text.lower()}"
+
+
+def lower_first(text: str) -> str:
+    """Lower-case a sentence's first letter, but not "I" ("I'm", "I've") or an acronym or brand ("SPF", "iPhone")."""
+    first = text.split()[0] if text.split() else ""
+    if first == "I" or first.startswith(("I'", "I’")):
+        return text
+    return text[:1].lower() + text[1:] if first[:1].isupper() and first[1:] == first[1:].lower() else text

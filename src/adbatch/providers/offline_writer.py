@@ -35,11 +35,10 @@ from typing import Any
 import yaml
 
 from adbatch.domain.archetype import ANGLES
-from adbatch.domain.facts import Fact
+from adbatch.domain.facts import Fact, lower_first
 from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
 from adbatch.paths import PROMPTS_DIR
 from adbatch.providers.base import Output, ScriptRequest, ScriptWriter, ShortenRequest
-from adbatch.stages.facts import lower_first
 from adbatch.store.cache import file_digest
 
 _BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")

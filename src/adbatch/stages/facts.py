@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from adbatch.domain.facts import Fact, FactKind, Role
+from adbatch.domain.facts import Fact, FactKind, Role, lower_first
 from adbatch.domain.product import Product
 
 MAX_WORDS = 16  # a benefit or sentence longer than this is a paragraph, not a line
@@ -207,14 +207,6 @@ def classify(phrase: str) -> tuple[FactKind, str]:
         return "claim", text
     head = next((words[i - 1] for i in range(1, len(words)) if words[i] in PREPOSITIONS), words[-1])
     return ("adjective" if _is_adjective(head) or head.endswith("ed") else "noun_phrase"), text
-
-
-def lower_first(text: str) -> str:
-    """Lower-case a sentence's first letter, but not "I" ("I'm", "I've") or an acronym or brand ("SPF", "iPhone")."""
-    first = text.split()[0] if text.split() else ""
-    if first == "I" or first.startswith(("I'", "I’")):
-        return text
-    return text[:1].lower() + text[1:] if first[:1].isupper() and first[1:] == first[1:].lower() else text
 
 
 def _is_pain(phrase: str) -> bool:
