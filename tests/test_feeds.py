@@ -82,7 +82,8 @@ def test_google_xml_reads_the_g_namespace_and_repeated_elements(www, tmp_path: P
     """g:-prefixed fields map like the TSV's; repeated g:additional_image_link become extra photos; EUR shows as EUR."""
     root, base = www
     p = validate(load_catalog(served_copy("google_merchant.xml", root, base)), 1, tmp_path)
-    assert p.name == "Glow Serum - Vitamin C & Hyaluronic Acid, 30 ml" and len(p.extra_images) == 2
+    assert p.name == "Glow Serum" and p.extra["title"] == "Glow Serum - Vitamin C & Hyaluronic Acid, 30 ml"
+    assert len(p.extra_images) == 2
     assert (p.currency, p.price_text) == ("EUR", "34,90 €")
 
 
@@ -142,6 +143,24 @@ def test_shopify_product_with_every_variant_sold_out_is_skipped(tmp_path: Path) 
     make_png(tmp_path / "b.png")
     cat = load_catalog(write(tmp_path / "export.csv", rows))
     assert list(cat.frame["id"]) == ["b"]
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Glow Serum - Vitamin C & Hyaluronic Acid Face Serum, 30 ml", "Glow Serum"),
+        ("Pulse Wireless Earbuds, Black", "Pulse Wireless Earbuds"),
+        ("Cedar & Fig Candle (Winter Edition)", "Cedar & Fig Candle"),
+        ("Summit Insulated Bottle 750 ml", "Summit Insulated Bottle 750 ml"),
+        ("An extraordinarily long product title without any separator at all", "An extraordinarily long product title"),
+    ],
+)
+def test_feed_titles_become_short_ad_names(title: str, name: str) -> None:
+    """Feed titles stack keywords after the name: the name is the part before the first separator, <= 40 chars."""
+    from adbatch.feeds._text import short_name
+
+    conf = resolved(None)
+    assert short_name(title, conf.name_max, list(conf.title_separators)) == name
 
 
 def test_html_is_reduced_to_text() -> None:

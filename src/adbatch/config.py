@@ -169,6 +169,10 @@ class CatalogConf:
     currency: str = "USD"  # ISO 4217 code of prices written without one
     max_extra_images: int = 4  # extra photos per product beyond the hero; shots cycle through them
     slug_ids: bool = True  # feed ids become slugs (SKU-123_A -> sku-123-a)
+    name_max: int = 40  # a feed title becomes a name of at most this many characters...
+    title_separators: list[str] = field(  # ...cut at the first of these
+        default_factory=lambda: [" | ", " - ", " – ", " — ", ", ", " (", ": "]
+    )
     # per format: detection, column mapping, skip rules (conf/catalog/default.yaml; adbatch.feeds)
     formats: dict[str, Any] = field(default_factory=dict)
     currencies: dict[str, Any] = field(default_factory=dict)  # how each currency's prices are shown

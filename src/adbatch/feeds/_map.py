@@ -23,7 +23,7 @@ FIELDS = ("id", "name", "description", "image", "extra_images", "price", "sale_p
     "brand_color",
     "benefits",
 )
-LIMITS = {"name": 80, "description": 2000}  # mirrors adbatch.stages.catalog.TEXT_LIMITS: feed copy is cut to fit
+LIMITS = {"description": 2000}  # mirrors adbatch.stages.catalog.TEXT_LIMITS: feed copy is cut to fit
 LIST_SPLIT = r"[\s|]+"  # besides the format's own separator: URLs hold no whitespace
 
 
@@ -107,7 +107,8 @@ def _product(
     if settings.slug_ids:
         cells["id"] = slug(cells["id"])
     why = _skip_reason(members, cells, spec, settings)
-    cells["name"] = short_name(unescape(cells["name"]), LIMITS["name"])
+    cells["title"] = unescape(cells["name"])  # the feed's whole title reaches the writer as an extra
+    cells["name"] = short_name(cells["title"], int(settings.name_max), list(settings.title_separators))
     cleaned = html_to_text(cells["description"]) if spec.get("html") else None
     text = cleaned.text if cleaned else re.sub(r"\s+", " ", unescape(cells["description"])).strip()
     cells["description"] = shorten(text, LIMITS["description"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -108,16 +108,11 @@ def shorten(text: str, limit: int) -> str:
     return head[:cut].rstrip(" ,;:-–—|")
 
 
-def short_name(title: str, limit: int) -> str:
-    """A product title fit for an ad: within ``limit``, it keeps the part before a separator
-    (``Glow Serum - 30 ml, Vitamin C``) before it falls back to cutting at a word."""
-    if len(title) <= limit:
-        return title
-    for sep in (" | ", " - ", " – ", " — ", ", ", " ("):
-        head = title.split(sep)[0].strip()
-        if head and len(head) <= limit:
-            return head
-    return shorten(title, limit)
+def short_name(title: str, limit: int, separators: Sequence[str]) -> str:
+    """A feed title as the name an ad says: the part before its first separator (``Glow Serum - Vitamin C
+    Face Serum, 30 ml`` -> ``Glow Serum``: feed titles stack keywords after the name), within ``limit``."""
+    cut = min((title.find(sep) for sep in separators if title.find(sep) > 0), default=len(title))
+    return shorten(title[:cut].strip(), limit)
 
 
 class PriceError(ValueError):
