@@ -271,3 +271,20 @@ def test_xml_with_entity_declarations_is_refused(tmp_path: Path) -> None:
     path.write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss><channel><item/></channel></rss>')
     with pytest.raises(CatalogError, match="entity"):
         load_catalog(path)
+
+
+def test_a_mapping_in_config_reads_an_unusual_feed(tmp_path: Path) -> None:
+    """A format added as data (what conf/catalog/my_shop.yaml adds) is detected and mapped; no code needed."""
+    make_png(tmp_path / "p.png")
+    conf = resolved(None)
+    conf.formats["my_shop"] = {
+        "detect": {"all": ["sku", "product_name", "photo"]},
+        "columns": {"id": "sku", "name": "product_name", "description": "blurb", "image": "photo", "price": "cost"},
+        "extra": {"colour": "colour"},
+    }
+    path = write(tmp_path / "shop.csv", [["SKU", "Product_Name", "Blurb", "Photo", "Cost", "Colour"]])
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("AB-1,Tote Bag,A sturdy canvas tote.,p.png,15.00 GBP,navy\n")
+    cat = load_catalog(path, conf)
+    p = validate(cat, 1, tmp_path)
+    assert (cat.format, p.id, p.name, p.price_text, p.extra["colour"]) == ("my_shop", "ab-1", "Tote Bag", "£15", "navy")
