@@ -34,28 +34,39 @@ HYDRA_CONFIG = Path(".hydra") / "config.yaml"
 
 
 def settings(entries: Sequence[Entry]) -> DictConfig:
-    """``platforms.ads``: the shipped node, overlaid with the first video's saved one (a sweep run with
+    """``platforms.ads``: the shipped node, overlaid with the one the first sweep saved (a sweep run with
     overrides such as ``platforms.ads.utm.utm_medium=cpc`` keeps them when its report is rebuilt)."""
     shipped = OmegaConf.load(SHIPPED).ads
+    saved = _Saved()
     for e in entries:
-        saved = _saved(e.folder)
-        if saved is not None and OmegaConf.select(saved, "platforms.ads") is not None:
-            merged = OmegaConf.merge(shipped, saved.platforms.ads)
+        node = (saved.of(e).get("platforms") or {}).get("ads")
+        if node:
+            merged = OmegaConf.merge(shipped, node)
             assert isinstance(merged, DictConfig)
             return merged
     assert isinstance(shipped, DictConfig)
     return shipped
 
 
-def write(entries: Sequence[Entry], out: Path, *, platform: str | None = None) -> Path:
-    """Write ``out/ads.csv`` for ``platform`` (default ``platforms.ads.platform``) and return its path."""
+def sheet(entries: Sequence[Entry], platform: str | None) -> tuple[str, DictConfig]:
+    """The platform whose sheet to write (default ``platforms.ads.platform``) and ``platforms.ads``;
+    ValueError naming the choices when it has none."""
     conf = settings(entries)
     name = platform or str(conf.platform)
     if name not in conf or "columns" not in conf[name]:
-        raise ValueError(f"--platform {name!r}: no upload sheet for it in platforms.ads (meta, tiktok)")
+        known = [k for k, v in conf.items() if isinstance(v, DictConfig) and "columns" in v]
+        raise ValueError(
+            f"--platform {name!r}: platforms.ads has no upload sheet for it ({', '.join(map(str, known))})"
+        )
+    return name, conf
+
+
+def write(entries: Sequence[Entry], out: Path, *, platform: str | None = None) -> Path:
+    """Write ``out/ads.csv`` for ``platform`` (default ``platforms.ads.platform``) and return its path."""
+    name, conf = sheet(entries, platform)
     columns: Mapping[str, str] = conf[name].columns
-    catalogs = _Catalogs()
-    rows = [_row(e, out=out, platform=name, conf=conf, catalogs=catalogs) for e in _ok(entries)]
+    catalogs, saved = _Catalogs(), _Saved()
+    rows = [_row(e, out=out, platform=name, conf=conf, catalogs=catalogs, saved=saved.of(e)) for e in _ok(entries)]
     lines = [list(columns.values())] + [[safe_cell(r.get(field, "")) for field in columns] for r in rows]
     path = out / ADS_CSV
     write_text(path, _csv(lines))
@@ -66,17 +77,19 @@ def _ok(entries: Iterable[Entry]) -> list[Entry]:
     return [e for e in entries if e.manifest is not None and e.manifest.status in SUCCESS and e.manifest.outputs.video]
 
 
-def _row(e: Entry, *, out: Path, platform: str, conf: DictConfig, catalogs: _Catalogs) -> dict[str, str]:
+def _row(
+    e: Entry, *, out: Path, platform: str, conf: DictConfig, catalogs: _Catalogs, saved: Mapping[str, Any]
+) -> dict[str, str]:
     """One ad's cells by field name (ad_name, video, primary_text, headline, description, cta, url, ...)."""
     m = e.manifest
     assert m is not None
-    spec, saved = conf[platform], _saved(e.folder)
+    spec = conf[platform]
     limits: Mapping[str, int] = spec.get("limits") or {}
     fields = {"product": m.product_id, "archetype": m.archetype, "hook": m.hook_requested, "platform": platform}
     ad_name = str(conf.ad_name).format(**fields)
     row = catalogs.row(saved, m.product_id)
-    brand = OmegaConf.select(saved, "brand", default=None) if saved is not None else None
-    cta_text = row.get("cta") or (brand.get("cta") if brand else "") or ""
+    brand = saved.get("brand") or {}
+    cta_text = row.get("cta") or brand.get("cta") or ""
     lines = _voice_lines(e.folder / (m.outputs.timeline or "timeline.json"))
     hook_text = m.hook.text if m.hook else ""
     product_name = m.product_name or m.product_id
@@ -86,7 +99,7 @@ def _row(e: Entry, *, out: Path, platform: str, conf: DictConfig, catalogs: _Cat
         "primary_text": _fit(" ".join(lines) or hook_text, limits.get("primary_text")),
         "headline": _fit(hook_text or product_name, limits.get("headline")),
         "description": _fit(product_name, limits.get("description")),
-        "display_name": _fit((brand.get("brand_name") if brand else "") or product_name, limits.get("display_name")),
+        "display_name": _fit(brand.get("brand_name") or product_name, limits.get("display_name")),
         "cta": cta_enum(cta_text, keywords=conf.cta_keywords, enum=spec.cta),
         "url": with_utm(row.get("url", ""), conf.utm, {**fields, "ad_name": ad_name, "sweep": sweep_name(e.sweep)}),
         "product_id": m.product_id,
@@ -133,13 +146,29 @@ def _voice_lines(path: Path) -> list[str]:
     return [str(c["text"]).strip() for c in sorted(cues, key=lambda c: c.get("start", 0)) if c.get("text")]
 
 
-def _saved(folder: Path) -> DictConfig | None:
-    """The video's own config as Hydra saved it, or None."""
+class _Saved:
+    """The config a sweep's jobs ran with, as Hydra saved it in a video's ``.hydra/config.yaml``, read once
+    per sweep: the keys ads.csv needs (``products``, ``catalog``, ``brand``, ``platforms.ads``) cannot be swept
+    per video, and a thousand-video sweep should not parse a thousand configs. ``{}`` when unreadable."""
+
+    def __init__(self) -> None:
+        self._by_sweep: dict[Path, dict[str, Any]] = {}
+
+    def of(self, e: Entry) -> dict[str, Any]:
+        if e.sweep not in self._by_sweep:
+            self._by_sweep[e.sweep] = _load_yaml(e.folder / HYDRA_CONFIG)
+        return self._by_sweep[e.sweep]
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser: ~10x faster on Hydra's long configs
     try:
-        cfg = OmegaConf.load(folder / HYDRA_CONFIG)
-    except (OSError, ValueError):
-        return None
-    return cfg if isinstance(cfg, DictConfig) else None
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # a safe loader (no Python objects)
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class _Catalogs:
@@ -148,14 +177,12 @@ class _Catalogs:
     def __init__(self) -> None:
         self._read: dict[str, Any] = {}
 
-    def row(self, saved: DictConfig | None, product_id: str) -> dict[str, str]:
-        if saved is None:
-            return {}
-        path = str(OmegaConf.select(saved, "products", default="") or "")
+    def row(self, saved: Mapping[str, Any], product_id: str) -> dict[str, str]:
+        path = str(saved.get("products") or "")
         if not path:
             return {}
         if path not in self._read:
-            self._read[path] = self._load(path, OmegaConf.select(saved, "catalog", default=None))
+            self._read[path] = self._load(path, saved.get("catalog"))
         cat = self._read[path]
         try:
             return dict(cat.raw_row(cat.row_for_key(product_id))) if cat is not None else {}
@@ -169,8 +196,8 @@ class _Catalogs:
 
         try:
             return load_catalog(path, catalog_conf)
-        except CatalogError as exc:
-            log.warning("ads.csv: catalog %s cannot be read (%s); ads get no landing URL or CTA", path, exc)
+        except (CatalogError, OSError, ValueError) as exc:  # moved or changed since the sweep
+            log.warning("ads.csv: catalog %s cannot be read (%s); its ads get no landing URL or CTA", path, exc)
             return None
 
 

@@ -360,6 +360,7 @@ def build(
     sweeps = [Path(s).resolve() for s in sweeps]
     out = Path(out).resolve() if out else default_out(sweeps)
     entries = [e for s in sweeps for e in scan(s)]
+    ads.sheet(entries, platform)  # an unknown --platform stops here, before any file is written
     videos, calls = tables(entries)
     extra = creative.details(e for e in entries if e.manifest)
     summary: dict[str, Any] = {
