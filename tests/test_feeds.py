@@ -288,3 +288,29 @@ def test_a_mapping_in_config_reads_an_unusual_feed(tmp_path: Path) -> None:
     cat = load_catalog(path, conf)
     p = validate(cat, 1, tmp_path)
     assert (cat.format, p.id, p.name, p.price_text, p.extra["colour"]) == ("my_shop", "ab-1", "Tote Bag", "£15", "navy")
+
+
+def test_a_changed_extra_photo_makes_the_video_again(tmp_path: Path) -> None:
+    """The video's input hash covers the extra photos' content, as it does the hero's: a rerun never reuses
+    a finished video whose extra shot changed. (The adbatch CSV takes an extra_images column too.)"""
+    from hydra import compose, initialize_config_dir
+
+    from adbatch.config import register_configs, typed
+    from adbatch.paths import CONF_DIR
+    from adbatch.stages import run
+
+    register_configs()
+    make_png(tmp_path / "images" / "a.png")
+    make_png(tmp_path / "images" / "b.png", color=(10, 200, 10))
+    rows = [["id", "name", "description", "image", "extra_images"], ["a", "A", "d", "images/a.png", "images/b.png"]]
+    path = write(tmp_path / "catalog.csv", rows)
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = typed(compose(config_name="config", overrides=[f"products={path}", f"cache_dir={tmp_path / 'c'}"]))
+
+    def input_hash() -> str:
+        return run.intake(cfg, load_catalog(path, cfg.catalog), 1).input_hash
+
+    first = input_hash()
+    assert input_hash() == first
+    make_png(tmp_path / "images" / "b.png", color=(10, 10, 200))
+    assert input_hash() != first
