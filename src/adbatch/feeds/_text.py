@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from adbatch.errors import CatalogError
+
 BLOCK_TAGS = frozenset(  # tags that end a line of text
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article"}
     | {"blockquote", "hr", "dd", "dt"}
@@ -115,8 +117,9 @@ def short_name(title: str, limit: int, separators: Sequence[str]) -> str:
     return shorten(title[:cut].strip(), limit)
 
 
-class PriceError(ValueError):
-    """A price cell cannot be read as an amount (with or without a currency)."""
+class PriceError(CatalogError, ValueError):
+    """A price cell cannot be read as an amount (with or without a currency); the catalog stage turns it
+    into the row's RowError, naming the feed's column."""
 
 
 @dataclass(frozen=True)
