@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -76,13 +77,13 @@ def detect_format(path: Path, settings: Any) -> str:
     return detect(header_of(path), settings.formats) or ADBATCH
 
 
-def read_feed(path: Path, settings: Any, *, name: str) -> Feed:
+def read_feed(path: Path, settings: Any, *, name: str, limits: Mapping[str, int]) -> Feed:
     """Read ``path`` as format ``name`` and map it to adbatch fields (drafts and, when asked,
-    out-of-stock products left out and listed in ``Feed.skipped``)."""
+    out-of-stock products left out and listed in ``Feed.skipped``; copy cut to the catalog's ``limits``)."""
     table = read_table(path)
     if not table.records:
         raise CatalogError(f"{path.name} has a header but no product rows")
-    return map_feed(table, name=name, spec=settings.formats[name], settings=settings)
+    return map_feed(table, name=name, spec=settings.formats[name], settings=settings, limits=limits)
 
 
 def is_url(value: str) -> bool:

@@ -17,13 +17,8 @@ from adbatch.errors import CatalogError
 from adbatch.feeds._read import Table, norm
 from adbatch.feeds._text import html_to_text, short_name, shorten, unescape
 
-FIELDS = ("id", "name", "description", "image", "extra_images", "price", "sale_price", "url", "availability") + (
-    "cta",
-    "audience",
-    "brand_color",
-    "benefits",
-)
-LIMITS = {"description": 2000}  # mirrors adbatch.stages.catalog.TEXT_LIMITS: feed copy is cut to fit
+FIELDS: tuple[str, ...] = ("id", "name", "description", "image", "extra_images", "price", "sale_price", "url")
+FIELDS += ("availability", "cta", "audience", "brand_color", "benefits")  # adbatch fields a format may map
 LIST_SPLIT = r"[\s|]+"  # besides the format's own separator: URLs hold no whitespace
 
 
@@ -52,8 +47,9 @@ def detect(header: list[str], formats: Mapping[str, Any]) -> str | None:
     return best[1] if best else None
 
 
-def map_feed(table: Table, *, name: str, spec: Mapping[str, Any], settings: Any) -> Feed:
-    """Map ``table`` with format ``name``'s ``spec`` (flat rows, or rows merged per ``group_by``)."""
+def map_feed(table: Table, *, name: str, spec: Mapping[str, Any], settings: Any, limits: Mapping[str, int]) -> Feed:
+    """Map ``table`` with format ``name``'s ``spec`` (flat rows, or rows merged per ``group_by``); copy longer
+    than the catalog's ``limits`` is cut at a sentence (feeds run longer than an ad needs)."""
     columns = {f: norm(c) for f, c in (spec.get("columns") or {}).items() if c}
     missing = [c for f, c in columns.items() if f in ("id", "name", "image") and c not in _keys(table)]
     if missing:
@@ -64,7 +60,7 @@ def map_feed(table: Table, *, name: str, spec: Mapping[str, Any], settings: Any)
     groups = _groups(table, spec.get("group_by"))
     records, rows, skipped = [], [], []
     for first, members in groups:
-        cells, why = _product(members, columns=columns, spec=spec, settings=settings)
+        cells, why = _product(members, columns=columns, spec=spec, settings=settings, limits=limits)
         if why:
             skipped.append(f"row {first} ({cells.get('id') or '?'}): {why}")
             continue
@@ -83,7 +79,9 @@ def _groups(table: Table, group_by: str | None) -> list[tuple[int, list[dict[str
     handle; a row with an empty handle continues the product above it)."""
     if not group_by:
         return [(i, [r]) for i, r in enumerate(table.records, start=1)]
-    key, groups, index = norm(group_by), [], {}  # type: ignore[var-annotated]
+    key = norm(group_by)
+    groups: list[tuple[int, list[dict[str, str]]]] = []
+    index: dict[str, int] = {}
     for i, record in enumerate(table.records, start=1):
         handle = record.get(key, "") or (groups[-1][1][0].get(key, "") if groups else "")
         if handle not in index:
@@ -94,7 +92,12 @@ def _groups(table: Table, group_by: str | None) -> list[tuple[int, list[dict[str
 
 
 def _product(
-    members: list[dict[str, str]], *, columns: dict[str, str], spec: Mapping[str, Any], settings: Any
+    members: list[dict[str, str]],
+    *,
+    columns: dict[str, str],
+    spec: Mapping[str, Any],
+    settings: Any,
+    limits: Mapping[str, int],
 ) -> tuple[dict[str, str], str]:
     """One product's adbatch cells, and why it is skipped ("" when it is not)."""
     head = members[0]
@@ -111,7 +114,7 @@ def _product(
     cells["name"] = short_name(cells["title"], int(settings.name_max), list(settings.title_separators))
     cleaned = html_to_text(cells["description"]) if spec.get("html") else None
     text = cleaned.text if cleaned else re.sub(r"\s+", " ", unescape(cells["description"])).strip()
-    cells["description"] = shorten(text, LIMITS["description"])
+    cells["description"] = shorten(text, limits["description"])
     if cleaned and cleaned.items and not cells["benefits"]:
         cells["benefits"] = "|".join(cleaned.items)  # an HTML list in the description is the product's benefits
     if spec.get("group_by"):
