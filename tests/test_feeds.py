@@ -290,9 +290,8 @@ def test_a_mapping_in_config_reads_an_unusual_feed(tmp_path: Path) -> None:
     assert (cat.format, p.id, p.name, p.price_text, p.extra["colour"]) == ("my_shop", "ab-1", "Tote Bag", "£15", "navy")
 
 
-def test_a_changed_extra_photo_makes_the_video_again(tmp_path: Path) -> None:
-    """The video's input hash covers the extra photos' content, as it does the hero's: a rerun never reuses
-    a finished video whose extra shot changed. (The adbatch CSV takes an extra_images column too.)"""
+def intake_hash(path: Path, tmp_path: Path, *overrides: str) -> str:
+    """The input hash a job would give row 1 of ``path`` under ``overrides``."""
     from hydra import compose, initialize_config_dir
 
     from adbatch.config import register_configs, typed
@@ -300,17 +299,29 @@ def test_a_changed_extra_photo_makes_the_video_again(tmp_path: Path) -> None:
     from adbatch.stages import run
 
     register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        args = [f"products={path}", f"cache_dir={tmp_path / 'c'}", *overrides]
+        cfg = typed(compose(config_name="config", overrides=args))
+    return run.intake(cfg, load_catalog(path, cfg.catalog), 1).input_hash
+
+
+def test_upload_sheet_settings_do_not_re_render_videos(tmp_path: Path) -> None:
+    """platforms.ads (sheet platform, UTM templates) is not part of a video's input hash."""
+    make_png(tmp_path / "images" / "a.png")
+    path = write(tmp_path / "catalog.csv", [["id", "name", "description", "image"], ["a", "A", "d", "images/a.png"]])
+    first = intake_hash(path, tmp_path)
+    assert intake_hash(path, tmp_path, "platforms.ads.platform=tiktok", "platforms.ads.utm.utm_medium=cpc") == first
+    assert intake_hash(path, tmp_path, "platforms.tiktok.max_mb=100") != first  # delivery specs still count
+
+
+def test_a_changed_extra_photo_makes_the_video_again(tmp_path: Path) -> None:
+    """The video's input hash covers the extra photos' content, as it does the hero's: a rerun never reuses
+    a finished video whose extra shot changed. (The adbatch CSV takes an extra_images column too.)"""
     make_png(tmp_path / "images" / "a.png")
     make_png(tmp_path / "images" / "b.png", color=(10, 200, 10))
     rows = [["id", "name", "description", "image", "extra_images"], ["a", "A", "d", "images/a.png", "images/b.png"]]
     path = write(tmp_path / "catalog.csv", rows)
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = typed(compose(config_name="config", overrides=[f"products={path}", f"cache_dir={tmp_path / 'c'}"]))
-
-    def input_hash() -> str:
-        return run.intake(cfg, load_catalog(path, cfg.catalog), 1).input_hash
-
-    first = input_hash()
-    assert input_hash() == first
+    first = intake_hash(path, tmp_path)
+    assert intake_hash(path, tmp_path) == first
     make_png(tmp_path / "images" / "b.png", color=(10, 10, 200))
-    assert input_hash() != first
+    assert intake_hash(path, tmp_path) != first
