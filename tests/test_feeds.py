@@ -325,3 +325,17 @@ def test_a_changed_extra_photo_makes_the_video_again(tmp_path: Path) -> None:
     assert intake_hash(path, tmp_path) == first
     make_png(tmp_path / "images" / "b.png", color=(10, 10, 200))
     assert intake_hash(path, tmp_path) != first
+
+
+def test_ids_that_slug_alike_are_duplicates_named_by_feed_row(tmp_path: Path) -> None:
+    """SKU_1 and sku-1 become the same id: the second is refused, naming the feed row of the first."""
+    make_png(tmp_path / "ok.png")
+    header = ["id", "title", "description", "link", "image_link", "price", "availability", "gtin"]
+    rows = [header, ["gone", "G", "d", "https://x.example/g", "ok.png", "1 USD", "out_of_stock", ""]]
+    rows += [["SKU_1", "A", "d", "https://x.example/a", "ok.png", "1 USD", "in_stock", ""]]
+    rows += [["sku-1", "B", "d", "https://x.example/b", "ok.png", "1 USD", "in_stock", ""]]
+    cat = load_catalog(write(tmp_path / "feed.tsv", rows, sep="\t"))
+    assert validate(cat, 1, tmp_path).id == "sku-1"
+    with pytest.raises(RowError) as info:
+        validate(cat, 2, tmp_path)
+    assert (info.value.row, info.value.field) == (3, "id") and "duplicates row 2" in info.value.reason

@@ -102,7 +102,7 @@ class Catalog:
             fail("id", f"{pid!r} is not a safe slug (lowercase letters, digits and '-', 1-64 chars)")
         first = self._first_row[pid]
         if first != row:
-            fail("id", f"{pid!r} duplicates row {first}; ids must be unique")
+            fail("id", f"{pid!r} duplicates row {self.rows[first - 1] if self.rows else first}; ids must be unique")
         for name in REQUIRED:
             if not cells[name]:
                 fail(name, "is required but empty")
