@@ -170,6 +170,7 @@ def load_catalog(path: str | Path, settings: Any | None = None) -> Catalog:
 def _from_feed(path: Path, conf: Any, name: str) -> Catalog:
     """A product feed mapped to adbatch fields; drafts and skipped products are logged, not rows."""
     feed = feeds.read_feed(path, conf, name=name, limits=TEXT_LIMITS)
+    log.info(f"{path.name}: read as a {name} feed: {len(feed.records)} products, {len(feed.skipped)} skipped")
     for message in feed.skipped:
         log.info(f"{path.name}: skipped {message}")
     if not feed.records:
