@@ -18,12 +18,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_build_writes_the_three_files_into_the_sweep_dir(tmp_path: Path) -> None:
-    """report.csv, summary.json and report.html land in the sweep dir by default."""
+def test_build_writes_the_report_files_into_the_sweep_dir(tmp_path: Path) -> None:
+    """report.csv, summary.json, report.html and the upload sheet ads.csv land in the sweep dir by default."""
     sweep = write_sweep(tmp_path, [video("alpha")])
     out = report.build([sweep]).out
     assert out == sweep.resolve()
-    assert {p.name for p in out.iterdir() if p.is_file()} == {"report.csv", "summary.json", "report.html"}
+    assert {p.name for p in out.iterdir() if p.is_file()} == {"report.csv", "summary.json", "report.html", "ads.csv"}
 
 
 def test_corrupt_manifest_is_listed_not_a_crash(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ register_configs()
 
 def first_valid_key(cfg: AdbatchConf) -> str:
     """The job key of the first valid product, for a single run without ``product_id``."""
-    cat = catalog.load_catalog(cfg.products or "")
+    cat = catalog.load_catalog(cfg.products or "", cfg.catalog)
     errors = []
     for row in range(1, len(cat) + 1):
         try:
@@ -82,16 +82,23 @@ def build_ledger(cfg: DictConfig) -> Ledger:
     return SqliteLedger(base / "ledger.sqlite", caps)
 
 
+def localize(products: str, *, into: Path, cfg: AdbatchConf) -> Path:
+    """``products=`` as a local file: a path resolved, or an http(s) feed downloaded into ``into``."""
+    from adbatch.feeds import localize as fetch
+
+    return fetch(products, into=into, max_mb=cfg.image_max_mb, timeout_s=cfg.url_timeout_s)
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: DictConfig) -> dict[str, Any]:
     """Render one video; return a small summary (the manifest on disk has the rest)."""
     if not cfg.products:
         sys.exit("adbatch: products=<catalog.csv> is required, e.g. products=examples/catalog.csv")
     job = typed(cfg)
-    job.products = str(Path(job.products or "").expanduser().resolve())
     hc = HydraConfig.get()
     sweep = Path(hc.sweep.dir).resolve() if hc.mode == RunMode.MULTIRUN else None
     try:
+        job.products = str(localize(job.products or "", into=Path(hc.runtime.output_dir), cfg=job))
         formats.resolve(job.render, job.platforms, job.qa.platforms)  # a shape no platform takes stops here
         if not job.product_id:
             job.product_id = first_valid_key(job)

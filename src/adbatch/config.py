@@ -162,8 +162,25 @@ class FallbackConf:
 
 
 @dataclass
+class CatalogConf:
+    name: str = "default"
+    format: str = "auto"  # auto (detected from the header) | a key of formats: adbatch, google, meta, shopify, ...
+    skip_unavailable: bool = True  # out-of-stock products (each format's `unavailable` values) make no video
+    currency: str = "USD"  # ISO 4217 code of prices written without one
+    max_extra_images: int = 4  # extra photos per product beyond the hero; shots cycle through them
+    slug_ids: bool = True  # feed ids become slugs (SKU-123_A -> sku-123-a)
+    name_max: int = 40  # a feed title becomes a name of at most this many characters...
+    title_separators: list[str] = field(  # ...cut at the first of these
+        default_factory=lambda: [" | ", " - ", " – ", " — ", ", ", " (", ": "]
+    )
+    # per format: detection, column mapping, skip rules (conf/catalog/default.yaml; adbatch.feeds)
+    formats: dict[str, Any] = field(default_factory=dict)
+    currencies: dict[str, Any] = field(default_factory=dict)  # how each currency's prices are shown
+
+
+@dataclass
 class AdbatchConf:
-    products: str | None = None  # path to the product catalog CSV
+    products: str | None = None  # the product catalog: an adbatch CSV or a product feed; a path or http(s) URL
     product_id: str | None = None  # which product this job renders (set by the sweeper)
     hook: str = "best"  # best | 1..5: rank of the hook candidate to render
     seed: int = 0  # base seed: same seed + inputs -> same script, style and video
@@ -186,6 +203,7 @@ class AdbatchConf:
     style: StyleConf = field(default_factory=StyleConf)  # the house style (conf/style/); a brand kit may override it
     qa: QAConf = field(default_factory=QAConf)
     platforms: dict[str, Any] = field(default_factory=dict)  # published specs per platform (conf/platforms/)
+    catalog: CatalogConf = field(default_factory=CatalogConf)  # how products= is read (conf/catalog/: feeds)
     # per-scene regeneration ("<slot>/<shot>" -> {seed_offset, prompt}); set by python -m adbatch.regen
     scene_overrides: dict[str, Any] = field(default_factory=dict)
 

@@ -17,7 +17,8 @@ the stage bases live here, and this module imports nothing from adbatch::
     │   └── BrandError              a brand kit's logo, font or colours are unusable (domain.brand)
     ├── CatalogError                the catalog file as a whole cannot be used (raised by stages.catalog)
     │   ├── RowError                one row is invalid: the video ends ``invalid`` (stages.catalog)
-    │   └── MediaError              an input image is missing, too big, not an image or out of bounds (stages.media)
+    │   ├── MediaError              an input image is missing, too big, not an image or out of bounds (stages.media)
+    │   └── PriceError              a price cell is no amount; becomes the row's RowError (feeds._text)
     ├── ScriptError                 a script does not fit its archetype, or LLM JSON is unusable (domain.script)
     ├── TimelineError               the lines cannot be laid out within the pacing rules (domain.timeline)
     │   └── VoiceTooLong            the voice overflows its slots; carries the tempo that would fit

@@ -209,7 +209,7 @@ def _pipeline(job: run.Job, record: Record, timer: Timer, hold: ExitStack) -> ma
     finished video was reused). ``hold`` keeps the video's lock until the job has stored what it made:
     two sweeps that need the same video (the same input hash) make it once, the second reuses it."""
     with timer.stage("catalog"):
-        cat = catalog.load_catalog(job.cfg.products or "")
+        cat = catalog.load_catalog(job.cfg.products or "", job.cfg.catalog)
         record.row = cat.row_for_key(str(job.cfg.product_id))
         got = run.intake(job.cfg, cat, record.row)
         record.product_name, record.insights, record.input_hash = got.product.name, got.facts, got.input_hash

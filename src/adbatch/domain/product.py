@@ -34,10 +34,21 @@ class Product(BaseModel):
     cta: str = ""
     url: str = ""
     extra: dict[str, str] = {}
+    # product feeds (adbatch.feeds): more photos of the product, each checked like ``image``; shots cycle them
+    extra_images: tuple[Path, ...] = ()
+    currency: str = ""  # ISO 4217 code of ``price`` ("" when the catalog gave none)
+    price_display: str = ""  # the price in its currency's format (catalog.currencies): "34,90 €"
+
+    @property
+    def photos(self) -> tuple[Path, ...]:
+        """Every photo of the product, the hero (``image``) first: what the shots of a video cycle through."""
+        return (self.image, *self.extra_images)
 
     @property
     def price_text(self) -> str:
-        """The price as shoppers read it ("$29.99", "$30"), or "" when unknown."""
+        """The price as shoppers read it ("$29.99", "$30", "34,90 €"), or "" when unknown."""
         if self.price is None:
             return ""
+        if self.price_display:
+            return self.price_display
         return f"${self.price:,.0f}" if self.price == int(self.price) else f"${self.price:,.2f}"

@@ -104,6 +104,12 @@ class SceneRequest:
     seed: int
     palette: tuple[str, str]  # brand primary and secondary colours, #RRGGBB
     motion: Motion = "still"
+    photo: Path | None = None  # the product photo this shot shows (planning cycles a feed's photos); None: the hero
+
+    @property
+    def picture(self) -> Path:
+        """The product photo to draw or animate: this shot's ``photo``, else the product's hero image."""
+        return self.photo or self.product.image
 
     @property
     def suffix(self) -> str:

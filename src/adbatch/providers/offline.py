@@ -100,7 +100,7 @@ class PlateSceneGenerator:
 
     async def scene(self, request: SceneRequest, out: Path) -> Output:
         def draw() -> offline_art.Box:
-            with Image.open(request.product.image) as photo:
+            with Image.open(request.picture) as photo:
                 img, box = offline_art.plate_with_box(
                     photo,
                     layout=request.slot.layout,

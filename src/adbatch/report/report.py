@@ -350,12 +350,17 @@ def build(
     out: Path | None = None,
     results: Path | None = None,
     targets: stats.Targets = stats.Targets(),  # noqa: B008 - frozen, so one shared default is safe
+    platform: str | None = None,
 ) -> Report:
-    """Read every manifest under ``sweeps`` and write report.csv, summary.json and report.html to ``out``."""
+    """Read every manifest under ``sweeps`` and write report.csv, summary.json, report.html and the upload
+    sheet ads.csv (for ``platform``; default ``platforms.ads.platform``) to ``out``."""
+    from adbatch.report import ads  # ads reads this module's Entry and safe_cell
+
     tic = time.perf_counter()
     sweeps = [Path(s).resolve() for s in sweeps]
     out = Path(out).resolve() if out else default_out(sweeps)
     entries = [e for s in sweeps for e in scan(s)]
+    ads.sheet(entries, platform)  # an unknown --platform stops here, before any file is written
     videos, calls = tables(entries)
     extra = creative.details(e for e in entries if e.manifest)
     summary: dict[str, Any] = {
@@ -374,13 +379,14 @@ def build(
         "experiment": None,
     }
     if results is not None:
-        table, unmatched = stats.join_results(videos, stats.load_results(Path(results)))
+        table, unmatched = stats.join_results(videos, stats.load_results(Path(results), ads.settings(entries)))
         summary["experiment"] = stats.experiment(table, targets, unmatched)
     summary = _plain(summary)
     from adbatch.report import html  # matplotlib is only needed once there is something to draw
 
     out.mkdir(parents=True, exist_ok=True)
     write_csv(videos, out / REPORT_CSV)
+    ads.write(entries, out, platform=platform)
     write_text(out / SUMMARY_JSON, json.dumps(summary, indent=2, ensure_ascii=False))
     page = html.render(videos=videos, calls=calls, summary=summary, out=out, details=extra)
     write_text(out / REPORT_HTML, page)
@@ -423,6 +429,11 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="CSV",
         help="ad-platform results CSV to join (see README, 'Variant experiments')",
+    )
+    p.add_argument(
+        "--platform",
+        metavar="NAME",
+        help="the upload sheet ads.csv is written for: meta or tiktok (default: platforms.ads.platform, meta)",
     )
     p.add_argument(
         "--out",
@@ -480,8 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         alpha=args.alpha,
     )
     try:
-        report = build(args.sweeps, out=args.out, results=args.results, targets=targets)
-    except (stats.ResultsError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        report = build(args.sweeps, out=args.out, results=args.results, targets=targets, platform=args.platform)
+    except (stats.ResultsError, OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         print(f"adbatch.report.report: {exc}", file=sys.stderr)
         return 2
     print(report.paragraph())

@@ -25,6 +25,7 @@ known answers (the creative layer's tallies, QA and director notes, are in
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -231,11 +232,20 @@ class ResultsError(ReportError, ValueError):
     """The results CSV cannot be used: a required column is missing or a value is not a count."""
 
 
-def load_results(path: Path) -> pd.DataFrame:
-    """Read an ad-platform results CSV into one row per video key (rows for the same video are summed)."""
+def load_results(path: Path, platforms: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Read a results CSV into one row per video key (rows for the same video are summed): adbatch's own
+    columns, or a Meta / TikTok Ads Manager export as it comes (``platforms``: ``platforms.ads``, whose
+    ``results`` name each platform's columns; default: conf/platforms; see ``adbatch.report.exports``)."""
+    from adbatch.report import exports
+
     df = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=lambda c: c.strip().lower())
+    conf = platforms if platforms is not None else _shipped_ads()
+    platform = exports.detect(list(df.columns), conf)
     keys: list[str]
-    if "video" in df.columns:
+    if platform is not None:
+        df = exports.to_results(df, platform=platform, conf=conf)
+        keys = list(df["video"])
+    elif "video" in df.columns:
         keys = list(df["video"].map(_video_from_path))
     elif {"product_id", "archetype", "hook"} <= set(df.columns):
         keys = [video_key(p.strip(), a.strip(), h) for p, a, h in zip(df["product_id"], df["archetype"], df["hook"])]
@@ -260,6 +270,16 @@ def load_results(path: Path) -> pd.DataFrame:
         conversions=("conversions", lambda s: s.sum(min_count=1)),
     )
     return summed.reset_index()
+
+
+def _shipped_ads() -> Mapping[str, Any]:
+    """``platforms.ads`` as shipped in conf/platforms/default.yaml."""
+    from omegaconf import OmegaConf
+
+    from adbatch.paths import CONF_DIR
+
+    node = OmegaConf.load(CONF_DIR / "platforms" / "default.yaml").ads
+    return node  # type: ignore[no-any-return]
 
 
 def _video_from_path(value: str) -> str:

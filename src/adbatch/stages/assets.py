@@ -224,7 +224,7 @@ async def generate(plan: AssetPlan, providers: Providers, producer: Producer, po
 
     async def scene(key: tuple[str, int], req: SceneRequest) -> None:
         parts = {
-            "image": req.product.image,
+            "image": req.picture,
             "layout": req.slot.layout,
             "prompt": req.prompt,
             "size": [req.width, req.height],

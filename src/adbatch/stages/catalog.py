@@ -1,4 +1,8 @@
-"""Load the product catalog CSV and validate each row into a ``Product``.
+"""Load the product catalog (the adbatch CSV or a product feed) and validate each row into a ``Product``.
+
+Product feeds (Google Merchant Center, Meta, Shopify) are read and mapped by ``adbatch.feeds``; their
+products are then validated here exactly as adbatch CSV rows, and errors name the feed's own row and
+column (``Catalog.rows``, ``Catalog.columns``).
 
 Two kinds of failure, on purpose:
 - ``CatalogError``: the file as a whole is unusable (unreadable, no rows, a required
@@ -10,17 +14,21 @@ Two kinds of failure, on purpose:
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
 
+from adbatch import feeds
 from adbatch.domain.product import HEX_COLOR, Product  # the row's shape lives in domain/; importable from here too
 from adbatch.errors import CatalogError
 from adbatch.stages import media
+
+log = logging.getLogger(__name__)
 
 REQUIRED = ("id", "name", "description", "image")
 OPTIONAL = ("price", "benefits", "reviews", "audience", "brand_color", "logo", "cta", "url", "reviews_file")
@@ -28,6 +36,7 @@ REVIEWS_FILE_MAX_MB = 2.0
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 TEXT_LIMITS = {"name": 80, "description": 2000, "audience": 200, "cta": 40, "benefits": 1000}
 INVALID_KEY_PREFIX = "_row"  # job key of a row whose id cannot be used (never a valid slug)
+FEED_FIELDS = ("extra_images", "sale_price", "availability", "source_id")  # mapped by adbatch.feeds; not extras
 
 
 class RowError(CatalogError):
@@ -40,10 +49,17 @@ class RowError(CatalogError):
 
 @dataclass(frozen=True)
 class Catalog:
-    """The parsed CSV: every cell a stripped string. Rows are validated on demand."""
+    """The parsed catalog: every cell a stripped string, in adbatch's field names. Rows are validated on demand.
+
+    A product feed also records its ``format``, the feed's column behind each field (``columns``) and
+    each product's row in the feed (``rows``), so errors name what the user sees in their file."""
 
     path: Path
     frame: pd.DataFrame
+    format: str = feeds.ADBATCH
+    columns: dict[str, str] = field(default_factory=dict)  # adbatch field -> the feed's column
+    rows: tuple[int, ...] = ()  # data row -> the product's (first) row in the feed
+    settings: Any = None  # the catalog config (currencies, max_extra_images), resolved
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -80,13 +96,13 @@ class Catalog:
     def validate_row(self, row: int, *, image_cache: Path, max_mb: float, timeout_s: float) -> Product:
         """Validate data row ``row`` into a Product, or raise RowError naming the field."""
         cells = self.raw_row(row)
-        fail = _failer(self.path, row)
+        fail = _failer(self.path, self.rows[row - 1] if self.rows else row, self.columns)
         pid = cells["id"]
         if not SLUG.match(pid):
             fail("id", f"{pid!r} is not a safe slug (lowercase letters, digits and '-', 1-64 chars)")
         first = self._first_row[pid]
         if first != row:
-            fail("id", f"{pid!r} duplicates row {first}; ids must be unique")
+            fail("id", f"{pid!r} duplicates row {self.rows[first - 1] if self.rows else first}; ids must be unique")
         for name in REQUIRED:
             if not cells[name]:
                 fail(name, "is required but empty")
@@ -96,6 +112,7 @@ class Catalog:
         fetch = dict(base=self.path.parent, cache=image_cache, max_mb=max_mb, timeout_s=timeout_s)
         image = _checked_image(cells["image"], "image", fail, fetch)
         logo = _checked_image(cells["logo"], "logo", fail, fetch) if cells.get("logo") else None
+        price = _price(cells.get("sale_price", ""), fail, "sale_price") or _price(cells.get("price", ""), fail)
         return Product(
             id=pid,
             row=row,
@@ -103,7 +120,7 @@ class Catalog:
             description=cells["description"],
             image=image,
             image_source=cells["image"],
-            price=_price(cells.get("price", ""), fail),
+            price=price.amount if price else None,
             benefits=_split(cells.get("benefits", "")),
             reviews=_split(cells.get("reviews", ""))
             + _reviews_file(cells.get("reviews_file", ""), self.path.parent, fail),
@@ -112,15 +129,61 @@ class Catalog:
             logo=logo,
             cta=cells.get("cta", ""),
             url=_url(cells.get("url", ""), fail),
-            extra={k: v for k, v in cells.items() if k not in REQUIRED + OPTIONAL},
+            extra={k: v for k, v in cells.items() if k not in REQUIRED + OPTIONAL + FEED_FIELDS},
+            extra_images=self._extra_images(cells.get("extra_images", ""), image, fail, fetch),
+            currency=self._currency(price),
+            price_display=feeds.format_price(price.amount, self._currency(price), self.conf.currencies)
+            if price
+            else "",
         )
 
+    @functools.cached_property
+    def conf(self) -> Any:
+        """The catalog config this catalog was read with (the shipped defaults when none was given)."""
+        return self.settings if self.settings is not None else feeds.resolved(None)
 
-def load_catalog(path: str | Path) -> Catalog:
-    """Parse the CSV, or raise CatalogError if the file as a whole cannot be used."""
+    def _currency(self, price: feeds.Price | None) -> str:
+        """The price's own currency, else ``catalog.currency`` (feeds and CSVs that write bare amounts)."""
+        return "" if price is None else price.currency or str(self.conf.currency)
+
+    def _extra_images(self, value: str, hero: Path, fail: Fail, fetch: dict[str, Any]) -> tuple[Path, ...]:
+        """The product's other photos (``|``-separated; the hero again is left out), at most
+        ``catalog.max_extra_images``, each checked like the hero."""
+        urls = _split(value)[: int(self.conf.max_extra_images)]
+        photos = dict.fromkeys(_checked_image(u, "extra_images", fail, fetch) for u in urls)
+        return tuple(p for p in photos if p != hero)
+
+
+def load_catalog(path: str | Path, settings: Any | None = None) -> Catalog:
+    """Parse the catalog (the adbatch CSV, or a feed detected from its header or named by ``settings.format``),
+    or raise CatalogError if the file as a whole cannot be used. ``settings``: the ``catalog`` config."""
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise CatalogError(f"catalog not found: {path}")
+    conf = feeds.resolved(settings)
+    name = feeds.detect_format(path, conf)
+    if name != feeds.ADBATCH:
+        return _from_feed(path, conf, name)
+    return Catalog(path=path, frame=_adbatch_frame(path), settings=conf)
+
+
+def _from_feed(path: Path, conf: Any, name: str) -> Catalog:
+    """A product feed mapped to adbatch fields; drafts and skipped products are logged, not rows."""
+    feed = feeds.read_feed(path, conf, name=name, limits=TEXT_LIMITS)
+    log.info(f"{path.name}: read as a {name} feed: {len(feed.records)} products, {len(feed.skipped)} skipped")
+    for message in feed.skipped:
+        log.info(f"{path.name}: skipped {message}")
+    if not feed.records:
+        raise CatalogError(f"{path.name} ({name} feed) has no product to advertise: {len(feed.skipped)} skipped")
+    frame = pd.DataFrame(list(feed.records), dtype=str).fillna("")
+    for col in OPTIONAL:
+        if col not in frame.columns:
+            frame[col] = ""
+    return Catalog(path=path, frame=frame, format=name, columns=feed.columns, rows=feed.rows, settings=conf)
+
+
+def _adbatch_frame(path: Path) -> pd.DataFrame:
+    """The adbatch CSV, read as it always was: required columns checked, optional ones added empty."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -137,16 +200,17 @@ def load_catalog(path: str | Path) -> Catalog:
     for col in OPTIONAL:
         if col not in frame.columns:
             frame[col] = ""
-    frame = frame.map(lambda v: str(v).strip())
-    return Catalog(path=path, frame=frame)
+    return frame.map(lambda v: str(v).strip())
 
 
 Fail = Callable[[str, str], NoReturn]  # fail(field, reason): raise the row's RowError
 
 
-def _failer(catalog: Path, row: int) -> Fail:
+def _failer(catalog: Path, row: int, columns: dict[str, str] | None = None) -> Fail:
+    """``fail(field, reason)`` for one row; a feed's field is named by the feed's own column."""
+
     def fail(field: str, reason: str) -> NoReturn:
-        raise RowError(catalog=catalog, row=row, field=field, reason=reason)
+        raise RowError(catalog=catalog, row=row, field=(columns or {}).get(field, field), reason=reason)
 
     return fail
 
@@ -155,15 +219,16 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split("|") if part.strip())
 
 
-def _price(value: str, fail: Fail) -> float | None:
+def _price(value: str, fail: Fail, name: str = "price") -> feeds.Price | None:
+    """``29.99``, ``$29.99``, ``34.00 USD``, ``34,90 €``: the amount and its currency ("" when none given)."""
     if not value:
         return None
     try:
-        price = float(value.lstrip("$").replace(",", ""))
-    except ValueError:
-        return fail("price", f"{value!r} is not a number (write 29.99)")
-    if not 0 <= price < 1_000_000:
-        fail("price", f"{value!r} is out of range")
+        price = feeds.parse_price(value)
+    except feeds.PriceError:
+        return fail(name, f"{value!r} is not a number (write 29.99, or 29.99 USD)")
+    if price is None or re.search(r"-\s*\d", value) or not 0 <= price.amount < 1_000_000:
+        return fail(name, f"{value!r} is out of range")
     return price
 
 

@@ -58,11 +58,17 @@ def resolve_image(value: str, *, base: Path, cache: Path, max_mb: float, timeout
 
 
 def _fetch(url: str, cache: Path, max_mb: float, timeout_s: float) -> Path:
-    import httpx  # only catalogs with URLs pay for the import
-
     target = cache / "inputs" / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".img")
     if target.is_file():
         return target
+    return download(url, target, max_mb=max_mb, timeout_s=timeout_s)
+
+
+def download(url: str, target: Path, *, max_mb: float, timeout_s: float) -> Path:
+    """Fetch ``url`` into ``target`` (written whole or not at all), within ``max_mb`` and ``timeout_s``;
+    MediaError naming the URL otherwise. Image URLs and product feeds share these limits."""
+    import httpx  # only catalogs with URLs pay for the import
+
     target.parent.mkdir(parents=True, exist_ok=True)
     limit, deadline = int(max_mb * 1024 * 1024), time.monotonic() + timeout_s
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")

@@ -247,6 +247,9 @@ def asset_plan(
     tweaks = cfg.scene_overrides or {}  # python -m adbatch.regen: new seed or prompt per scene
     clips = clip_slots(archetype, cfg.provider.scenes.get("video_scenes", 0))
 
+    photos = product.photos  # a feed's extra photos: each planned shot shows the next one, the hook the hero
+    order = {(sh.slot, sh.shot): i for i, sh in enumerate(s for s in planned.shots if s.layout != timeline.ENDCARD)}
+
     def request(slot_id: str, shot: int) -> SceneRequest:
         tweak = tweaks.get(f"{slot_id}/{shot}") or {}
         return SceneRequest(
@@ -259,6 +262,7 @@ def asset_plan(
             prompt=tweak.get("prompt") or prompts.get(slot_id, product.name),
             seed=seed + int(tweak.get("seed_offset", 0)),
             motion="clip" if shot == 0 and slot_id in clips else "still",
+            photo=photos[order.get((slot_id, shot), 0) % len(photos)] if len(photos) > 1 else None,
         )
 
     scenes = {(sh.slot, sh.shot): request(sh.slot, sh.shot) for sh in planned.shots if sh.layout != timeline.ENDCARD}

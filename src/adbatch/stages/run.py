@@ -140,6 +140,7 @@ def intake(cfg: AdbatchConf, cat: catalog.Catalog, row: int) -> Intake:
         {
             "row": cat.raw_row(row),
             "image": product.image,
+            **({"photos": list(product.extra_images)} if product.extra_images else {}),  # feeds' extra shots
             "archetype": archetype.model_dump(),
             "version": __version__,
             "cfg": resume.hashed_config(dataclasses.asdict(cfg)),

@@ -27,8 +27,12 @@ NOT_IN_HASH = ("products", "cache_dir", "log_level", "cost_cap", "dry_run")  # p
 
 
 def hashed_config(cfg: dict[str, Any]) -> dict[str, Any]:
-    """The part of the job config that changes the rendered video."""
-    return {k: v for k, v in cfg.items() if k not in NOT_IN_HASH}
+    """The part of the job config that changes the rendered video (``platforms.ads``, the upload sheet's
+    settings, does not: switching the sheet to TikTok must not re-render the sweep)."""
+    kept = {k: v for k, v in cfg.items() if k not in NOT_IN_HASH}
+    if isinstance(kept.get("platforms"), dict) and "ads" in kept["platforms"]:
+        kept["platforms"] = {k: v for k, v in kept["platforms"].items() if k != "ads"}
+    return kept
 
 
 def _format_files(m: dict[str, Any]) -> list[str]:

@@ -33,9 +33,9 @@ def expand_catalog(arguments: list[str], *, config: Any, products_key: str, prod
     raw = by_key[products_key][0].value() if products_key in by_key else config.get(products_key)
     if not raw:
         return list(arguments)  # no catalog: behave exactly like the basic sweeper
-    path = Path(str(raw)).expanduser().resolve()
     try:
-        cat = catalog.load_catalog(path)
+        path = _local_feed(str(raw), config)
+        cat = catalog.load_catalog(path, config.get("catalog"))
     except catalog.CatalogError as exc:
         raise CatalogSweepError(str(exc)) from exc
     keys = _validated_keys(cat, config)
@@ -50,6 +50,19 @@ def expand_catalog(arguments: list[str], *, config: Any, products_key: str, prod
     rest = [arg for arg in rest if not arg.lstrip("+").startswith("cache_dir=")]
     absolute = [f"cache_dir={Path(str(cache)).expanduser().resolve()}"] if cache else []
     return [f"{products_key}={path}", product_arg, *absolute, *rest]
+
+
+def _local_feed(raw: str, config: Any) -> Path:
+    """The catalog as an absolute local path; an http(s) feed is downloaded once into the sweep dir, so
+    every job reads the same snapshot of it (with the limits of image URLs)."""
+    from adbatch.feeds import localize
+
+    return localize(
+        raw,
+        into=Path(str(config.hydra.sweep.dir)).expanduser(),
+        max_mb=float(config.get("image_max_mb", 10.0)),
+        timeout_s=float(config.get("url_timeout_s", 20.0)),
+    )
 
 
 def check_live_keys(config: Any) -> None:

@@ -25,7 +25,7 @@ def dry_run(sweeper: Any, arguments: list[str]) -> list:
         with open_dict(job):
             del job["hydra"]
         cfg = typed(job)
-        catalog = catalog or load_catalog(cfg.products)
+        catalog = catalog or load_catalog(cfg.products, cfg.catalog)
         key = OmegaConf.to_yaml(job.provider)
         if key not in built:  # one provider set per distinct provider config
             p = job.provider
