@@ -31,6 +31,7 @@ from adbatch.store.atomic import atomic_path
 from adbatch.style import ReflowStyle, StyleConf
 
 THUMB_JPEG_QUALITY = 88  # thumb.jpg: a preview image, not a delivery
+FILL_SHRINK = 4  # the blurred fill of a re-framed plate is made at 1/4 size
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def compositor(job: RenderJob, conf: RenderConf) -> Compositor:
     plate_size = conf.plate_size
     plates = functools.lru_cache(maxsize=None)(lambda path: load_rgb(path, plate_size))  # shots share a plate
 
+    @functools.cache  # shots that share a plate share its re-framed copy
     def cut(path: Path, box: tuple[float, float, float, float] | None) -> np.ndarray:
         """The plate re-framed for the frame's shape around the product (the whole plate at its own shape)."""
         return reframe(plates(path), size, box, job.style.reflow, plate_size)
@@ -153,14 +155,20 @@ def reframe(
     left, top, right, bottom = max(0, -x), max(0, -y), max(0, x + w - pw), max(0, y + h - ph)
     if left or top or right or bottom:
         grown = cv2.copyMakeBorder(plate, top, bottom, left, right, cv2.BORDER_REFLECT)
-        radius = max(1, int(size[0] * look.fill_blur)) | 1  # odd, as the kernel needs
-        soft = cv2.GaussianBlur(grown, (0, 0), radius)
-        keep = np.zeros(grown.shape[:2], dtype=bool)
-        keep[top : top + ph, left : left + pw] = True
-        grown = np.where(keep[..., None], grown, soft)
-        plate, x, y = grown, x + left, y + top
+        soft = _soft(grown, max(1.0, size[0] * look.fill_blur))
+        soft[top : top + ph, left : left + pw] = plate  # the plate itself stays sharp; only the fill is blurred
+        plate, x, y = soft, x + left, y + top
     shown = layout.window(plate_size, size, None)[2:]
     return np.ascontiguousarray(cv2.resize(plate[y : y + h, x : x + w], shown, interpolation=cv2.INTER_AREA))
+
+
+def _soft(image: np.ndarray, radius: float) -> np.ndarray:
+    """``image`` blurred by about ``radius`` px, cheaply: blurred at a quarter of its size and scaled back (the
+    fill around a re-framed plate is colour, not detail; a full-size blur of it cost ~0.3 s a plate)."""
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (max(1, w // FILL_SHRINK), max(1, h // FILL_SHRINK)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), max(0.5, radius / FILL_SHRINK))
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def frame_size(job: RenderJob, conf: RenderConf) -> tuple[int, int]:
