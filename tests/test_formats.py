@@ -24,7 +24,15 @@ from tests.conftest import run_adbatch
 SPECS = yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text())
 PLATFORMS = ["tiktok", "reels", "shorts", "feed_4x5", "feed_1x1"]
 FINAL, DRAFT = RenderConf(), RenderConf(name="draft", width=540, height=960)
-PRODUCT = (0.15, 0.41, 0.85, 0.73)  # where the offline plates put the product (style.plates.area)
+PRODUCT = (0.15, 0.41, 0.85, 0.73)
+THREE = (  # one example ad, short draft, in three formats: the e2e tests make it, then reuse it
+    f"products={PROJECT_ROOT / 'examples' / 'catalog.csv'}",
+    "product_id=glow-serum",
+    "archetype=ugc",
+    "render=draft",
+    "pacing=short",
+    "render.formats=[9x16,4x5,1x1]",
+)  # where the offline plates put the product (style.plates.area)
 
 
 def test_each_format_has_its_size_and_the_platforms_that_take_its_shape() -> None:
@@ -103,12 +111,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real draft ad in three formats, made as a user makes it."""
     out = tmp_path_factory.mktemp("formats")
     proc = run_adbatch(
-        f"products={PROJECT_ROOT / 'examples' / 'catalog.csv'}",
-        "product_id=glow-serum",
-        "archetype=ugc",
-        "render=draft",
-        "pacing=short",
-        "render.formats=[9x16,4x5,1x1]",
+        *THREE,
         f"cache_dir={out / 'cache'}",
         f"hydra.run.dir={out / 'video'}",
         timeout=900,
@@ -165,12 +168,7 @@ def test_a_feed_cut_keeps_text_off_the_product_inside_its_safe_zone_one_layer_at
 
 def test_a_rerun_reuses_every_format_and_the_report_lists_them(three: Path, tmp_path: Path) -> None:
     proc = run_adbatch(
-        f"products={PROJECT_ROOT / 'examples' / 'catalog.csv'}",
-        "product_id=glow-serum",
-        "archetype=ugc",
-        "render=draft",
-        "pacing=short",
-        "render.formats=[9x16,4x5,1x1]",
+        *THREE,
         f"cache_dir={three.parent / 'cache'}",
         f"hydra.run.dir={tmp_path / 'again'}",
     )

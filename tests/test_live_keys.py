@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,24 +20,28 @@ from tests.fakes.live import KEY, KEY_VARS, catalog_of, fast_overrides, live_con
 PAID = ("anthropic.messages", "elevenlabs.tts", "replicate.create", "replicate.files")
 
 
+def live_sweep(tmp_path: Path, fake: FakeProviders, products: tuple[str, ...], **run: Any) -> Any:
+    """``python -m adbatch provider=live ... -m`` over ``products`` against the fake server (short drafts)."""
+    return run_adbatch(
+        f"products={catalog_of(tmp_path / 'cat', *products)}",
+        "provider=live",
+        "render=draft",
+        "pacing=short",
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+        f"cache_dir={tmp_path / 'cache'}",
+        *fast_overrides(fake.url),
+        "-m",
+        **run,
+    )
+
+
 @pytest.mark.parametrize("wrong", KEY_VARS)
 def test_a_wrong_key_stops_the_sweep_before_any_job_naming_its_variable(tmp_path: Path, wrong: str) -> None:
     """One variable holds a wrong key: the sweep exits non-zero at once, names that variable, and no provider is
     paid a single request (the free checks of the others' keys are all it made)."""
     with FakeProviders(key=KEY) as fake:
         env = {**os.environ, **{var: KEY for var in KEY_VARS}, wrong: "sk-wrong"}
-        proc = run_adbatch(
-            f"products={catalog_of(tmp_path / 'cat', 'alpha-mug', 'beta-lamp')}",
-            "provider=live",
-            "render=draft",
-            "pacing=short",
-            f"hydra.sweep.dir={tmp_path / 'out'}",
-            f"cache_dir={tmp_path / 'cache'}",
-            *fast_overrides(fake.url),
-            "-m",
-            env=env,
-            timeout=120,
-        )
+        proc = live_sweep(tmp_path, fake, ("alpha-mug", "beta-lamp"), env=env, timeout=120)
         assert proc.returncode != 0 and f"The key in {wrong} was refused" in proc.stderr, proc.stderr[-2000:]
         assert sum(fake.count(endpoint) for endpoint in PAID) == 0
     assert not list((tmp_path / "out").glob("*/*/*/manifest.json"))
@@ -69,17 +74,7 @@ def test_a_key_refused_mid_sweep_stops_new_jobs_and_fails_the_sweep(tmp_path: Pa
     with FakeProviders(key=KEY) as fake:
         fake.script("replicate.create", *[faults.status(401)] * 50)
         env = {**os.environ, **{var: KEY for var in KEY_VARS}}
-        proc = run_adbatch(
-            f"products={catalog_of(tmp_path / 'cat', 'alpha-mug', 'beta-lamp', 'gamma-cup')}",
-            "provider=live",
-            "render=draft",
-            "pacing=short",
-            f"hydra.sweep.dir={tmp_path / 'out'}",
-            f"cache_dir={tmp_path / 'cache'}",
-            *fast_overrides(fake.url),
-            "-m",
-            env=env,
-        )
+        proc = live_sweep(tmp_path, fake, ("alpha-mug", "beta-lamp", "gamma-cup"), env=env)
         creates = fake.count("replicate.create")
     assert proc.returncode == 1 and "REPLICATE_API_TOKEN" in proc.stdout + proc.stderr, proc.stderr[-2000:]
     made = sweep_manifests(tmp_path / "out")

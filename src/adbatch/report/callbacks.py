@@ -18,8 +18,9 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from adbatch.providers.keys import REFUSED_FILE  # a cheap import: logging, os and the error tree
+
 log = logging.getLogger(__name__)
-REFUSED_FILE = ".keys-refused"  # adbatch.providers.keys.REFUSED_FILE (not imported: this module stays cheap)
 
 
 class NightlyGateFailed(SystemExit):

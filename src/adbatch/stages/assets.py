@@ -128,8 +128,8 @@ class Producer:
         self.log.info(
             "provider_call",
             stage=stage,
-            provider=provider.name,
-            model=provider.model,
+            provider=call.provider,  # who really made it (a hybrid's still: the still generator)
+            model=call.model,
             cache_hit=entry.hit,
             latency_s=call.latency_s,
             cost_usd=call.cost_usd,

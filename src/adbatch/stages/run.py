@@ -121,8 +121,6 @@ class Cut:
 @dataclass(frozen=True)
 class Rendered:
     outputs: manifest.Outputs
-    info: MediaInfo
-    text_boxes: list[tuple[int, int, int, int]]  # every text box as drawn, for the safe-zone check
     cuts: list[Cut]  # every format, main first (the first is ``video.mp4``, as in ``outputs``)
 
 
@@ -357,7 +355,7 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
         video_codec=info.video_codec,
         audio_codec=info.audio_codec,
     )
-    return Rendered(outputs=outputs, info=info, text_boxes=cuts[0].text_boxes, cuts=cuts)
+    return Rendered(outputs=outputs, cuts=cuts)
 
 
 def _draw(
@@ -378,7 +376,8 @@ def _draw(
         dataclasses.replace(s, box=tuple(placed[s.path])) if s.path in placed else s
         for s in plan.shot_sources(laid.final, assets, shape.planned, card)
     ]
-    final = _with_product_boxes(job, laid.final, sources, card, fmt, got.seed)
+    parts = json.loads(card.with_suffix(".json").read_text())  # where the end card's elements landed
+    final = _with_product_boxes(job, laid.final, sources, parts, fmt, got.seed)
     rj = encode.RenderJob(
         timeline=final,
         shots=sources,
@@ -411,7 +410,7 @@ def _draw(
     job.log.info(
         "rendered", format=fmt.name, body_reused=done.body_reused, frames_s=round(done.frame_seconds, 3), **audio
     )
-    _record_layout(job, final, list(done.texts), card, fmt, record)
+    _record_layout(job, final, list(done.texts), parts, fmt, record)
     info = probe(job.out_dir / video)
     entry = manifest.FormatOutput(
         format=fmt.name,
@@ -427,12 +426,17 @@ def _draw(
 
 
 def _with_product_boxes(
-    job: Job, final: timeline.Timeline, sources: list[encode.ShotSource], card: Path, fmt: formats.Format, seed: int
+    job: Job,
+    final: timeline.Timeline,
+    sources: list[encode.ShotSource],
+    card_parts: list[dict[str, Any]],
+    fmt: formats.Format,
+    seed: int,
 ) -> timeline.Timeline:
     """The final timeline with the product's place on ``fmt``'s frame over every shot, from the box the scene's
     provider reported (``ShotSource.box``; a clip's: the still it starts from) and the end card's photo."""
     r, size = job.cfg.render, fmt.size
-    parts = {part["role"]: part["box"] for part in json.loads(card.with_suffix(".json").read_text())}
+    parts = {part["role"]: part["box"] for part in card_parts}
     shots = []
     for shot, src in zip(final.shots, sources, strict=True):
         box: tuple[float, float, float, float] | None = src.box
@@ -455,11 +459,15 @@ def _with_product_boxes(
 
 
 def _record_layout(
-    job: Job, final: timeline.Timeline, drawn: list[timeline.TextBox], card: Path, fmt: formats.Format, name: str
+    job: Job,
+    final: timeline.Timeline,
+    drawn: list[timeline.TextBox],
+    parts: list[dict[str, Any]],
+    fmt: formats.Format,
+    name: str,
 ) -> None:
     """Write, per shot, the product's box and every text box drawn over it (``drawn``: as the render drew
-    them; the end card's parts from ``endcard.json``) into ``name`` (``timeline.json`` for the main format)."""
-    parts = json.loads(card.with_suffix(".json").read_text())
+    them; ``parts``: the end card's, as endcard.json holds them) into ``name`` (``timeline.json`` for the main format)."""
     at = final.card_start
     on_card = [
         timeline.TextBox(role=p["role"], text=p["text"], start=at, end=final.duration, box=tuple(p["box"]))
