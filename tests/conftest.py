@@ -14,6 +14,7 @@ from PIL import Image
 from adbatch.config import PacingConf
 from adbatch.domain.archetype import Archetype, load_archetype
 from adbatch.domain.manifest import Manifest, read
+from adbatch.domain.product import Product
 from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
 
 COLUMNS = [
@@ -112,3 +113,13 @@ def redis_url(tmp_path_factory) -> str:
     server.start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> list[Product]:
+    """The example catalog's products, validated as a job validates them."""
+    from adbatch.stages.catalog import load_catalog
+
+    cat = load_catalog(PROJECT_ROOT / "examples" / "catalog.csv")
+    cache = tmp_path_factory.mktemp("images")
+    return [cat.validate_row(row, image_cache=cache, max_mb=10, timeout_s=5) for row in range(1, len(cat) + 1)]

@@ -15,7 +15,7 @@ from adbatch.domain import timeline
 from adbatch.domain.archetype import Archetype, available, load_archetype
 from adbatch.domain.product import Product
 from adbatch.domain.script import Script, SlotCopy, spoken_words
-from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT, PROMPTS_DIR
+from adbatch.paths import ARCHETYPES_DIR, PROMPTS_DIR
 from adbatch.providers.base import ScriptRequest
 from adbatch.providers.offline_writer import OfflineScriptWriter
 from adbatch.stages import facts, insights
@@ -66,13 +66,6 @@ def quotes_a_review(line: str, reviews: tuple[str, ...], words: int = 5) -> bool
             if re.search(rf"(^| ){re.escape(' '.join(tokens[i : i + words]))}( |$)", said):
                 return True
     return False
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> list[Product]:
-    catalog = load_catalog(PROJECT_ROOT / "examples" / "catalog.csv")
-    cache = tmp_path_factory.mktemp("images")
-    return [catalog.validate_row(r, image_cache=cache, max_mb=10, timeout_s=5) for r in range(1, len(catalog) + 1)]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from adbatch.domain.archetype import Archetype, available, load_archetype
 from adbatch.domain.facts import Fact
 from adbatch.domain.product import Product
 from adbatch.domain.script import HookCandidate, Script
-from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
+from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers.base import ScriptRequest
 from adbatch.providers.offline import EspeakVoice
 from adbatch.providers.offline_writer import OfflineScriptWriter, render
@@ -67,13 +67,6 @@ def best_hook(script: Script, prod: Product, archetype: Archetype) -> HookCandid
         hook_seconds=pacing.hook_scene,
     )
     return hooks.rank(script.hooks, ctx, scoring.weights)[0]
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> list[Product]:
-    catalog = load_catalog(PROJECT_ROOT / "examples" / "catalog.csv")
-    cache = tmp_path_factory.mktemp("images")
-    return [catalog.validate_row(r, image_cache=cache, max_mb=10, timeout_s=5) for r in range(1, len(catalog) + 1)]
 
 
 @pytest.fixture(scope="module")

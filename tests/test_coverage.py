@@ -19,7 +19,6 @@ from adbatch.providers.base import ScriptRequest
 from adbatch.providers.offline import EspeakVoice
 from adbatch.providers.offline_writer import OfflineScriptWriter
 from adbatch.stages import insights, plan
-from adbatch.stages.catalog import load_catalog
 
 FPS = 30
 ARCHETYPES = available(ARCHETYPES_DIR)
@@ -100,14 +99,6 @@ def test_a_longer_hook_variant_plays_faster_in_the_same_hook_beat(ugc) -> None:
     assert a.shots == b.shots and a.voice[1:] == b.voice[1:]
     assert a.voice[0].tempo == 1.0 and 1.0 < b.voice[0].tempo <= pacing.max_voice_speedup
     assert b.voice[0].end == pytest.approx(a.voice[0].end)
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> list[Product]:
-    """The example catalog's products, validated as a job validates them."""
-    cat = load_catalog(EXAMPLES)
-    cache = tmp_path_factory.mktemp("images")
-    return [cat.validate_row(row, image_cache=cache, max_mb=10, timeout_s=5) for row in range(1, len(cat) + 1)]
 
 
 def spoken(text: str, voice: EspeakVoice, folder: Path) -> timeline.SpokenLine:
