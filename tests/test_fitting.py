@@ -54,6 +54,39 @@ def test_a_voice_too_long_to_shorten_lengthens_the_video_within_max_duration(ugc
     assert fitting.needed_s > CFG.pacing.duration
 
 
+def test_copy_too_short_to_carry_the_body_tightens_the_video(ugc: Archetype) -> None:
+    """Lines at 0.75 of their budgets voice under 85 % of a 30 s body: the video ends sooner (0.5 s steps, never
+    under pacing.min_duration, the voice never sped up) until they carry it, and the fitting says so."""
+    loose, _ = plan.fitted(CFG, LOG, ugc, {}, sized(ugc, 1.0), plan.Edits())
+    assert loose.duration == CFG.pacing.duration and plan.carried(CFG, loose)  # full copy keeps its 30 s
+    before = timeline.build(archetype=ugc, pacing=CFG.pacing, texts={}, lines=sized(ugc, 0.75), fps=30)
+    assert before.voice_coverage < CFG.pacing.min_coverage
+    tl, fitting = plan.fitted(CFG, LOG, ugc, {}, sized(ugc, 0.75), plan.Edits())
+    assert CFG.pacing.min_duration <= tl.duration < CFG.pacing.duration and (tl.duration * 2).is_integer()
+    assert plan.carried(CFG, tl) and all(c.tempo == 1.0 for c in tl.voice)
+    longer = dataclasses.replace(CFG.pacing, duration=tl.duration + 0.5)
+    assert not plan.carried(CFG, timeline.build(archetype=ugc, pacing=longer, texts={}, lines=sized(ugc, 0.75), fps=30))
+    assert fitting.duration_s == tl.duration and fitting.tried[-1].startswith(f"tightened the video to {tl.duration}")
+    assert fitting.voice_coverage == tl.voice_coverage
+
+
+def test_copy_too_short_for_any_length_takes_the_length_it_voices_most_of(ugc: Archetype) -> None:
+    """Lines at a third of their budgets cannot carry even pacing.min_duration: the video takes the length they
+    voice most of, and a teaser (``pacing=short``: min_duration 20 s) keeps its 20 s."""
+    tl, fitting = plan.fitted(CFG, LOG, ugc, {}, sized(ugc, 0.33), plan.Edits())
+    assert tl.duration == CFG.pacing.min_duration and not plan.carried(CFG, tl) and "tightened" in fitting.tried[-1]
+    short = dataclasses.replace(CFG, pacing=dataclasses.replace(CFG.pacing, duration=20.0, min_duration=20.0))
+    assert plan.fitted(short, LOG, ugc, {}, sized(ugc, 0.33), plan.Edits())[0].duration == 20.0
+
+
+def test_platform_minimums_bound_the_tighter_video() -> None:
+    """The shortest a video may get is pacing.min_duration or the strictest QA platform's minimum."""
+    cfg = dataclasses.replace(
+        CFG, platforms={"tiktok": {"duration_s": [28, 60]}}, qa=dataclasses.replace(CFG.qa, platforms=["tiktok"])
+    )
+    assert plan.shortest_video(cfg) == 28.0 and plan.shortest_video(CFG) == CFG.pacing.min_duration
+
+
 def test_platform_limits_bound_the_longer_video(ugc: Archetype) -> None:
     """The longest a video may grow is pacing.max_duration or the strictest QA platform's limit."""
     cfg = dataclasses.replace(

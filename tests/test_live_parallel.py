@@ -15,12 +15,14 @@ from tests.fakes.live import build, catalog_of, live_job, run
 pytest_plugins = ["tests.fakes.fixtures"]  # fixtures: fake, keys, product
 
 KLING = "kwaivgi/kling-v2.1"
-SCRIPT_S, VOICE_S, CLIP_S = 0.4, 0.6, 3.0  # fake latencies: each Claude request, each voice line, each clip
+# fake latencies: each Claude request, each voice line, each clip; a voice line lasts long enough that a busy CI
+# box starts all of them before the first returns (at 0.6 s one finished before the last of 11 started)
+SCRIPT_S, VOICE_S, CLIP_S = 0.4, 1.5, 3.0
 
 
 @pytest.mark.slow
 def test_wall_time_is_script_plus_slowest_asset_plus_render(fake, tmp_path: Path) -> None:
-    """4 clips of 3 s, voice lines of 0.6 s, a 0.4 s script: assets take about one clip, not the sum."""
+    """4 clips of 3 s, voice lines of 1.5 s, a 0.4 s script: assets take about one clip, not the sum."""
     fake.latency("anthropic.messages", SCRIPT_S)
     fake.latency("elevenlabs.tts", VOICE_S)
     fake.prediction_seconds(CLIP_S, KLING)

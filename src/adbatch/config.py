@@ -38,6 +38,11 @@ class PacingConf:
     text_delay_max: float = 0.5  # a beat's text may start this long after its cut, the line before ending over it
     max_voice_speedup: float = 1.25  # at most this much tempo-up to fit a long voiceover
     max_duration: float = 40.0  # a voiceover too long even shortened may lengthen the video up to this, s
+    # the voice carries the ad: copy too short to voice min_coverage of the body (or leaving a silence over
+    # max_silence) tightens the video, in 0.5 s steps, down to min_duration (adbatch.stages.plan.fitted)
+    min_coverage: float = 0.85
+    max_silence: float = 1.0
+    min_duration: float = 25.0
 
 
 @dataclass

@@ -85,6 +85,19 @@ def longest_video(cfg: AdbatchConf) -> float:
     return min([cfg.pacing.max_duration, *limits])
 
 
+def shortest_video(cfg: AdbatchConf) -> float:
+    """How short tightening may make a video: pacing.min_duration, and every QA platform's own minimum."""
+    limits = [
+        float(cfg.platforms[p]["duration_s"][0]) for p in cfg.qa.platforms if "duration_s" in cfg.platforms.get(p, {})
+    ]
+    return max([cfg.pacing.min_duration, *limits])
+
+
+def carried(cfg: AdbatchConf, tl: timeline.Timeline) -> bool:
+    """Whether the voice carries the body: pacing.min_coverage of it voiced, no silence over max_silence."""
+    return tl.voice_coverage >= cfg.pacing.min_coverage and tl.longest_gap_s <= cfg.pacing.max_silence
+
+
 def fitted(
     cfg: AdbatchConf,
     log: Any,
@@ -120,6 +133,26 @@ def fitted(
         except timeline.VoiceTooLong as exc:
             return timeline.build(**kw, tempo=exc.tempo) if exc.tempo <= cfg.pacing.max_voice_speedup else None
 
+    def tighter(tl: timeline.Timeline) -> timeline.Timeline:
+        """Copy too short to carry the body (``carried``): the longest shorter video, in 0.5 s steps down to
+        ``shortest_video``, that it carries, else the one it voices most of; the step is in ``tried``."""
+        if carried(cfg, tl):
+            return tl
+        steps = [base - 0.5 * k for k in range(1, int((base - shortest_video(cfg)) / 0.5 + 1e-9) + 1)]
+        pace = max((c.tempo for c in tl.voice), default=1.0)  # tightening never speeds the voice up
+        options = [t for t in map(attempt, steps) if t and max((c.tempo for c in t.voice), default=1.0) <= pace]
+        best = next((t for t in options if carried(cfg, t)), None) or max(
+            [tl, *options], key=lambda t: (t.voice_coverage, t.duration)
+        )
+        if best is not tl:
+            tried.append(
+                f"tightened the video to {best.duration:.1f} s: the lines voiced {tl.voice_coverage:.0%} of "
+                f"{base:.1f} s (longest silence {tl.longest_gap_s:.1f} s), now {best.voice_coverage:.0%} "
+                f"(longest silence {best.longest_gap_s:.1f} s; pacing.min_coverage, max_silence, min_duration)"
+            )
+            log.info("voice_fitted", step="tighten", duration=best.duration, coverage=best.voice_coverage)
+        return best
+
     def done(tl: timeline.Timeline) -> tuple[timeline.Timeline, timeline.Fitting]:
         tempo = max((c.tempo for c in tl.voice), default=1.0)
         return tl, timeline.Fitting(
@@ -134,7 +167,7 @@ def fitted(
         )
 
     if tl := attempt(base):
-        return done(tl)
+        return done(tighter(tl))
     tried.append(
         f"as written it needs {needed:.1f} s at normal speed: more than {base:.1f} s even at "
         f"{cfg.pacing.max_voice_speedup:.2f}x (pacing.max_voice_speedup)"

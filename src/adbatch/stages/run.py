@@ -176,7 +176,8 @@ def direction(job: Job, got: Intake, words: Written) -> Directed:
     planned, fitting, script = fit_draft(job, got, words, reserve)
     fitted = plan.Edits(
         reserve=reserve,
-        duration=fitting.duration_s if fitting.duration_s != cfg.pacing.duration else None,
+        # a lengthened video stays long; a tightened one is tightened again on the real line lengths
+        duration=fitting.duration_s if fitting.duration_s > cfg.pacing.duration else None,
         dropped=fitting.dropped,
     )
     conf = job.cfg.director
