@@ -43,11 +43,12 @@ def test_wall_time_is_script_plus_slowest_asset_plus_render(fake, tmp_path: Path
         f"\nscript {t['script']:.2f} s, assets {t['assets']:.2f} s (sequential would be >= {sequential:.1f} s), "
         f"render {t['render']:.2f} s, total {t['total']:.2f} s"
     )
-    assert CLIP_S <= t["assets"] < CLIP_S + 5.0  # the slowest asset plus overheads (generous: CI boxes are busy)
-    assert t["assets"] < 0.5 * sequential
-    assert 2 * SCRIPT_S <= t["script"] < 2 * SCRIPT_S + 2.5  # photo notes, then the script: sequential by design
-    assert t["total"] < t["script"] + CLIP_S + t["render"] + 6.0
+    # all at once: every clip and every voice line in flight together (the fake counts them), so the assets
+    # take about the slowest one; the wall-clock bounds are loose, as a busy 2-core CI box stretches them
     assert fake.max_running_predictions(KLING) == 4 and fake.max_in_flight("elevenlabs.tts") == voice_lines
+    assert CLIP_S <= t["assets"] < 0.5 * sequential
+    assert t["script"] >= 2 * SCRIPT_S  # photo notes, then the script: sequential by design
+    assert t["total"] < t["script"] + t["render"] + 0.5 * sequential
 
 
 def test_concurrency_per_provider_is_bounded(fake, product, tmp_path: Path) -> None:

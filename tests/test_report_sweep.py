@@ -1,6 +1,6 @@
 """The report of a real sweep (draft preset, run as a user runs it) against its own manifests.
 
-One module-wide sweep: 2 valid products + 1 bad row x archetype=ugc,pov. The report is written
+One module-wide sweep: 2 valid products + 1 bad row (archetype ugc). The report is written
 by the Hydra callback at the end of the multirun; a second sweep over the same cache (every
 video reused, ``cached``) is merged with the first.
 """
@@ -29,7 +29,6 @@ FORMULA_NAME = '=HYPERLINK("http://x","Lamp")'
 def sweep_to(catalog: Path, out: Path, cache: Path) -> Path:
     proc = run_adbatch(
         f"products={catalog}",
-        "archetype=ugc,pov",
         "render=draft",
         "pacing=short",
         f"hydra.sweep.dir={out}",
@@ -87,9 +86,9 @@ def test_callback_writes_the_report_into_the_sweep_dir(night1: Path) -> None:
 
 
 def test_counts_match_the_manifests(night1: Path) -> None:
-    """4 ok and 2 invalid manifests, and the summary says the same."""
+    """2 ok and 1 invalid manifests, and the summary says the same."""
     statuses = [m.status for m in manifests(night1)]
-    assert sorted(statuses) == ["invalid"] * 2 + ["ok"] * 4
+    assert sorted(statuses) == ["invalid"] + ["ok"] * 2
     n = summary(night1)["kpis"]["videos"]
     assert (n["attempted"], n["ok"], n["invalid"], n["failed"]) == (
         len(statuses),
@@ -150,26 +149,26 @@ def test_cli_rebuild_gives_the_callbacks_csv(night1: Path, tmp_path: Path) -> No
 
 
 def test_rerun_reports_reused_videos_as_cached(night2: Path) -> None:
-    """The second sweep made nothing: 4 cached (counted as success, shown apart), 2 invalid, $0."""
+    """The second sweep made nothing: 2 cached (counted as success, shown apart), 1 invalid, $0."""
     k = summary(night2)["kpis"]
-    assert (k["videos"]["cached"], k["videos"]["ok"], k["videos"]["invalid"]) == (4, 0, 2)
-    assert (k["success_rate"]["value"], k["cost"]["total_usd"], k["cache"]["videos_reused"]) == (1.0, 0.0, 4)
+    assert (k["videos"]["cached"], k["videos"]["ok"], k["videos"]["invalid"]) == (2, 0, 1)
+    assert (k["success_rate"]["value"], k["cost"]["total_usd"], k["cache"]["videos_reused"]) == (1.0, 0.0, 2)
 
 
 def test_merge_of_two_sweeps_counts_both(night1: Path, night2: Path, tmp_path: Path) -> None:
-    """Merging the two nights: 12 rows, 4 ok + 4 cached + 4 invalid, each row tagged with its sweep."""
+    """Merging the two nights: 6 rows, 2 ok + 2 cached + 2 invalid, each row tagged with its sweep."""
     built = report.build([night1, night2], out=tmp_path)
     n = built.summary["kpis"]["videos"]
-    assert (n["attempted"], n["ok"], n["cached"], n["invalid"]) == (12, 4, 4, 4)
+    assert (n["attempted"], n["ok"], n["cached"], n["invalid"]) == (6, 2, 2, 2)
     with (tmp_path / "report.csv").open(newline="", encoding="utf-8") as fh:
         sweeps = [Path(r["sweep"]).name for r in csv.DictReader(fh)]
-    assert sorted(sweeps) == ["night1"] * 6 + ["night2"] * 6
+    assert sorted(sweeps) == ["night1"] * 3 + ["night2"] * 3
 
 
 def test_real_report_opens_cleanly_in_chromium(night1: Path, tmp_path: Path) -> None:
     """Six rows, no console output, and the <script> product name is text that never ran."""
     dom, console = chromium(night1 / "report.html", tmp_path / "profile")
-    assert console == [] and dom.count('<tr class="video-row"') == 6
+    assert console == [] and dom.count('<tr class="video-row"') == 3
     assert "<title>adbatch report</title>" in dom and "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
 
 
