@@ -3,14 +3,17 @@ and the nightly gate count it as a failure (end to end with a killed RQ worker i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
 from adbatch.domain import manifest
 from adbatch.logs import job_logger
+from adbatch.report.callbacks import NightlyGateFailed, ReportCallback
 from adbatch.store import lost
-from tests.helpers_report import call, video
+from tests.helpers_report import call, video, write_sweep
 
 
 def job_config(sweep: Path, **over: object):
@@ -67,3 +70,21 @@ def test_a_task_that_is_not_an_adbatch_video_is_not_watched(tmp_path: Path) -> N
     """Any other Hydra task (no product, archetype or hook) gets no manifest: the launcher raises RQJobError."""
     cfg = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path), "subdir": "0"}}})
     assert lost.Sent.of(cfg, tmp_path) is None
+
+
+def test_a_lost_video_is_a_failure_in_the_report_and_the_gate(tmp_path: Path, capsys) -> None:
+    """One video made, one lost ($0.57 spent): the success rate is 50 %, the spend is counted, the failures list
+    it, and a 95 % gate fails naming it."""
+    died = video("beta", status="lost", rank=None, calls=[call("scenes", cost_usd=0.57)], error=("worker", "RQ job x"))
+    sweep = write_sweep(tmp_path, [video("alpha", calls=[call("voice", cost_usd=0.30)]), died])
+    with pytest.raises(NightlyGateFailed):
+        ReportCallback(min_success_rate=0.95).on_multirun_end(
+            OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}})
+        )
+    assert "success rate 50.0%" in (out := capsys.readouterr().out) and "0 failed, 1 lost, 0 invalid" in out
+    kpis = json.loads((sweep / "summary.json").read_text())["kpis"]
+    assert (kpis["videos"]["lost"], kpis["videos"]["valid"], kpis["success_rate"]["value"]) == (1, 2, 0.5)
+    assert kpis["cost"]["total_usd"] == pytest.approx(0.87)
+    page = (sweep / "report.html").read_text()
+    failures = page[page.index('id="failures-table"') :]
+    assert "beta" in failures[: failures.index("</table>")]
