@@ -251,3 +251,61 @@ def test_worker_dying_with_no_rerun_left_fails_the_sweep_with_rq_job_error(
         with pytest.raises(RQJobError, match="AbandonedJobError"), sweep:
             pass
         killer.join()
+
+
+def test_worker_dying_with_no_rerun_left_records_the_video_as_lost(redis_url: str, tmp_path: Path) -> None:
+    """enqueue.retry=0, the only worker SIGKILLed during the render of the only video: the submitter writes a
+    ``lost`` manifest naming the RQ job, the worker and why, keeping what the job paid; the report lists it
+    as a failure and the sweep exits 1 (no video succeeded)."""
+    import csv
+
+    make_png(tmp_path / "cat" / "images" / "alpha-mug.png", size=(128, 128))
+    invoice, out = tmp_path / "invoice.jsonl", tmp_path / "out"
+    cmd = [
+        sys.executable,
+        "-m",
+        "adbatch",
+        f"products={write_catalog(tmp_path / 'cat', [product_row('alpha-mug')])}",
+        "archetype=ugc",
+        "render=draft",
+        "pacing=short",
+        "provider.scenes._target_=tests.paid.PricedPlates",  # paid scenes: the spend must survive the kill
+        f"+provider.scenes.invoice={invoice}",
+        "hydra/launcher=rq",
+        "hydra.launcher.queue=lost",
+        "hydra.launcher.wait_polling=0.2",
+        "hydra.launcher.enqueue.retry=0",
+        f"hydra.sweep.dir={out}",
+        f"cache_dir={tmp_path / 'cache'}",
+        "-m",
+    ]
+    folder = out / "alpha-mug" / "ugc" / "hook-best"
+    with RQWorkers(redis_url, "lost", cwd=tmp_path / "workers", count=1) as workers:
+        submitter = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "REDIS_URL": redis_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        job_id = wait_for(lambda: _rendering_job(workers, folder), timeout=120, what="the job to start rendering")
+        workers.kill(0)
+        output, _ = submitter.communicate(timeout=300)
+    assert submitter.returncode == 1, output[-3000:]
+    m = read(folder / "manifest.json")
+    paid = sum(json.loads(line)["usd"] for line in invoice.read_text().splitlines())
+    assert (m.status, m.error.stage, m.error.type) == ("lost", "worker", "AbandonedJobError")
+    assert all(part in m.error.message for part in (job_id, workers.names[0], "worker died", "no re-run left"))
+    assert paid > 0 and m.cost_usd == pytest.approx(paid) and any(c.stage == "scenes" for c in m.calls)
+    (row,) = csv.DictReader((out / "report.csv").open(encoding="utf-8"))
+    assert (row["status"], float(row["cost_usd"])) == ("lost", pytest.approx(paid)) and job_id in row["error_message"]
+    assert json.loads((out / "summary.json").read_text())["kpis"]["videos"]["lost"] == 1
+    assert "1 lost" in output and "no video succeeded" in output
+
+
+def _rendering_job(workers: RQWorkers, folder: Path) -> str | None:
+    """The RQ job id of worker 0's current job once the job has logged the start of its render."""
+    job_id = workers.worker(0).get_current_job_id()
+    log = folder / "log.jsonl"
+    return job_id if job_id and log.is_file() and '"stage": "render"' in log.read_text() else None

@@ -98,6 +98,7 @@ def test_status_counts_split_every_outcome(k) -> None:
         "ok": 2,
         "cached": 1,
         "failed": 1,
+        "lost": 0,
         "invalid": 1,
         "skipped_cap": 1,
         "missing": 0,

@@ -18,6 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from adbatch.config import AdbatchConf, register_configs, typed
+from adbatch.domain.manifest import job_summary
 from adbatch.errors import CatalogError, ConfigError
 from adbatch.paths import CONF_DIR
 from adbatch.pipeline import not_started, run_job
@@ -115,14 +116,7 @@ def main(cfg: DictConfig) -> dict[str, Any]:
         result = run_job(job, out_dir=out_dir, writer=writer, providers=providers, ledger=build_ledger(cfg))
         if refused is not None and result.error is not None and result.error.type == KeyRefused.__name__:
             write_text(refused, result.error.message)
-    return {
-        "status": result.status,
-        "product_id": result.product_id,
-        "archetype": result.archetype,
-        "hook": result.hook_requested,
-        "cost_usd": result.cost_usd,
-        "dir": str(out_dir),
-    }
+    return job_summary(result, out_dir)
 
 
 if __name__ == "__main__":

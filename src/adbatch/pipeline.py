@@ -118,7 +118,7 @@ def run_job(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out_dir / ".work", ignore_errors=True)  # scratch left by an attempt that was killed
-    history = _history(out_dir)
+    history = manifest.carried_history(out_dir)
     started, tic = _now(), time.perf_counter()
     cache, key = AssetCache(cfg.cache_dir), manifest.video_key(str(cfg.product_id), cfg.archetype.name, str(cfg.hook))
     if ledger is not None:
@@ -172,17 +172,6 @@ def run_job(
         log.info("job_end", status=status, seconds=timer.timings["total"], cost_usd=result.cost_usd, error=message)
         shutil.rmtree(out_dir / ".work", ignore_errors=True)
     return result
-
-
-def _history(out_dir: Path) -> list[dict[str, Any]]:
-    """The history the folder's earlier manifest carried, plus that run itself: a rerun into the same sweep
-    dir keeps what the first run spent (the report counts it as spent before, never as nothing)."""
-    try:
-        old = manifest.read(out_dir / manifest.MANIFEST)
-    except (OSError, ValueError):
-        return []
-    previous = old.model_dump(mode="json", include={"status", "cost_usd", "finished_at", "input_hash"})
-    return [*old.history, {"rerun": True, "previous": previous}]
 
 
 def not_started(cfg: AdbatchConf, out_dir: Path, *, reason: str) -> manifest.Manifest:

@@ -1,8 +1,10 @@
 """``manifest.json``: everything the report needs to know about one video.
 
 One manifest per job, written atomically at the end of the job whatever happened
-(ok, failed, invalid, skipped by the cost cap, or reused from a previous run). The
-report stage reads only manifests, which is what lets it rebuild and merge sweeps.
+(ok, failed, invalid, skipped by the cost cap, or reused from a previous run); a job
+that died for good before writing it gets a ``lost`` one from the launcher that waited
+for it (``adbatch.store.lost``). The report stage reads only manifests, which is what
+lets it rebuild and merge sweeps.
 
 ``Manifest`` is the one schema: the stage results it records (hooks, insights, director
 notes, QA) are the stages' own models from ``adbatch.domain``, so a reader gets typed
@@ -28,7 +30,9 @@ from adbatch.logs import redact
 from adbatch.store.atomic import write_text
 
 SCHEMA_VERSION = 1
-Status = Literal["ok", "failed", "invalid", "skipped_cap", "cached"]
+# lost: the job died for good (its worker killed, no re-run left) and never wrote this file; the launcher that
+# waited for it did (``adbatch.store.lost``), keeping what the job had spent
+Status = Literal["ok", "failed", "invalid", "skipped_cap", "cached", "lost"]
 MANIFEST = "manifest.json"
 
 
@@ -59,6 +63,23 @@ class Call(BaseModel):
     ok: bool = True
     error: str | None = None  # "<exception class>: <message>" when the call failed
     prompt: str | None = None  # scenes: what the picture or clip was asked to show (prompts/clip.j2)
+
+
+# the fields of a call its ``provider_call`` log line carries (``adbatch.stages.assets``): what it takes to
+# rebuild the call from log.jsonl when its job dies before writing the manifest (``adbatch.store.lost``)
+LOGGED_CALL_FIELDS = {
+    "stage",
+    "provider",
+    "model",
+    "key",
+    "units",
+    "cost_usd",
+    "saved_usd",
+    "latency_s",
+    "attempts",
+    "cache_hit",
+    "ok",
+}
 
 
 class Outputs(BaseModel):
@@ -166,6 +187,29 @@ def write(manifest: Manifest, folder: Path) -> Path:
 def read(path: Path) -> Manifest:
     """Load and validate a manifest file."""
     return Manifest.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def job_summary(m: Manifest, folder: Path) -> dict[str, Any]:
+    """What a job returns to its sweep (Hydra's ``JobReturn.return_value``): the manifest on disk has the rest."""
+    return {
+        "status": m.status,
+        "product_id": m.product_id,
+        "archetype": m.archetype,
+        "hook": m.hook_requested,
+        "cost_usd": m.cost_usd,
+        "dir": str(folder),
+    }
+
+
+def carried_history(folder: Path) -> list[dict[str, Any]]:
+    """The history the folder's earlier manifest carried, plus that run itself: a rerun into the same sweep
+    dir keeps what the first run spent (the report counts it as spent before, never as nothing)."""
+    try:
+        old = read(folder / MANIFEST)
+    except (OSError, ValueError):
+        return []
+    previous = old.model_dump(mode="json", include={"status", "cost_usd", "finished_at", "input_hash"})
+    return [*old.history, {"rerun": True, "previous": previous}]
 
 
 def video_key(product_id: str, archetype: str, hook: str) -> str:

@@ -99,13 +99,14 @@ class ReportCallback(Callback):
 
 def _gate_counts(n: dict[str, int]) -> list[tuple[int, str]]:
     """The counts the gate's line names (``adbatch.report.stats.counts``), summing to every video it owed:
-    ok (made or reused, without fallbacks), degraded, failed, invalid, skipped by the cost cap, then
-    folders whose job left no readable manifest when there are any."""
+    ok (made or reused, without fallbacks), degraded, failed, lost (jobs that died for good) when there are any,
+    invalid, skipped by the cost cap, then folders whose job left no readable manifest when there are any."""
     unread = n["missing"] + n["corrupt"]
     named = [
         (n["succeeded"] - n["degraded"], "ok"),
         (n["degraded"], "degraded"),
         (n["failed"], "failed"),
+        *([(n["lost"], "lost")] if n["lost"] else []),
         (n["invalid"], "invalid"),
         (n["skipped_cap"], "skipped"),
     ]

@@ -32,7 +32,7 @@ from adbatch.report import stats as stats
 THUMB_BOX = (96, 170)  # thumbnails are shrunk into this box (9:16) before embedding
 # the failures section's order: videos that were tried and broke (or whose job died) first, then the
 # ones the cost cap stopped, then catalog rows that never ran
-PROBLEMS = ("failed", "missing", "corrupt", "skipped_cap", "invalid")
+PROBLEMS = ("failed", "lost", "missing", "corrupt", "skipped_cap", "invalid")
 # short names; others show their key
 PLATFORM_LABELS = {
     "tiktok": "TikTok",
@@ -178,7 +178,14 @@ def _archetypes(read: pd.DataFrame) -> str | None:
     if read.empty:
         return None
     table = pd.crosstab(read["archetype"], read["status"])
-    colors = {"ok": "#2e9d5b", "cached": "#7cc79a", "failed": "#cc3333", "invalid": "#e8a33d", "skipped_cap": "#888888"}
+    colors = {
+        "ok": "#2e9d5b",
+        "cached": "#7cc79a",
+        "failed": "#cc3333",
+        "lost": "#8b1a1a",
+        "invalid": "#e8a33d",
+        "skipped_cap": "#888888",
+    }
     fig, ax = plt.subplots(figsize=(5.5, 3))
     table.plot.bar(stacked=True, ax=ax, color=[colors.get(c, "#555555") for c in table.columns], rot=0)
     ax.set(xlabel="", ylabel="videos", title="Outcome by archetype")

@@ -55,7 +55,8 @@ class Snapshot:
     cap_usd: float | None = None
     elapsed_s: float | None = None
     finished: bool = False
-    lost: int = 0  # jobs started but never ended whose worker is gone (no manifest, heartbeat dead)
+    # jobs whose worker is gone: no manifest and a dead heartbeat, or a lost manifest (adbatch.store.lost)
+    lost: int = 0
     dead_for_s: float | None = None  # the launcher stopped beating this long ago without recording its end
 
     @property

@@ -301,7 +301,9 @@ class Report:
         text = (
             f"adbatch report: {n['attempted']} video{'' if n['attempted'] == 1 else 's'} attempted across "
             f"{len(s['sweeps'])} sweep{'' if len(s['sweeps']) == 1 else 's'}: "
-            f"{n['ok']} ok, {n['cached']} cached, {n['failed']} failed, {n['invalid']} invalid, "
+            f"{n['ok']} ok, {n['cached']} cached, {n['failed']} failed, "
+            + (f"{n['lost']} lost (job died), " if n["lost"] else "")
+            + f"{n['invalid']} invalid, "
             f"{n['skipped_cap']} skipped by the cost cap"
             + (f"; {n['degraded']} of the videos made had assets replaced by fallbacks" if n["degraded"] else "")
             + (f"; {bad} folder(s) without a readable manifest" if bad else "")

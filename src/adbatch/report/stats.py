@@ -8,6 +8,8 @@ known answers (the creative layer's tallies, QA and director notes, are in
 (numpy's default). Definitions, in one place:
 
 - attempted: every readable manifest. valid: attempted minus ``invalid`` (bad catalog row).
+  ``lost`` (a job that died for good, its manifest written by the launcher) is a failure: valid,
+  not succeeded, its spend counted; ``failed`` does not include it, the counts name it apart.
 - succeeded: ``ok`` plus ``cached`` (a finished video reused by a rerun, shown apart too).
   degraded: succeeded videos whose manifest lists assets replaced by fallbacks (``degraded``).
 - success rate: succeeded / valid (``skipped_cap`` counts against it: the video was not made).
@@ -38,6 +40,7 @@ from adbatch.domain.manifest import MANIFEST, video_key
 from adbatch.errors import ReportError
 
 SUCCESS = ("ok", "cached")
+READ = ("ok", "cached", "failed", "lost", "invalid", "skipped_cap")  # the statuses a readable manifest has
 RAN = ("ok", "failed")  # videos whose wall time is a video being made (or tried) in this run
 COMPONENTS = ("catalog", "script", "voice", "scenes", "music", "render")  # always listed; others when seen
 NONE = "(none)"  # group label for videos that never got that far (no hook chosen, ...)
@@ -81,8 +84,8 @@ def counts(videos: pd.DataFrame) -> dict[str, int]:
     """How many videos ended in each status, plus attempted, valid, succeeded and degraded (succeeded
     with fallbacks; they stay counted under their status too)."""
     status = videos["status"].value_counts()
-    out = {s: int(status.get(s, 0)) for s in ("ok", "cached", "failed", "invalid", "skipped_cap", "missing", "corrupt")}
-    out["attempted"] = sum(out[s] for s in ("ok", "cached", "failed", "invalid", "skipped_cap"))
+    out = {s: int(status.get(s, 0)) for s in (*READ, "missing", "corrupt")}
+    out["attempted"] = sum(out[s] for s in READ)
     out["valid"] = out["attempted"] - out["invalid"]
     out["succeeded"] = out["ok"] + out["cached"]
     out["degraded"] = int((videos["status"].isin(SUCCESS) & videos["degraded"].notna()).sum())
@@ -100,7 +103,7 @@ def gate_rate(n: dict[str, int], *, count_invalid: bool = True) -> float | None:
 def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[str, Any]:
     """The headline numbers, each with its target and pass/fail where the seed set one."""
     n = counts(videos)
-    read = videos[videos["status"].isin(("ok", "cached", "failed", "invalid", "skipped_cap"))]
+    read = videos[videos["status"].isin(READ)]
     valid = read[read["status"] != "invalid"]
     total = round(math.fsum(read["cost_usd"]), 6)
     rate = ratio(n["succeeded"], n["valid"])
@@ -186,9 +189,9 @@ def providers(calls: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def components(videos: pd.DataFrame) -> list[dict[str, Any]]:
-    """Errors (failed or invalid videos) per component, as a share of attempted videos."""
+    """Errors (failed, lost or invalid videos) per component, as a share of attempted videos."""
     n = counts(videos)["attempted"]
-    broken = videos[videos["status"].isin(("failed", "invalid"))]
+    broken = videos[videos["status"].isin(("failed", "lost", "invalid"))]
     seen = broken["error_component"].fillna("unknown").value_counts()
     names = list(COMPONENTS) + sorted(set(seen.index) - set(COMPONENTS))
     return [{"component": c, "errors": int(seen.get(c, 0)), "rate": ratio(int(seen.get(c, 0)), n)} for c in names]

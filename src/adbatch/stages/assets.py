@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adbatch.domain.manifest import Call
+from adbatch.domain.manifest import LOGGED_CALL_FIELDS, Call
 from adbatch.errors import ProviderError
 from adbatch.providers.base import (
     CardRequest,
@@ -93,22 +93,21 @@ class Producer:
         try:
             entry = await self.cache.get_or_make(key, suffix, produce)
         except Exception as exc:
-            self.calls.append(
-                Call(
-                    stage=stage,
-                    provider=provider.name,
-                    model=provider.model,
-                    key=key,
-                    units={},
-                    cost_usd=_billed(exc),
-                    latency_s=round(time.perf_counter() - tic, 4),
-                    attempts=_attempts(exc),
-                    ok=False,
-                    error=f"{type(exc).__name__}: {exc}",
-                    prompt=prompt,
-                )
+            failed = Call(
+                stage=stage,
+                provider=provider.name,
+                model=provider.model,
+                key=key,
+                units={},
+                cost_usd=_billed(exc),
+                latency_s=round(time.perf_counter() - tic, 4),
+                attempts=_attempts(exc),
+                ok=False,
+                error=f"{type(exc).__name__}: {exc}",
+                prompt=prompt,
             )
-            self.log.warning("provider_call_failed", stage=stage, provider=provider.name, error=str(exc))
+            self.calls.append(failed)
+            self.log.warning("provider_call_failed", error=str(exc), **_logged(failed))
             raise
         cost = float(entry.record.get("cost_usd", 0.0))
         call = Call(
@@ -125,16 +124,8 @@ class Producer:
             prompt=prompt,
         )
         self.calls.append(call)
-        self.log.info(
-            "provider_call",
-            stage=stage,
-            provider=call.provider,  # who really made it (a hybrid's still: the still generator)
-            model=call.model,
-            cache_hit=entry.hit,
-            latency_s=call.latency_s,
-            cost_usd=call.cost_usd,
-            attempts=call.attempts,
-        )
+        # its provider is who really made it (a hybrid's still: the still generator)
+        self.log.info("provider_call", **_logged(call))
         return Produced(path=entry.path, meta=entry.record.get("meta", {}), call=call)
 
     @staticmethod
@@ -156,6 +147,12 @@ class Producer:
         if self.ledger is None or estimate_usd <= 0:
             return None
         return self.ledger.reserve(self.video, estimate_usd)
+
+
+def _logged(call: Call) -> dict[str, Any]:
+    """A call's fields for its log line: enough to rebuild the call from ``log.jsonl`` when the job dies
+    before its manifest (``adbatch.store.lost``), so what it spent is never lost with it."""
+    return call.model_dump(include=LOGGED_CALL_FIELDS)
 
 
 def _billed(exc: BaseException) -> float:

@@ -12,6 +12,12 @@ be read from each worker's own working directory.
 A worker that dies mid-job stops heart-beating; once its heartbeat expires, RQ's
 StartedJobRegistry cleanup re-enqueues the job while it has ``enqueue.retry`` re-runs left.
 Workers run that cleanup every few minutes; the launcher also runs it while it waits.
+
+An adbatch job that ends without a result (no re-run left, timed out, cancelled) never wrote its
+manifest: the launcher writes it a ``lost`` one (``adbatch.store.lost``) naming the RQ job, the
+worker and why, and returns it as the job's result, so the sweep goes on to its report and exit
+code as it would after a failed video. Any other Hydra task's such job fails the sweep with
+:class:`RQJobError`.
 """
 
 from __future__ import annotations
@@ -37,11 +43,19 @@ from rq.job import Job
 from rq.job import JobStatus as RQStatus
 from rq.registry import StartedJobRegistry
 
+from adbatch.domain.manifest import job_summary
+from adbatch.store import heartbeat, lost
+
 from .rq_launcher import RQLauncher
 
 log = logging.getLogger(__name__)
 
 ENDED = {RQStatus.FINISHED, RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED, None}  # None: gone from Redis
+# why a job ended without a result, in words, by the RQ exception its failure names
+WHY = {
+    "AbandonedJobError": "worker died (stopped heart-beating), no re-run left (hydra.launcher.enqueue.retry)",
+    "JobTimeoutException": "timed out (hydra.launcher.enqueue.job_timeout)",
+}
 
 
 class RQJobError(HydraException):
@@ -100,11 +114,13 @@ def launch(
         f"{safe_url(str(launcher.redis.url))}; sweep dir {sweep_dir}"
     )
     state = Singleton.get_state()
+    configs = [
+        _job_config(launcher, overrides, initial_job_idx + idx, sweep_dir)
+        for idx, overrides in enumerate(job_overrides)
+    ]
+    sent = [lost.Sent.of(config, sweep_dir) for config in configs]  # before they leave: a later manifest is theirs
     jobs = queue.enqueue_many(
-        [
-            _job_data(launcher, overrides, initial_job_idx + idx, sweep_dir, state)
-            for idx, overrides in enumerate(job_overrides)
-        ]
+        [_job_data(launcher, overrides, config, state) for overrides, config in zip(job_overrides, configs)]
     )
     for idx, job in enumerate(jobs):
         log.info(f"\t#{initial_job_idx + idx} : {job.description} (RQ job {job.id})")
@@ -113,17 +129,22 @@ def launch(
     except BaseException:
         _cancel_queued(jobs)
         raise
-    return [_job_return(job, overrides) for job, overrides in zip(jobs, job_overrides)]
+    return [_job_return(job, overrides, video) for job, overrides, video in zip(jobs, job_overrides, sent)]
 
 
-def _job_data(launcher: RQLauncher, overrides: Sequence[str], num: int, sweep_dir: Path, state: Any) -> Any:
+def _job_config(launcher: RQLauncher, overrides: Sequence[str], num: int, sweep_dir: Path) -> Any:
+    """The job's composed config, with its id (the RQ job id too), number and absolute sweep dir."""
     assert launcher.hydra_context is not None and launcher.config is not None
-    job_id = uuid.uuid4().hex
     sweep_config = launcher.hydra_context.config_loader.load_sweep_config(launcher.config, list(overrides))
     with open_dict(sweep_config):
-        sweep_config.hydra.job.id = job_id
+        sweep_config.hydra.job.id = uuid.uuid4().hex
         sweep_config.hydra.job.num = num
         sweep_config.hydra.sweep.dir = str(sweep_dir)
+    return sweep_config
+
+
+def _job_data(launcher: RQLauncher, overrides: Sequence[str], sweep_config: Any, state: Any) -> Any:
+    num, job_id = sweep_config.hydra.job.num, sweep_config.hydra.job.id
     payload = cloudpickle.dumps((launcher.task_function, launcher.hydra_context, sweep_config, state))
     opts = dict(launcher.enqueue)
     retry = Retry(max=opts["retry"], interval=opts["retry_interval"]) if opts["retry"] else None
@@ -180,7 +201,9 @@ def _cancel_queued(jobs: Sequence[Job]) -> None:
         log.warning(f"cancelled {len(queued)} queued jobs; jobs already running finish on their workers")
 
 
-def _job_return(job: Job, overrides: Sequence[str]) -> JobReturn:
+def _job_return(job: Job, overrides: Sequence[str], sent: lost.Sent | None) -> JobReturn:
+    """The job's own ``JobReturn``; for one that ended without it, its ``lost`` manifest's summary (an adbatch
+    video) or a failure carrying :class:`RQJobError` (any other task)."""
     status = _status(job)
     if status == RQStatus.FINISHED:
         ret = cloudpickle.loads(job.return_value())
@@ -192,4 +215,41 @@ def _job_return(job: Job, overrides: Sequence[str]) -> JobReturn:
     )
     error = RQJobError(job_id=job.id, description=job.description or "", detail=detail.strip().splitlines()[-1])
     log.error(f"{error}\n{detail}")
-    return JobReturn(overrides=list(overrides), status=JobStatus.FAILED, _return_value=error)
+    written = _write_lost(job, error, sent) if sent is not None else None
+    if written is None:
+        return JobReturn(overrides=list(overrides), status=JobStatus.FAILED, _return_value=error)
+    return JobReturn(overrides=list(overrides), status=JobStatus.COMPLETED, _return_value=written)
+
+
+def _write_lost(job: Job, error: RQJobError, sent: lost.Sent) -> dict[str, Any] | None:
+    """Write the video's ``lost`` manifest (unless the job wrote its own); the summary of the manifest now in its
+    folder, or None when none could be written or read."""
+    cause = next((name for name in WHY if name in error.detail), "RQJobError")
+    why = WHY.get(cause, error.detail)
+    message = f"RQ job {job.id} on worker {_worker(job)}{_last_beat(sent)}: {why}"
+    try:
+        m = lost.write(sent, error_type=cause, message=message)
+    except (OSError, ValueError) as exc:
+        log.error(f"could not write the lost manifest of {sent.folder}: {exc!r}")
+        return None
+    if m.status == "lost":
+        log.error(f"{sent.folder}: recorded as lost: {m.error.message if m.error else message}")
+    return job_summary(m, sent.folder)
+
+
+def _worker(job: Job) -> str:
+    """The name of the worker that last took ``job`` (RQ keeps it on the job), or "unknown"."""
+    try:
+        job.refresh()
+    except Exception:  # gone from Redis: nothing more to learn
+        return "unknown"
+    return job.worker_name or "unknown"
+
+
+def _last_beat(sent: lost.Sent) -> str:
+    """Where and when the job's own heartbeat (``.running`` in its folder) was last written, if it was."""
+    beat = heartbeat.read(sent.folder / heartbeat.JOB_FILE)
+    if not isinstance(beat.get("heartbeat_at"), int | float):
+        return ""
+    at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(beat["heartbeat_at"]))
+    return f" (last heartbeat from host {beat.get('host')}, pid {beat.get('pid')}, at {at})"
