@@ -70,6 +70,19 @@ def test_copy_too_short_to_carry_the_body_tightens_the_video(ugc: Archetype) -> 
     assert fitting.voice_coverage == tl.voice_coverage
 
 
+def test_every_hook_variant_is_tightened_alike(ugc: Archetype) -> None:
+    """Short copy under a short and a long hook variant: judged on the best hook's length (``Edits.judged``),
+    both videos get the same length and shots, so the variants keep one body; judged on its own line, the
+    shorter variant would have been cut shorter."""
+    body = sized(ugc, 0.8)
+    best, other = body | {"hook": timeline.SpokenLine("best", 2.6)}, body | {"hook": timeline.SpokenLine("o", 1.0)}
+    edits = plan.Edits(reserve={"hook": 2.6}, judged={"hook": 2.6})
+    a, b = (plan.fitted(CFG, LOG, ugc, {}, lines, edits)[0] for lines in (best, other))
+    assert a.duration < CFG.pacing.duration and (a.duration, a.shots) == (b.duration, b.shots)
+    alone = plan.fitted(CFG, LOG, ugc, {}, other, plan.Edits(reserve={"hook": 2.6}))[0]
+    assert alone.duration < b.duration
+
+
 def test_copy_too_short_for_any_length_takes_the_length_it_voices_most_of(ugc: Archetype) -> None:
     """Lines at a third of their budgets cannot carry even pacing.min_duration: the video takes the length they
     voice most of, and a teaser (``pacing=short``: min_duration 20 s) keeps its 20 s."""

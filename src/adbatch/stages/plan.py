@@ -72,6 +72,9 @@ class Edits:
     order: tuple[str, ...] | None = None  # the reorderable beats' new order
     duration: float | None = None  # the video's length, when fitting lengthened it (else pacing.duration)
     dropped: tuple[str, ...] = ()  # slots whose voice line fitting left out (their text stays)
+    # slot id -> seconds its line counts as when judging whether the copy carries the body (``fitted``): the
+    # best hook's length for the hook beat, so every hook variant's video is tightened alike and keeps one body
+    judged: Mapping[str, float] = field(default_factory=dict)
 
 
 Shorten = Callable[[float], Mapping[str, timeline.SpokenLine]]  # share that fits -> shorter body lines
@@ -123,11 +126,11 @@ def fitted(
     )
     dropped, tried, shortened = list(edits.dropped), list[str](), list[str]()
 
-    def attempt(seconds: float) -> timeline.Timeline | None:
+    def attempt(seconds: float, said: Mapping[str, timeline.SpokenLine] | None = None) -> timeline.Timeline | None:
         pacing = dataclasses.replace(cfg.pacing, duration=seconds)
-        kw: dict[str, Any] = {"archetype": archetype, "pacing": pacing, "texts": texts, "lines": lines, "fps": fps}
+        kw: dict[str, Any] = {"archetype": archetype, "pacing": pacing, "texts": texts, "fps": fps}
+        kw |= {"lines": lines if said is None else said, "reserve": edits.reserve, "order": edits.order}
         kw |= {"transition": cfg.archetype.transition, "soft_max": edits.soft_max, "cameras": edits.cameras}
-        kw |= {"reserve": edits.reserve, "order": edits.order}
         try:
             return timeline.build(**kw)
         except timeline.VoiceTooLong as exc:
@@ -135,22 +138,29 @@ def fitted(
 
     def tighter(tl: timeline.Timeline) -> timeline.Timeline:
         """Copy too short to carry the body (``carried``): the longest shorter video, in 0.5 s steps down to
-        ``shortest_video``, that it carries, else the one it voices most of; the step is in ``tried``."""
-        if carried(cfg, tl):
+        ``shortest_video``, that it carries, else the one it voices most of; the step is in ``tried``. Judged
+        on ``edits.judged``'s lengths (the best hook's), so every hook variant gets the same length and body."""
+        held = {k: dataclasses.replace(v, duration=edits.judged.get(k, v.duration)) for k, v in lines.items()}
+        judged = attempt(base, held)
+        if judged is None or carried(cfg, judged):
             return tl
+        pace = max((c.tempo for c in judged.voice), default=1.0)  # tightening never speeds the voice up
         steps = [base - 0.5 * k for k in range(1, int((base - shortest_video(cfg)) / 0.5 + 1e-9) + 1)]
-        pace = max((c.tempo for c in tl.voice), default=1.0)  # tightening never speeds the voice up
-        options = [t for t in map(attempt, steps) if t and max((c.tempo for c in t.voice), default=1.0) <= pace]
-        best = next((t for t in options if carried(cfg, t)), None) or max(
-            [tl, *options], key=lambda t: (t.voice_coverage, t.duration)
+        options = [
+            t for t in (attempt(s, held) for s in steps) if t and max((c.tempo for c in t.voice), default=1.0) <= pace
+        ]
+        pick = next((t for t in options if carried(cfg, t)), None) or max(
+            [judged, *options], key=lambda t: (t.voice_coverage, t.duration)
         )
-        if best is not tl:
-            tried.append(
-                f"tightened the video to {best.duration:.1f} s: the lines voiced {tl.voice_coverage:.0%} of "
-                f"{base:.1f} s (longest silence {tl.longest_gap_s:.1f} s), now {best.voice_coverage:.0%} "
-                f"(longest silence {best.longest_gap_s:.1f} s; pacing.min_coverage, max_silence, min_duration)"
-            )
-            log.info("voice_fitted", step="tighten", duration=best.duration, coverage=best.voice_coverage)
+        best = attempt(pick.duration) if pick is not judged else None
+        if best is None:
+            return tl
+        tried.append(
+            f"tightened the video to {best.duration:.1f} s: the lines voiced {tl.voice_coverage:.0%} of "
+            f"{base:.1f} s (longest silence {tl.longest_gap_s:.1f} s), now {best.voice_coverage:.0%} "
+            f"(longest silence {best.longest_gap_s:.1f} s; pacing.min_coverage, max_silence, min_duration)"
+        )
+        log.info("voice_fitted", step="tighten", duration=best.duration, coverage=best.voice_coverage)
         return best
 
     def done(tl: timeline.Timeline) -> tuple[timeline.Timeline, timeline.Fitting]:

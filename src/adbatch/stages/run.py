@@ -170,12 +170,12 @@ def direction(job: Job, got: Intake, words: Written) -> Directed:
     lay it out again with the edits that fit."""
     voice, hook_id, cfg = job.providers.voice, got.archetype.slots[0].id, job.cfg
     # the hook beat is held for every hook variant, so all keep the same body (plan.hook_reserve)
-    reserve = {
-        hook_id: plan.hook_reserve(job.cfg, [plan.estimate_line(h.voice, voice).duration for h in words.script.hooks])
-    }
-    planned, fitting, script = fit_draft(job, got, words, reserve)
+    hooks = [plan.estimate_line(h.voice, voice).duration for h in words.script.hooks]
+    reserve, judged = {hook_id: plan.hook_reserve(job.cfg, hooks)}, {hook_id: hooks[0]}  # hooks[0]: the best
+    planned, fitting, script = fit_draft(job, got, words, plan.Edits(reserve=reserve, judged=judged))
     fitted = plan.Edits(
         reserve=reserve,
+        judged=judged,
         # a lengthened video stays long; a tightened one is tightened again on the real line lengths
         duration=fitting.duration_s if fitting.duration_s > cfg.pacing.duration else None,
         dropped=fitting.dropped,
@@ -216,7 +216,7 @@ def direction(job: Job, got: Intake, words: Written) -> Directed:
 
 
 def fit_draft(
-    job: Job, got: Intake, words: Written, reserve: dict[str, float]
+    job: Job, got: Intake, words: Written, edits: plan.Edits
 ) -> tuple[timeline.Timeline, timeline.Fitting, Script]:
     """The draft from estimated line lengths, the voice-over fitted to the video (``plan.fitted``, with the
     writer's shortening round), and the script it was fitted with."""
@@ -233,9 +233,7 @@ def fit_draft(
     said = plan.words_for(words.script, words.chosen, hook_id)
     lines = {k: plan.estimate_line(v, voice) for k, v in said.items() if v}
     texts = plan.texts_for(words.script, words.chosen, hook_id)
-    planned, fitting = plan.fitted(
-        cfg, job.log, got.archetype, texts, lines, plan.Edits(reserve=reserve), shorten=shortener
-    )
+    planned, fitting = plan.fitted(cfg, job.log, got.archetype, texts, lines, edits, shorten=shortener)
     return planned, fitting, shortener.script
 
 
@@ -272,7 +270,9 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     # the director's trims capped the draft's beats from estimated lengths; on the real ones the layout
     # itself gives no beat more silence than it must (timeline._distribute), which is what a trim is for
     reserve = plan.hook_reserve(job.cfg, [hook_lines[best], *hook_lines.values()])
-    edits = dataclasses.replace(shape.edits, reserve={hook_id: reserve}, soft_max={})
+    edits = dataclasses.replace(
+        shape.edits, reserve={hook_id: reserve}, judged={hook_id: hook_lines[best]}, soft_max={}
+    )
     spoken = {k: v for k, v in lines.items() if not k.startswith(plan.HOOK_VARIANT)}
     texts = plan.texts_for(shape.script, shape.chosen, hook_id)
     final, fitting = plan.fitted(job.cfg, job.log, got.archetype, texts, spoken, edits)
