@@ -158,6 +158,7 @@ def run_job(
             config=_config_summary(cfg, writer, providers),
             calls=list(producer.calls),
             cost_usd=round(sum(c.cost_usd for c in producer.calls), 6),
+            possibly_billed_usd=round(sum(c.possibly_billed_usd for c in producer.calls), 6),
             timings=timer.timings,
             error=error,
             started_at=started,

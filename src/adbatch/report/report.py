@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from adbatch.domain.manifest import MANIFEST, Manifest, spent_before_usd, video_key
+from adbatch.domain.manifest import MANIFEST, Manifest, possibly_billed_usd, spent_before_usd, video_key
 from adbatch.report import creative, stats
 from adbatch.store.atomic import write_text
 
@@ -70,6 +70,7 @@ VIDEO_COLUMNS = [
     "cache_hits",
     "saved_usd",
     "spent_before_usd",
+    "possibly_billed_usd",
     "video_path",
     "thumb_path",
     "sheet_path",
@@ -104,12 +105,14 @@ CALL_COLUMNS = [
     "provider",
     "model",
     "cost_usd",
+    "possibly_billed_usd",
     "latency_s",
     "attempts",
     "cache_hit",
     "saved_usd",
     "ok",
     "error",
+    "key",
 ]
 
 
@@ -210,6 +213,7 @@ def _row(e: Entry) -> dict[str, Any]:
             "cache_hits": sum(c.cache_hit for c in m.calls),
             "saved_usd": round(math.fsum([*(c.saved_usd for c in m.calls), m.saved_usd]), 6),
             "spent_before_usd": spent_before_usd(m),
+            "possibly_billed_usd": possibly_billed_usd(m),
             "video_path": str(e.folder / out.video) if out.video else None,
             "thumb_path": str(e.folder / out.thumb) if out.thumb else None,
             "sheet_path": str(e.folder / out.sheet) if out.sheet else None,
@@ -265,6 +269,7 @@ def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
             "attempts": "int64",
             "latency_s": "float64",
             "cost_usd": "float64",
+            "possibly_billed_usd": "float64",
             "saved_usd": "float64",
         }
     )
@@ -312,6 +317,11 @@ class Report:
             + (
                 f" (earlier runs into these folders spent ${cost['spent_before_usd']:.2f})"
                 if cost.get("spent_before_usd")
+                else ""
+            )
+            + (
+                f"; ${cost['possibly_billed_usd']:.2f} possibly billed besides (replies lost after sending)"
+                if cost.get("possibly_billed_usd")
                 else ""
             )
             + f", {_fmt(cost['per_successful_video_usd'], '$.2f')} per "

@@ -123,6 +123,8 @@ def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[st
             "spent_before_usd": round(math.fsum(read["spent_before_usd"].fillna(0.0)), 6)
             if "spent_before_usd" in read
             else 0.0,
+            # paid requests whose reply was lost after sending, at their estimates: maybe billed, not in total_usd
+            "possibly_billed_usd": round(math.fsum(read["possibly_billed_usd"].fillna(0.0)), 6),
             "per_video_mean_usd": float(valid["cost_usd"].mean()) if len(valid) else None,
             "per_video_p50_usd": pct(valid["cost_usd"], 50),
             "per_video_max_usd": float(valid["cost_usd"].max()) if len(valid) else None,
@@ -180,6 +182,7 @@ def providers(calls: pd.DataFrame) -> list[dict[str, Any]]:
                 "failure_rate": failed / len(g),
                 "retries": int((g["attempts"] - 1).clip(lower=0).sum()),
                 "cost_usd": round(math.fsum(g["cost_usd"]), 6),
+                "possibly_billed_usd": round(math.fsum(g["possibly_billed_usd"]), 6),
                 "latency_p50_s": pct(g["latency_s"], 50),
                 "latency_p95_s": pct(g["latency_s"], 95),
                 "latency_p99_s": pct(g["latency_s"], 99),
