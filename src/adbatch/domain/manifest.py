@@ -142,6 +142,9 @@ class Manifest(BaseModel):
     input_hash: str | None = None
     reused_from: str | None = None  # cached: the folder the finished video was taken from
     saved_usd: float = 0.0  # cached: what making it again would have cost (value_usd of the video reused)
+    # cached: that saving piece by piece, by cache key (work_usd of the video reused), so that a report counts
+    # work several reused videos share (a product's analysis, a body's scenes) once
+    reused_work: dict[str, float] = {}
     # earlier versions of this video in this folder, oldest first: a regenerated scene ("scene", "prompt" ...) or a
     # rerun ("rerun": true); each says what it replaced ("previous": PREVIOUS, the fields of that version)
     history: list[dict[str, Any]] = []
@@ -188,6 +191,21 @@ def value_usd(m: Manifest) -> float:
     """What the video was worth in provider spend: what it paid, plus what its cache hits and a whole
     reused video saved it (so a video reused twice over still counts its first run's cost)."""
     return round(m.cost_usd + sum(c.saved_usd for c in m.calls) + m.saved_usd, 6)
+
+
+def work_usd(m: Manifest) -> dict[str, float]:
+    """What each piece of provider work the video stands for was worth, by cache key: each call that made or
+    reused its asset (its cost, or what its cache hit saved), and for a reused video the work of the video it
+    reused. Work is shared by key (hook variants share a body, archetypes a product's analysis), so summing
+    these maps over videos key by key counts shared work once. A reused video recorded before ``reused_work``
+    existed stands as one piece, worth its ``saved_usd``."""
+    work = dict(m.reused_work)
+    if not work and m.saved_usd:
+        work[f"video:{video_key(m.product_id, m.archetype, m.hook_requested)}"] = m.saved_usd
+    for c in m.calls:
+        if c.ok:
+            work[c.key] = max(work.get(c.key, 0.0), round(c.cost_usd + c.saved_usd, 6))
+    return work
 
 
 def write(manifest: Manifest, folder: Path) -> Path:

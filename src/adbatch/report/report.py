@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from adbatch.domain.manifest import MANIFEST, Manifest, possibly_billed_usd, spent_before_usd, video_key
+from adbatch.domain.manifest import MANIFEST, Manifest, possibly_billed_usd, spent_before_usd, video_key, work_usd
 from adbatch.report import creative, stats
 from adbatch.store.atomic import write_text
 
@@ -255,12 +255,12 @@ def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
     videos = videos.astype({c: "Int64" for c in INT_COLUMNS})  # counts stay integers beside empty cells
     calls = pd.DataFrame(
         [
-            {"video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
+            {"sweep": row["sweep"], "video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
             for e, row in zip(entries, rows)
             if e.manifest
             for c in e.manifest.calls
         ],
-        columns=["video", *CALL_COLUMNS],
+        columns=["sweep", "video", *CALL_COLUMNS],
     )
     calls = calls.astype(
         {
@@ -274,6 +274,20 @@ def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     return videos, calls
+
+
+def reused_work(entries: Sequence[Entry]) -> pd.DataFrame:
+    """One row per piece of work a reused (``cached``) video stands for: sweep, video, cache key and what it was
+    worth (``work_usd``), so that work several reused videos share is counted once (``stats.savings``)."""
+    return pd.DataFrame(
+        [
+            {"sweep": str(e.sweep), "video": video_key(m.product_id, m.archetype, m.hook_requested), "key": k, "usd": v}
+            for e in entries
+            if (m := e.manifest) is not None and m.status == "cached"
+            for k, v in work_usd(m).items()
+        ],
+        columns=["sweep", "video", "key", "usd"],
+    ).astype({"usd": "float64"})
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -379,7 +393,7 @@ def build(
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sweeps": [str(s) for s in sweeps],
         "targets": asdict(targets),
-        "kpis": stats.kpis(videos, calls, targets),
+        "kpis": stats.kpis(videos, calls, targets, reused=reused_work(entries)),
         "providers": stats.providers(calls),
         "components": stats.components(videos),
         "groups": stats.groups(videos),
