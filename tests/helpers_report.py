@@ -34,8 +34,8 @@ PLATFORM_TITLES = {"tiktok": "TikTok In-Feed ad", "reels": "Instagram Reels ad",
 
 
 def call(stage: str = "voice", *, provider: str = "acme", model: str = "m1", **over: Any) -> Call:
-    """One provider call; by default a $0 first-attempt success."""
-    return Call(stage=stage, provider=provider, model=model, key=f"{stage}-{provider}-{model}", **over)
+    """One provider call; by default a $0 first-attempt success, its cache key named for stage, provider and model."""
+    return Call(stage=stage, provider=provider, model=model, **{"key": f"{stage}-{provider}-{model}"} | over)
 
 
 def check(

@@ -279,3 +279,25 @@ def test_a_rerun_into_the_same_sweep_dir_keeps_what_the_first_run_spent(tmp_path
     assert summary["kpis"]["cost"]["spent_before_usd"] == pytest.approx(paid)
     row = next(csv.DictReader((tmp_path / "out" / "report.csv").open()))
     assert float(row["spent_before_usd"]) == pytest.approx(paid) and float(row["cost_usd"]) == 0
+
+
+def test_savings_count_work_shared_by_reused_videos_once(tmp_path: Path) -> None:
+    """Two hook variants share one body (its priced scenes); rerun into a new folder, both are reused. Making them
+    again would pay the body once, so the sweep saved what the first run paid, not twice that; the first run,
+    which made the body itself, saved nothing (its second variant's hits were work the sweep paid for)."""
+    cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
+    invoice = tmp_path / "invoice.jsonl"
+    common = [f"products={cat}", "hook=1,2", *FAST, f"cache_dir={tmp_path / 'cache'}", *priced(invoice)]
+    for sweep in ("first", "second"):
+        proc = run_adbatch(*common, f"hydra.sweep.dir={tmp_path / sweep}", "-m")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    paid = sum(line["usd"] for line in invoice_lines(invoice))
+    assert [m.status for m in sweep_manifests(tmp_path / "second")] == ["cached", "cached"] and paid > 0.2
+    first = json.loads((tmp_path / "first" / "summary.json").read_text())["kpis"]
+    second = json.loads((tmp_path / "second" / "summary.json").read_text())["kpis"]
+    assert first["cost"]["total_usd"] == pytest.approx(paid) and first["cache"]["saved_usd"] == 0
+    assert first["cache"]["hits"] > 0  # the second variant reused the body: hits, but no money saved
+    assert second["cache"]["videos_saved_usd"] == pytest.approx(paid) and second["cache"]["assets_saved_usd"] == 0
+    assert second["cache"]["saved_usd"] == pytest.approx(paid)
+    rows = list(csv.DictReader((tmp_path / "second" / "report.csv").open()))
+    assert all(float(r["saved_usd"]) == pytest.approx(paid) for r in rows)  # each video alone would pay the body

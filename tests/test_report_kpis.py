@@ -280,3 +280,38 @@ def test_group_time_is_none_when_no_video_of_the_group_ran(built) -> None:
 def test_report_csv_has_a_degraded_column(rows) -> None:
     """``degraded`` is empty for a video made without fallbacks (older manifests have no such key)."""
     assert rows["alpha/ugc/hook-best"]["degraded"] == ""
+
+
+def test_savings_count_a_shared_product_analysis_once(tmp_path: Path) -> None:
+    """Both archetypes of a product took its analysis ($0.02) from the cache, and a third video reused whole stands
+    for it too: the sweep saved the analysis once ($0.02), plus the reused video's other work ($0.60), not $0.66."""
+    vision = dict(provider="anthropic", model="claude", key="vision-alpha", cache_hit=True, attempts=0, saved_usd=0.02)
+    made = [
+        video("alpha", archetype=a, calls=[call("vision", **vision), call("script", cost_usd=0.10, key=f"script-{a}")])
+        for a in ("ugc", "pov")
+    ]
+    reused = video(
+        "alpha",
+        hook="2",
+        status="cached",
+        saved_usd=0.62,
+        reused_from="earlier/run",
+        reused_work={"vision-alpha": 0.02, "script-ugc-2": 0.10, "scenes-ugc-2": 0.50},
+    )
+    cache = report.build([write_sweep(tmp_path / "s", [*made, reused])]).summary["kpis"]["cache"]
+    assert cache["assets_saved_usd"] == pytest.approx(0.02) and cache["videos_saved_usd"] == pytest.approx(0.60)
+    assert cache["saved_usd"] == pytest.approx(0.62)
+
+
+def test_savings_leave_out_work_the_sweep_made_itself(tmp_path: Path) -> None:
+    """One video pays for a scene ($0.50), its hook variant takes it from the cache: the sweep paid for the scene,
+    so a run on an empty cache would pay the same; nothing was saved."""
+    scene = dict(provider="replicate", model="kling", key="scene-body")
+    videos = [
+        video("alpha", hook="1", calls=[call("scenes", cost_usd=0.50, **scene)]),
+        video("alpha", hook="2", calls=[call("scenes", cache_hit=True, attempts=0, saved_usd=0.50, **scene)]),
+    ]
+    built = report.build([write_sweep(tmp_path / "s", videos)])
+    assert built.summary["kpis"]["cache"]["saved_usd"] == 0 and built.summary["kpis"]["cache"]["hits"] == 1
+    rows = {r["hook_requested"]: r for r in csv.DictReader((tmp_path / "s" / "report.csv").open())}
+    assert float(rows["2"]["saved_usd"]) == pytest.approx(0.50)  # what that video alone did not pay

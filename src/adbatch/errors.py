@@ -78,16 +78,21 @@ class ProviderError(AdbatchError):
     ``cost_usd`` is what the failed call was still billed (a clip made but lost in download,
     replies paid for before the last one proved unusable): the ledger settles it and the
     manifest records it. ``attempts`` counts HTTP attempts (retries + 1); ``status`` is the
-    last HTTP status, when there was one.
+    last HTTP status, when there was one. ``lost`` counts the paid requests whose reply was lost
+    after they were sent (a reset, a read timeout, a gateway's 502/504): the provider may have done
+    and billed that work, so the caller records it as possibly billed.
     """
 
-    def __init__(self, message: str, *, attempts: int = 1, status: int | None = None, cost_usd: float = 0.0) -> None:
+    def __init__(
+        self, message: str, *, attempts: int = 1, status: int | None = None, cost_usd: float = 0.0, lost: int = 0
+    ) -> None:
         super().__init__(message)
-        self.attempts, self.status, self.cost_usd = attempts, status, cost_usd
+        self.attempts, self.status, self.cost_usd, self.lost = attempts, status, cost_usd, lost
 
     def replace(self, **changes: Any) -> ProviderError:
         """The same error (class, message, cause) with fields changed: errors are not edited in flight."""
-        fields = {"attempts": self.attempts, "status": self.status, "cost_usd": self.cost_usd} | changes
+        fields: dict[str, Any] = {"attempts": self.attempts, "status": self.status, "cost_usd": self.cost_usd}
+        fields |= {"lost": self.lost} | changes
         copy = type(self)(str(self), **fields)
         copy.__cause__ = self.__cause__
         return copy

@@ -64,6 +64,7 @@ class Record:
     formats: list[manifest.FormatOutput] = field(default_factory=list)
     reused_from: str | None = None
     saved_usd: float = 0.0
+    reused_work: dict[str, float] = field(default_factory=dict)
     degraded: list[str] = field(default_factory=list)
 
     def fields(self) -> dict[str, Any]:
@@ -158,6 +159,7 @@ def run_job(
             config=_config_summary(cfg, writer, providers),
             calls=list(producer.calls),
             cost_usd=round(sum(c.cost_usd for c in producer.calls), 6),
+            possibly_billed_usd=round(sum(c.possibly_billed_usd for c in producer.calls), 6),
             timings=timer.timings,
             error=error,
             started_at=started,
@@ -237,7 +239,7 @@ def _reuse(job: run.Job, record: Record, earlier: Path) -> manifest.Status:
     record.hook, record.hooks, record.insights, record.outputs = old.hook, old.hooks, old.insights, old.outputs
     record.qa, record.director, record.reused_from = old.qa, old.director, str(earlier)
     record.fitting, record.formats, record.degraded = old.fitting, old.formats, old.degraded
-    record.saved_usd = manifest.value_usd(old)
+    record.saved_usd, record.reused_work = manifest.value_usd(old), manifest.work_usd(old)
     job.log.info("reused", source=str(earlier))
     return "cached"
 

@@ -79,7 +79,7 @@ def regenerate(video_dir: Path, *, scene: int, prompt: str | None = None, overri
         "key": key,
         "seed_offset": tweaks[key]["seed_offset"],
         "prompt": tweaks[key]["prompt"],
-        "previous": old.model_dump(mode="json", include={"status", "cost_usd", "finished_at", "input_hash"}),
+        "previous": old.model_dump(mode="json", include=manifest.PREVIOUS),
     }
     updated = new.model_copy(update={"history": [*old.history, entry]})
     manifest.write(updated, video_dir)

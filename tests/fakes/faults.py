@@ -3,7 +3,8 @@
 Endpoints: ``anthropic.messages``, ``elevenlabs.tts``, ``replicate.files``, ``replicate.create``,
 ``replicate.get``, ``replicate.cancel``, ``replicate.list``, ``replicate.download`` and
 ``replicate.prediction`` (the outcome of a prediction itself, not an HTTP answer; drawn when it
-is created: ``replicate.prediction:<owner>/<model>`` first, so a test can aim at one model).
+is created: ``replicate.prediction:<owner>/<model>`` first, so a test can aim at one model; so can
+``replicate.create:<owner>/<model>``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ class Fault:
     """One injected behaviour; ``kind`` says which, the other fields are its data."""
 
     kind: (
-        str  # status | hang | drop | hang_after | lost_answer | reply | fenced | malformed | failed | stuck |
-        # content_type | oversize | reformatted
+        str  # status | hang | drop | hang_after | lost_answer | reset_after | reply | fenced | malformed | failed |
+        # stuck | content_type | oversize | reformatted
     )
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
@@ -81,6 +82,12 @@ def hang_after(seconds: float) -> Fault:
 def lost_answer(code: int = 502) -> Fault:
     """Do the work (e.g. create the prediction), then answer HTTP ``code`` as a gateway that lost the reply would."""
     return Fault("lost_answer", status=code)
+
+
+def reset_after() -> Fault:
+    """Do the work (and so bill it: a message written, a line spoken, a prediction created), then close the
+    connection without answering, as a reset between the provider and us would."""
+    return Fault("reset_after")
 
 
 def reformatted() -> Fault:

@@ -209,11 +209,14 @@ class FakeProviders:
         for verb, pattern, endpoint, vendor, factory in ROUTES:
             match = pattern.fullmatch(parts.path)
             if verb == method and match:
-                return self._serve(req, endpoint, vendor, factory(match))
+                model = match.groupdict().get("model")  # a create aimed at one model: faults may be too
+                return self._serve(req, endpoint, vendor, factory(match), aim=f"{endpoint}:{model}" if model else None)
         return json_response(404, {"detail": f"fake: no route for {method} {parts.path}"})
 
-    def _serve(self, req: Request, endpoint: str, vendor: str, handler: Callable) -> Response | None:
-        fault = self.draw(endpoint)
+    def _serve(
+        self, req: Request, endpoint: str, vendor: str, handler: Callable, aim: str | None = None
+    ) -> Response | None:
+        fault = (self.draw(aim) if aim else None) or self.draw(endpoint)
         with self.lock:
             self._in_flight[endpoint] += 1
             self.requests.append(
@@ -242,6 +245,8 @@ class FakeProviders:
             response = handler(self, req, fault)
             if fault and fault.kind == "hang_after":
                 time.sleep(fault.seconds)
+            if fault and fault.kind == "reset_after":  # the work is done (billed), the connection is closed
+                return None
             if fault and fault.kind == "lost_answer":  # the work is done, the answer is not
                 return json_response(fault.status, vendors.error_body(vendor, fault.status, {}))
             return response

@@ -30,6 +30,7 @@ from adbatch.logs import redact
 from adbatch.store.atomic import write_text
 
 SCHEMA_VERSION = 1
+PREVIOUS = {"status", "cost_usd", "possibly_billed_usd", "finished_at", "input_hash"}  # kept of a replaced version
 # lost: the job died for good (its worker killed, no re-run left) and never wrote this file; the launcher that
 # waited for it did (``adbatch.store.lost``), keeping what the job had spent
 Status = Literal["ok", "failed", "invalid", "skipped_cap", "cached", "lost"]
@@ -56,6 +57,9 @@ class Call(BaseModel):
     key: str  # content hash of the asset (its cache key)
     units: dict[str, float] = {}  # billed units: tokens, characters, seconds, images
     cost_usd: float = 0.0  # what this call cost now: 0 on a cache hit
+    # paid requests whose reply was lost after sending (reset, read timeout, 502/504), at the call's estimate
+    # each: the provider may have billed them; held against the caps, never part of cost_usd
+    possibly_billed_usd: float = 0.0
     latency_s: float = 0.0
     attempts: int = 1  # HTTP attempts (retries + 1); 0 for a cache hit or a call the caps refused
     cache_hit: bool = False
@@ -74,6 +78,7 @@ LOGGED_CALL_FIELDS = {
     "key",
     "units",
     "cost_usd",
+    "possibly_billed_usd",
     "saved_usd",
     "latency_s",
     "attempts",
@@ -131,13 +136,17 @@ class Manifest(BaseModel):
     calls: list[Call] = []
     timings: dict[str, float] = {}  # seconds per stage, plus total
     cost_usd: float = 0.0
+    possibly_billed_usd: float = 0.0  # the calls' possibly_billed_usd: maybe billed, not confirmed (not in cost_usd)
     error: ErrorInfo | None = None
     outputs: Outputs = Field(default_factory=Outputs)
     input_hash: str | None = None
     reused_from: str | None = None  # cached: the folder the finished video was taken from
     saved_usd: float = 0.0  # cached: what making it again would have cost (value_usd of the video reused)
+    # cached: that saving piece by piece, by cache key (work_usd of the video reused), so that a report counts
+    # work several reused videos share (a product's analysis, a body's scenes) once
+    reused_work: dict[str, float] = {}
     # earlier versions of this video in this folder, oldest first: a regenerated scene ("scene", "prompt" ...) or a
-    # rerun ("rerun": true); each says what it replaced ("previous": status, cost_usd, finished_at, input_hash)
+    # rerun ("rerun": true); each says what it replaced ("previous": PREVIOUS, the fields of that version)
     history: list[dict[str, Any]] = []
     qa: QAResult | None = None  # per-platform delivery checks and loudness (adbatch.stages.qa)
     fitting: Fitting | None = None  # how the voice-over was fitted to the video (optional: newer manifests)
@@ -171,10 +180,32 @@ def spent_before_usd(m: Manifest) -> float:
     return round(sum(float((h.get("previous") or {}).get("cost_usd") or 0.0) for h in m.history), 6)
 
 
+def possibly_billed_usd(m: Manifest) -> float:
+    """What the video's calls may have been billed besides their cost (replies lost after sending), its earlier
+    versions in the folder included: a rerun does not erase it."""
+    before = sum(float((h.get("previous") or {}).get("possibly_billed_usd") or 0.0) for h in m.history)
+    return round(m.possibly_billed_usd + before, 6)
+
+
 def value_usd(m: Manifest) -> float:
     """What the video was worth in provider spend: what it paid, plus what its cache hits and a whole
     reused video saved it (so a video reused twice over still counts its first run's cost)."""
     return round(m.cost_usd + sum(c.saved_usd for c in m.calls) + m.saved_usd, 6)
+
+
+def work_usd(m: Manifest) -> dict[str, float]:
+    """What each piece of provider work the video stands for was worth, by cache key: each call that made or
+    reused its asset (its cost, or what its cache hit saved), and for a reused video the work of the video it
+    reused. Work is shared by key (hook variants share a body, archetypes a product's analysis), so summing
+    these maps over videos key by key counts shared work once. A reused video recorded before ``reused_work``
+    existed stands as one piece, worth its ``saved_usd``."""
+    work = dict(m.reused_work)
+    if not work and m.saved_usd:
+        work[f"video:{video_key(m.product_id, m.archetype, m.hook_requested)}"] = m.saved_usd
+    for c in m.calls:
+        if c.ok:
+            work[c.key] = max(work.get(c.key, 0.0), round(c.cost_usd + c.saved_usd, 6))
+    return work
 
 
 def write(manifest: Manifest, folder: Path) -> Path:
@@ -208,7 +239,7 @@ def carried_history(folder: Path) -> list[dict[str, Any]]:
         old = read(folder / MANIFEST)
     except (OSError, ValueError):
         return []
-    previous = old.model_dump(mode="json", include={"status", "cost_usd", "finished_at", "input_hash"})
+    previous = old.model_dump(mode="json", include=PREVIOUS)
     return [*old.history, {"rerun": True, "previous": previous}]
 
 

@@ -44,13 +44,13 @@ from adbatch.providers.retry import (
     ProviderError,
     Verdict,
     classify_httpx,
+    maybe_done,
     policy,
     refused_message,
 )
 
 KEY_ENV_VAR = "REPLICATE_API_TOKEN"
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")
-UNKNOWN_OUTCOME_STATUS = (502, 504)  # a gateway answered: the API behind it may have created the prediction
 RECONCILE_CLOCK_SKEW_S = 120  # a listed prediction created up to this long before our create may still be ours
 
 
@@ -132,20 +132,27 @@ class Predictions:
             await http.aclose()
 
     async def _call(
-        self, fn: Any, what: str, tally: _Tally, classify: Any = classify_httpx, bounded: bool = True
+        self,
+        fn: Any,
+        what: str,
+        tally: _Tally,
+        classify: Any = classify_httpx,
+        bounded: bool = True,
+        paid: bool = False,
     ) -> Any:
         """``fn`` under the retry policy; ``bounded``: also under ``timeout`` as a whole, because the SDK
         sends creates and uploads with ``timeout=None`` (no limit at all). A failure counts the attempts
-        of the whole prediction (the retries of its earlier requests too), as a success does."""
+        of the whole prediction (the retries of its earlier requests too), as a success does; only a
+        ``paid`` request (the create) counts replies lost after sending (possibly billed)."""
         call = (lambda: asyncio.wait_for(fn(), self.timeout)) if bounded else fn
         try:
-            result, attempts = await self.retry.call(
-                call, classify=classify, what=f"replicate {what}", key_env_var=KEY_ENV_VAR
+            tried = await self.retry.run(
+                call, classify=classify, what=f"replicate {what}", key_env_var=KEY_ENV_VAR, paid=paid
             )
         except ProviderError as exc:
             raise exc.replace(attempts=tally.retries + exc.attempts) from exc.__cause__
-        tally.retries += attempts - 1
-        return result
+        tally.retries += tried.attempts - 1
+        return tried.result
 
     async def predict(
         self,
@@ -205,7 +212,7 @@ class Predictions:
             try:
                 return await asyncio.wait_for(client.predictions.async_create(input=inputs, **target), self.timeout)
             except Exception as exc:
-                if not _maybe_created(exc):
+                if not maybe_done(exc):
                     raise
                 found = await self._adopt(client, inputs, since=sent, tally=tally)
                 if found is None:
@@ -216,7 +223,8 @@ class Predictions:
                     ) from exc
                 return found
 
-        return await self._call(create, f"create ({self.model})", tally, classify=classify, bounded=False)
+        # an unanswered create that no listing shows fails as OutcomeUnknown with one lost reply: possibly billed
+        return await self._call(create, f"create ({self.model})", tally, classify=classify, bounded=False, paid=True)
 
     async def _adopt(self, client: Any, inputs: Mapping[str, Any], *, since: float, tally: _Tally) -> Any:
         """The prediction our unanswered create made, if Replicate lists it (same model/version, same input by
@@ -325,19 +333,6 @@ async def _raise_for_status(response: Any) -> None:
     if response.is_error:
         await response.aread()
         response.raise_for_status()
-
-
-def _maybe_created(exc: BaseException) -> bool:
-    """True when a create request may have been processed although no usable answer came back."""
-    import httpx
-
-    if isinstance(exc, httpx.HTTPStatusError):
-        return exc.response.status_code in UNKNOWN_OUTCOME_STATUS
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return False  # never reached the server: safe to send again
-    return isinstance(
-        exc, (TimeoutError, httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
-    )
 
 
 def _timestamp(value: str | None) -> float:

@@ -66,6 +66,7 @@ class _Usage:
     output_tokens: int = 0
     requests: int = 0
     retries: int = 0
+    lost: int = 0  # requests whose reply was lost after sending: possibly billed
 
 
 class AnthropicScriptWriter:
@@ -426,16 +427,17 @@ class AnthropicScriptWriter:
             )
         except ProviderError as exc:  # replies already received were billed: the error carries their cost
             cost = self._cost(model, usage.input_tokens, usage.output_tokens)
-            raise exc.replace(cost_usd=cost, attempts=usage.retries + exc.attempts) from exc.__cause__
+            changes = {"cost_usd": cost, "attempts": usage.retries + exc.attempts, "lost": usage.lost + exc.lost}
+            raise exc.replace(**changes) from exc.__cause__
         except ScriptError as exc:
             cost = self._cost(model, usage.input_tokens, usage.output_tokens)
-            raise replies.ReplyError(str(exc), cost_usd=cost, attempts=1 + usage.retries) from exc
+            raise replies.ReplyError(str(exc), cost_usd=cost, attempts=1 + usage.retries, lost=usage.lost) from exc
         except Exception as exc:
             if not usage.requests:
                 raise
             cost = self._cost(model, usage.input_tokens, usage.output_tokens)
             message = f"anthropic {what} failed after a billed reply: {type(exc).__name__}: {exc}"
-            raise ProviderError(message, cost_usd=cost, attempts=1 + usage.retries) from exc
+            raise ProviderError(message, cost_usd=cost, attempts=1 + usage.retries, lost=usage.lost) from exc
 
     async def _rounds(
         self,
@@ -483,17 +485,19 @@ class AnthropicScriptWriter:
             async with anthropic.AsyncAnthropic(
                 api_key=key, base_url=self.base_url, timeout=self.timeout, max_retries=0
             ) as client:
-                msg, attempts = await self.retry.call(
+                tried = await self.retry.run(
                     lambda: client.messages.create(**kwargs),
                     classify=classify,
                     what=f"anthropic {what}",
                     key_env_var=self.key_env_var,
                 )
+        msg = tried.result
         u = msg.usage
         usage.input_tokens += u.input_tokens + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0)
         usage.output_tokens += u.output_tokens
         usage.requests += 1
-        usage.retries += attempts - 1
+        usage.retries += tried.attempts - 1
+        usage.lost += tried.lost
         return "".join(getattr(b, "text", "") for b in msg.content if b.type == "text"), msg.stop_reason
 
     def _cost(self, model: str, input_tokens: float, output_tokens: float) -> float:
@@ -506,6 +510,7 @@ class AnthropicScriptWriter:
             units={"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
             cost_usd=self._cost(model, usage.input_tokens, usage.output_tokens),
             attempts=1 + usage.retries,
+            lost=usage.lost,
         )
 
 

@@ -30,6 +30,7 @@ class Output:
     units: dict[str, float] = field(default_factory=dict)  # tokens, characters, seconds, images
     cost_usd: float = 0.0  # actual cost, from the usage and the dated price table in conf/
     attempts: int = 1  # HTTP attempts the call took (retries + 1)
+    lost: int = 0  # of those, paid requests whose reply was lost after sending: the provider may have billed them
     # (provider, model) that really made it, when not the stage's provider itself: a hybrid's still plate is
     # drawn locally, and its call must not read as one more Kling prediction in the provider stats
     made_by: tuple[str, str] | None = None

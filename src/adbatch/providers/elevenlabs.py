@@ -26,6 +26,7 @@ from adbatch.providers.prices import rate, usd
 from adbatch.providers.retry import (
     KEY_REFUSED,
     KeyRefused,
+    Tried,
     Verdict,
     classify_httpx,
     http_verdict,
@@ -112,7 +113,7 @@ class ElevenLabsVoice:
 
     async def speak(self, text: str, out: Path) -> Output:
         """Speak ``text`` into the WAV file ``out``; meta has ``duration`` and ``words`` ([word, start, end], s)."""
-        reply, headers, attempts = await self._request(text)
+        reply, headers, tried = await self._request(text)
         pcm = np.frombuffer(base64.b64decode(reply.audio_base_64), dtype="<i2")
         write_wav(out, pcm.astype(np.float32) / 32768.0, self.sample_rate)
         duration = len(pcm) / self.sample_rate
@@ -128,10 +129,11 @@ class ElevenLabsVoice:
             },
             units={"characters": characters},
             cost_usd=usd(characters / 1000 * self.per_1k),
-            attempts=attempts,
+            attempts=tried.attempts,
+            lost=tried.lost,  # replies lost to a reset or timeout before this one: possibly billed
         )
 
-    async def _request(self, text: str) -> tuple[Any, Mapping[str, str], int]:
+    async def _request(self, text: str) -> tuple[Any, Mapping[str, str], Tried[Any]]:
         import httpx
         from elevenlabs import VoiceSettings
         from elevenlabs.client import AsyncElevenLabs
@@ -149,7 +151,7 @@ class ElevenLabsVoice:
             key = require_key(self.key_env_var, who="provider.voice (ElevenLabs)")
             client = AsyncElevenLabs(api_key=key, base_url=self.base_url, timeout=self.timeout, httpx_client=http)
             raw = client.text_to_speech.with_raw_response
-            response, attempts = await self.retry.call(
+            tried = await self.retry.run(
                 lambda: raw.convert_with_timestamps(
                     self.voice_id,
                     text=text,
@@ -162,7 +164,8 @@ class ElevenLabsVoice:
                 what=f"elevenlabs text-to-speech ({len(text)} characters)",
                 key_env_var=self.key_env_var,
             )
-        return response.data, {k.lower(): v for k, v in response.headers.items()}, attempts
+        response = tried.result
+        return response.data, {k.lower(): v for k, v in response.headers.items()}, tried
 
 
 def word_times(chars: Sequence[str], starts: Sequence[float], duration: float) -> list[list[Any]]:

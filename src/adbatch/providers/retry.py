@@ -10,6 +10,10 @@ Never retried: every other 4xx (400, 401, 403, 404, 413, 415, 422 ...), spend-ca
 (``*_spend_limit_reached``) and any response saying ``x-should-retry: false``.
 Each adapter turns its SDK's own retries off and maps the SDK's errors to a ``Verdict``
 (``classify``), so this is the only place attempts are counted and waited for.
+
+It also counts the attempts whose reply was lost after the request was sent (``maybe_done``: a
+read timeout, a connection reset, a gateway's 502/504): the provider may have done, and billed,
+that work. For a paid request (``run``) the caller records them as possibly billed.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -31,9 +35,11 @@ from adbatch.logs import redact
 __all__ = [
     "ProviderError",
     "RetryPolicy",
+    "Tried",
     "Verdict",
     "classify_httpx",
     "http_verdict",
+    "maybe_done",
     "policy",
     "retry_after",
     "status_of",
@@ -77,11 +83,27 @@ class RetryPolicy:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         key_env_var: str | None = None,
     ) -> tuple[T, int]:
-        """Run ``fn`` until it succeeds or the policy gives up; return (result, attempts made).
+        """``run`` for a request that costs nothing (a poll, a list, a download): (result, attempts made)."""
+        tried = await self.run(fn, classify=classify, what=what, sleep=sleep, key_env_var=key_env_var, paid=False)
+        return tried.result, tried.attempts
 
-        Raises ProviderError (``from`` the last error) naming ``what``, the attempts and the reason; a
-        KeyRefused naming ``key_env_var`` when the provider refused the key (401, 403).
+    async def run(
+        self,
+        fn: Callable[[], Awaitable[T]],
+        *,
+        classify: Callable[[BaseException], Verdict],
+        what: str,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        key_env_var: str | None = None,
+        paid: bool = True,
+    ) -> Tried[T]:
+        """Run ``fn`` until it succeeds or the policy gives up; return its result, the attempts made and, for a
+        ``paid`` request, how many of them lost their reply after it was sent (``maybe_done``).
+
+        Raises ProviderError (``from`` the last error) naming ``what``, the attempts, the lost replies and the
+        reason; a KeyRefused naming ``key_env_var`` when the provider refused the key (401, 403).
         """
+        lost = 0
 
         def retryable(exc: BaseException) -> bool:
             v = classify(exc)
@@ -120,7 +142,11 @@ class RetryPolicy:
             async for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    result = await fn()
+                    try:
+                        result = await fn()
+                    except Exception as exc:
+                        lost += paid and maybe_done(exc)
+                        raise
         except Exception as exc:
             v = classify(exc)
             if not v.retry:
@@ -134,10 +160,47 @@ class RetryPolicy:
             status = status_of(exc)
             if key_env_var and status in KEY_REFUSED:
                 raise KeyRefused(refused_message(key_env_var, message), attempts=attempts, status=status) from exc
-            raise ProviderError(message, attempts=attempts, status=status) from exc
+            raise ProviderError(message, attempts=attempts, status=status, lost=lost) from exc
         if attempts > 1:
             log.info("%s: succeeded on attempt %d", what, attempts)
-        return result, attempts
+        if lost:
+            log.warning("%s: %d attempt(s) lost their reply after it was sent: possibly billed", what, lost)
+        return Tried(result, attempts, lost)
+
+
+@dataclass(frozen=True)
+class Tried(Generic[T]):
+    """What ``RetryPolicy.run`` got: the result, the HTTP attempts made, and how many of them lost their reply
+    after the request was sent (work the provider may have done and billed)."""
+
+    result: T
+    attempts: int
+    lost: int = 0
+
+
+LOST_REPLY_STATUS = (502, 504)  # a gateway answered: the API behind it may have done the work
+# transport errors by class name, as httpx and its forks name them (the Anthropic SDK ships its own copy, httpx2)
+NEVER_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout")  # the request never reached the server
+LOST_AFTER_SENDING = ("TimeoutException", "TimeoutError", "RemoteProtocolError", "ReadError", "WriteError")
+
+
+def maybe_done(exc: BaseException) -> bool:
+    """True when a request may have been carried out although no usable answer came back: a read timeout, a
+    connection reset or closed mid-request, a gateway's 502/504. Not when it provably never reached the
+    server (connection refused, connect or pool timeout) or was answered (429, 500, 503, 529 ...). SDK errors
+    are judged by the transport error they wrap (``__cause__``)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        status = status_of(seen)
+        if status is not None:
+            return status in LOST_REPLY_STATUS
+        names = {c.__name__ for c in type(seen).__mro__}
+        if names & set(NEVER_SENT):
+            return False
+        if names & set(LOST_AFTER_SENDING):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 KEY_REFUSED = (401, 403)  # the provider refused the key itself: every later call with it would be refused too

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from adbatch.domain.manifest import MANIFEST, Manifest, spent_before_usd, video_key
+from adbatch.domain.manifest import MANIFEST, Manifest, possibly_billed_usd, spent_before_usd, video_key, work_usd
 from adbatch.report import creative, stats
 from adbatch.store.atomic import write_text
 
@@ -70,6 +70,7 @@ VIDEO_COLUMNS = [
     "cache_hits",
     "saved_usd",
     "spent_before_usd",
+    "possibly_billed_usd",
     "video_path",
     "thumb_path",
     "sheet_path",
@@ -104,12 +105,14 @@ CALL_COLUMNS = [
     "provider",
     "model",
     "cost_usd",
+    "possibly_billed_usd",
     "latency_s",
     "attempts",
     "cache_hit",
     "saved_usd",
     "ok",
     "error",
+    "key",
 ]
 
 
@@ -210,6 +213,7 @@ def _row(e: Entry) -> dict[str, Any]:
             "cache_hits": sum(c.cache_hit for c in m.calls),
             "saved_usd": round(math.fsum([*(c.saved_usd for c in m.calls), m.saved_usd]), 6),
             "spent_before_usd": spent_before_usd(m),
+            "possibly_billed_usd": possibly_billed_usd(m),
             "video_path": str(e.folder / out.video) if out.video else None,
             "thumb_path": str(e.folder / out.thumb) if out.thumb else None,
             "sheet_path": str(e.folder / out.sheet) if out.sheet else None,
@@ -251,12 +255,12 @@ def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
     videos = videos.astype({c: "Int64" for c in INT_COLUMNS})  # counts stay integers beside empty cells
     calls = pd.DataFrame(
         [
-            {"video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
+            {"sweep": row["sweep"], "video": row["video"], **c.model_dump(include=set(CALL_COLUMNS))}
             for e, row in zip(entries, rows)
             if e.manifest
             for c in e.manifest.calls
         ],
-        columns=["video", *CALL_COLUMNS],
+        columns=["sweep", "video", *CALL_COLUMNS],
     )
     calls = calls.astype(
         {
@@ -265,10 +269,25 @@ def tables(entries: Sequence[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
             "attempts": "int64",
             "latency_s": "float64",
             "cost_usd": "float64",
+            "possibly_billed_usd": "float64",
             "saved_usd": "float64",
         }
     )
     return videos, calls
+
+
+def reused_work(entries: Sequence[Entry]) -> pd.DataFrame:
+    """One row per piece of work a reused (``cached``) video stands for: sweep, video, cache key and what it was
+    worth (``work_usd``), so that work several reused videos share is counted once (``stats.savings``)."""
+    return pd.DataFrame(
+        [
+            {"sweep": str(e.sweep), "video": video_key(m.product_id, m.archetype, m.hook_requested), "key": k, "usd": v}
+            for e in entries
+            if (m := e.manifest) is not None and m.status == "cached"
+            for k, v in work_usd(m).items()
+        ],
+        columns=["sweep", "video", "key", "usd"],
+    ).astype({"usd": "float64"})
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -312,6 +331,11 @@ class Report:
             + (
                 f" (earlier runs into these folders spent ${cost['spent_before_usd']:.2f})"
                 if cost.get("spent_before_usd")
+                else ""
+            )
+            + (
+                f"; ${cost['possibly_billed_usd']:.2f} possibly billed besides (replies lost after sending)"
+                if cost.get("possibly_billed_usd")
                 else ""
             )
             + f", {_fmt(cost['per_successful_video_usd'], '$.2f')} per "
@@ -369,7 +393,7 @@ def build(
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sweeps": [str(s) for s in sweeps],
         "targets": asdict(targets),
-        "kpis": stats.kpis(videos, calls, targets),
+        "kpis": stats.kpis(videos, calls, targets, reused=reused_work(entries)),
         "providers": stats.providers(calls),
         "components": stats.components(videos),
         "groups": stats.groups(videos),

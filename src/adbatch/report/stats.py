@@ -22,6 +22,12 @@ known answers (the creative layer's tallies, QA and director notes, are in
   skipped, or reused ones, whose near-zero times would pull a mean far under a real video's.
 - an API call: a call that reached its provider (not a cache hit, at least one attempt);
   retries = attempts - 1 per such call. Cache hit rate: hits / (hits + API calls).
+- money saved: what the sweep would have paid on an empty cache, less what it paid. Each piece of
+  work (a cache key: a product's analysis, a body's scene, a music bed) counts once per sweep, however
+  many videos reused it, and not at all when the sweep made it itself (its videos then share what was
+  paid). By asset cache hits (``assets_saved_usd``), then by whole reused videos for the work no
+  hit already counted (``videos_saved_usd``). A video's own ``saved_usd`` in report.csv is what that
+  video alone did not pay, so the column's sum may exceed the sweep's saving.
 """
 
 from __future__ import annotations
@@ -100,8 +106,11 @@ def gate_rate(n: dict[str, int], *, count_invalid: bool = True) -> float | None:
     return ratio(n["succeeded"], owed)
 
 
-def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[str, Any]:
-    """The headline numbers, each with its target and pass/fail where the seed set one."""
+def kpis(
+    videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets, *, reused: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """The headline numbers, each with its target and pass/fail where the seed set one; ``reused``: the work the
+    reused videos stand for (``report.reused_work``), else each reused video is one piece of its ``saved_usd``."""
     n = counts(videos)
     read = videos[videos["status"].isin(READ)]
     valid = read[read["status"] != "invalid"]
@@ -123,6 +132,8 @@ def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[st
             "spent_before_usd": round(math.fsum(read["spent_before_usd"].fillna(0.0)), 6)
             if "spent_before_usd" in read
             else 0.0,
+            # paid requests whose reply was lost after sending, at their estimates: maybe billed, not in total_usd
+            "possibly_billed_usd": round(math.fsum(read["possibly_billed_usd"].fillna(0.0)), 6),
             "per_video_mean_usd": float(valid["cost_usd"].mean()) if len(valid) else None,
             "per_video_p50_usd": pct(valid["cost_usd"], 50),
             "per_video_max_usd": float(valid["cost_usd"].max()) if len(valid) else None,
@@ -137,9 +148,7 @@ def kpis(videos: pd.DataFrame, calls: pd.DataFrame, targets: Targets) -> dict[st
             "target_s": targets.minutes_per_video * 60,
             "pass": _check(p95, targets.minutes_per_video * 60, below=True),
         },
-        "cache": cache(
-            calls, n["cached"], videos_saved_usd=math.fsum(read.loc[read["status"] == "cached", "saved_usd"])
-        ),
+        "cache": cache(calls, n["cached"], reused=_reused_videos(read) if reused is None else reused),
     }
 
 
@@ -148,13 +157,34 @@ def api_calls(calls: pd.DataFrame) -> pd.DataFrame:
     return calls[~calls["cache_hit"] & (calls["attempts"] > 0)]
 
 
-def cache(calls: pd.DataFrame, videos_reused: int, *, videos_saved_usd: float = 0.0) -> dict[str, Any]:
-    """Cache hit rate over asset lookups, and money saved: by asset cache hits, plus by whole videos
-    reused by reruns (``videos_saved_usd``: what making them again would have cost; a reused video
-    makes no call, so its ``saved_usd`` is that alone)."""
+def _reused_videos(videos: pd.DataFrame) -> pd.DataFrame:
+    """Each reused video as one piece of work worth its ``saved_usd`` (when its parts are not known)."""
+    cached = videos[videos["status"] == "cached"]
+    return pd.DataFrame(
+        {"sweep": cached["sweep"], "key": "video:" + cached["video"], "usd": cached["saved_usd"].astype("float64")}
+    )
+
+
+def savings(calls: pd.DataFrame, reused: pd.DataFrame) -> tuple[float, float]:
+    """(by asset cache hits, by whole reused videos): money saved, each piece of work counted once per sweep and
+    not at all in a sweep that made it (see the module's definitions)."""
+    assets, videos = [], []
+    for sweep in sorted(set(calls["sweep"]) | set(reused["sweep"])):
+        c, r = calls[calls["sweep"] == sweep], reused[reused["sweep"] == sweep]
+        made = set(c.loc[~c["cache_hit"] & (c["attempts"] > 0) & c["ok"], "key"])
+        hits = c[c["cache_hit"] & ~c["key"].isin(made)].groupby("key")["saved_usd"].max()
+        rest = r[~r["key"].isin(made | set(hits.index))].groupby("key")["usd"].max()
+        assets.append(math.fsum(hits))
+        videos.append(math.fsum(rest))
+    return math.fsum(assets), math.fsum(videos)
+
+
+def cache(calls: pd.DataFrame, videos_reused: int, *, reused: pd.DataFrame) -> dict[str, Any]:
+    """Cache hit rate over asset lookups, and money saved (``savings``): by asset cache hits, plus by whole
+    videos reused by reruns (``reused``: the work each stands for, as ``report.reused_work`` lists it)."""
     hits = int(calls["cache_hit"].sum())
     lookups = hits + len(api_calls(calls))
-    assets = math.fsum(calls["saved_usd"])
+    assets, videos_saved_usd = savings(calls, reused)
     return {
         "lookups": lookups,
         "hits": hits,
@@ -180,6 +210,7 @@ def providers(calls: pd.DataFrame) -> list[dict[str, Any]]:
                 "failure_rate": failed / len(g),
                 "retries": int((g["attempts"] - 1).clip(lower=0).sum()),
                 "cost_usd": round(math.fsum(g["cost_usd"]), 6),
+                "possibly_billed_usd": round(math.fsum(g["possibly_billed_usd"]), 6),
                 "latency_p50_s": pct(g["latency_s"], 50),
                 "latency_p95_s": pct(g["latency_s"], 95),
                 "latency_p99_s": pct(g["latency_s"], 99),

@@ -8,6 +8,10 @@ asset, not their sum.
 
 A paid asset that fails for good is replaced as the ``fallback`` policy allows
 (``adbatch.stages.degrade``), and listed in ``Assets.degraded``.
+
+A paid request whose reply was lost after it was sent (``Output.lost``, ``ProviderError.lost``)
+may have been billed: each such request is recorded at the call's estimate as
+``possibly_billed_usd``, apart from the confirmed ``cost_usd``, and held in the ledger against the caps.
 """
 
 from __future__ import annotations
@@ -66,23 +70,25 @@ class Producer:
         was asked to show, as the manifest records it (scenes)."""
         key = self.key(stage=stage, provider=provider, parts=parts)
         tic = time.perf_counter()
+        priced = {"estimate_usd": 0.0}  # what the call was reserved at, once it is made (a miss)
 
         async def produce(tmp: Path) -> dict[str, Any]:
-            estimate_usd = estimate()
+            estimate_usd = priced["estimate_usd"] = estimate()
             reservation = self._reserve(estimate_usd)
             try:
                 out = await make(tmp)
             except asyncio.CancelledError:
-                self._settle(reservation, estimate_usd)  # may have been billed: keep the money counted
+                self._settle(reservation, 0.0, estimate_usd)  # in flight: may have been billed, so held
                 raise
-            except BaseException as exc:
-                self._settle(reservation, _billed(exc))  # a failed call may still have been billed
+            except BaseException as exc:  # a failed call may still have been billed, or possibly billed
+                self._settle(reservation, _billed(exc), _possibly(_lost(exc), estimate_usd))
                 raise
-            self._settle(reservation, out.cost_usd)
+            self._settle(reservation, out.cost_usd, _possibly(out.lost, estimate_usd))
             return {
                 "meta": out.meta,
                 "units": out.units,
                 "cost_usd": out.cost_usd,
+                "possibly_billed_usd": _possibly(out.lost, estimate_usd),
                 "attempts": out.attempts,
                 "estimate_usd": estimate_usd,
                 "stage": stage,
@@ -100,6 +106,7 @@ class Producer:
                 key=key,
                 units={},
                 cost_usd=_billed(exc),
+                possibly_billed_usd=_possibly(_lost(exc), priced["estimate_usd"]),
                 latency_s=round(time.perf_counter() - tic, 4),
                 attempts=_attempts(exc),
                 ok=False,
@@ -117,6 +124,7 @@ class Producer:
             key=key,
             units=entry.record.get("units", {}),
             cost_usd=0.0 if entry.hit else cost,
+            possibly_billed_usd=0.0 if entry.hit else float(entry.record.get("possibly_billed_usd", 0.0)),
             latency_s=round(time.perf_counter() - tic, 4),
             cache_hit=entry.hit,
             attempts=0 if entry.hit else int(entry.record.get("attempts", 1)),
@@ -139,9 +147,9 @@ class Producer:
         """True when ``run`` with these arguments would be a cache hit (nothing made, nothing paid)."""
         return self.cache.lookup(self.key(stage=stage, provider=provider, parts=parts), suffix) is not None
 
-    def _settle(self, reservation: str | None, actual: float) -> None:
+    def _settle(self, reservation: str | None, actual: float, possibly_billed: float = 0.0) -> None:
         if reservation and self.ledger is not None:  # a reservation exists only when there is a ledger
-            self.ledger.settle(reservation, actual)
+            self.ledger.settle(reservation, actual, possibly_billed)
 
     def _reserve(self, estimate_usd: float) -> str | None:
         if self.ledger is None or estimate_usd <= 0:
@@ -158,6 +166,16 @@ def _logged(call: Call) -> dict[str, Any]:
 def _billed(exc: BaseException) -> float:
     """What a failed call still cost: a ProviderError says (a clip made, then lost), anything else cost nothing."""
     return exc.cost_usd if isinstance(exc, ProviderError) else 0.0
+
+
+def _lost(exc: BaseException) -> int:
+    """Paid requests of a failed call whose reply was lost after sending (a ProviderError counts them)."""
+    return exc.lost if isinstance(exc, ProviderError) else 0
+
+
+def _possibly(lost: int, estimate_usd: float) -> float:
+    """What ``lost`` unanswered paid requests may have been billed: the call's estimate each (an upper bound)."""
+    return round(lost * estimate_usd, 6)
 
 
 def _attempts(exc: BaseException) -> int:

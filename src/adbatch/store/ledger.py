@@ -4,7 +4,9 @@ Before a paid call a job reserves the call's estimate. The reservation is refuse
 it would push the video past ``per_video_usd`` or the sweep past ``per_sweep_usd``,
 counting what is already settled *and* what other jobs have reserved but not settled,
 so parallel jobs cannot together overshoot. After the call the reservation is settled
-to the actual cost (or released if nothing was spent).
+to the actual cost (or released if nothing was spent). What the provider may have billed
+without our knowing (a paid request whose reply was lost after it was sent) is settled as
+*possibly billed*: kept apart from the confirmed spend, and held against both caps for good.
 
 Two implementations pass one test suite: ``SqliteLedger`` (a file in the sweep dir;
 ``BEGIN IMMEDIATE`` transactions serialize writers across processes) for local
@@ -47,14 +49,16 @@ class Caps:
 class Totals:
     settled_usd: float
     reserved_usd: float  # reserved and not yet settled
+    possibly_billed_usd: float = 0.0  # replies lost after sending: maybe billed, held against the caps
 
 
 class Ledger(Protocol):
     def reserve(self, video: str, amount: float) -> str:
         """Reserve ``amount`` for ``video``; return a reservation id or raise CapExceeded."""
 
-    def settle(self, reservation: str, actual: float) -> None:
-        """Replace the reservation by what the call actually cost (0 releases it)."""
+    def settle(self, reservation: str, actual: float, possibly_billed: float = 0.0) -> None:
+        """Replace the reservation by what the call actually cost (0 releases it), plus what it may have been
+        billed besides (``possibly_billed``: counted against the caps, never released)."""
 
     def release_stale(self, video: str) -> int:
         """Release reservations a dead earlier attempt of ``video`` left behind; return how many."""
@@ -99,10 +103,23 @@ class SqliteLedger:
             db.close()
         return rid
 
-    def settle(self, reservation: str, actual: float) -> None:
+    def settle(self, reservation: str, actual: float, possibly_billed: float = 0.0) -> None:
         state = "settled" if actual > 0 else "released"
-        with self._connect() as db:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
             db.execute("UPDATE spend SET amount = ?, state = ? WHERE id = ?", (actual, state, reservation))
+            if possibly_billed > 0:  # a row of its own: release_stale and totals tell it from confirmed spend
+                db.execute(
+                    "INSERT INTO spend SELECT ?, video, ?, 'possible', ? FROM spend WHERE id = ?",
+                    (uuid.uuid4().hex, possibly_billed, time.time(), reservation),
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK") if db.in_transaction else None
+            raise
+        finally:
+            db.close()
 
     def release_stale(self, video: str) -> int:
         with self._connect() as db:
@@ -116,7 +133,11 @@ class SqliteLedger:
             rows = dict(
                 db.execute(f"SELECT state, COALESCE(SUM(amount), 0) FROM spend {where} GROUP BY state", args).fetchall()
             )
-        return Totals(settled_usd=rows.get("settled", 0.0), reserved_usd=rows.get("reserved", 0.0))
+        return Totals(
+            settled_usd=rows.get("settled", 0.0),
+            reserved_usd=rows.get("reserved", 0.0),
+            possibly_billed_usd=rows.get("possible", 0.0),
+        )
 
 
 # KEYS: sweep hash, video hash; ARGV: video, amount, id, per_video, per_sweep, now
@@ -133,7 +154,7 @@ redis.call('HINCRBYFLOAT', KEYS[2], 'reserved', amount)
 redis.call('HSET', KEYS[3], ARGV[3], cjson.encode({video=ARGV[1], amount=amount, state='reserved'}))
 return {'ok', ARGV[3]}
 """
-# KEYS: sweep hash, reservations hash, video key prefix; ARGV: id, actual
+# KEYS: sweep hash, reservations hash, video key prefix; ARGV: id, actual, possibly billed
 _SETTLE = """
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
 if not raw then return 0 end
@@ -141,13 +162,17 @@ local r = cjson.decode(raw)
 if r.state ~= 'reserved' then return 0 end
 local vkey = KEYS[3] .. r.video
 local actual = tonumber(ARGV[2])
-local delta = actual - r.amount
+local possible = tonumber(ARGV[3])
+local delta = actual + possible - r.amount
 redis.call('HINCRBYFLOAT', KEYS[1], 'open', delta)
 redis.call('HINCRBYFLOAT', vkey, 'open', delta)
 redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', -r.amount)
 redis.call('HINCRBYFLOAT', vkey, 'reserved', -r.amount)
 redis.call('HINCRBYFLOAT', KEYS[1], 'settled', actual)
 redis.call('HINCRBYFLOAT', vkey, 'settled', actual)
+redis.call('HINCRBYFLOAT', KEYS[1], 'possible', possible)
+redis.call('HINCRBYFLOAT', vkey, 'possible', possible)
+r.possible = possible
 r.state = (actual > 0) and 'settled' or 'released'
 r.amount = actual
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(r))
@@ -191,9 +216,10 @@ class RedisLedger:
             raise CapExceeded(cap=f"per-{kind}", limit=limit, committed=float(value), amount=amount)
         return rid
 
-    def settle(self, reservation: str, actual: float) -> None:
+    def settle(self, reservation: str, actual: float, possibly_billed: float = 0.0) -> None:
         sweep, _, res = self._keys("")
-        self._settle(keys=[sweep, res, self.prefix + "video:"], args=[reservation, repr(actual)])
+        args = [reservation, repr(actual), repr(possibly_billed)]
+        self._settle(keys=[sweep, res, self.prefix + "video:"], args=args)
 
     def release_stale(self, video: str) -> int:
         import json
@@ -212,7 +238,11 @@ class RedisLedger:
         sweep, vkey, _ = self._keys(video or "")
         raw = self.db.hgetall(vkey if video else sweep).items()
         data = {(k.decode() if isinstance(k, bytes) else str(k)): float(v) for k, v in raw}
-        return Totals(settled_usd=max(0.0, data.get("settled", 0.0)), reserved_usd=max(0.0, data.get("reserved", 0.0)))
+        return Totals(
+            settled_usd=max(0.0, data.get("settled", 0.0)),
+            reserved_usd=max(0.0, data.get("reserved", 0.0)),
+            possibly_billed_usd=max(0.0, data.get("possible", 0.0)),
+        )
 
 
 def _check(caps: Caps, *, sweep: float, video: float, amount: float) -> None:

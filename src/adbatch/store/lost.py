@@ -75,6 +75,7 @@ def write(sent: Sent, *, error_type: str, message: str) -> manifest.Manifest:
         hook_requested=sent.hook,
         calls=calls,
         cost_usd=round(sum(c.cost_usd for c in calls), 6),
+        possibly_billed_usd=round(sum(c.possibly_billed_usd for c in calls), 6),
         error=manifest.ErrorInfo(
             stage=STAGE,
             type=error_type,
