@@ -167,3 +167,28 @@ def test_body_is_encoded_once_and_joined_without_gaps(tiny_job, tmp_path: Path) 
         info = probe(out)
         assert count_frames(out) == frames and abs(info.duration - tiny_job.timeline.duration) <= 0.1
         assert (info.video_codec, info.audio_codec, info.faststart) == ("h264", "aac", True)
+
+
+def test_the_aac_coder_is_the_presets(tmp_path: Path) -> None:
+    """render.aac_coder reaches FFmpeg: the draft's fast coder and the final's twoloop write different AAC streams
+    of the same 2 s soundtrack, each a valid AAC track at the preset's length."""
+    import av
+    import imageio_ffmpeg
+
+    from adbatch.render import segments
+
+    rate = 44100
+    t = np.arange(2 * rate) / rate
+    audio = np.stack([0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t))] * 2, axis=1)
+    made = {}
+    for coder in ("fast", "twoloop"):
+        conf = dataclasses.replace(RenderConf(), aac_coder=coder)
+        out = segments.encode_audio(
+            audio, rate=rate, conf=conf, out=tmp_path / f"{coder}.m4a", ffmpeg=imageio_ffmpeg.get_ffmpeg_exe()
+        )
+        with av.open(str(out)) as container:
+            stream = container.streams.audio[0]
+            assert stream.codec_context.name == "aac"
+            assert float(container.duration or 0) / 1e6 == pytest.approx(2.0, abs=0.05)
+        made[coder] = out.read_bytes()
+    assert made["fast"] != made["twoloop"]

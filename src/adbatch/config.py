@@ -56,6 +56,7 @@ class RenderConf:
     crf: int = 21  # x264 constant-quality factor (lower is better)
     audio_codec: str = "aac"
     audio_bitrate: str = "160k"
+    aac_coder: str = "twoloop"  # FFmpeg's AAC coder: twoloop (its best, its default) | fast (about 4x quicker)
     audio_fps: int = 44100
     threads: int = 2  # encoder threads
     thumb_time: float = 0.9  # thumbnail frame time, seconds

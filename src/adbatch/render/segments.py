@@ -73,6 +73,11 @@ def encode_video(
     return out
 
 
+def aac_options(conf: RenderConf) -> list[str]:
+    """FFmpeg's options for the AAC encoder (``render.aac_coder``); none for another codec."""
+    return ["-aac_coder", conf.aac_coder] if conf.audio_codec == "aac" else []
+
+
 def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path, ffmpeg: str) -> Path:
     """Encode the soundtrack as the delivery's AAC (``audio_codec``, ``audio_bitrate``), in an .m4a file."""
     from adbatch.render.mix import write_wav
@@ -90,6 +95,7 @@ def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path, f
                 str(wav),
                 "-c:a",
                 conf.audio_codec,
+                *aac_options(conf),
                 "-b:a",
                 conf.audio_bitrate,
                 "-f",
@@ -115,6 +121,7 @@ def encode_audio_moviepy(audio: np.ndarray, *, conf: RenderConf, out: Path) -> P
         buffersize=MOVIEPY_AUDIO_BUFFER,
         codec=conf.audio_codec,
         bitrate=conf.audio_bitrate,
+        ffmpeg_params=aac_options(conf) or None,
         logger=None,
     )
     return out
