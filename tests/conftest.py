@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,9 @@ from adbatch.domain.archetype import Archetype, load_archetype
 from adbatch.domain.manifest import Manifest, read
 from adbatch.domain.product import Product
 from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
+
+SCRIPT_NAME = "<script>document.title='pwned'</script>"  # a product name that is markup...
+FORMULA_NAME = '=HYPERLINK("http://x","Lamp")'  # ...and one that is a spreadsheet formula
 
 COLUMNS = [
     "id",
@@ -123,3 +127,36 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> list[Product]:
     cat = load_catalog(PROJECT_ROOT / "examples" / "catalog.csv")
     cache = tmp_path_factory.mktemp("images")
     return [cat.validate_row(row, image_cache=cache, max_mb=10, timeout_s=5) for row in range(1, len(cat) + 1)]
+
+
+@pytest.fixture(scope="session")
+def readme_sweep(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The README's sweep, run as a user runs it, once per test run: 2 valid products named as markup and as a
+    formula + 1 row whose image is not an image, x archetype=ugc,pov, draft preset, 20 s (pacing=short). Its folder
+    is ``night1`` beside the ``cache`` it filled. Under pytest-xdist the first worker to need it makes it, under
+    a file lock, and the others read it (pytest-xdist's recipe for a session fixture made once)."""
+    root = tmp_path_factory.getbasetemp()
+    root = (root.parent if worker_id != "master" else root) / "readme-sweep"
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if this worker fails
+        if not (root / "night1" / "summary.json").is_file():
+            for pid in ("alpha-mug", "beta-lamp"):
+                make_png(root / "cat" / "images" / f"{pid}.png", size=(256, 256))
+            (root / "cat" / "images" / "fake.png").write_text("not a png")
+            rows = [
+                product_row("alpha-mug", name=SCRIPT_NAME),
+                product_row("broken", image="images/fake.png"),
+                product_row("beta-lamp", name=FORMULA_NAME, brand_color="#E8A33D"),
+            ]
+            proc = run_adbatch(
+                f"products={write_catalog(root / 'cat', rows)}",
+                "archetype=ugc,pov",
+                "render=draft",
+                "pacing=short",
+                f"hydra.sweep.dir={root / 'night1'}",
+                f"cache_dir={root / 'cache'}",
+                "-m",
+            )
+            assert proc.returncode == 0, proc.stderr[-3000:]
+    return root / "night1"

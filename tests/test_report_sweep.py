@@ -1,8 +1,8 @@
 """The report of a real sweep (draft preset, run as a user runs it) against its own manifests.
 
-One module-wide sweep: 2 valid products + 1 bad row (archetype ugc). The report is written
-by the Hydra callback at the end of the multirun; a second sweep over the same cache (every
-video reused, ``cached``) is merged with the first.
+One sweep, shared with tests/test_sweep.py (conftest's ``readme_sweep``): 2 valid products + 1 bad row x
+archetype=ugc,pov. The report is written by the Hydra callback at the end of the multirun; a second sweep
+over the same cache (every video reused, ``cached``) is merged with the first.
 """
 
 from __future__ import annotations
@@ -17,54 +17,33 @@ import pytest
 
 from adbatch.domain.manifest import Manifest
 from adbatch.report import report
-from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
+from tests.conftest import FORMULA_NAME, run_adbatch, sweep_manifests
 from tests.helpers_report import chromium
 
 pytestmark = pytest.mark.slow  # two real nightly sweeps
 
-SCRIPT_NAME = "<script>document.title='pwned'</script>"
-FORMULA_NAME = '=HYPERLINK("http://x","Lamp")'
+
+@pytest.fixture(scope="module")
+def night1(readme_sweep: Path) -> Path:
+    """conftest's ``readme_sweep``: 2 valid products (named as markup and as a formula) + 1 bad row x ugc,pov."""
+    return readme_sweep
 
 
-def sweep_to(catalog: Path, out: Path, cache: Path) -> Path:
+@pytest.fixture(scope="module")
+def night2(night1: Path) -> Path:
+    """The same sweep again over the same cache: every valid video is reused."""
+    catalog = night1.parent / "cat" / "catalog.csv"
     proc = run_adbatch(
         f"products={catalog}",
+        "archetype=ugc,pov",
         "render=draft",
         "pacing=short",
-        f"hydra.sweep.dir={out}",
-        f"cache_dir={cache}",
+        f"hydra.sweep.dir={night1.parent / 'night2'}",
+        f"cache_dir={night1.parent / 'cache'}",
         "-m",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return out
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("catalog")
-    for pid in ("alpha-mug", "beta-lamp"):
-        make_png(root / "images" / f"{pid}.png", size=(256, 256))
-    (root / "images" / "fake.png").write_text("not a png")
-    return write_catalog(
-        root,
-        [
-            product_row("alpha-mug", name=SCRIPT_NAME),
-            product_row("broken", image="images/fake.png"),
-            product_row("beta-lamp", name=FORMULA_NAME, brand_color="#E8A33D"),
-        ],
-    )
-
-
-@pytest.fixture(scope="module")
-def night1(catalog, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("nights")
-    return sweep_to(catalog, root / "night1", root / "cache")
-
-
-@pytest.fixture(scope="module")
-def night2(catalog, night1) -> Path:
-    """The same sweep again over the same cache: every valid video is reused."""
-    return sweep_to(catalog, night1.parent / "night2", night1.parent / "cache")
+    return night1.parent / "night2"
 
 
 def manifests(sweep: Path) -> list[Manifest]:
@@ -86,9 +65,9 @@ def test_callback_writes_the_report_into_the_sweep_dir(night1: Path) -> None:
 
 
 def test_counts_match_the_manifests(night1: Path) -> None:
-    """2 ok and 1 invalid manifests, and the summary says the same."""
+    """4 ok and 2 invalid manifests, and the summary says the same."""
     statuses = [m.status for m in manifests(night1)]
-    assert sorted(statuses) == ["invalid"] + ["ok"] * 2
+    assert sorted(statuses) == ["invalid"] * 2 + ["ok"] * 4
     n = summary(night1)["kpis"]["videos"]
     assert (n["attempted"], n["ok"], n["invalid"], n["failed"]) == (
         len(statuses),
@@ -149,26 +128,26 @@ def test_cli_rebuild_gives_the_callbacks_csv(night1: Path, tmp_path: Path) -> No
 
 
 def test_rerun_reports_reused_videos_as_cached(night2: Path) -> None:
-    """The second sweep made nothing: 2 cached (counted as success, shown apart), 1 invalid, $0."""
+    """The second sweep made nothing: 4 cached (counted as success, shown apart), 2 invalid, $0."""
     k = summary(night2)["kpis"]
-    assert (k["videos"]["cached"], k["videos"]["ok"], k["videos"]["invalid"]) == (2, 0, 1)
-    assert (k["success_rate"]["value"], k["cost"]["total_usd"], k["cache"]["videos_reused"]) == (1.0, 0.0, 2)
+    assert (k["videos"]["cached"], k["videos"]["ok"], k["videos"]["invalid"]) == (4, 0, 2)
+    assert (k["success_rate"]["value"], k["cost"]["total_usd"], k["cache"]["videos_reused"]) == (1.0, 0.0, 4)
 
 
 def test_merge_of_two_sweeps_counts_both(night1: Path, night2: Path, tmp_path: Path) -> None:
-    """Merging the two nights: 6 rows, 2 ok + 2 cached + 2 invalid, each row tagged with its sweep."""
+    """Merging the two nights: 12 rows, 4 ok + 4 cached + 4 invalid, each row tagged with its sweep."""
     built = report.build([night1, night2], out=tmp_path)
     n = built.summary["kpis"]["videos"]
-    assert (n["attempted"], n["ok"], n["cached"], n["invalid"]) == (6, 2, 2, 2)
+    assert (n["attempted"], n["ok"], n["cached"], n["invalid"]) == (12, 4, 4, 4)
     with (tmp_path / "report.csv").open(newline="", encoding="utf-8") as fh:
         sweeps = [Path(r["sweep"]).name for r in csv.DictReader(fh)]
-    assert sorted(sweeps) == ["night1"] * 3 + ["night2"] * 3
+    assert sorted(sweeps) == ["night1"] * 6 + ["night2"] * 6
 
 
 def test_real_report_opens_cleanly_in_chromium(night1: Path, tmp_path: Path) -> None:
     """Six rows, no console output, and the <script> product name is text that never ran."""
     dom, console = chromium(night1 / "report.html", tmp_path / "profile")
-    assert console == [] and dom.count('<tr class="video-row"') == 3
+    assert console == [] and dom.count('<tr class="video-row"') == 6
     assert "<title>adbatch report</title>" in dom and "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
 
 

@@ -10,35 +10,13 @@ import pytest
 
 from adbatch.domain.manifest import read
 from adbatch.render.probe import probe
-from tests.conftest import make_png, product_row, run_adbatch, write_catalog
+from tests.conftest import SCRIPT_NAME, make_png, product_row, run_adbatch, write_catalog
 
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory) -> Path:
-    """2 valid products + 1 invalid row x archetype=ugc,pov, draft preset, 20 s (pacing=short)."""
-    root = tmp_path_factory.mktemp("sweep")
-    for pid in ("alpha-mug", "beta-lamp"):
-        make_png(root / "cat" / "images" / f"{pid}.png", size=(256, 256))
-    (root / "cat" / "images" / "fake.png").write_text("not a png")
-    catalog = write_catalog(
-        root / "cat",
-        [
-            product_row("alpha-mug"),
-            product_row("broken", image="images/fake.png"),
-            product_row("beta-lamp", brand_color="#E8A33D"),
-        ],
-    )
-    proc = run_adbatch(
-        f"products={catalog}",
-        "archetype=ugc,pov",
-        "render=draft",
-        "pacing=short",
-        f"hydra.sweep.dir={root / 'out'}",
-        f"cache_dir={root / 'cache'}",
-        "-m",
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return root / "out"
+def sweep(readme_sweep: Path) -> Path:
+    """2 valid products + 1 invalid row x archetype=ugc,pov, draft preset, 20 s (conftest's ``readme_sweep``)."""
+    return readme_sweep
 
 
 def manifests(sweep: Path) -> dict[tuple[str, str], object]:
@@ -69,7 +47,7 @@ def test_each_video_is_a_valid_draft_mp4(sweep: Path, pid: str, arch: str) -> No
 def test_manifest_records_the_whole_job(sweep: Path, arch: str) -> None:
     """Status, hooks, provider calls, stage timings, outputs and the input hash are all there."""
     m = manifests(sweep)[("alpha-mug", arch)]
-    assert m.status == "ok" and m.error is None and m.row == 1 and m.product_name == "Alpha Mug"
+    assert m.status == "ok" and m.error is None and m.row == 1 and m.product_name == SCRIPT_NAME
     assert len(m.hooks) == 5 and m.hook is not None and m.hook.rank == 1 and m.hook == m.hooks[0]
     assert {c.stage for c in m.calls} == {"script", "voice", "scenes", "image", "music"}
     assert all(c.provider == "offline" and c.cost_usd == 0 for c in m.calls)
