@@ -259,45 +259,49 @@ def test_per_sweep_cap_holds_across_two_rq_workers_on_redis(tmp_path: Path, redi
     assert ledger.totals().settled_usd == pytest.approx(paid)
 
 
-@pytest.mark.slow
-def test_a_rerun_into_the_same_sweep_dir_keeps_what_the_first_run_spent(tmp_path: Path) -> None:
-    """The same sweep run twice into one folder: the second reuses the video ($0, cached), and its manifest and
-    report still show what the first run paid (history, spent_before_usd), so the night's spend is not erased."""
-    cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
-    invoice = tmp_path / "invoice.jsonl"
-    args = [f"products={cat}", *FAST, *priced(invoice), f"hydra.sweep.dir={tmp_path / 'out'}"]
-    args += [f"cache_dir={tmp_path / 'cache'}", "-m"]
-    for _ in range(2):
-        proc = run_adbatch(*args)
+@pytest.fixture(scope="module")
+def variants_rerun(tmp_path_factory) -> tuple[Path, float, dict]:
+    """One product's two hook variants (sharing one body of priced scenes) swept into ``first``; the same sweep
+    into ``second`` (a new folder: both reused); then into ``first`` again (the same folder). Returns the root,
+    what the invoice was paid, and ``first``'s KPIs before its rerun overwrote them."""
+    root = tmp_path_factory.mktemp("variants")
+    cat = catalog(root / "cat", ids=("alpha-mug",))
+    common = [f"products={cat}", "hook=1,2", *FAST, f"cache_dir={root / 'cache'}", *priced(root / "invoice.jsonl")]
+    kpis = {}
+    for sweep in ("first", "second", "first"):
+        proc = run_adbatch(*common, f"hydra.sweep.dir={root / sweep}", "-m")
         assert proc.returncode == 0, proc.stderr[-2000:]
-    paid = sum(line["usd"] for line in invoice_lines(invoice))
-    (m,) = sweep_manifests(tmp_path / "out")
-    assert paid > 0 and m.status == "cached" and m.cost_usd == 0
-    assert [h["previous"]["status"] for h in m.history] == ["ok"]
-    assert m.history[0]["previous"]["cost_usd"] == pytest.approx(paid)
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+        kpis.setdefault(sweep, json.loads((root / sweep / "summary.json").read_text())["kpis"])
+    return root, sum(line["usd"] for line in invoice_lines(root / "invoice.jsonl")), kpis
+
+
+@pytest.mark.slow
+def test_a_rerun_into_the_same_sweep_dir_keeps_what_the_first_run_spent(variants_rerun) -> None:
+    """The same sweep run twice into one folder: the second reuses the videos ($0, cached), and their manifests and
+    report still show what the first run paid (history, spent_before_usd), so the night's spend is not erased."""
+    root, paid, _ = variants_rerun
+    found = sweep_manifests(root / "first")
+    assert paid > 0 and len(found) == 2 and all(m.status == "cached" and m.cost_usd == 0 for m in found)
+    assert all([h["previous"]["status"] for h in m.history] == ["ok"] for m in found)
+    assert sum(m.history[0]["previous"]["cost_usd"] for m in found) == pytest.approx(paid)
+    summary = json.loads((root / "first" / "summary.json").read_text())
     assert summary["kpis"]["cost"]["spent_before_usd"] == pytest.approx(paid)
-    row = next(csv.DictReader((tmp_path / "out" / "report.csv").open()))
-    assert float(row["spent_before_usd"]) == pytest.approx(paid) and float(row["cost_usd"]) == 0
+    rows = list(csv.DictReader((root / "first" / "report.csv").open()))
+    assert sum(float(r["spent_before_usd"]) for r in rows) == pytest.approx(paid)
+    assert all(float(r["cost_usd"]) == 0 for r in rows)
 
 
-def test_savings_count_work_shared_by_reused_videos_once(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_savings_count_work_shared_by_reused_videos_once(variants_rerun) -> None:
     """Two hook variants share one body (its priced scenes); rerun into a new folder, both are reused. Making them
     again would pay the body once, so the sweep saved what the first run paid, not twice that; the first run,
     which made the body itself, saved nothing (its second variant's hits were work the sweep paid for)."""
-    cat = catalog(tmp_path / "cat", ids=("alpha-mug",))
-    invoice = tmp_path / "invoice.jsonl"
-    common = [f"products={cat}", "hook=1,2", *FAST, f"cache_dir={tmp_path / 'cache'}", *priced(invoice)]
-    for sweep in ("first", "second"):
-        proc = run_adbatch(*common, f"hydra.sweep.dir={tmp_path / sweep}", "-m")
-        assert proc.returncode == 0, proc.stderr[-2000:]
-    paid = sum(line["usd"] for line in invoice_lines(invoice))
-    assert [m.status for m in sweep_manifests(tmp_path / "second")] == ["cached", "cached"] and paid > 0.2
-    first = json.loads((tmp_path / "first" / "summary.json").read_text())["kpis"]
-    second = json.loads((tmp_path / "second" / "summary.json").read_text())["kpis"]
+    root, paid, kpis = variants_rerun
+    assert [m.status for m in sweep_manifests(root / "second")] == ["cached", "cached"] and paid > 0.2
+    first, second = kpis["first"], kpis["second"]
     assert first["cost"]["total_usd"] == pytest.approx(paid) and first["cache"]["saved_usd"] == 0
     assert first["cache"]["hits"] > 0  # the second variant reused the body: hits, but no money saved
     assert second["cache"]["videos_saved_usd"] == pytest.approx(paid) and second["cache"]["assets_saved_usd"] == 0
     assert second["cache"]["saved_usd"] == pytest.approx(paid)
-    rows = list(csv.DictReader((tmp_path / "second" / "report.csv").open()))
+    rows = list(csv.DictReader((root / "second" / "report.csv").open()))
     assert all(float(r["saved_usd"]) == pytest.approx(paid) for r in rows)  # each video alone would pay the body
