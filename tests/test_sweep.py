@@ -111,9 +111,10 @@ def test_single_run_renders_the_first_valid_product(tmp_path: Path) -> None:
 
 
 def sweep_two_products(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
-    """A draft sweep of a 2-row catalog (one, two) into tmp_path/out, with extra overrides."""
-    for pid in ("one", "two"):
-        make_png(tmp_path / "images" / f"{pid}.png")
+    """A draft sweep of a 2-row catalog into tmp_path/out, with extra overrides: ``one``, whose image is not an
+    image (its job ends invalid at once), and ``two``, which renders."""
+    make_png(tmp_path / "images" / "two.png")
+    (tmp_path / "images" / "one.png").write_text("not a png")
     catalog = write_catalog(tmp_path, [product_row("one"), product_row("two")])
     return run_adbatch(
         f"products={catalog}",
@@ -140,7 +141,8 @@ def test_max_batch_size_is_respected(tmp_path: Path) -> None:
     proc = sweep_two_products(tmp_path, "hydra.sweeper.max_batch_size=1")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (proc.stdout + proc.stderr).count("Launching 1 jobs locally") == 2
-    assert len(list((tmp_path / "out").glob("*/*/*/video.mp4"))) == 2
+    assert len(list((tmp_path / "out").glob("*/*/*/manifest.json"))) == 2
+    assert [p.parts[-4] for p in (tmp_path / "out").glob("*/*/*/video.mp4")] == ["two"]
 
 
 def test_a_sweep_in_which_no_video_succeeded_exits_non_zero_without_a_gate(tmp_path: Path) -> None:
