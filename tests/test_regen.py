@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,11 +16,13 @@ from tests.conftest import make_png, product_row, run_adbatch, write_catalog
 pytestmark = pytest.mark.slow  # renders a video, then re-renders it twice
 
 
-@pytest.fixture
-def video(tmp_path: Path) -> tuple[Path, Path]:
-    make_png(tmp_path / "cat" / "images" / "mug.png", size=(128, 128))
-    cat = write_catalog(tmp_path / "cat", [product_row("mug")])
-    invoice = tmp_path / "invoice.jsonl"
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> tuple[Path, Path]:
+    """One draft video with priced scene plates (a test invoice), rendered once for the module."""
+    root = tmp_path_factory.mktemp("regen")
+    make_png(root / "cat" / "images" / "mug.png", size=(128, 128))
+    cat = write_catalog(root / "cat", [product_row("mug")])
+    invoice = root / "invoice.jsonl"
     proc = run_adbatch(
         f"products={cat}",
         "render=draft",
@@ -27,10 +30,19 @@ def video(tmp_path: Path) -> tuple[Path, Path]:
         "provider.scenes._target_=tests.paid.PricedPlates",
         "+provider.scenes.price_usd=0.05",
         f"+provider.scenes.invoice={invoice}",
-        f"hydra.run.dir={tmp_path / 'run'}",
-        f"cache_dir={tmp_path / 'cache'}",
+        f"hydra.run.dir={root / 'run'}",
+        f"cache_dir={root / 'cache'}",
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+    return root / "run", invoice
+
+
+@pytest.fixture
+def video(made: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the module's video folder for one test to regenerate (the cache and invoice are shared: each
+    test regenerates its own scenes)."""
+    folder, invoice = made
+    shutil.copytree(folder, tmp_path / "run")
     return tmp_path / "run", invoice
 
 
