@@ -141,9 +141,10 @@ def test_per_sweep_cap_holds_across_parallel_processes(tmp_path: Path) -> None:
         f"cache_dir={tmp_path / 'cache'}",
         "-m",
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
     paid = sum(line["usd"] for line in invoice_lines(invoice))
     found = sweep_manifests(tmp_path / "out")
+    # two jobs reserving call by call can stop each other short of the cap: then no video succeeded (exit 1)
+    assert proc.returncode == (0 if any(m.status == "ok" for m in found) else 1), proc.stderr[-2000:]
     assert paid <= 0.60 + 1e-9 and {m.status for m in found} <= {"ok", "skipped_cap"}
     assert any(m.status == "skipped_cap" for m in found)
     ledger = SqliteLedger(tmp_path / "out" / "ledger.sqlite", Caps(1, 1))
