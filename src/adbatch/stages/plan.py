@@ -82,18 +82,18 @@ Shorten = Callable[[float], Mapping[str, timeline.SpokenLine]]  # share that fit
 
 def longest_video(cfg: AdbatchConf) -> float:
     """How long fitting may make a video: pacing.max_duration, and every QA platform's own limit."""
-    limits = [
-        float(cfg.platforms[p]["duration_s"][1]) for p in cfg.qa.platforms if "duration_s" in cfg.platforms.get(p, {})
-    ]
-    return min([cfg.pacing.max_duration, *limits])
+    return min([cfg.pacing.max_duration, *(longest for _, longest in _platform_durations(cfg))])
 
 
 def shortest_video(cfg: AdbatchConf) -> float:
     """How short tightening may make a video: pacing.min_duration, and every QA platform's own minimum."""
-    limits = [
-        float(cfg.platforms[p]["duration_s"][0]) for p in cfg.qa.platforms if "duration_s" in cfg.platforms.get(p, {})
-    ]
-    return max([cfg.pacing.min_duration, *limits])
+    return max([cfg.pacing.min_duration, *(shortest for shortest, _ in _platform_durations(cfg))])
+
+
+def _platform_durations(cfg: AdbatchConf) -> list[tuple[float, float]]:
+    """[shortest, longest] seconds each QA platform accepts (``duration_s`` of ``conf/platforms``)."""
+    specs = [cfg.platforms.get(p, {}) for p in cfg.qa.platforms]
+    return [(float(spec["duration_s"][0]), float(spec["duration_s"][1])) for spec in specs if "duration_s" in spec]
 
 
 def carried(cfg: AdbatchConf, tl: timeline.Timeline) -> bool:
