@@ -47,9 +47,10 @@ def compositor(layers: list[Layer] | None = None) -> Compositor:
 
 
 def slid(outgoing: np.ndarray, incoming: np.ndarray, p: float) -> np.ndarray:
-    """Two whole frames swiped at progress ``p``: the outgoing one pushed left by the incoming one."""
+    """Two whole frames swiped at progress ``p``: the outgoing one pushed left by the incoming one (by an even
+    number of pixels, whole chroma samples of an I420 frame)."""
     w = SIZE[0]
-    off = int(round(w * (1 - ease(p))))
+    off = int(round(w * (1 - ease(p)) / 2)) * 2
     return np.concatenate([outgoing[:, w - off :], incoming[:, : w - off]], axis=1)
 
 

@@ -29,6 +29,7 @@ from adbatch.config import PacingConf
 from adbatch.domain.timeline import Overlay, Timeline, VoiceCue, Word
 from adbatch.media.color import rgb
 from adbatch.render import layout, text
+from adbatch.render.canvas import Canvas
 from adbatch.render.frames import OverlayPatch
 from adbatch.render.safezone import Margins, SafeZone
 from adbatch.store.atomic import write_text
@@ -205,11 +206,11 @@ class CaptionTrack:
             self._patch = key, OverlayPatch(ov, cap.states[key[1] + 1], cap.xy, motion=self.motion)
         return self._patch[1]
 
-    def blend(self, frame: np.ndarray, t: float) -> None:
-        """Blend the caption on screen at ``t`` (if any) into ``frame`` in place."""
+    def blend(self, frame: np.ndarray, t: float, canvas: Canvas | None = None) -> None:
+        """Blend the caption on screen at ``t`` (if any) into ``frame`` (laid out as ``canvas``) in place."""
         patch = self.patch(t)
         if patch is not None:
-            patch.blend(frame, t)
+            patch.blend(frame, t, canvas)
 
 
 def build(

@@ -1,9 +1,9 @@
-"""Render a timeline and its assets to ``video.mp4`` and ``thumb.jpg`` with MoviePy.
+"""Render a timeline and its assets to ``video.mp4`` and ``thumb.jpg``.
 
-One MoviePy ``VideoClip`` whose frame function is the compositor (``adbatch.render.frames``)
-and the mixed soundtrack (``adbatch.render.mix``), encoded to AAC first and muxed by stream copy,
-so its true peak is measured in the very packets delivered (``loudness.encode_under_ceiling``).
-Outputs are written under temporary names and renamed when complete.
+The compositor (``adbatch.render.frames``) draws I420 frames that PyAV encodes with libx264 in this
+process (``segments.encode_video``); the mixed soundtrack (``adbatch.render.mix``) is encoded to AAC
+first and muxed by stream copy, so its true peak is measured in the very packets delivered
+(``loudness.encode_under_ceiling``). Outputs are written under temporary names and renamed when complete.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from PIL import Image
 from adbatch.config import RenderConf
 from adbatch.domain.timeline import TextBox, Timeline
 from adbatch.render import captions, layout, loudness, mix, segments
+from adbatch.render.canvas import Canvas
 from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, StaticShot, StillShot
 from adbatch.render.overlays import overlay_patches, watermark_patch
 from adbatch.render.safezone import Margins
@@ -93,28 +94,29 @@ def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
-def compositor(job: RenderJob, conf: RenderConf) -> Compositor:
-    """Prepare every shot and overlay once; the result makes frames on demand."""
+def compositor(job: RenderJob, conf: RenderConf, *, yuv: bool = False) -> Compositor:
+    """Prepare every shot and overlay once; the result makes frames on demand, in I420 (what the encoder
+    takes) if ``yuv``, else in packed RGB."""
     size = frame_size(job, conf)
+    canvas = Canvas(*size, yuv=yuv)
     plate_size = conf.plate_size
-    plates = functools.lru_cache(maxsize=None)(lambda path: load_rgb(path, plate_size))  # shots share a plate
 
-    @functools.cache  # shots that share a plate share its re-framed copy
+    @functools.cache  # shots that share a plate share its re-framed copy, in the canvas's layout
     def cut(path: Path, box: tuple[float, float, float, float] | None) -> np.ndarray:
         """The plate re-framed for the frame's shape around the product (the whole plate at its own shape)."""
-        return reframe(plates(path), size, box, job.style.reflow, plate_size)
+        return canvas.picture(reframe(load_rgb(path, plate_size), size, box, job.style.reflow, plate_size))
 
     reshaped = layout.window(plate_size, size, None)[2:] != plate_size  # a feed format: clips are cut around it
     shots: list[StillShot | StaticShot | ClipShot] = []
     for shot, src in zip(job.timeline.shots, job.shots, strict=True):
         if src.kind == "static":
-            shots.append(StaticShot(load_rgb(src.path, size), shot))
+            shots.append(StaticShot(load_rgb(src.path, size), shot, canvas=canvas))
         elif src.kind == "clip":
             focus = ((src.box[0] + src.box[2]) / 2, (src.box[1] + src.box[3]) / 2) if reshaped and src.box else None
-            shots.append(ClipShot(src.path, shot, size, focus=focus))
+            shots.append(ClipShot(src.path, shot, size, focus=focus, canvas=canvas))
         else:
             plate = functools.partial(cut, src.path, src.box)
-            shots.append(StillShot(plate, shot, size, job.seed, motion=job.style.motion))
+            shots.append(StillShot(plate, shot, size, job.seed, motion=job.style.motion, canvas=canvas))
     overlays: list[Layer] = []
     overlays += overlay_patches(job.timeline, size, font_path=job.font_path, style=job.style, margins=job.margins)
     if job.watermark is not None:
@@ -134,7 +136,7 @@ def compositor(job: RenderJob, conf: RenderConf) -> Compositor:
                 motion=job.style.motion,
             )
         )
-    return Compositor(job.timeline, shots, overlays, size)
+    return Compositor(job.timeline, shots, overlays, size, canvas=canvas)
 
 
 def reframe(
@@ -186,7 +188,7 @@ def render(
     by stream copy (``adbatch.render.segments``), which is what makes hook variants cheap.
     """
     started = time.perf_counter()
-    comp = compositor(job, conf)
+    comp = compositor(job, conf, yuv=True)
     spent = [0.0]
 
     def frame_function(t: float) -> np.ndarray:
@@ -200,7 +202,7 @@ def render(
         if job.soundtrack is not None:  # another format's soundtrack, already mixed and encoded: muxed as is
             ready = job.soundtrack
             if body_cache is None:
-                _encode_whole(frame_function, ready, job, conf, video=video)
+                _encode_whole(frame_function, ready, job, conf, video=video, work_dir=work_dir)
             else:
                 body_hit = _encode_in_parts(
                     frame_function, lambda: ready, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
@@ -208,7 +210,7 @@ def render(
         elif body_cache is None:
             moviepy_aac = functools.partial(segments.encode_audio_moviepy, conf=conf, out=work_dir / "audio.m4a")
             audio = encoded_soundtrack(job, conf, encoder=moviepy_aac)
-            _encode_whole(frame_function, audio.path, job, conf, video=video)
+            _encode_whole(frame_function, audio.path, job, conf, video=video, work_dir=work_dir)
         else:  # the soundtrack is mixed, normalised and encoded while the frames are drawn and encoded
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as pool:
                 aac = functools.partial(
@@ -230,7 +232,7 @@ def render(
                 )
                 audio = pending.result()
         with atomic_path(thumb) as tmp:
-            Image.fromarray(comp.frame(min(conf.thumb_time, job.timeline.duration / 2))).save(
+            Image.fromarray(comp.rgb(min(conf.thumb_time, job.timeline.duration / 2))).save(
                 tmp, "JPEG", quality=THUMB_JPEG_QUALITY
             )
     finally:
@@ -280,22 +282,25 @@ def _levels(job: RenderJob, conf: RenderConf) -> dict[str, float]:
 
 
 def _encode_whole(
-    frame_function: Callable[[float], np.ndarray], audio: Path, job: RenderJob, conf: RenderConf, *, video: Path
+    frame_function: Callable[[float], np.ndarray],
+    audio: Path,
+    job: RenderJob,
+    conf: RenderConf,
+    *,
+    video: Path,
+    work_dir: Path,
 ) -> None:
     """Encode the whole video in one pass and mux the encoded soundtrack ``audio`` by stream copy."""
-    from moviepy import VideoClip
-
-    clip = VideoClip(frame_function=frame_function, duration=job.timeline.duration)
-    with atomic_path(video) as tmp:
-        clip.write_videofile(
-            str(tmp),
-            fps=conf.fps,
-            audio=str(audio),
-            audio_codec="copy",
-            logger=None,
-            **segments.x264_args(conf, "-movflags", "+faststart"),
-        )
-    clip.close()
+    fps = int(conf.fps)
+    frames = segments.encode_video(
+        frame_function,
+        start=0,
+        end=round(job.timeline.duration * fps),
+        fps=fps,
+        conf=conf,
+        out=work_dir / "picture.mp4",
+    )
+    segments.join([frames], audio, out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
 
 
 def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:
@@ -314,6 +319,7 @@ def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:
             "opacity": job.watermark_opacity,
             "lead": job.text_lead,
             "version": __version__,
+            "engine": segments.ENGINE,  # a body joins only openers encoded the same way
             "captions": asdict(job.caption_style) if job.caption_style else None,
             "style": asdict(job.style),
             "margins": asdict(job.margins) if job.margins else None,

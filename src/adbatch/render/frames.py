@@ -1,11 +1,11 @@
 """Frame generation: one numpy frame per time ``t`` from the timeline and its assets.
 
 The hot path is built for speed, since it runs 900 times for a 30 s ad: each still
-shot is a single ``cv2.warpAffine`` from its pre-scaled plate into a uint8 RGB frame
-(the camera move is the affine matrix), a generated clip is decoded forward and
-converted once per source frame, and each text overlay is a patch drawn once
-and blended only over its own box. Frames are plain rgb24, with no mask, so they go
-straight down FFmpeg's pipe.
+shot is one ``cv2.warpAffine`` per plane from its pre-scaled plate straight into the
+frame (the camera move is the affine matrix), a generated clip is decoded forward and
+converted once per source frame, and each text overlay is a patch converted once and
+blended only over its own box. Frames are drawn in the layout of their ``Canvas``
+(``adbatch.render.canvas``): I420, as the encoder takes them, or packed RGB for stills.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 
 from adbatch.domain.timeline import Overlay, Shot, Timeline
+from adbatch.render.canvas import CHROMA, Canvas, chroma_matrix, picture_size, planes, yuv444
 from adbatch.style import MotionStyle
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def ease(u: float) -> float:
 
 
 class StillShot:
-    """A plate (larger than the frame) filmed with a camera move."""
+    """A plate (larger than the frame, in the canvas's layout) filmed with a camera move."""
 
     def __init__(
         self,
@@ -52,21 +53,23 @@ class StillShot:
         seed: int,
         *,
         motion: MotionStyle = DEFAULT_MOTION,
+        canvas: Canvas | None = None,
     ) -> None:
-        self._plate, self.shot, (self.w, self.h) = plate, shot, size
+        self._plate, self.shot, (self.w, self.h), self.canvas = plate, shot, size, canvas or Canvas(*size)
         self.cam, self.motion = motion.cameras[shot.camera], motion  # the preset the shot names
         rng = np.random.default_rng(seed + shot.index)
         self.phase = rng.uniform(0, 2 * math.pi, len(motion.shake_rad_s))  # one per wobble
 
     @property
     def plate(self) -> np.ndarray:
-        """The plate, decoded on first use: an opener-only render never decodes the body's plates."""
+        """The plate, in the canvas's layout, decoded on first use: an opener-only render never decodes the
+        body's plates."""
         if callable(self._plate):
             self._plate = self._plate()
         return self._plate
 
     def matrix(self, t: float) -> np.ndarray:
-        return self.matrix_for(t, (self.plate.shape[1], self.plate.shape[0]))
+        return self.matrix_for(t, picture_size(self.plate, self.canvas))
 
     def matrix_for(self, t: float, plate_size: tuple[int, int]) -> np.ndarray:
         """The camera at ``t`` as a plate-to-frame affine matrix, for a plate of ``plate_size`` (the layout asks
@@ -92,9 +95,19 @@ class StillShot:
         return np.array([[z, 0, self.w / 2 - z * cx], [0, z, self.h / 2 - z * cy]], dtype=np.float32)
 
     def frame(self, t: float) -> np.ndarray:
-        return cv2.warpAffine(
-            self.plate, self.matrix(t), (self.w, self.h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
-        )
+        m, canvas, out = self.matrix(t), self.canvas, self.canvas.empty()
+        sources = planes(self.plate, *picture_size(self.plate, canvas)) if canvas.yuv else canvas.planes(self.plate)
+        for src, dst in zip(sources, canvas.planes(out), strict=True):
+            h, w = dst.pixels.shape[:2]
+            cv2.warpAffine(
+                src.pixels,
+                m if dst.step == 1 else chroma_matrix(m),
+                (w, h),
+                dst=dst.pixels,
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            )
+        return out
 
 
 class ClipShot:
@@ -108,9 +121,16 @@ class ClipShot:
     """
 
     def __init__(
-        self, path: Path, shot: Shot, size: tuple[int, int], *, focus: tuple[float, float] | None = None
+        self,
+        path: Path,
+        shot: Shot,
+        size: tuple[int, int],
+        *,
+        focus: tuple[float, float] | None = None,
+        canvas: Canvas | None = None,
     ) -> None:
         self.path, self.shot, (self.w, self.h) = Path(path), shot, size
+        self.canvas = canvas or Canvas(*size)
         self.focus = focus  # the point (shares of the clip) the crop centres on: the product; None: the middle
         self._container: InputContainer | None = None
         self._decoded: Iterator[VideoFrame] | None = None
@@ -138,14 +158,25 @@ class ClipShot:
         return float(frame.time or 0.0) - self._t0
 
     def _convert(self, frame: VideoFrame) -> np.ndarray:
+        """The source frame scaled to cover the canvas (one swscale, into the canvas's pixel format), cut to it."""
+        yuv, even = self.canvas.yuv, CHROMA if self.canvas.yuv else 1  # I420 is cut on whole chroma samples
         scale = max(self.w / frame.width, self.h / frame.height)
-        sw, sh = max(self.w, math.ceil(frame.width * scale)), max(self.h, math.ceil(frame.height * scale))
-        rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=sw, height=sh)
-        x, y = (sw - self.w) // 2, (sh - self.h) // 2
+        sw, sh = (
+            max(side, math.ceil(src * scale / even) * even)
+            for side, src in ((self.w, frame.width), (self.h, frame.height))
+        )
+        x, y = (sw - self.w) // 2 // even * even, (sh - self.h) // 2 // even * even
         if self.focus is not None:  # a frame of another shape than the clip: cut around the product
-            x = min(max(round(self.focus[0] * sw - self.w / 2), 0), sw - self.w)
-            y = min(max(round(self.focus[1] * sh - self.h / 2), 0), sh - self.h)
-        return rgb[y : y + self.h, x : x + self.w]  # a view: frame() hands out a contiguous copy
+            x = min(max(round((self.focus[0] * sw - self.w / 2) / even) * even, 0), sw - self.w)
+            y = min(max(round((self.focus[1] * sh - self.h / 2) / even) * even, 0), sh - self.h)
+        scaled: np.ndarray = frame.to_ndarray(format="yuv420p" if yuv else "rgb24", width=sw, height=sh)
+        if not yuv:
+            return scaled[y : y + self.h, x : x + self.w]  # a view: frame() hands out a contiguous copy
+        out = self.canvas.empty()
+        for src, dst in zip(planes(scaled, sw, sh), self.canvas.planes(out), strict=True):
+            h, w = dst.pixels.shape
+            dst.pixels[:] = src.pixels[y // src.step : y // src.step + h, x // src.step : x // src.step + w]
+        return out
 
     def frame(self, t: float) -> np.ndarray:
         local = max(0.0, t - self.shot.start)
@@ -168,8 +199,8 @@ class ClipShot:
 class StaticShot:
     """A full-frame image shown as is (the end card)."""
 
-    def __init__(self, image: np.ndarray, shot: Shot) -> None:
-        self.image, self.shot = np.ascontiguousarray(image), shot
+    def __init__(self, image: np.ndarray, shot: Shot, *, canvas: Canvas | None = None) -> None:
+        self.image, self.shot = np.ascontiguousarray(canvas.picture(image) if canvas else image), shot
 
     def frame(self, t: float) -> np.ndarray:
         return self.image.copy()
@@ -180,7 +211,7 @@ class Layer(Protocol):
 
     def active(self, t: float) -> bool: ...
 
-    def blend(self, frame: np.ndarray, t: float) -> None: ...
+    def blend(self, frame: np.ndarray, t: float, canvas: Canvas | None = None) -> None: ...
 
 
 @runtime_checkable
@@ -188,6 +219,55 @@ class Track(Protocol):
     """A layer that shows one text patch at a time (the captions): the compositor asks which, to carry it."""
 
     def patch(self, t: float) -> OverlayPatch | None: ...
+
+
+class Ink(NamedTuple):
+    """A patch on one plane, premultiplied: blended as ``(dst * inv + pre) >> 8`` over its box at ``x``, ``y``."""
+
+    pre: np.ndarray  # colour x alpha, uint16
+    inv: np.ndarray  # 255 - alpha, uint16
+    x: int
+    y: int
+
+
+def inks(rgb: np.ndarray, alpha: np.ndarray, xy: tuple[int, int], yuv: bool) -> list[Ink]:
+    """A patch (``rgb`` uint8 H x W x 3, ``alpha`` uint8 H x W x 1, top-left at ``xy``) as one ``Ink`` per
+    plane of a packed-RGB frame, or of an I420 frame (Y, U, V). For I420 the patch is first padded with clear
+    pixels to whole 2x2 blocks, and its chroma is averaged premultiplied, so a text's edge keeps its colour."""
+    x, y = xy
+    a16 = alpha.astype(np.uint16)
+    if not yuv:
+        return [Ink(rgb.astype(np.uint16) * a16, OPAQUE - a16, x, y)]
+    left, top = x % CHROMA, y % CHROMA
+    h, w = alpha.shape[:2]
+    pad = ((top, (top + h) % CHROMA), (left, (left + w) % CHROMA))
+    full = yuv444(np.pad(rgb, (*pad, (0, 0))))
+    a = np.pad(alpha[..., 0], pad)
+    luma = Ink(full[..., 0].astype(np.uint16) * a, OPAQUE - a.astype(np.uint16), x - left, y - top)
+    half = (full.shape[1] // CHROMA, full.shape[0] // CHROMA)
+    pre = cv2.resize(full[..., 1:].astype(np.float32) * a[..., None], half, interpolation=cv2.INTER_AREA)
+    cover = cv2.resize(a.astype(np.float32), half, interpolation=cv2.INTER_AREA)
+    inv = (OPAQUE - np.rint(cover)).astype(np.uint16)
+    cx, cy = luma.x // CHROMA, luma.y // CHROMA
+    return [luma, *(Ink(np.rint(pre[..., k]).astype(np.uint16), inv, cx, cy) for k in range(2))]
+
+
+def apply(
+    frame: np.ndarray, canvas: Canvas, ink: list[Ink], columns: tuple[int, int] | None = None, dx: int = 0
+) -> None:
+    """Blend ``ink`` into ``frame`` in place, ``dx`` frame pixels right of its place, only within the frame's
+    ``columns`` (from, to) if given."""
+    for plane, part in zip(canvas.planes(frame), ink, strict=True):
+        step, dst = plane.step, plane.pixels
+        h, w = part.inv.shape[:2]
+        left, right = (0, dst.shape[1]) if columns is None else (columns[0] // step, columns[1] // step)
+        x = part.x + dx // step
+        x0, x1 = max(x, left, 0), min(x + w, right, dst.shape[1])
+        if x1 <= x0:
+            continue
+        cut = slice(x0 - x, x1 - x)
+        roi = dst[part.y : part.y + h, x0:x1]
+        roi[:] = ((roi * part.inv[:, cut] + part.pre[:, cut]) >> ALPHA_SHIFT).astype(np.uint8)
 
 
 class OverlayPatch:
@@ -198,45 +278,40 @@ class OverlayPatch:
     ) -> None:
         self.overlay, self.x, self.y = overlay, xy[0], xy[1]
         self.pop_seconds, self.pop_from = motion.pop_seconds, motion.pop_from
-        self.rgb = rgba[..., :3].astype(np.uint16)
-        self.alpha = rgba[..., 3:].astype(np.uint16)
-        self.pre = self.rgb * self.alpha  # premultiplied once; per frame only the blend runs
-        self.inv = OPAQUE - self.alpha
+        self.rgb = np.ascontiguousarray(rgba[..., :3])
+        self.alpha = np.ascontiguousarray(rgba[..., 3:])
+        self._inks: dict[bool, list[Ink]] = {}  # per layout (I420 or not), made once: per frame only the blend runs
+
+    def ink(self, canvas: Canvas) -> list[Ink]:
+        if canvas.yuv not in self._inks:
+            self._inks[canvas.yuv] = inks(self.rgb, self.alpha, (self.x, self.y), canvas.yuv)
+        return self._inks[canvas.yuv]
 
     def active(self, t: float) -> bool:
         return self.overlay.start <= t < self.overlay.end
 
-    def blend(self, frame: np.ndarray, t: float) -> None:
+    def blend(self, frame: np.ndarray, t: float, canvas: Canvas | None = None) -> None:
+        canvas = canvas or Canvas(frame.shape[1], frame.shape[0])
         age = t - self.overlay.start
         if age < self.pop_seconds and self.overlay.start > 0:
             grown = ease(age / self.pop_seconds)
-            self._blend_scaled(frame, self.pop_from + (1 - self.pop_from) * grown, grown)
+            self._blend_scaled(frame, canvas, self.pop_from + (1 - self.pop_from) * grown, grown)
             return
-        h, w = self.alpha.shape[:2]
-        roi = frame[self.y : self.y + h, self.x : self.x + w]
-        roi[:] = ((roi * self.inv + self.pre) >> ALPHA_SHIFT).astype(np.uint8)
+        apply(frame, canvas, self.ink(canvas))
 
-    def blend_at(self, frame: np.ndarray, dx: int, columns: tuple[int, int]) -> None:
+    def blend_at(self, frame: np.ndarray, dx: int, columns: tuple[int, int], canvas: Canvas | None = None) -> None:
         """Blend the patch at full size, ``dx`` pixels right of its place, showing only the frame's ``columns``
         (from, to): a text riding its half of a swipe, never popping."""
-        h, w = self.alpha.shape[:2]
-        x0, x1 = max(self.x + dx, columns[0], 0), min(self.x + dx + w, columns[1], frame.shape[1])
-        if x1 <= x0:
-            return
-        cut = slice(x0 - self.x - dx, x1 - self.x - dx)
-        roi = frame[self.y : self.y + h, x0:x1]
-        roi[:] = ((roi * self.inv[:, cut] + self.pre[:, cut]) >> ALPHA_SHIFT).astype(np.uint8)
+        canvas = canvas or Canvas(frame.shape[1], frame.shape[0])
+        apply(frame, canvas, self.ink(canvas), columns, dx)
 
-    def _blend_scaled(self, frame: np.ndarray, scale: float, opacity: float) -> None:
+    def _blend_scaled(self, frame: np.ndarray, canvas: Canvas, scale: float, opacity: float) -> None:
         h, w = self.alpha.shape[:2]
         sw, sh = max(1, int(w * scale)), max(1, int(h * scale))
-        rgb = cv2.resize(self.rgb.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.uint16)
-        alpha = (
-            cv2.resize(self.alpha.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32) * opacity
-        ).astype(np.uint16)[..., None]
-        x, y = self.x + (w - sw) // 2, self.y + (h - sh) // 2
-        roi = frame[y : y + sh, x : x + sw]
-        roi[:] = ((roi * (OPAQUE - alpha) + rgb * alpha) >> ALPHA_SHIFT).astype(np.uint8)
+        rgb = cv2.resize(self.rgb, (sw, sh), interpolation=cv2.INTER_AREA)
+        alpha = cv2.resize(self.alpha, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32) * opacity
+        xy = (self.x + (w - sw) // 2, self.y + (h - sh) // 2)
+        apply(frame, canvas, inks(rgb, alpha.astype(np.uint8)[..., None], xy, canvas.yuv))
 
 
 class Compositor:
@@ -254,9 +329,12 @@ class Compositor:
         shots: Sequence[StillShot | StaticShot | ClipShot],
         overlays: Sequence[Layer],
         size: tuple[int, int],
+        *,
+        canvas: Canvas | None = None,
     ) -> None:
         self.shots, self.overlays = list(shots), list(overlays)
         self.w, self.h = size
+        self.canvas = canvas or Canvas(*size)  # the shots must draw in it too
         self.starts = np.array([s.shot.start for s in self.shots])
         self.transitions = {round(tr.at, TIME_DIGITS): tr for tr in timeline.transitions}
         self.swipes = {at for at, tr in self.transitions.items() if tr.kind == SWIPE}
@@ -277,10 +355,14 @@ class Compositor:
         for layer in self.overlays:
             ride = self._ride(layer, t, swipe)
             if ride is not None:
-                ride[0].blend_at(frame, ride[1], ride[2])
+                ride[0].blend_at(frame, ride[1], ride[2], self.canvas)
             elif layer.active(t):
-                layer.blend(frame, t)
+                layer.blend(frame, t, self.canvas)
         return frame
+
+    def rgb(self, t: float) -> np.ndarray:
+        """The frame at ``t`` as packed RGB, whatever the canvas (thumbnails)."""
+        return self.canvas.rgb(self.frame(t))
 
     def _swipe(self, i: int, t: float) -> tuple[float, int] | None:
         """The cut of the swipe on screen at ``t`` and how far right the incoming picture is; None outside one."""
@@ -320,8 +402,8 @@ class Compositor:
 
     def _offset(self, p: float) -> int:
         """How far right the incoming picture of a swipe is at progress ``p`` (0..1); the outgoing one is
-        that less the frame's width."""
-        return int(round(self.w * (1 - ease(p))))
+        that less the frame's width. Even, so an I420 canvas cuts on whole chroma samples (and an RGB one alike)."""
+        return int(round(self.w * (1 - ease(p)) / CHROMA)) * CHROMA
 
     def _scene(self, i: int, t: float) -> np.ndarray:
         """The shot at ``t``, mixed with its neighbour while a transition straddles the cut."""
@@ -334,9 +416,10 @@ class Compositor:
 
     def _mix(self, out: np.ndarray, inc: np.ndarray, kind: str, p: float) -> np.ndarray:
         if kind == SWIPE:
-            off = self._offset(p)
             frame = np.empty_like(out)
-            frame[:, :off] = out[:, self.w - off :]
-            frame[:, off:] = inc[:, : self.w - off]
+            for dst, a, b in zip(*(self.canvas.planes(f) for f in (frame, out, inc)), strict=True):
+                off, w = self._offset(p) // dst.step, self.w // dst.step
+                dst.pixels[:, :off] = a.pixels[:, w - off :]
+                dst.pixels[:, off:] = b.pixels[:, : w - off]
             return frame
         return cv2.addWeighted(out, 1 - p, inc, p, 0)

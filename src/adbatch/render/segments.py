@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from adbatch.config import RenderConf
 from adbatch.domain.timeline import Timeline
 from adbatch.store.atomic import atomic_path
 
+ENGINE = "i420-pyav"  # how frames are drawn and encoded: part of a cached body's key
 MOVIEPY_AUDIO_BYTES, MOVIEPY_AUDIO_BUFFER = 4, 2000  # write_videofile's defaults (audio_nbytes, audio_bufsize)
 
 
@@ -47,29 +49,40 @@ def body_signature(timeline: Timeline, split: int) -> dict[str, Any]:
     }
 
 
-def x264_args(conf: RenderConf, *extra: str) -> dict[str, Any]:
-    """MoviePy ``write_videofile`` arguments for the preset's H.264 encoding: the one place they are
-    set, so a whole video and the parts joined by stream copy are encoded alike (plus ``extra``
-    FFmpeg flags)."""
-    return {
-        "codec": conf.codec,
-        "preset": conf.preset,
-        "threads": conf.threads,
-        "ffmpeg_params": ["-crf", str(conf.crf), "-pix_fmt", "yuv420p", *extra],
-    }
+def x264_options(conf: RenderConf) -> dict[str, str]:
+    """libx264's options for the preset: the one place they are set, so a whole video and the parts
+    joined by stream copy are encoded alike."""
+    return {"preset": str(conf.preset), "crf": str(conf.crf)}
 
 
 def encode_video(
     frame_function: Callable[[float], np.ndarray], *, start: int, end: int, fps: int, conf: RenderConf, out: Path
 ) -> Path:
-    """Encode frames ``start`` .. ``end`` - 1 (video only) with the preset's x264 settings."""
-    from moviepy import VideoClip
+    """Encode frames ``start`` .. ``end`` - 1 (video only, H.264 yuv420p) with the preset's x264 settings.
 
-    offset = start / fps
-    clip = VideoClip(frame_function=lambda t: frame_function(t + offset), duration=(end - start) / fps)
-    with atomic_path(out) as tmp:
-        clip.write_videofile(str(tmp), fps=fps, audio=False, logger=None, **x264_args(conf))
-    clip.close()
+    ``frame_function`` gives I420 frames (``adbatch.render.canvas``), which PyAV hands to libx264 in this
+    process, without a conversion or a pipe. The next frame is drawn on a second thread while this one is
+    encoded: OpenCV, NumPy and x264 release the GIL, so drawing and x264's own threads (``render.threads``)
+    share the cores instead of taking turns."""
+    import av
+
+    with atomic_path(out) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw") as drawer:
+        with av.open(str(tmp), "w", format="mp4") as container:
+            stream = container.add_stream(conf.codec, rate=fps, options=x264_options(conf))
+            assert isinstance(stream, av.VideoStream), f"{conf.codec} is not a video codec"
+            stream.pix_fmt = "yuv420p"
+            stream.codec_context.thread_count = int(conf.threads)
+            drawn = drawer.submit(frame_function, start / fps)
+            for n in range(start, end):
+                frame = drawn.result()
+                if n + 1 < end:  # one frame ahead, in order: the compositor draws one frame at a time
+                    drawn = drawer.submit(frame_function, (n + 1) / fps)
+                if n == start:
+                    stream.height, stream.width = frame.shape[0] * 2 // 3, frame.shape[1]
+                picture = av.VideoFrame.from_ndarray(frame, format="yuv420p")
+                picture.pts = n - start
+                container.mux(stream.encode(picture))
+            container.mux(stream.encode(None))
     return out
 
 

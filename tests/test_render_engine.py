@@ -1,0 +1,178 @@
+"""The render engine draws frames in I420 and encodes them in process (``adbatch.render.canvas``): the
+picture must be the one the packed-RGB compositor draws, and the video the one today's RGB-piped FFmpeg
+encode of those frames makes (SSIM >= 0.98 on a short draft)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from adbatch.config import PacingConf, RenderConf
+from adbatch.domain import timeline
+from adbatch.domain.archetype import load_archetype
+from adbatch.paths import ARCHETYPES_DIR
+from adbatch.render import canvas, captions, encode
+from adbatch.render.frames import OverlayPatch
+from adbatch.render.probe import probe
+from tests.fakes.media import mp4
+from tests.test_render import tone
+
+ROOT = Path(__file__).resolve().parents[1]
+DRAFT = RenderConf(name="draft", width=540, height=960, preset="ultrafast", crf=26)  # render=draft's encoding
+SMALL = dataclasses.replace(DRAFT, name="small", width=180, height=320)
+MIN_SSIM = 0.98  # issue 13: visually equivalent to today's render
+FPS = 30
+
+
+def photo(path: Path, size: tuple[int, int], source: str) -> Path:
+    """A real product photo from examples/ as a plate of ``size``: texture and edges, not a flat test card."""
+    with Image.open(ROOT / "examples" / "images" / source) as img:
+        img.convert("RGB").resize(size).save(path)
+    return path
+
+
+def make_job(tmp: Path, conf: RenderConf, archetype: str = "pov") -> encode.RenderJob:
+    """A 14 s timeline of ``archetype`` (swipes for pov) with photo plates, one generated clip, overlays,
+    burned-in captions, a watermark and an end card, at ``conf``'s size."""
+    arch = load_archetype(archetype, ARCHETYPES_DIR)
+    words = (("real", 0.0, 0.4), ("words", 0.4, 0.8), ("here", 0.8, 1.2))
+    lines = {s.id: timeline.SpokenLine(text="real words here", duration=1.2, words=words) for s in arch.slots}
+    tl = timeline.build(
+        archetype=arch,
+        pacing=dataclasses.replace(PacingConf(), duration=14.0),
+        texts={s.id: f"Text for {s.id}!" for s in arch.slots},
+        lines=lines,
+        fps=FPS,
+    )
+    plates = [
+        photo(tmp / f"plate{k}.png", conf.plate_size, n)
+        for k, n in enumerate(("glow-serum.png", "cedar-fig-candle.jpg"))
+    ]
+    card = photo(tmp / "card.png", (conf.width, conf.height), "glow-serum.png")
+    clip = tmp / "clip.mp4"
+    clip.write_bytes(mp4(seconds=3.0, size=(144, 256)))
+    shots = []
+    for k, s in enumerate(tl.shots):
+        if s.layout == timeline.ENDCARD:
+            shots.append(encode.ShotSource(path=card, kind="static"))
+        elif k == 2:
+            shots.append(encode.ShotSource(path=clip, kind="clip"))
+        else:
+            shots.append(encode.ShotSource(path=plates[k % 2], kind="still"))
+    return encode.RenderJob(
+        timeline=tl,
+        shots=shots,
+        voice={s.id: tone(tmp / f"v-{s.id}.wav", 1.2) for s in arch.slots},
+        music=tone(tmp / "music.wav", 4.0, rate=44100, freq=110.0),
+        music_gain_db=-12,
+        seed=3,
+        caption_style=captions.CaptionStyle(),
+        watermark=ROOT / "examples" / "brand_logo.png",
+    )
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 10 * np.log10(255**2 / max(mse, 1e-12))
+
+
+def test_i420_round_trip_keeps_a_photo() -> None:
+    """RGB -> I420 -> RGB loses only what 4:2:0 chroma and 8-bit rounding lose."""
+    with Image.open(ROOT / "examples" / "images" / "glow-serum.png") as img:
+        rgb = np.asarray(img.convert("RGB").resize((360, 640)))
+    back = canvas.Canvas(360, 640, yuv=True).rgb(canvas.to_i420(rgb))
+    assert back.shape == rgb.shape and psnr(back, rgb) > 35
+
+
+def test_i420_needs_even_sides() -> None:
+    with pytest.raises(ValueError, match="even sides"):
+        canvas.Canvas(181, 320, yuv=True)
+
+
+def test_every_layer_draws_alike_in_i420_and_rgb(tmp_path: Path) -> None:
+    """Camera moves, a clip, swipes (pictures and the texts riding them), pop-ins, captions, the watermark and
+    the end card: each frame drawn in I420 shows what the packed-RGB compositor draws."""
+    job = make_job(tmp_path, SMALL)
+    rgb, yuv = encode.compositor(job, SMALL), encode.compositor(job, SMALL, yuv=True)
+    tl = job.timeline
+    times = [s.start + 0.05 for s in tl.shots] + [tr.at + d for tr in tl.transitions for d in (-0.05, 0.0, 0.05)]
+    times += [ov.start + 0.03 for ov in tl.overlays] + [tl.duration - 1 / FPS]
+    for t in sorted(times):
+        a, b = rgb.frame(t), yuv.rgb(t)
+        assert psnr(a, b) > 30, f"t={t:.2f}: I420 frame differs from the RGB frame (PSNR {psnr(a, b):.1f} dB)"
+    rgb.close()
+    yuv.close()
+
+
+def test_a_text_at_odd_pixels_keeps_its_place_and_colour() -> None:
+    """A patch at an odd x, y is blended on whole chroma blocks: its ink lands on the same pixels, in its colour."""
+    ov = timeline.Overlay(slot="s", role="body", text="x", start=0.0, end=1.0)
+    rgba = np.zeros((21, 33, 4), np.uint8)
+    rgba[5:16, 7:26] = (250, 40, 30, 255)
+    patch = OverlayPatch(ov, rgba, (11, 17))
+    flat = np.full((64, 64, 3), (20, 120, 220), np.uint8)
+    cv = canvas.Canvas(64, 64, yuv=True)
+    frame = cv.picture(flat)
+    patch.blend(frame, 0.5, cv)
+    shown = cv.rgb(frame).astype(int)
+    inner = shown[17 + 6 : 17 + 15, 11 + 8 : 11 + 25]  # the ink, one pixel in from its edge
+    assert np.abs(inner - (250, 40, 30)).max() <= 12
+    outside = np.ones((64, 64), bool)
+    outside[17 + 4 : 17 + 17, 11 + 6 : 11 + 27] = False  # the ink and a pixel of chroma bleed around it
+    assert np.abs(shown[outside] - (20, 120, 220)).max() <= 6
+
+
+def reference(job: encode.RenderJob, conf: RenderConf, out: Path) -> Path:
+    """Today's render of ``job``'s picture, as it was made before the I420 engine: packed-RGB frames piped to
+    FFmpeg, converted to yuv420p by FFmpeg, same x264 settings."""
+    comp = encode.compositor(job, conf)
+    cmd = [encode.ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", f"{conf.width}x{conf.height}", "-r", str(FPS), "-i", "-", "-c:v", "libx264"]
+    cmd += ["-preset", conf.preset, "-crf", str(conf.crf), "-pix_fmt", "yuv420p", str(out)]
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE) as ffmpeg:
+        assert ffmpeg.stdin is not None
+        for n in range(round(job.timeline.duration * FPS)):
+            ffmpeg.stdin.write(comp.frame(n / FPS).tobytes())
+        ffmpeg.stdin.close()
+    comp.close()
+    assert ffmpeg.returncode == 0
+    return out
+
+
+def ssim(a: Path, b: Path) -> float:
+    """FFmpeg's SSIM of two videos, all planes, averaged over every frame."""
+    cmd = [encode.ffmpeg_exe(), "-i", str(a), "-i", str(b), "-lavfi", "[0:v][1:v]ssim", "-f", "null", "-"]
+    found = re.search(r"SSIM .* All:([0-9.]+)", subprocess.run(cmd, capture_output=True, text=True).stderr)
+    assert found, "FFmpeg printed no SSIM"
+    return float(found.group(1))
+
+
+def test_draft_render_matches_todays_render(tmp_path: Path) -> None:
+    """The whole engine (I420 drawing, in-process x264, hook/body parts joined) on a short draft: the delivered
+    video is H.264 yuv420p + AAC, frame for frame, and SSIM >= 0.98 against today's RGB-piped render."""
+    job = make_job(tmp_path, DRAFT)
+    done = encode.render(
+        job,
+        DRAFT,
+        video=tmp_path / "video.mp4",
+        thumb=tmp_path / "thumb.jpg",
+        work_dir=tmp_path,
+        body_cache=tmp_path / "b",
+    )
+    info = probe(done.video)
+    assert (info.width, info.height, info.video_codec, info.pix_fmt, info.audio_codec) == (
+        540,
+        960,
+        "h264",
+        "yuv420p",
+        "aac",
+    )
+    assert info.faststart and abs(info.duration - job.timeline.duration) <= 0.1
+    score = ssim(done.video, reference(job, DRAFT, tmp_path / "today.mp4"))
+    assert score >= MIN_SSIM, f"SSIM {score:.4f} against today's render"
