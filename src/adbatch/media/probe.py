@@ -1,7 +1,7 @@
 """Read what a rendered file really is (codec, size, fps, duration, audio) with PyAV.
 
-Used by the manifest and QA (the writer's arguments are not trusted: MoviePy appends its own
-``-pix_fmt``; the output is), by providers on the clips they download, and by tests.
+Used by the manifest and QA (what the encoder was asked for is not trusted; the output is), by providers on
+the clips they download, and by tests.
 """
 
 from __future__ import annotations

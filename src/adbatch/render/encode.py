@@ -33,6 +33,9 @@ from adbatch.style import ReflowStyle, StyleConf
 
 THUMB_JPEG_QUALITY = 88  # thumb.jpg: a preview image, not a delivery
 FILL_SHRINK = 4  # the blurred fill of a re-framed plate is made at 1/4 size
+# plates held ready at once: the shots on screen during a transition and the next; frames are drawn in time
+# order, so an older plate is rarely needed again (a hook re-drawn after its body decodes its plate anew)
+PLATES_HELD = 3
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def compositor(job: RenderJob, conf: RenderConf, *, yuv: bool = False) -> Compos
     canvas = Canvas(*size, yuv=yuv)
     plate_size = conf.plate_size
 
-    @functools.cache  # shots that share a plate share its re-framed copy, in the canvas's layout
+    @functools.lru_cache(maxsize=PLATES_HELD)  # shots that share a plate share its re-framed copy
     def cut(path: Path, box: tuple[float, float, float, float] | None) -> np.ndarray:
         """The plate re-framed for the frame's shape around the product (the whole plate at its own shape)."""
         return canvas.picture(reframe(load_rgb(path, plate_size), size, box, job.style.reflow, plate_size))
@@ -199,38 +202,28 @@ def render(
 
     body_hit, audio = False, None
     try:
-        if job.soundtrack is not None:  # another format's soundtrack, already mixed and encoded: muxed as is
-            ready = job.soundtrack
+        # the soundtrack is mixed, normalised and encoded while the frames are drawn and encoded (unless another
+        # format's, already encoded, is given: it is muxed as is)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as pool:
+            aac = functools.partial(
+                segments.encode_audio,
+                rate=int(conf.audio_fps),
+                conf=conf,
+                out=work_dir / "soundtrack.m4a",
+                ffmpeg=ffmpeg_exe(),
+            )
+            pending = None if job.soundtrack else pool.submit(encoded_soundtrack, job, conf, encoder=aac)
+
+            def soundtrack() -> Path:
+                return pending.result().path if pending else Path(str(job.soundtrack))
+
             if body_cache is None:
-                _encode_whole(frame_function, ready, job, conf, video=video, work_dir=work_dir)
+                _encode_whole(frame_function, soundtrack, job, conf, video=video, work_dir=work_dir)
             else:
                 body_hit = _encode_in_parts(
-                    frame_function, lambda: ready, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
+                    frame_function, soundtrack, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
                 )
-        elif body_cache is None:
-            moviepy_aac = functools.partial(segments.encode_audio_moviepy, conf=conf, out=work_dir / "audio.m4a")
-            audio = encoded_soundtrack(job, conf, encoder=moviepy_aac)
-            _encode_whole(frame_function, audio.path, job, conf, video=video, work_dir=work_dir)
-        else:  # the soundtrack is mixed, normalised and encoded while the frames are drawn and encoded
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as pool:
-                aac = functools.partial(
-                    segments.encode_audio,
-                    rate=int(conf.audio_fps),
-                    conf=conf,
-                    out=work_dir / "soundtrack.m4a",
-                    ffmpeg=ffmpeg_exe(),
-                )
-                pending = pool.submit(encoded_soundtrack, job, conf, encoder=aac)
-                body_hit = _encode_in_parts(
-                    frame_function,
-                    lambda: pending.result().path,
-                    job,
-                    conf,
-                    video=video,
-                    work_dir=work_dir,
-                    body_cache=body_cache,
-                )
-                audio = pending.result()
+            audio = pending.result() if pending else None
         with atomic_path(thumb) as tmp:
             Image.fromarray(comp.rgb(min(conf.thumb_time, job.timeline.duration / 2))).save(
                 tmp, "JPEG", quality=THUMB_JPEG_QUALITY
@@ -283,14 +276,15 @@ def _levels(job: RenderJob, conf: RenderConf) -> dict[str, float]:
 
 def _encode_whole(
     frame_function: Callable[[float], np.ndarray],
-    audio: Path,
+    audio: Callable[[], Path],
     job: RenderJob,
     conf: RenderConf,
     *,
     video: Path,
     work_dir: Path,
 ) -> None:
-    """Encode the whole video in one pass and mux the encoded soundtrack ``audio`` by stream copy."""
+    """Encode the whole video in one pass and mux the encoded soundtrack ``audio()`` (waited for only now) by
+    stream copy."""
     fps = int(conf.fps)
     frames = segments.encode_video(
         frame_function,
@@ -300,7 +294,7 @@ def _encode_whole(
         conf=conf,
         out=work_dir / "picture.mp4",
     )
-    segments.join([frames], audio, out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
+    segments.join([frames], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
 
 
 def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:

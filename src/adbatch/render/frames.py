@@ -62,11 +62,10 @@ class StillShot:
 
     @property
     def plate(self) -> np.ndarray:
-        """The plate, in the canvas's layout, decoded on first use: an opener-only render never decodes the
-        body's plates."""
-        if callable(self._plate):
-            self._plate = self._plate()
-        return self._plate
+        """The plate, in the canvas's layout. Given as a function, it is asked for every frame: the renderer's
+        plates come from a small cache, so a 30 s ad holds the plates on screen, not all of them, and an
+        opener-only render never decodes the body's plates."""
+        return self._plate() if callable(self._plate) else self._plate
 
     def matrix(self, t: float) -> np.ndarray:
         return self.matrix_for(t, picture_size(self.plate, self.canvas))

@@ -1,7 +1,7 @@
 """The soundtrack: voice lines placed on the timeline over a music bed ducked under them.
 
-Mixed once in numpy (a 30 s stereo track is ~10 MB), then handed to MoviePy as one
-array clip, instead of a stack of audio clips each running its own FFmpeg reader.
+Mixed once in numpy (a 30 s stereo track is ~10 MB), then normalised and encoded as one track,
+instead of a stack of audio clips each running its own FFmpeg reader.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from adbatch.domain.timeline import Timeline
 from adbatch.store.atomic import atomic_path
 
 ENGINE = "i420-pyav"  # how frames are drawn and encoded: part of a cached body's key
-MOVIEPY_AUDIO_BYTES, MOVIEPY_AUDIO_BUFFER = 4, 2000  # write_videofile's defaults (audio_nbytes, audio_bufsize)
 
 
 def split_frame(timeline: Timeline) -> int:
@@ -118,25 +117,6 @@ def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path, f
             check=True,
         )
     wav.unlink()
-    return out
-
-
-def encode_audio_moviepy(audio: np.ndarray, *, conf: RenderConf, out: Path) -> Path:
-    """Encode the soundtrack as the whole-video path always has: MoviePy's ``write_videofile`` audio
-    (32-bit PCM piped to FFmpeg, then muxed by copy), so such a video's bytes stay what they were."""
-    from moviepy.audio.AudioClip import AudioArrayClip
-
-    rate = int(conf.audio_fps)
-    AudioArrayClip(audio, fps=rate).write_audiofile(
-        str(out),
-        fps=rate,
-        nbytes=MOVIEPY_AUDIO_BYTES,
-        buffersize=MOVIEPY_AUDIO_BUFFER,
-        codec=conf.audio_codec,
-        bitrate=conf.audio_bitrate,
-        ffmpeg_params=aac_options(conf) or None,
-        logger=None,
-    )
     return out
 
 
