@@ -44,9 +44,9 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def sweep(args: argparse.Namespace, out: Path, launcher: list[str], env: dict[str, str]) -> float:
-    """Run one sweep; return its wall time in seconds."""
-    cmd = [
+def sweep_command(args: argparse.Namespace, out: Path, launcher: list[str]) -> list[str]:
+    """``python -m adbatch`` for the sweep ``args`` describe, into ``out/sweep`` with the cache ``out/cache``."""
+    return [
         sys.executable,
         "-m",
         "adbatch",
@@ -62,6 +62,11 @@ def sweep(args: argparse.Namespace, out: Path, launcher: list[str], env: dict[st
         *args.set,
         "-m",
     ]
+
+
+def sweep(args: argparse.Namespace, out: Path, launcher: list[str], env: dict[str, str]) -> float:
+    """Run one sweep; return its wall time in seconds."""
+    cmd = sweep_command(args, out, launcher)
     tic = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
     wall = time.perf_counter() - tic

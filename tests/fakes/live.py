@@ -49,11 +49,16 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+def url_overrides(url: str) -> list[str]:
+    """Command-line overrides pointing every live stage at ``url``, its polls and retries as configured."""
+    return [f"provider.{stage}.base_url={url}" for stage in FAST]
+
+
 def fast_overrides(url: str) -> list[str]:
     """Command-line overrides pointing every live stage at ``url`` with fast retries and polls."""
-    args = []
+    args = url_overrides(url)
     for stage, extra in FAST.items():
-        args += [f"provider.{stage}.base_url={url}", f"provider.{stage}.retry.base_s={FAST_RETRY['base_s']}"]
+        args += [f"provider.{stage}.retry.base_s={FAST_RETRY['base_s']}"]
         args += [f"provider.{stage}.{k}={v}" for k, v in extra.items()]
     return args
 
