@@ -217,12 +217,9 @@ def render(
             def soundtrack() -> Path:
                 return pending.result().path if pending else Path(str(job.soundtrack))
 
-            if body_cache is None:
-                _encode_whole(frame_function, soundtrack, job, conf, video=video, work_dir=work_dir)
-            else:
-                body_hit = _encode_in_parts(
-                    frame_function, soundtrack, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
-                )
+            body_hit = _encode_in_parts(
+                frame_function, soundtrack, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
+            )
             audio = pending.result() if pending else None
         with atomic_path(thumb) as tmp:
             Image.fromarray(comp.rgb(min(conf.thumb_time, job.timeline.duration / 2))).save(
@@ -274,29 +271,6 @@ def _levels(job: RenderJob, conf: RenderConf) -> dict[str, float]:
     }
 
 
-def _encode_whole(
-    frame_function: Callable[[float], np.ndarray],
-    audio: Callable[[], Path],
-    job: RenderJob,
-    conf: RenderConf,
-    *,
-    video: Path,
-    work_dir: Path,
-) -> None:
-    """Encode the whole video in one pass and mux the encoded soundtrack ``audio()`` (waited for only now) by
-    stream copy."""
-    fps = int(conf.fps)
-    frames = segments.encode_video(
-        frame_function,
-        start=0,
-        end=round(job.timeline.duration * fps),
-        fps=fps,
-        conf=conf,
-        out=work_dir / "picture.mp4",
-    )
-    segments.join([frames], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
-
-
 def body_key(job: RenderJob, conf: RenderConf, split: int) -> str:
     """Content hash of everything that decides the body's pixels."""
     from adbatch import __version__
@@ -331,14 +305,20 @@ def _encode_in_parts(
     *,
     video: Path,
     work_dir: Path,
-    body_cache: Path,
+    body_cache: Path | None,
 ) -> bool:
     """Encode the opener, and the body unless an identical one is cached; join them with ``audio()``
-    (the encoded soundtrack, waited for only now)."""
+    (the encoded soundtrack, waited for only now). Without ``body_cache``, the whole video is one part."""
     from filelock import FileLock
 
     fps = int(conf.fps)
     total = round(job.timeline.duration * fps)
+    if body_cache is None:
+        whole = segments.encode_video(
+            frame_function, start=0, end=total, fps=fps, conf=conf, out=work_dir / "whole.mp4"
+        )
+        segments.join([whole], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
+        return False
     split = segments.split_frame(job.timeline)
     body = body_cache / f"{body_key(job, conf, split)}.mp4"
     body.parent.mkdir(parents=True, exist_ok=True)
