@@ -56,9 +56,10 @@ class Canvas:
     def empty(self) -> np.ndarray:
         return np.empty(self.shape, np.uint8)
 
-    def planes(self, frame: np.ndarray) -> tuple[Plane, ...]:
-        """``frame``'s planes as views (Y, U, V; or the one RGB plane)."""
-        return planes(frame, self.w, self.h) if self.yuv else (Plane(frame, 1),)
+    def planes(self, buffer: np.ndarray) -> tuple[Plane, ...]:
+        """The planes of a frame, or of any picture laid out like one (a plate), as views (Y, U, V; or the one
+        RGB plane)."""
+        return planes(buffer, *picture_size(buffer, self)) if self.yuv else (Plane(buffer, 1),)
 
     def picture(self, rgb: np.ndarray) -> np.ndarray:
         """An RGB image (plate, clip frame, end card) in this layout; sides cut to even for I420."""

@@ -212,10 +212,14 @@ def render(
                 out=work_dir / "soundtrack.m4a",
                 ffmpeg=ffmpeg_exe(),
             )
-            pending = None if job.soundtrack else pool.submit(encoded_soundtrack, job, conf, encoder=aac)
+            ready = job.soundtrack
+            pending = None if ready else pool.submit(encoded_soundtrack, job, conf, encoder=aac)
 
             def soundtrack() -> Path:
-                return pending.result().path if pending else Path(str(job.soundtrack))
+                if ready is not None:
+                    return ready
+                assert pending is not None  # submitted when no soundtrack was given
+                return pending.result().path
 
             body_hit = _encode_in_parts(
                 frame_function, soundtrack, job, conf, video=video, work_dir=work_dir, body_cache=body_cache

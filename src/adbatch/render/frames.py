@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from adbatch.domain.timeline import Overlay, Shot, Timeline
-from adbatch.render.canvas import CHROMA, Canvas, chroma_matrix, picture_size, planes, yuv444
+from adbatch.render.canvas import CHROMA, Canvas, chroma_matrix, picture_size, yuv444
 from adbatch.style import MotionStyle
 
 if TYPE_CHECKING:
@@ -68,7 +68,10 @@ class StillShot:
         return self._plate() if callable(self._plate) else self._plate
 
     def matrix(self, t: float) -> np.ndarray:
-        return self.matrix_for(t, picture_size(self.plate, self.canvas))
+        return self._matrix(t, self.plate)
+
+    def _matrix(self, t: float, plate: np.ndarray) -> np.ndarray:
+        return self.matrix_for(t, picture_size(plate, self.canvas))
 
     def matrix_for(self, t: float, plate_size: tuple[int, int]) -> np.ndarray:
         """The camera at ``t`` as a plate-to-frame affine matrix, for a plate of ``plate_size`` (the layout asks
@@ -94,13 +97,14 @@ class StillShot:
         return np.array([[z, 0, self.w / 2 - z * cx], [0, z, self.h / 2 - z * cy]], dtype=np.float32)
 
     def frame(self, t: float) -> np.ndarray:
-        m, canvas, out = self.matrix(t), self.canvas, self.canvas.empty()
-        sources = planes(self.plate, *picture_size(self.plate, canvas)) if canvas.yuv else canvas.planes(self.plate)
-        for src, dst in zip(sources, canvas.planes(out), strict=True):
+        plate, canvas = self.plate, self.canvas  # fetched once a frame (the renderer's plates sit in a cache)
+        m, out = self._matrix(t, plate), canvas.empty()
+        moves = {1: m, CHROMA: chroma_matrix(m) if canvas.yuv else m}  # per plane step
+        for src, dst in zip(canvas.planes(plate), canvas.planes(out), strict=True):
             h, w = dst.pixels.shape[:2]
             cv2.warpAffine(
                 src.pixels,
-                m if dst.step == 1 else chroma_matrix(m),
+                moves[dst.step],
                 (w, h),
                 dst=dst.pixels,
                 flags=cv2.INTER_LINEAR,
@@ -172,7 +176,7 @@ class ClipShot:
         if not yuv:
             return scaled[y : y + self.h, x : x + self.w]  # a view: frame() hands out a contiguous copy
         out = self.canvas.empty()
-        for src, dst in zip(planes(scaled, sw, sh), self.canvas.planes(out), strict=True):
+        for src, dst in zip(self.canvas.planes(scaled), self.canvas.planes(out), strict=True):
             h, w = dst.pixels.shape
             dst.pixels[:] = src.pixels[y // src.step : y // src.step + h, x // src.step : x // src.step + w]
         return out
@@ -415,9 +419,9 @@ class Compositor:
 
     def _mix(self, out: np.ndarray, inc: np.ndarray, kind: str, p: float) -> np.ndarray:
         if kind == SWIPE:
-            frame = np.empty_like(out)
+            frame, shift = np.empty_like(out), self._offset(p)
             for dst, a, b in zip(*(self.canvas.planes(f) for f in (frame, out, inc)), strict=True):
-                off, w = self._offset(p) // dst.step, self.w // dst.step
+                off, w = shift // dst.step, self.w // dst.step
                 dst.pixels[:, :off] = a.pixels[:, w - off :]
                 dst.pixels[:, off:] = b.pixels[:, : w - off]
             return frame
