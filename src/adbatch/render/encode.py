@@ -79,13 +79,6 @@ class RenderResult:
     soundtrack: loudness.Encoded | None = None  # the encoded soundtrack: its reading and any re-encodes
 
 
-def ffmpeg_exe() -> str:
-    """The FFmpeg binary shipped by imageio-ffmpeg (no system FFmpeg needed)."""
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
 def load_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
     """An image file as a contiguous RGB uint8 array, resized to ``size`` if given."""
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
@@ -210,7 +203,6 @@ def render(
                 rate=int(conf.audio_fps),
                 conf=conf,
                 out=work_dir / "soundtrack.m4a",
-                ffmpeg=ffmpeg_exe(),
             )
             ready = job.soundtrack
             pending = None if ready else pool.submit(encoded_soundtrack, job, conf, encoder=aac)
@@ -258,9 +250,7 @@ def premix(job: RenderJob, conf: RenderConf) -> np.ndarray:
 def encoded_soundtrack(job: RenderJob, conf: RenderConf, *, encoder: Callable[[np.ndarray], Path]) -> loudness.Encoded:
     """The soundtrack normalised and AAC-encoded by ``encoder``, its encoded true peak within
     ``conf.true_peak_db`` (re-normalised with more headroom when the codec overshoots)."""
-    return loudness.encode_under_ceiling(
-        premix(job, conf), int(conf.audio_fps), encode=encoder, ffmpeg=ffmpeg_exe(), **_levels(job, conf)
-    )
+    return loudness.encode_under_ceiling(premix(job, conf), int(conf.audio_fps), encode=encoder, **_levels(job, conf))
 
 
 def _levels(job: RenderJob, conf: RenderConf) -> dict[str, float]:
@@ -321,7 +311,7 @@ def _encode_in_parts(
         whole = segments.encode_video(
             frame_function, start=0, end=total, fps=fps, conf=conf, out=work_dir / "whole.mp4"
         )
-        segments.join([whole], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
+        segments.join([whole], audio(), out=video)
         return False
     split = segments.split_frame(job.timeline)
     body = body_cache / f"{body_key(job, conf, split)}.mp4"
@@ -334,5 +324,5 @@ def _encode_in_parts(
         else:
             os.utime(body)  # a hit keeps the body from ``python -m adbatch.cache prune``
     opener = segments.encode_video(frame_function, start=0, end=split, fps=fps, conf=conf, out=work_dir / "opener.mp4")
-    segments.join([opener, body], audio(), out=video, ffmpeg=ffmpeg_exe(), work=work_dir)
+    segments.join([opener, body], audio(), out=video)
     return hit

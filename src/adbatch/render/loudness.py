@@ -7,7 +7,8 @@ streaming services normalise playback) with its true peak at or below -1 dBTP, t
 keeps a platform's re-encode from clipping.
 
 Measuring is FFmpeg's ``ebur128`` filter with ``peak=true`` (true peak from an oversampled signal),
-fed raw float samples on stdin. Normalising is a linear gain plus, only when that gain would push
+run in this process by PyAV on the float samples (or a file's decoded audio); its figures are the
+Summary it logs as it closes, read exactly as they were from the FFmpeg command line. Normalising is a linear gain plus, only when that gain would push
 peaks over the ceiling, a look-ahead limiter computed here in numpy, then a re-measurement that
 corrects the gain until both figures hold; the ceiling keeps headroom for the AAC encode's
 overshoot, and adbatch.stages.qa measures the delivered file. The headroom is a typical figure, not
@@ -22,18 +23,22 @@ pumps audibly under a voice-over.
 from __future__ import annotations
 
 import re
-import subprocess
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from adbatch.config import RenderConf
 from adbatch.errors import RenderError
+from adbatch.media import audio
 from adbatch.render import levels
 from adbatch.style import MixStyle
+
+if TYPE_CHECKING:
+    import av
 
 _LEVELS = MixStyle()  # the style's defaults, for callers without a composed config
 _TARGET = RenderConf()  # the delivery target's defaults (render.loudness_lufs, render.true_peak_db)
@@ -49,46 +54,66 @@ SINC_TAPS = 16
 CODEC_ROUNDS = 3  # re-normalise-and-encode passes allowed after the first encode overshoots
 CODEC_MARGIN_DB = 0.3  # beyond the measured overshoot: a re-encode of a quieter track overshoots a little differently
 
+METER = "peak=true:metadata=1"  # true peak (4x oversampled); metadata=1 keeps the 100 ms lines out of the log
 _SUMMARY = {
     "integrated_lufs": re.compile(r"I:\s+(-?inf|-?[\d.]+) LUFS"),
     "lra": re.compile(r"LRA:\s+(-?inf|-?[\d.]+) LU\b"),
     "true_peak_dbtp": re.compile(r"Peak:\s+(-?inf|-?[\d.]+) dBFS"),
 }
+_LOG_LOCK = threading.Lock()
 
 
 class LoudnessError(RenderError, RuntimeError):
-    """FFmpeg could not measure the audio (no audio stream, unreadable file, bad binary)."""
+    """The meter could not measure the audio (no audio stream, unreadable file)."""
 
 
-def measure(source: str | Path | np.ndarray, *, ffmpeg: str, rate: int | None = None) -> dict[str, float]:
+def measure(source: str | Path | np.ndarray, *, rate: int | None = None) -> dict[str, float]:
     """Integrated loudness (LUFS), true peak (dBTP) and loudness range (LU) of a file's audio or of
-    a float track ``(frames, channels)`` at ``rate``, as FFmpeg's ebur128 meter reports them."""
-    meter = ["-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"]
+    a float track ``(frames, channels)`` at ``rate``, as FFmpeg's ebur128 meter sums them up (its Summary)."""
     if isinstance(source, np.ndarray):
         if rate is None:
             raise ValueError("measure(track) needs the track's sample rate")
-        channels = source.shape[1] if source.ndim == 2 else 1
-        cmd = ["-f", "f32le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0", *meter]
-        data = np.ascontiguousarray(source, dtype="<f4").tobytes()
+        frames: Iterable[av.AudioFrame] = [audio.frame_of(source, rate)]
     else:
-        cmd, data = ["-i", str(source), "-vn", *meter], None
-    done = subprocess.run(
-        [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info", *cmd], input=data, capture_output=True, check=False
-    )
-    log = done.stderr.decode("utf-8", "replace")
-    summary = log.rpartition("Summary:")[2]
+        frames = audio.decoded(Path(source))
+    try:
+        summary = _metered(frames)
+    except (OSError, ValueError) as err:  # PyAV's errors are OSError or ValueError subclasses
+        raise LoudnessError(f"FFmpeg ebur128 could not measure {_name(source)}: {err}") from err
     found = {key: pattern.search(summary) for key, pattern in _SUMMARY.items()}
-    if done.returncode != 0 or not all(found.values()):
-        tail = log.strip().splitlines()[-1] if log.strip() else f"exit code {done.returncode}"
-        raise LoudnessError(f"FFmpeg ebur128 could not measure {_name(source)}: {tail}")
+    if not all(found.values()):
+        raise LoudnessError(f"FFmpeg ebur128 could not measure {_name(source)}: it has no audio to measure")
     return {key: float(match.group(1)) for key, match in found.items() if match is not None}
+
+
+def _metered(frames: Iterable[av.AudioFrame]) -> str:
+    """The meter's Summary of ``frames``: the text it logs as it closes, caught from libav's log.
+
+    Why the log: the Summary's true peak counts every sample, while the figures the meter attaches to
+    frames leave out the last partial 100 ms and give the peak linear to three decimals (0.3 dB off at
+    -40 dBTP). libav's log level and PyAV's repeat filter are process-wide, so they are set for the
+    meter's run only, one meter at a time; another thread's libav messages in that moment go to
+    Python's ``libav`` loggers."""
+    import av.logging
+
+    with _LOG_LOCK:
+        level, skip = av.logging.get_level(), av.logging.get_skip_repeated()
+        av.logging.set_level(max(level or av.logging.INFO, av.logging.INFO))
+        av.logging.set_skip_repeated(False)  # two identical readings in a row are two Summaries
+        try:
+            with av.logging.Capture() as logs:
+                for _ in audio.filtered(frames, "ebur128", METER):
+                    pass  # the graph closes when the frames run out, and the meter logs its Summary
+        finally:
+            av.logging.set_skip_repeated(skip)
+            av.logging.set_level(level)
+    return "".join(message for _, name, message in logs if name == "ebur128").rpartition("Summary:")[2]
 
 
 def normalize(
     track: np.ndarray,
     rate: int,
     *,
-    ffmpeg: str,
     target_lufs: float = _TARGET.loudness_lufs,
     true_peak_db: float = _TARGET.true_peak_db,
     codec_headroom_db: float = _LEVELS.codec_headroom_db,
@@ -104,7 +129,7 @@ def normalize(
     2.7 dB at 96 kb/s; 1.5 dB covers 160 kb/s with margin (a 96 kb/s delivery needs about 3 dB).
     The limiter's gain falls over ``attack_s`` before a peak and holds ``release_s`` after it.
     """
-    before = measure(track, ffmpeg=ffmpeg, rate=rate)
+    before = measure(track, rate=rate)
     if before["integrated_lufs"] <= SILENT_LUFS:
         return track, {"before": before, "after": before, "gain_db": 0.0, "limiter_db": 0.0}
     limiter = _Limiter(track, rate, attack_s=attack_s, release_s=release_s)
@@ -113,7 +138,7 @@ def normalize(
     for _ in range(ROUNDS):
         gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
         out, reduction = limiter.apply(gain_db, ceiling_db)
-        after = measure(out, ffmpeg=ffmpeg, rate=rate)
+        after = measure(out, rate=rate)
         miss, overshoot = target_lufs - after["integrated_lufs"], after["true_peak_dbtp"] - allowed
         if abs(miss) <= SETTLE_LU and overshoot <= 0:
             break
@@ -150,7 +175,6 @@ def encode_under_ceiling(
     rate: int,
     *,
     encode: Callable[[np.ndarray], Path],
-    ffmpeg: str,
     target_lufs: float = _TARGET.loudness_lufs,
     true_peak_db: float = _TARGET.true_peak_db,
     codec_headroom_db: float = _LEVELS.codec_headroom_db,
@@ -172,7 +196,6 @@ def encode_under_ceiling(
         track, figures = normalize(
             premix,
             rate,
-            ffmpeg=ffmpeg,
             target_lufs=target_lufs,
             true_peak_db=true_peak_db,
             codec_headroom_db=headroom,
@@ -180,7 +203,7 @@ def encode_under_ceiling(
             release_s=release_s,
         )
         path = encode(track)
-        reading = measure(path, ffmpeg=ffmpeg)
+        reading = measure(path)
         tried.append(headroom)
         peaks.append(reading["true_peak_dbtp"])
         overshoot = reading["true_peak_dbtp"] - true_peak_db
@@ -191,7 +214,7 @@ def encode_under_ceiling(
 
 class _Limiter:
     """A static gain followed by a look-ahead peak limiter, with a cheap prediction of how much
-    loudness the limiting costs, so the gain that lands on the target is found without FFmpeg.
+    loudness the limiting costs, so the gain that lands on the target is found without metering each guess.
 
     The limiter's gain at frame n is ceiling / (largest true-peak estimate over [n - release,
     n + attack]), capped at 1 and averaged over a ramp no wider than the attack: every averaged

@@ -3,7 +3,7 @@
 Hook variants of one product x archetype have the same body (the timeline reserves the
 hook beat for its longest candidate, so every shot after it lands on the same frame).
 So the body is encoded once, kept in the cache under a hash of what it shows, and each
-variant encodes only its opener and joins the two with FFmpeg's concat demuxer (no
+variant encodes only its opener and joins the two by copying their packets (no
 re-encode). The body starts on its own keyframe, both parts share every encoder setting,
 and the soundtrack is encoded once over the whole length and muxed in, so the join is
 seamless in picture and sound: the delivered audio is, sample for sample, the encoded file whose
@@ -12,11 +12,13 @@ true peak ``loudness.encode_under_ceiling`` measured, and no seam can add a peak
 
 from __future__ import annotations
 
-import subprocess
+import heapq
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +26,12 @@ from adbatch.config import RenderConf
 from adbatch.domain.timeline import Timeline
 from adbatch.store.atomic import atomic_path
 
+if TYPE_CHECKING:
+    import av
+    import av.container
+
 ENGINE = "i420-pyav"  # how frames are drawn and encoded: part of a cached body's key
+BITRATE_UNITS = {"k": 1_000, "M": 1_000_000}  # FFmpeg's SI suffixes on a bitrate
 
 
 def split_frame(timeline: Timeline) -> int:
@@ -85,73 +92,74 @@ def encode_video(
     return out
 
 
-def aac_options(conf: RenderConf) -> list[str]:
-    """FFmpeg's options for the AAC encoder (``render.aac_coder``); none for another codec."""
-    return ["-aac_coder", conf.aac_coder] if conf.audio_codec == "aac" else []
+def aac_options(conf: RenderConf) -> dict[str, str]:
+    """The AAC encoder's options (``render.aac_coder``); none for another codec."""
+    return {"aac_coder": conf.aac_coder} if conf.audio_codec == "aac" else {}
 
 
-def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path, ffmpeg: str) -> Path:
-    """Encode the soundtrack as the delivery's AAC (``audio_codec``, ``audio_bitrate``), in an .m4a file."""
-    from adbatch.render.mix import write_wav
+def bits_per_second(rate: str) -> int:
+    """A bitrate as FFmpeg writes it (``160k``, ``1.5M``, ``96000``) in bits per second."""
+    scale = BITRATE_UNITS.get(rate[-1:], 1)
+    return round(float(rate[:-1] if rate[-1:] in BITRATE_UNITS else rate) * scale)
 
-    wav = out.with_suffix(".wav")
-    write_wav(wav, audio, rate)
-    with atomic_path(out) as tmp:
-        subprocess.run(
-            [
-                ffmpeg,
-                "-y",
-                "-loglevel",
-                "error",
-                "-i",
-                str(wav),
-                "-c:a",
-                conf.audio_codec,
-                *aac_options(conf),
-                "-b:a",
-                conf.audio_bitrate,
-                "-f",
-                "mp4",
-                str(tmp),
-            ],
-            check=True,
-        )
-    wav.unlink()
+
+def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path) -> Path:
+    """Encode the float soundtrack as the delivery's AAC (``audio_codec``, ``audio_bitrate``), in an .m4a file."""
+    import av
+
+    from adbatch.media.audio import frame_of
+
+    with atomic_path(out) as tmp, av.open(str(tmp), "w", format="mp4") as container:
+        stream = container.add_stream(conf.audio_codec, rate=rate, options=aac_options(conf))
+        assert isinstance(stream, av.AudioStream), f"{conf.audio_codec} is not an audio codec"
+        stream.bit_rate = bits_per_second(conf.audio_bitrate)
+        frame = frame_of(audio, rate)
+        stream.layout = frame.layout
+        container.mux(stream.encode(frame))  # PyAV cuts the track into the encoder's frames
+        container.mux(stream.encode(None))
     return out
 
 
-def join(parts: list[Path], audio: Path, *, out: Path, ffmpeg: str, work: Path) -> Path:
-    """Concatenate video ``parts`` and mux the encoded soundtrack ``audio``, all without re-encoding; faststart."""
-    listing = work / "parts.txt"
-    listing.write_text("".join(f"file '{p.resolve().as_posix()}'\n" for p in parts))
-    with atomic_path(out) as tmp:
-        subprocess.run(
-            [
-                ffmpeg,
-                "-y",
-                "-loglevel",
-                "error",
-                "-f",
-                "concat",
-                "-safe",
-                "0",
-                "-i",
-                str(listing),
-                "-i",
-                str(audio),
-                "-map",
-                "0:v",
-                "-map",
-                "1:a",
-                "-c",
-                "copy",
-                "-shortest",
-                "-movflags",
-                "+faststart",
-                "-f",
-                "mp4",
-                str(tmp),
-            ],
-            check=True,
-        )
+def join(parts: list[Path], audio: Path, *, out: Path) -> Path:
+    """Concatenate video ``parts`` and mux the encoded soundtrack ``audio``, all without re-encoding; faststart.
+
+    Each part's packets are shifted by the length of the parts before it; the audio is cut where the
+    video ends (the soundtrack's last AAC frame may run past it), as FFmpeg's ``-shortest`` did."""
+    import av
+
+    with atomic_path(out) as tmp, ExitStack() as files:  # the container closes (faststart) before the rename
+        videos = [files.enter_context(av.open(str(p))) for p in parts]
+        sound = files.enter_context(av.open(str(audio)))
+        container = files.enter_context(av.open(str(tmp), "w", format="mp4", options={"movflags": "faststart"}))
+        picture = container.add_stream_from_template(videos[0].streams.video[0])
+        track = container.add_stream_from_template(sound.streams.audio[0])
+        pictures, end = _concatenated(videos)
+        for packet in pictures:
+            packet.stream = picture
+        sounds = [p for p in sound.demux(sound.streams.audio[0]) if p.dts is not None and _start(p) < end]
+        for packet in sounds:
+            packet.stream = track
+        for packet in heapq.merge(pictures, sounds, key=_start):
+            container.mux(packet)
     return out
+
+
+def _concatenated(videos: list[av.container.InputContainer]) -> tuple[list[av.Packet[Any]], Fraction]:
+    """The video packets of every part, each part shifted to start where the one before ended; and the end."""
+    packets: list[av.Packet[Any]] = []
+    end = Fraction(0)
+    for video in videos:
+        stream = video.streams.video[0]
+        tick = Fraction(stream.time_base or 1)
+        part = [p for p in video.demux(stream) if p.pts is not None and p.dts is not None]
+        shift = round(end / tick)
+        for packet in part:
+            packet.pts, packet.dts = int(packet.pts or 0) + shift, int(packet.dts or 0) + shift
+        packets += part
+        end = max((int(p.pts or 0) + (p.duration or 0)) * tick for p in part) if part else end
+    return packets, end
+
+
+def _start(packet: av.Packet[Any]) -> Fraction:
+    """When a packet is decoded, in seconds (the order packets are interleaved in)."""
+    return int(packet.dts or 0) * Fraction(packet.time_base or 1)

@@ -325,11 +325,11 @@ def asset_plan(
 
 
 def tempo_adjusted(assets: Assets, final: timeline.Timeline, work: Path) -> dict[str, Path]:
-    """Voice files at the timeline's tempo (sped up with FFmpeg atempo where the timeline asked)."""
+    """Voice files at the timeline's tempo (sped up with atempo where the timeline asked)."""
     files = {slot: p.path for slot, p in assets.voice.items()}
     for cue in final.voice:
         if cue.tempo != 1.0:
-            files[cue.slot] = mix.tempo(files[cue.slot], work / f"voice-{cue.slot}.wav", cue.tempo, encode.ffmpeg_exe())
+            files[cue.slot] = mix.tempo(files[cue.slot], work / f"voice-{cue.slot}.wav", cue.tempo)
     return files
 
 

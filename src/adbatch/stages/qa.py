@@ -57,7 +57,6 @@ def check(
     specs: Mapping[str, Mapping[str, Any]],
     platforms: Sequence[str],
     target: LoudnessTarget,
-    ffmpeg: str,
     safe_zone_boxes: Sequence[Box] | None = None,
     info: MediaInfo | None = None,
     reading: Mapping[str, float] | None = None,
@@ -73,7 +72,7 @@ def check(
             f"define (it has: {', '.join(specs)})"
         )
     info = info or probe(video)
-    measured = dict(reading) if reading else loudness.measure(video, ffmpeg=ffmpeg) if info.audio_codec else None
+    measured = dict(reading) if reading else loudness.measure(video) if info.audio_codec else None
     facts = _Facts(
         info=info, video_kbps=_video_kbps(video, info.duration), loudness=measured, target=target, boxes=safe_zone_boxes
     )

@@ -504,7 +504,6 @@ def gate(job: Job, done: Rendered) -> tuple[QAResult, list[manifest.FormatOutput
             specs=job.cfg.platforms,
             platforms=cut.fmt.platforms or q.platforms,
             target=qa.LoudnessTarget(r.loudness_lufs, q.lufs_tolerance, r.true_peak_db),
-            ffmpeg=encode.ffmpeg_exe(),
             safe_zone_boxes=cut.text_boxes,
             info=cut.info,
             reading=reading,
