@@ -7,7 +7,6 @@ import pytest
 
 from adbatch.providers import espeak
 from adbatch.render import loudness, mix
-from adbatch.render.encode import ffmpeg_exe
 from adbatch.style import MixStyle
 
 RATE = 22050
@@ -34,7 +33,7 @@ def speech_like(seconds: float = 6.0, seed: int = 3) -> np.ndarray:
 
 
 def limiter_db(track: np.ndarray) -> float:
-    _, figures = loudness.normalize(track[:, None].repeat(2, axis=1), RATE, ffmpeg=ffmpeg_exe())
+    _, figures = loudness.normalize(track[:, None].repeat(2, axis=1), RATE)
     return float(figures["limiter_db"])
 
 

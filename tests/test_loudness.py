@@ -13,6 +13,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
@@ -25,7 +26,7 @@ from adbatch.providers import espeak, offline_art
 from adbatch.render import encode, loudness, mix, segments
 from tests.test_render import TINY
 
-FFMPEG = encode.ffmpeg_exe()
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()  # the FFmpeg command line: an independent meter (loudnorm), a decoder
 RATE = 44100
 # the final preset's audio (160 kb/s); at the draft's 96 kb/s AAC adds up to 2.7 dB of true peak
 AAC = ["-c:a", "aac", "-b:a", RenderConf().audio_bitrate]
@@ -153,7 +154,7 @@ def test_ebu_reference_sine_reads_its_level() -> None:
     """A stereo 1 kHz sine at -23 dBFS reads -23.0 LUFS and a -23 dBTP peak (EBU Tech 3341, case 1)."""
     t = np.arange(10 * RATE) / RATE
     sine = (10 ** (-23 / 20) * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
-    reading = loudness.measure(np.stack([sine, sine], axis=1), ffmpeg=FFMPEG, rate=RATE)
+    reading = loudness.measure(np.stack([sine, sine], axis=1), rate=RATE)
     assert reading["integrated_lufs"] == pytest.approx(-23.0, abs=0.1)
     assert reading["true_peak_dbtp"] == pytest.approx(-23.0, abs=0.2)
 
@@ -162,7 +163,7 @@ def test_measure_of_a_file_agrees_with_loudnorm(job, tmp_path: Path) -> None:
     """measure() on an encoded file gives the loudness and true peak loudnorm's meter gives."""
     wav = tmp_path / "mix.wav"
     mix.write_wav(wav, soundtrack(job), RATE)
-    mine, theirs = loudness.measure(wav, ffmpeg=FFMPEG), loudnorm_reading(wav)
+    mine, theirs = loudness.measure(wav), loudnorm_reading(wav)
     assert mine["integrated_lufs"] == pytest.approx(theirs["integrated_lufs"], abs=0.2)
     assert mine["true_peak_dbtp"] == pytest.approx(theirs["true_peak_dbtp"], abs=0.3)
 
@@ -170,7 +171,7 @@ def test_measure_of_a_file_agrees_with_loudnorm(job, tmp_path: Path) -> None:
 def test_speech_over_music_is_normalised_to_target(job, tmp_path: Path) -> None:
     """A real voice-over mix (about -20 LUFS as mixed) comes out at -14 +-1 LUFS with true peak <= -1 dBTP."""
     track = soundtrack(job)
-    out, figures = loudness.normalize(track, RATE, ffmpeg=FFMPEG)
+    out, figures = loudness.normalize(track, RATE)
     wav = tmp_path / "normalized.wav"
     mix.write_wav(wav, out, RATE)
     reading = loudnorm_reading(wav)
@@ -183,7 +184,7 @@ def test_speech_over_music_is_normalised_to_target(job, tmp_path: Path) -> None:
 def test_rendered_draft_with_normalised_audio_meets_target_after_aac(job, tmp_path: Path) -> None:
     """A rendered video carrying the normalised mix as AAC still reads -14 +-1 LUFS, true peak <= -1 dBTP."""
     done = encode.render(job, TINY, video=tmp_path / "raw.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path)
-    track, _ = loudness.normalize(soundtrack(job), RATE, ffmpeg=FFMPEG)
+    track, _ = loudness.normalize(soundtrack(job), RATE)
     reading = loudnorm_reading(with_soundtrack(done.video, track, tmp_path / "video.mp4"))
     assert reading["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)
     assert reading["true_peak_dbtp"] <= -1.0
@@ -194,7 +195,7 @@ def test_a_track_with_headroom_gets_a_plain_gain() -> None:
     t = np.arange(5 * RATE) / RATE
     tone = (0.02 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     track = np.stack([tone, tone], axis=1)
-    out, figures = loudness.normalize(track, RATE, ffmpeg=FFMPEG)
+    out, figures = loudness.normalize(track, RATE)
     assert figures["limiter_db"] == 0.0
     ratio = out[RATE:-RATE] / np.where(track[RATE:-RATE] == 0, np.nan, track[RATE:-RATE])
     assert np.nanstd(ratio) < 1e-4 * np.nanmean(ratio)
@@ -204,7 +205,7 @@ def test_a_track_with_headroom_gets_a_plain_gain() -> None:
 def test_silence_is_left_alone() -> None:
     """A silent track is returned as it is: there is no loudness to bring up."""
     track = np.zeros((3 * RATE, 2), dtype=np.float32)
-    out, figures = loudness.normalize(track, RATE, ffmpeg=FFMPEG)
+    out, figures = loudness.normalize(track, RATE)
     assert out is track and figures["gain_db"] == 0.0
 
 
@@ -229,11 +230,11 @@ def test_a_file_without_audio_is_a_clear_error(tmp_path: Path) -> None:
         check=True,
     )
     with pytest.raises(loudness.LoudnessError, match="picture-only.mp4"):
-        loudness.measure(silent, ffmpeg=FFMPEG)
+        loudness.measure(silent)
 
 
 def square_bursts_over_a_tone(seconds: float = 4.0) -> np.ndarray:
-    """A dense, clipped track AAC overshoots by about 2 dB at 160 kb/s: 10 ms bursts of a full-scale
+    """A dense, clipped track AAC overshoots by about 3 dB at the draft's 96 kb/s: 10 ms bursts of a full-scale
     1 kHz square wave every 400 ms (its harmonics re-quantised by the codec) over a 440 Hz tone."""
     t = np.arange(int(seconds * RATE)) / RATE
     bursts = np.sign(np.sin(2 * np.pi * 1000 * t)) * (t % 0.4 < 0.01)
@@ -256,9 +257,9 @@ def test_a_codec_overshoot_is_renormalised_until_the_encoded_file_is_under_the_c
 
     def aac(track: np.ndarray) -> Path:
         encodes.append(tmp_path / f"encode-{len(encodes)}.m4a")
-        return segments.encode_audio(track, rate=RATE, conf=RenderConf(), out=encodes[-1], ffmpeg=FFMPEG)
+        return segments.encode_audio(track, rate=RATE, conf=RenderConf(audio_bitrate="96k"), out=encodes[-1])
 
-    done = loudness.encode_under_ceiling(square_bursts_over_a_tone(), RATE, encode=aac, ffmpeg=FFMPEG)
+    done = loudness.encode_under_ceiling(square_bursts_over_a_tone(), RATE, encode=aac)
     first, final = loudnorm_reading(encodes[0]), loudnorm_reading(done.path)
     assert first["true_peak_dbtp"] > -1.0  # the style's 1.5 dB of headroom was not enough for this track
     assert done.reencoded >= 1 and done.headroom_db[-1] > done.headroom_db[0] == 1.5
@@ -272,8 +273,7 @@ def test_a_soundtrack_the_codec_leaves_under_the_ceiling_is_encoded_once(job, tm
     done = loudness.encode_under_ceiling(
         soundtrack(job),
         RATE,
-        encode=lambda track: segments.encode_audio(track, rate=RATE, conf=RenderConf(), out=out, ffmpeg=FFMPEG),
-        ffmpeg=FFMPEG,
+        encode=lambda track: segments.encode_audio(track, rate=RATE, conf=RenderConf(), out=out),
     )
     assert done.reencoded == 0 and done.headroom_db == (1.5,) and done.true_peak_dbtp[0] <= -1.0
 
@@ -285,7 +285,7 @@ def test_joining_opener_and_body_leaves_the_encoded_soundtrack_untouched(job, tm
     )
     assert done.soundtrack is not None
     assert np.array_equal(decoded(done.video), decoded(done.soundtrack.path))
-    assert loudness.measure(done.video, ffmpeg=FFMPEG) == done.soundtrack.reading
+    assert loudness.measure(done.video) == done.soundtrack.reading
 
 
 def test_band_limiting_keeps_the_voice_band_and_cuts_what_the_codec_would_drop() -> None:

@@ -26,7 +26,7 @@ CENTRE = [(170, 400, 200, 80)]  # a caption box well inside every platform's saf
 
 
 def gate(video: Path, *, boxes=CENTRE, specs=SPECS, platforms=PLATFORMS) -> qa.QAResult:
-    return qa.check(video, specs=specs, platforms=platforms, target=TARGET, ffmpeg=FFMPEG, safe_zone_boxes=boxes)
+    return qa.check(video, specs=specs, platforms=platforms, target=TARGET, safe_zone_boxes=boxes)
 
 
 def picture_only(out: Path, *, size: str, seconds: float, fps: int = 30) -> Path:

@@ -173,7 +173,6 @@ def test_the_aac_coder_is_the_presets(tmp_path: Path) -> None:
     """render.aac_coder reaches FFmpeg: the draft's fast coder and the final's twoloop write different AAC streams
     of the same 2 s soundtrack, each a valid AAC track at the preset's length."""
     import av
-    import imageio_ffmpeg
 
     from adbatch.render import segments
 
@@ -183,9 +182,7 @@ def test_the_aac_coder_is_the_presets(tmp_path: Path) -> None:
     made = {}
     for coder in ("fast", "twoloop"):
         conf = dataclasses.replace(RenderConf(), aac_coder=coder)
-        out = segments.encode_audio(
-            audio, rate=rate, conf=conf, out=tmp_path / f"{coder}.m4a", ffmpeg=imageio_ffmpeg.get_ffmpeg_exe()
-        )
+        out = segments.encode_audio(audio, rate=rate, conf=conf, out=tmp_path / f"{coder}.m4a")
         with av.open(str(out)) as container:
             stream = container.streams.audio[0]
             assert stream.codec_context.name == "aac"

@@ -5,8 +5,6 @@ encode of those frames makes (SSIM >= 0.98 on a short draft)."""
 from __future__ import annotations
 
 import dataclasses
-import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -129,28 +127,59 @@ def test_a_text_at_odd_pixels_keeps_its_place_and_colour() -> None:
 
 
 def reference(job: encode.RenderJob, conf: RenderConf, out: Path) -> Path:
-    """Today's render of ``job``'s picture, as it was made before the I420 engine: packed-RGB frames piped to
-    FFmpeg, converted to yuv420p by FFmpeg, same x264 settings."""
+    """Today's render of ``job``'s picture, as it was made before the I420 engine: packed-RGB frames converted to
+    yuv420p by swscale (as FFmpeg's command line did), same x264 settings."""
+    import av
+
     comp = encode.compositor(job, conf)
-    cmd = [encode.ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-    cmd += ["-s", f"{conf.width}x{conf.height}", "-r", str(FPS), "-i", "-", "-c:v", "libx264"]
-    cmd += ["-preset", conf.preset, "-crf", str(conf.crf), "-pix_fmt", "yuv420p", str(out)]
-    with subprocess.Popen(cmd, stdin=subprocess.PIPE) as ffmpeg:
-        assert ffmpeg.stdin is not None
+    with av.open(str(out), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS, options={"preset": conf.preset, "crf": str(conf.crf)})
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = conf.width, conf.height, "yuv420p"
         for n in range(round(job.timeline.duration * FPS)):
-            ffmpeg.stdin.write(comp.frame(n / FPS).tobytes())
-        ffmpeg.stdin.close()
+            picture = av.VideoFrame.from_ndarray(comp.frame(n / FPS), format="rgb24")
+            picture.pts = n
+            container.mux(stream.encode(picture))
+        container.mux(stream.encode(None))
     comp.close()
-    assert ffmpeg.returncode == 0
     return out
 
 
 def ssim(a: Path, b: Path) -> float:
-    """FFmpeg's SSIM of two videos, all planes, averaged over every frame."""
-    cmd = [encode.ffmpeg_exe(), "-i", str(a), "-i", str(b), "-lavfi", "[0:v][1:v]ssim", "-f", "null", "-"]
-    found = re.search(r"SSIM .* All:([0-9.]+)", subprocess.run(cmd, capture_output=True, text=True).stderr)
-    assert found, "FFmpeg printed no SSIM"
-    return float(found.group(1))
+    """FFmpeg's SSIM of two videos (its ``ssim`` filter, run by PyAV), all planes, averaged over every frame."""
+    import av
+    from av.filter import Graph
+
+    scores: list[float] = []
+    with av.open(str(a)) as first, av.open(str(b)) as second:
+        graph = Graph()
+        inputs = [graph.add_buffer(template=c.streams.video[0]) for c in (first, second)]
+        node, sink = graph.add("ssim"), graph.add("buffersink")
+        for pad, source in enumerate(inputs):
+            source.link_to(node, 0, pad)
+        node.link_to(sink)
+        graph.configure()
+        for pair in zip(first.decode(video=0), second.decode(video=0), strict=True):
+            for source, frame in zip(inputs, pair, strict=True):
+                source.push(frame)
+            scores += _drained_ssim(sink)
+        for source in inputs:
+            source.push(None)
+        scores += _drained_ssim(sink)
+    assert scores, "the ssim filter gave no frames"
+    return float(np.mean(scores))
+
+
+def _drained_ssim(sink) -> list[float]:
+    """The SSIM of every frame the filter has ready (it tags each with its score)."""
+    import av
+
+    found = []
+    while True:
+        try:
+            found.append(float(sink.pull().metadata["lavfi.ssim.All"]))
+        except (av.BlockingIOError, av.EOFError):
+            return found
 
 
 def test_draft_render_matches_todays_render(tmp_path: Path) -> None:
