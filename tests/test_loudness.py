@@ -21,15 +21,15 @@ from PIL import Image
 from adbatch.config import PacingConf, RenderConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import load_archetype
+from adbatch.media import audio
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers import espeak, offline_art
 from adbatch.render import encode, loudness, mix, segments
+from tests.fakes.media import grey_mp4
 from tests.test_render import TINY
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()  # the FFmpeg command line: an independent meter (loudnorm), a decoder
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()  # the FFmpeg command line, for loudnorm: a meter independent of ebur128
 RATE = 44100
-# the final preset's audio (160 kb/s); at the draft's 96 kb/s AAC adds up to 2.7 dB of true peak
-AAC = ["-c:a", "aac", "-b:a", RenderConf().audio_bitrate]
 LINES = {
     "hook": "POV: found it.",
     "moment": "Mornings were chaos.",
@@ -94,32 +94,8 @@ def soundtrack(job: encode.RenderJob) -> np.ndarray:
 
 def with_soundtrack(video: Path, track: np.ndarray, out: Path) -> Path:
     """``video``'s picture with ``track`` as its AAC audio, at the final preset's bitrate."""
-    wav = out.with_suffix(".wav")
-    mix.write_wav(wav, track, RATE)
-    subprocess.run(
-        [
-            FFMPEG,
-            "-y",
-            "-loglevel",
-            "error",
-            "-i",
-            str(video),
-            "-i",
-            str(wav),
-            "-map",
-            "0:v",
-            "-map",
-            "1:a",
-            "-c:v",
-            "copy",
-            *AAC,
-            "-movflags",
-            "+faststart",
-            str(out),
-        ],
-        check=True,
-    )
-    return out
+    aac = segments.encode_audio(track, rate=RATE, conf=RenderConf(), out=out.with_suffix(".m4a"))
+    return segments.join([video], aac, out=out)
 
 
 def loudnorm_reading(path: Path) -> dict[str, float]:
@@ -211,24 +187,7 @@ def test_silence_is_left_alone() -> None:
 
 def test_a_file_without_audio_is_a_clear_error(tmp_path: Path) -> None:
     """Measuring a file with no audio stream raises LoudnessError naming the file."""
-    silent = tmp_path / "picture-only.mp4"
-    subprocess.run(
-        [
-            FFMPEG,
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=gray:s=64x64:d=1",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            str(silent),
-        ],
-        check=True,
-    )
+    silent = grey_mp4(tmp_path / "picture-only.mp4", size=(64, 64), seconds=1)
     with pytest.raises(loudness.LoudnessError, match="picture-only.mp4"):
         loudness.measure(silent)
 
@@ -244,10 +203,7 @@ def square_bursts_over_a_tone(seconds: float = 4.0) -> np.ndarray:
 
 def decoded(path: Path) -> np.ndarray:
     """A file's audio decoded to float samples, as a player would hear it."""
-    pcm = subprocess.run(
-        [FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-f", "f32le", "-"], capture_output=True, check=True
-    )
-    return np.frombuffer(pcm.stdout, dtype="<f4")
+    return audio.track_of(audio.decoded(path))
 
 
 def test_a_codec_overshoot_is_renormalised_until_the_encoded_file_is_under_the_ceiling(tmp_path: Path) -> None:

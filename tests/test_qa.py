@@ -4,7 +4,6 @@ violation fails with a reason that names the platform and the check."""
 from __future__ import annotations
 
 import copy
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,8 @@ from adbatch.config import RenderConf
 from adbatch.paths import CONF_DIR
 from adbatch.render import encode
 from adbatch.stages import qa
-from tests.test_loudness import FFMPEG, soundtrack, speech_music_job, with_soundtrack
+from tests.fakes.media import grey_mp4
+from tests.test_loudness import soundtrack, speech_music_job, with_soundtrack
 
 SPECS = yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text())
 PLATFORMS = ["tiktok", "reels", "shorts"]
@@ -30,28 +30,9 @@ def gate(video: Path, *, boxes=CENTRE, specs=SPECS, platforms=PLATFORMS) -> qa.Q
 
 
 def picture_only(out: Path, *, size: str, seconds: float, fps: int = 30) -> Path:
-    """A plain H.264 video with no audio, made by FFmpeg in well under a second."""
-    subprocess.run(
-        [
-            FFMPEG,
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"color=c=gray:s={size}:r={fps}:d={seconds}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            str(out),
-        ],
-        check=True,
-    )
-    return out
+    """A plain H.264 video with no audio, ``size`` as ``WxH``."""
+    w, h = (int(n) for n in size.split("x"))
+    return grey_mp4(out, size=(w, h), seconds=seconds, fps=fps)
 
 
 @pytest.fixture(scope="module")

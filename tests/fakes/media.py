@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -28,6 +29,24 @@ def mp4(seconds: float = 5.0, size: tuple[int, int] = (144, 256), fps: int = 24)
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return buf.getvalue()
+
+
+def grey_mp4(out: Path, *, size: tuple[int, int], seconds: float, fps: int = 30) -> Path:
+    """A plain grey H.264 video with no audio at ``out`` (x264 ultrafast: well under a second for a few hundred
+    frames)."""
+    import av
+
+    w, h = size
+    grey = av.VideoFrame.from_ndarray(np.full((h, w, 3), 128, np.uint8), format="rgb24")
+    with av.open(str(out), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for n in range(round(seconds * fps)):
+            grey.pts = n
+            container.mux(stream.encode(grey))
+        container.mux(stream.encode(None))
+    return out
 
 
 @lru_cache(maxsize=16)
