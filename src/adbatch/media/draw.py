@@ -27,9 +27,17 @@ def paste_with_shadow(base: Image.Image, card: Image.Image, center: tuple[int, i
     alpha = card.getchannel("A")
     blur = max(SHADOW_MIN_BLUR, card.width // SHADOW_BLUR_DIVISOR)
     margin = 2 * blur  # room for the blur on every side
-    shadow = Image.new("RGBA", (card.width + 2 * margin, card.height + 2 * margin), (0, 0, 0, 0))
-    shadow.paste((0, 0, 0, SHADOW_ALPHA), (margin, margin), alpha)
-    shadow = shadow.filter(ImageFilter.GaussianBlur(blur))
     x, y = center[0] - card.width // 2, center[1] - card.height // 2
-    base.paste(shadow, (x - 2 * blur + blur // 2, y - 2 * blur + blur), shadow)
+    at = (x - 2 * blur + blur // 2, y - 2 * blur + blur)
+    if base.mode == "RGB":  # black through the blurred silhouette: one channel to blur instead of four
+        mask = Image.new("L", (card.width + 2 * margin, card.height + 2 * margin), 0)
+        mask.paste(SHADOW_ALPHA, (margin, margin), alpha)
+        base.paste(
+            (0, 0, 0), (*at, at[0] + mask.width, at[1] + mask.height), mask.filter(ImageFilter.GaussianBlur(blur))
+        )
+    else:  # the shadow's own alpha blends into the base's
+        shadow = Image.new("RGBA", (card.width + 2 * margin, card.height + 2 * margin), (0, 0, 0, 0))
+        shadow.paste((0, 0, 0, SHADOW_ALPHA), (margin, margin), alpha)
+        shadow = shadow.filter(ImageFilter.GaussianBlur(blur))
+        base.paste(shadow, at, shadow)
     base.paste(card, (x, y), card)

@@ -87,7 +87,8 @@ class PlateSceneGenerator:
     """Scene plates drawn from the product photo (no generated video offline)."""
 
     name = "offline"
-    model = "plates-v2"  # v2: the photo stays inside the style's product area, and its box is returned
+    model = "plates-v3"  # v2: the photo stays inside the style's product area, and its box is returned; v3: the
+    # blurred backdrop is made at a quarter of the size (another picture, so not the v2 key)
 
     def __init__(self, plates: Mapping[str, Any] | offline_art.PlateStyle | None = None) -> None:
         self.style = offline_art.as_style(plates, offline_art.PLATES)  # conf: ${style.plates}
