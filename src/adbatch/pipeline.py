@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from adbatch import __version__
+from adbatch import __version__, memory
 from adbatch.config import AdbatchConf
 from adbatch.domain import manifest
 from adbatch.domain.insights import Insights
@@ -173,6 +173,7 @@ def run_job(
         message = error.message if error else None
         log.info("job_end", status=status, seconds=timer.timings["total"], cost_usd=result.cost_usd, error=message)
         shutil.rmtree(out_dir / ".work", ignore_errors=True)
+    memory.give_back()  # a worker running job after job holds one job's memory, not its high-water mark
     return result
 
 
@@ -216,6 +217,7 @@ def _pipeline(job: run.Job, record: Record, timer: Timer, hold: ExitStack) -> ma
     record.degraded = list(assets.degraded)
     laid = timer.run("timeline", run.lay_out, job, got, words, shape, wanted, assets)
     record.fitting = laid.fitting
+    memory.give_back()  # what making the assets freed, before the render's peak
     r, tic = job.cfg.render, time.perf_counter()
     with slots.slot(Path(job.cfg.cache_dir), r.slots or slots.default_slots(r.threads)):  # renders bounded by cores
         timer.timings["render_wait"] = round(time.perf_counter() - tic, 4)

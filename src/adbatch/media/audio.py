@@ -21,10 +21,13 @@ if TYPE_CHECKING:
 
 LAYOUTS = {1: "mono", 2: "stereo"}  # channel count -> FFmpeg's layout name (the tracks adbatch makes)
 PLANAR_FLOAT = "fltp"  # FFmpeg's planar float32: one row per channel, what numpy tracks turn into
+CHUNK_SAMPLES = 8192  # a track goes to a filter or an encoder this many samples at a time (~0.2 s), so their
+# buffers stay small: the meter oversamples what it is given 4x, a 30 s track at once would take ~50 MB more
 
 
-def frame_of(track: np.ndarray, rate: int) -> av.AudioFrame:
-    """A float track ``(frames, channels)`` (or ``(frames,)``, mono) as one planar float frame at ``rate``."""
+def frame_of(track: np.ndarray, rate: int, *, start: int = 0) -> av.AudioFrame:
+    """A float track ``(frames, channels)`` (or ``(frames,)``, mono) as one planar float frame at ``rate``,
+    starting ``start`` samples into the stream."""
     import av
 
     data = track if track.ndim == 2 else track[:, None]
@@ -33,8 +36,14 @@ def frame_of(track: np.ndarray, rate: int) -> av.AudioFrame:
     frame = av.AudioFrame.from_ndarray(
         np.ascontiguousarray(data.T, dtype=np.float32), format=PLANAR_FLOAT, layout=LAYOUTS[data.shape[1]]
     )
-    frame.sample_rate, frame.pts, frame.time_base = rate, 0, Fraction(1, rate)
+    frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
     return frame
+
+
+def frames_of(track: np.ndarray, rate: int, *, samples: int = CHUNK_SAMPLES) -> Iterator[av.AudioFrame]:
+    """A float track as consecutive planar float frames of ``samples`` samples (the last one shorter)."""
+    for start in range(0, len(track), samples):
+        yield frame_of(track[start : start + samples], rate, start=start)
 
 
 def track_of(frames: Iterable[av.AudioFrame]) -> np.ndarray:
@@ -97,4 +106,4 @@ def _drain(sink: av.filter.FilterContext) -> Iterator[av.AudioFrame]:
 
 def filter_track(track: np.ndarray, rate: int, name: str, args: str) -> np.ndarray:
     """A float track ``(frames, channels)`` at ``rate`` run through the filter ``name`` (see ``filtered``)."""
-    return track_of(filtered([frame_of(track, rate)], name, args))
+    return track_of(filtered(frames_of(track, rate), name, args))

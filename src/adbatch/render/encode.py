@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from adbatch import memory
 from adbatch.config import RenderConf
 from adbatch.domain.timeline import TextBox, Timeline
 from adbatch.render import captions, layout, loudness, mix, segments
@@ -205,7 +206,7 @@ def render(
                 out=work_dir / "soundtrack.m4a",
             )
             ready = job.soundtrack
-            pending = None if ready else pool.submit(encoded_soundtrack, job, conf, encoder=aac)
+            pending = None if ready else pool.submit(_soundtrack_then_give_back, job, conf, encoder=aac)
 
             def soundtrack() -> Path:
                 if ready is not None:
@@ -251,6 +252,17 @@ def encoded_soundtrack(job: RenderJob, conf: RenderConf, *, encoder: Callable[[n
     """The soundtrack normalised and AAC-encoded by ``encoder``, its encoded true peak within
     ``conf.true_peak_db`` (re-normalised with more headroom when the codec overshoots)."""
     return loudness.encode_under_ceiling(premix(job, conf), int(conf.audio_fps), encode=encoder, **_levels(job, conf))
+
+
+def _soundtrack_then_give_back(
+    job: RenderJob, conf: RenderConf, *, encoder: Callable[[np.ndarray], Path]
+) -> loudness.Encoded:
+    """``encoded_soundtrack``, then the memory its working copies took handed back to the system: they were
+    freed in this thread's own malloc arena, which would otherwise keep them through the encode (~50 MB)."""
+    try:
+        return encoded_soundtrack(job, conf, encoder=encoder)
+    finally:
+        memory.give_back()
 
 
 def _levels(job: RenderJob, conf: RenderConf) -> dict[str, float]:

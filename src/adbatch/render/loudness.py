@@ -73,7 +73,7 @@ def measure(source: str | Path | np.ndarray, *, rate: int | None = None) -> dict
     if isinstance(source, np.ndarray):
         if rate is None:
             raise ValueError("measure(track) needs the track's sample rate")
-        frames: Iterable[av.AudioFrame] = [audio.frame_of(source, rate)]
+        frames: Iterable[av.AudioFrame] = audio.frames_of(source, rate)
     else:
         frames = audio.decoded(Path(source))
     try:

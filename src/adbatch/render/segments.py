@@ -78,6 +78,10 @@ def encode_video(
             assert isinstance(stream, av.VideoStream), f"{conf.codec} is not a video codec"
             stream.pix_fmt = "yuv420p"
             stream.codec_context.thread_count = int(conf.threads)
+            # x264's sliced threads (PyAV's default), not its frame threads (the FFmpeg command line's): alone, frame
+            # threads encode 15 % faster, but here the drawing thread shares the cores and they finish no sooner while
+            # costing more CPU and 55 MB more memory (measured on a 30 s 1080x1920 ad, 2 cores)
+            stream.codec_context.thread_type = "SLICE"
             drawn = drawer.submit(frame_function, start / fps)
             for n in range(start, end):
                 frame = drawn.result()
@@ -107,15 +111,15 @@ def encode_audio(audio: np.ndarray, *, rate: int, conf: RenderConf, out: Path) -
     """Encode the float soundtrack as the delivery's AAC (``audio_codec``, ``audio_bitrate``), in an .m4a file."""
     import av
 
-    from adbatch.media.audio import frame_of
+    from adbatch.media.audio import LAYOUTS, frames_of
 
     with atomic_path(out) as tmp, av.open(str(tmp), "w", format="mp4") as container:
         stream = container.add_stream(conf.audio_codec, rate=rate, options=aac_options(conf))
         assert isinstance(stream, av.AudioStream), f"{conf.audio_codec} is not an audio codec"
         stream.bit_rate = bits_per_second(conf.audio_bitrate)
-        frame = frame_of(audio, rate)
-        stream.layout = frame.layout
-        container.mux(stream.encode(frame))  # PyAV cuts the track into the encoder's frames
+        stream.layout = LAYOUTS[audio.shape[1] if audio.ndim == 2 else 1]
+        for frame in frames_of(audio, rate):  # PyAV cuts them into the encoder's own frames
+            container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return out
 
