@@ -105,3 +105,32 @@ def test_title_bar_names_product_archetype_and_hook(made) -> None:
     with Image.open(result.path) as img:
         words = ocr(img.crop((0, 0, img.width, result.tiles[0][1])))
     assert "Alpha Mug" in words and "pov" in words and "hook: 1" in words, words
+
+
+def test_frames_at_gives_an_exact_reference_frame_within_two_frames(tmp_path) -> None:
+    """On an x264 stream with B-frames and two keyframes, each frame ``frames_at`` returns is bit-exact one of
+    the decoded frames, within two frames of the time asked (the nearest frame others are predicted from);
+    past the end, the last frame."""
+    fps, n, w, h = 30, 150, 64, 96
+    video = tmp_path / "numbered.mp4"
+    texture = np.random.default_rng(0).integers(0, 255, (h, w), dtype=np.uint8)
+    with av.open(str(video), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "18", "g": "75"})
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for k in range(n):  # a texture sliding a pixel every third frame, a brightness per frame: all differ
+            luma = np.clip(np.roll(texture, k // 3, axis=1).astype(np.int16) + k % 7, 0, 255).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(np.dstack([luma] * 3), format="rgb24")
+            frame.pts = k
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    with av.open(str(video)) as container:
+        decoded = list(container.decode(video=0))
+        every = [f.to_ndarray(format="rgb24") for f in decoded]
+        kinds = [av.video.frame.PictureType(f.pict_type).name for f in decoded]
+    assert "B" in kinds and kinds.count("I") >= 2  # B-frames to skip, a keyframe to seek to
+    times = [0.0, 0.5, 1.03, 2.4, 2.5, 3.33, 4.9, 9.0]
+    for t, got in zip(times, sheet.frames_at(video, times), strict=True):
+        matches = [k for k, f in enumerate(every) if np.array_equal(f, got)]
+        assert matches, f"the frame at {t} s is none of the decoded frames"
+        want = min(round(t * fps), n - 1)
+        assert min(abs(k - want) for k in matches) <= 2, (t, matches)

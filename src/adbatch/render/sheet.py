@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from av.video.frame import VideoFrame
 
 Rgb = tuple[int, int, int]
-DEFAULT_FPS = 30  # for a stream that declares no frame rate
 
 
 @dataclass(frozen=True)
@@ -90,9 +89,15 @@ def make(
 
 
 def frames_at(video: Path, times: Sequence[float], *, width: int | None = None) -> list[np.ndarray]:
-    """RGB frames of ``video`` showing at each of ``times`` (ascending, seconds; the first frame
-    within half a frame of it or later; past the end, the last frame), scaled to ``width`` keeping
-    the aspect ratio if given."""
+    """RGB frames of ``video`` showing nearest each of ``times`` (ascending, seconds; past the end, the last
+    frame) among the frames other frames are predicted from, scaled to ``width`` keeping the aspect ratio
+    if given.
+
+    Why not the exact frame: the sheet shows what a shot looks like in the delivered file, and the nearest
+    reference frame is at most a couple of frames (under 0.1 s at 30 fps) from ``t``. The decoder skips the
+    frames nothing refers to (``skip_frame``: half of an x264 stream, its non-reference B-frames), which
+    leaves every frame it does decode exact, and jumps to the last keyframe before each time; a 30 s
+    1080x1920 ad's sheet decodes in about two thirds of the time."""
     import av
 
     with av.open(str(video)) as container:
@@ -101,25 +106,34 @@ def frames_at(video: Path, times: Sequence[float], *, width: int | None = None) 
         ctx, tb = stream.codec_context, stream.time_base
         if tb is None:
             raise ValueError(f"{video}: the video stream has no time base")
+        ctx.skip_frame = "NONREF"
         size = (None, None) if width is None else (width, round(width * ctx.height / ctx.width))
         keys = [float(p.pts * tb) for p in container.demux(stream) if p.is_keyframe and p.pts is not None]
-        half = 0.5 / float(stream.average_rate or DEFAULT_FPS)
         frames: list[np.ndarray] = []
         decoder: Iterator[VideoFrame] | None = None
-        position, frame = -math.inf, None
+        position = -math.inf  # time of the last frame decoded
+        shown: VideoFrame | None = None  # the last frame decoded at or before t
+        ahead: VideoFrame | None = None  # the first one decoded after t (None: not yet, or the video ended)
         for t in times:
-            key = max((k for k in keys if k <= t + half), default=0.0)
+            key = max((k for k in keys if k <= t), default=0.0)
             if decoder is None or key > position:  # a keyframe lies between here and t: jump to it
                 container.seek(round(key / tb), stream=stream, backward=True)
-                decoder = container.decode(stream)
-            for frame in decoder:
-                position = frame.time or 0.0
-                if position >= t - half:
+                decoder, shown, ahead = container.decode(stream), None, None
+            while ahead is None or _time(ahead) <= t:
+                shown = ahead or shown
+                ahead = next(decoder, None)
+                if ahead is None:
                     break
-            if frame is None:
+                position = _time(ahead)
+            near = min((f for f in (shown, ahead) if f is not None), key=lambda f: abs(_time(f) - t), default=None)
+            if near is None:
                 raise ValueError(f"{video}: no video frames")
-            frames.append(frame.to_ndarray(format="rgb24", width=size[0], height=size[1]))
+            frames.append(near.to_ndarray(format="rgb24", width=size[0], height=size[1]))
         return frames
+
+
+def _time(frame: VideoFrame) -> float:
+    return float(frame.time or 0.0)
 
 
 def _caption(
