@@ -287,3 +287,12 @@ def test_a_voice_the_codec_rang_over_the_ceiling_is_encoded_once_at_the_target(t
     assert m.qa.loudness["integrated_lufs"] == pytest.approx(-14.0, abs=0.5)
     rendered = next(json.loads(line) for line in (tmp_path / "video" / "log.jsonl").open() if '"rendered"' in line)
     assert rendered["codec_headroom_db"] == [1.5]  # one encode, with the style's headroom
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 64, 999])
+def test_the_limiters_running_max_is_the_max_of_every_window(k: int) -> None:
+    """``_running_max`` (blocks, in the envelope's float32) against the plain max of each window."""
+    x = np.random.default_rng(k).random(1000).astype(np.float32)
+    want = np.array([x[i : i + k].max() for i in range(len(x) - k + 1)], dtype=np.float32)
+    got = loudness._running_max(x, k)
+    assert got.dtype == np.float32 and np.array_equal(got, want)
