@@ -71,8 +71,9 @@ def compress(voice: np.ndarray, rate: int, *, style: MixStyle = DEFAULT_LEVELS) 
         reduction[i] = level
     centres = (np.arange(blocks) + 0.5) * block
     gain = np.interp(np.arange(len(voice), dtype=np.float32), centres, reduction).astype(np.float32)
-    gain = np.power(np.float32(10), gain / np.float32(-20), out=gain)  # dB to gain, in place: a 30 s bus is 1.4M
-    return (voice * gain).astype(np.float32)
+    np.power(np.float32(10), gain / np.float32(-20), out=gain)  # dB to gain, in place: a 30 s bus is 1.4M values
+    out: np.ndarray = (voice * gain).astype(np.float32)
+    return out
 
 
 def duck_envelope(timeline: Timeline, n: int, rate: int, *, style: MixStyle = DEFAULT_LEVELS) -> np.ndarray:
