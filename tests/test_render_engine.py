@@ -205,3 +205,25 @@ def test_draft_render_matches_todays_render(tmp_path: Path) -> None:
     assert info.faststart and abs(info.duration - job.timeline.duration) <= 0.1
     score = ssim(done.video, reference(job, DRAFT, tmp_path / "today.mp4"))
     assert score >= MIN_SSIM, f"SSIM {score:.4f} against today's render"
+
+
+@pytest.mark.parametrize(("thread_type", "sliced"), [("frame", "0"), ("slice", "1")])
+def test_render_thread_type_reaches_x264(tmp_path: Path, thread_type: str, sliced: str) -> None:
+    """``render.thread_type`` picks x264's threading; x264 writes the settings it ran with into the stream."""
+    from adbatch.render import segments
+
+    conf = dataclasses.replace(RenderConf(), width=64, height=512, preset="ultrafast", thread_type=thread_type)
+    grey = np.full((512 * 3 // 2, 64), 128, np.uint8)  # tall enough for x264 to slice it in two
+    out = segments.encode_video(lambda t: grey, start=0, end=6, fps=30, conf=conf, out=tmp_path / "v.mp4")
+    assert f"sliced_threads={sliced}".encode() in out.read_bytes()
+
+
+def test_an_unknown_thread_type_is_refused_by_name(tmp_path: Path) -> None:
+    from adbatch.render import segments
+
+    conf = dataclasses.replace(RenderConf(), thread_type="frames")
+    with pytest.raises(ValueError, match=r"render.thread_type='frames': expected one of \['frame', 'slice'\]"):
+        segments.encode_video(
+            lambda t: np.zeros((6, 4), np.uint8), start=0, end=1, fps=30, conf=conf, out=tmp_path / "v.mp4"
+        )
+    assert not (tmp_path / "v.mp4").exists()
