@@ -3,6 +3,7 @@ a photo resampled only where it shows, a shadow blurred as one channel."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -47,3 +48,16 @@ def test_a_shadow_on_an_opaque_base_is_the_same_drawn_either_way() -> None:
     paste_with_shadow(layered, card, (297, 520))
     assert np.array_equal(np.asarray(flat), np.asarray(layered.convert("RGB")))
     assert np.asarray(flat)[520 + 160, 297].sum() < 200 + 120 + 90  # the shadow darkens below the card
+
+
+def test_a_videos_plates_share_one_decode_of_the_photo_and_a_replaced_photo_is_read_again(tmp_path: Path) -> None:
+    from adbatch.providers.offline import _photo
+
+    path = tmp_path / "photo.png"
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(path)
+    first = _photo(path, path.stat().st_mtime_ns)
+    assert _photo(path, path.stat().st_mtime_ns) is first
+    Image.new("RGB", (40, 30), (10, 10, 200)).save(path)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))  # a later mtime, surely
+    again = _photo(path, path.stat().st_mtime_ns)
+    assert again is not first and again.getpixel((0, 0)) == (10, 10, 200)
