@@ -61,3 +61,11 @@ def test_a_videos_plates_share_one_decode_of_the_photo_and_a_replaced_photo_is_r
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))  # a later mtime, surely
     again = _photo(path, path.stat().st_mtime_ns)
     assert again is not first and again.getpixel((0, 0)) == (10, 10, 200)
+
+
+def test_the_gradient_is_one_column_repeated_exactly() -> None:
+    w, h = 37, 211
+    t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
+    top, bottom = np.array((34, 51, 68), np.float32), np.array((170, 85, 102), np.float32)
+    plain = np.broadcast_to(top * (1 - t) + bottom * t, (h, w, 3)).astype(np.uint8)
+    assert np.array_equal(np.asarray(offline_art.gradient((w, h), "#223344", "#aa5566")), plain)

@@ -58,7 +58,8 @@ def gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:
     w, h = size
     t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
     colors = np.array(rgb(top), np.float32) * (1 - t) + np.array(rgb(bottom), np.float32) * t
-    return Image.fromarray(np.broadcast_to(colors, (h, w, 3)).astype(np.uint8))
+    column = Image.fromarray(np.ascontiguousarray(colors.astype(np.uint8)))  # one pixel wide, then repeated across
+    return column.resize((w, h), Image.Resampling.NEAREST)
 
 
 def glow(
