@@ -20,8 +20,11 @@ def rounded(photo: Image.Image, width: int, radius_ratio: float) -> Image.Image:
     return card
 
 
-def paste_with_shadow(base: Image.Image, card: Image.Image, center: tuple[int, int], angle: float = 0.0) -> None:
-    """Paste an RGBA card centred at ``center`` with a soft drop shadow, optionally rotated."""
+def paste_with_shadow(
+    base: Image.Image, card: Image.Image, center: tuple[int, int], angle: float = 0.0
+) -> tuple[int, int]:
+    """Paste an RGBA card centred at ``center`` with a soft drop shadow, optionally rotated; the pasted card's
+    size (a rotated card's bounding box)."""
     if angle:
         card = card.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
     alpha = card.getchannel("A")
@@ -41,3 +44,4 @@ def paste_with_shadow(base: Image.Image, card: Image.Image, center: tuple[int, i
         shadow = shadow.filter(ImageFilter.GaussianBlur(blur))
         base.paste(shadow, at, shadow)
     base.paste(card, (x, y), card)
+    return card.size

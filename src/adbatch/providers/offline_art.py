@@ -155,11 +155,9 @@ def plate_with_box(
         share = _between(rng, s.card_width)
     scale = share * min(area[0] / photo.width, area[1] / photo.height)
     card = rounded(photo, max(1, int(photo.width * scale)), s.radius)
-    paste_with_shadow(base, card, centre, angle)
-    if angle:
-        card = card.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
-    x, y = centre[0] - card.width // 2, centre[1] - card.height // 2
-    return base, (x / w, y / h, (x + card.width) / w, (y + card.height) / h)
+    cw, ch = paste_with_shadow(base, card, centre, angle)  # a tilted card's box is its rotated bounds
+    x, y = centre[0] - cw // 2, centre[1] - ch // 2
+    return base, (x / w, y / h, (x + cw) / w, (y + ch) / h)
 
 
 def card_background(
