@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from adbatch.media.wav import write_wav
 from adbatch.providers import espeak, offline_art
@@ -125,10 +125,13 @@ PHOTOS_HELD = 4  # decoded product photos kept: a video's plates (a dozen) all d
 
 @functools.lru_cache(maxsize=PHOTOS_HELD)
 def _photo(path: Path, stamp: int) -> Image.Image:
-    """The product photo, upright and RGB, decoded once for all of a video's plates (a 1024 px PNG: ~35 ms each
-    time); ``stamp`` (its mtime) keeps a replaced file from being served stale. Drawing never changes it."""
+    """The product photo, decoded once for all of a video's plates (a 1024 px PNG: ~35 ms each time);
+    ``stamp`` (its mtime) keeps a replaced file from being served stale. ``plate_with_box`` turns it upright
+    and RGB on its own copy, so drawing never changes it."""
     with Image.open(path) as photo:
-        return ImageOps.exif_transpose(photo).convert("RGB")
+        photo.load()
+        decoded: Image.Image = photo.copy()
+    return decoded
 
 
 class CardImageGenerator:
