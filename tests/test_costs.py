@@ -19,9 +19,9 @@ from adbatch.paths import PROJECT_ROOT
 from adbatch.render.probe import probe
 from adbatch.report.dryrun import Estimate, apply_caps
 from adbatch.store.ledger import Caps, SqliteLedger
-from tests.conftest import make_png, product_row, run_adbatch, sweep_manifests, write_catalog
+from tests.conftest import SMOKE, make_png, product_row, run_adbatch, sweep_manifests, write_catalog
 
-FAST = ["render=draft", "pacing=short"]
+FAST = list(SMOKE)
 
 
 def catalog(folder: Path, ids=("alpha-mug", "beta-lamp")) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from adbatch.domain.manifest import read
-from tests.conftest import run_adbatch
+from tests.conftest import SMOKE, run_adbatch
 from tests.feeds_helpers import serve, served_copy
 
 FORMATS = {  # example feed -> (the product swept, the platform whose sheet and export it goes through)
@@ -44,8 +44,7 @@ def sweep(shop, name: str) -> Path:
     proc = run_adbatch(
         f"products={base}/{name}",
         f"product_id={product}",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         f"platforms.ads.platform={platform}",
         f"hydra.sweep.dir={out}",
         f"cache_dir={root / 'cache'}",

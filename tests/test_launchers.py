@@ -18,14 +18,14 @@ import pytest
 from adbatch.domain.manifest import read
 from adbatch.paths import PROJECT_ROOT
 from adbatch.render.probe import probe
-from tests.conftest import make_png, product_row, run_adbatch, write_catalog
+from tests.conftest import SMOKE, make_png, product_row, run_adbatch, write_catalog
 from tests.redis_server import RQWorkers, wait_for
 
 pytestmark = pytest.mark.slow  # sweeps on joblib, submitit and RQ workers, killed workers
 
 PRODUCTS = ("alpha-mug",)  # one product: 2 videos with ugc,pov, enough to run side by side
 ARCHETYPES = ("ugc", "pov")
-DRAFT = ["archetype=ugc,pov", "render=draft", "pacing=short"]
+DRAFT = ["archetype=ugc,pov", *SMOKE]
 
 
 def adbatch(*args: str, env: dict[str, str] | None = None, **popen) -> subprocess.CompletedProcess:
@@ -53,7 +53,7 @@ def assert_valid_videos(sweep: Path) -> None:
             m = read(folder / "manifest.json")
             assert (m.status, m.product_id, m.archetype) == ("ok", pid, arch), m.error
             info = probe(folder / "video.mp4")
-            assert (info.width, info.height, info.video_codec, info.audio_codec) == (540, 960, "h264", "aac")
+            assert (info.width, info.height, info.video_codec, info.audio_codec) == (288, 512, "h264", "aac")
             assert abs(info.duration - 20.0) <= 0.1
 
 
@@ -107,15 +107,14 @@ def test_submitit_local_sweep_renders_a_video(tmp_path: Path) -> None:
     proc = adbatch(
         f"products={catalog(tmp_path / 'cat')}",
         "product_id=alpha-mug",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         "hydra/launcher=submitit_local",
         f"hydra.sweep.dir={tmp_path / 'out'}",
         f"cache_dir={tmp_path / 'cache'}",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     m = read(tmp_path / "out" / "alpha-mug" / "ugc" / "hook-best" / "manifest.json")
-    assert m.status == "ok" and probe(tmp_path / "out" / "alpha-mug" / "ugc" / "hook-best" / "video.mp4").width == 540
+    assert m.status == "ok" and probe(tmp_path / "out" / "alpha-mug" / "ugc" / "hook-best" / "video.mp4").width == 288
 
 
 @pytest.fixture(scope="module")
@@ -267,8 +266,7 @@ def test_worker_dying_with_no_rerun_left_records_the_video_as_lost(redis_url: st
         "adbatch",
         f"products={write_catalog(tmp_path / 'cat', [product_row('alpha-mug')])}",
         "archetype=ugc",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         "provider.scenes._target_=tests.paid.PricedPlates",  # paid scenes: the spend must survive the kill
         f"+provider.scenes.invoice={invoice}",
         "hydra/launcher=rq",

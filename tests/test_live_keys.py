@@ -13,7 +13,7 @@ import pytest
 from adbatch.domain.manifest import read
 from adbatch.providers import keys
 from adbatch.providers.retry import KeyRefused
-from tests.conftest import run_adbatch, sweep_manifests
+from tests.conftest import SMOKE, run_adbatch, sweep_manifests
 from tests.fakes import FakeProviders, faults
 from tests.fakes.live import KEY, KEY_VARS, catalog_of, fast_overrides, live_config
 
@@ -25,8 +25,7 @@ def live_sweep(tmp_path: Path, fake: FakeProviders, products: tuple[str, ...], *
     return run_adbatch(
         f"products={catalog_of(tmp_path / 'cat', *products)}",
         "provider=live",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         f"hydra.sweep.dir={tmp_path / 'out'}",
         f"cache_dir={tmp_path / 'cache'}",
         *fast_overrides(fake.url),

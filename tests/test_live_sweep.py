@@ -11,7 +11,7 @@ import pytest
 
 from adbatch.domain.manifest import Manifest
 from adbatch.render.probe import probe
-from tests.conftest import run_adbatch, sweep_manifests
+from tests.conftest import SMOKE, run_adbatch, sweep_manifests
 from tests.fakes import FakeProviders, faults
 from tests.fakes.live import KEY, KEY_VARS, catalog_of, fast_overrides, live_config
 
@@ -33,8 +33,7 @@ def sweep(tmp_path_factory) -> Iterator[tuple[Path, subprocess.CompletedProcess,
         proc = run_adbatch(
             f"products={catalog}",
             "provider=live",
-            "render=draft",
-            "pacing=short",
+            *SMOKE,
             f"hydra.sweep.dir={root / 'out'}",
             f"cache_dir={root / 'cache'}",
             *fast_overrides(fake.url),
@@ -73,7 +72,7 @@ def test_every_video_is_made_by_the_live_providers(sweep) -> None:
         assert len(kling) == 3 and all("video_seconds" in c.units for c in kling)  # provider stats: real requests
         assert sum("video_seconds" in c.units for c in m.calls) == 3  # the hybrid: 3 clips, the rest stills
         info = probe(root / "out" / m.product_id / "ugc" / "hook-best" / "video.mp4")
-        assert (info.width, info.height) == (540, 960) and abs(info.duration - 20.0) <= 0.1
+        assert (info.width, info.height) == (288, 512) and abs(info.duration - 20.0) <= 0.1
 
 
 def test_costs_are_units_times_the_dated_prices(sweep) -> None:
@@ -141,8 +140,7 @@ def test_dry_run_estimate_is_within_5_percent_of_what_the_sweep_paid(sweep) -> N
     proc = run_adbatch(
         f"products={root / 'cat' / 'catalog.csv'}",
         "provider=live",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         f"hydra.sweep.dir={root / 'dry'}",
         f"cache_dir={root / 'dry-cache'}",
         *fast_overrides(fake.url),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from adbatch.report.progress import PROGRESS_FILE, LiveProgress, Snapshot, SweepScanner, describe, rich_view, snapshot
+from tests.conftest import SMOKE
 
 
 def job(
@@ -202,8 +203,7 @@ def test_status_after_kill_9_of_a_whole_sweep_says_dead_and_lost(tmp_path: Path)
             "adbatch",
             f"products={PROJECT_ROOT / 'examples' / 'catalog.csv'}",
             "archetype=ugc",
-            "render=draft",
-            "pacing=short",
+            *SMOKE,
             f"cache_dir={tmp_path / 'cache'}",
             f"hydra.sweep.dir={sweep}",
             "-m",

@@ -11,7 +11,7 @@ import pytest
 
 from adbatch.domain.manifest import read
 from adbatch.render.probe import probe
-from tests.conftest import make_png, product_row, run_adbatch, write_catalog
+from tests.conftest import SMOKE, make_png, product_row, run_adbatch, write_catalog
 
 pytestmark = pytest.mark.slow  # renders a video, then re-renders it twice
 
@@ -25,8 +25,7 @@ def made(tmp_path_factory) -> tuple[Path, Path]:
     invoice = root / "invoice.jsonl"
     proc = run_adbatch(
         f"products={cat}",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         "provider.scenes._target_=tests.paid.PricedPlates",
         "+provider.scenes.price_usd=0.05",
         f"+provider.scenes.invoice={invoice}",

@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from adbatch.domain.manifest import MANIFEST
 from adbatch.report.callbacks import NightlyGateFailed, ReportCallback
+from tests.conftest import SMOKE
 from tests.helpers_report import call, folder_of, video, write_sweep
 
 
@@ -82,8 +83,7 @@ def test_nightly_gate_exits_non_zero_under_the_minimum_success_rate(tmp_path) ->
         return run_adbatch(
             *more,
             f"products={cat}",
-            "render=draft",
-            "pacing=short",
+            *SMOKE,
             f"+hydra.callbacks.report.min_success_rate={minimum}",
             f"cache_dir={tmp_path / 'cache'}",
             f"hydra.sweep.dir={tmp_path / f'out{len(more)}'}",

@@ -10,7 +10,7 @@ import pytest
 
 from adbatch.domain.manifest import read
 from adbatch.render.probe import probe
-from tests.conftest import SCRIPT_NAME, make_png, product_row, run_adbatch, write_catalog
+from tests.conftest import SCRIPT_NAME, SMOKE, make_png, product_row, run_adbatch, write_catalog
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +100,7 @@ def test_single_run_renders_the_first_valid_product(tmp_path: Path) -> None:
     catalog = write_catalog(tmp_path, [product_row("bad", image="images/missing.png"), product_row("good")])
     proc = run_adbatch(
         f"products={catalog}",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         f"hydra.run.dir={tmp_path / 'run'}",
         f"cache_dir={tmp_path / 'cache'}",
     )
@@ -118,8 +117,7 @@ def sweep_two_products(tmp_path: Path, *overrides: str) -> subprocess.CompletedP
     catalog = write_catalog(tmp_path, [product_row("one"), product_row("two")])
     return run_adbatch(
         f"products={catalog}",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         *overrides,
         f"hydra.sweep.dir={tmp_path / 'out'}",
         f"cache_dir={tmp_path / 'cache'}",
@@ -154,8 +152,7 @@ def test_a_sweep_in_which_no_video_succeeded_exits_non_zero_without_a_gate(tmp_p
     )
     proc = run_adbatch(
         f"products={catalog}",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         f"hydra.sweep.dir={tmp_path / 'out'}",
         f"cache_dir={tmp_path / 'cache'}",
         "-m",

@@ -11,6 +11,7 @@ from pathlib import Path
 from adbatch.domain.manifest import read
 from adbatch.paths import PROJECT_ROOT
 from adbatch.store import housekeeping
+from tests.conftest import SMOKE
 
 
 def test_two_sweeps_needing_the_same_video_assemble_it_once(tmp_path: Path) -> None:
@@ -31,8 +32,7 @@ def test_two_sweeps_needing_the_same_video_assemble_it_once(tmp_path: Path) -> N
         "adbatch",
         f"products={PROJECT_ROOT / 'examples' / 'catalog.csv'}",
         "product_id=glow-serum",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         f"cache_dir={cache}",
     ]
     procs = [

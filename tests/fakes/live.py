@@ -16,7 +16,7 @@ from hydra.utils import instantiate
 
 from adbatch.config import register_configs
 from adbatch.paths import CONF_DIR
-from tests.conftest import make_png, product_row, write_catalog
+from tests.conftest import SMOKE, make_png, product_row, write_catalog
 from tests.fakes.server import FakeProviders
 
 KEY = "sk-fake-TEST-KEY-9f3c2a17d0"  # what the tests export as every API key (and grep outputs for)
@@ -83,8 +83,7 @@ def live_job(
     cfg = live_config(
         f"products={catalog}",
         f"product_id={product_id}",
-        "render=draft",
-        "pacing=short",
+        *SMOKE,
         f"cache_dir={root / 'cache'}",
         *fast_overrides(fake.url),
         *overrides,
