@@ -88,6 +88,44 @@ def test_each_tile_is_the_middle_frame_of_its_shot(made) -> None:
         assert int(np.argmin(diffs)) == k and diffs[k] < 8, (k, diffs)
 
 
+def tile_diffs(tile: np.ndarray, refs: list[np.ndarray]) -> list[float]:
+    """Mean absolute difference of ``tile`` to each reference frame scaled to its size."""
+    h, w = tile.shape[:2]
+    return [
+        np.abs(tile.astype(int) - np.asarray(Image.fromarray(ref).resize((w, h), Image.BILINEAR)).astype(int)).mean()
+        for ref in refs
+    ]
+
+
+def test_the_render_keeps_each_shots_middle_frame_as_its_tile(tmp_path) -> None:
+    """Handed to the render, ``Stills`` keeps one tile per shot, each the drawn frame the encoded video shows at
+    the shot's middle (less the codec's loss); a sheet made with only some of them decodes the others, and
+    tile by tile it matches the sheet decoded from the file."""
+    job = speech_music_job(tmp_path)
+    stills = sheet.Stills(job.timeline, THUMB)
+    done = encode.render(
+        job, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path, stills=stills
+    )
+    mids = sheet.middles(job.timeline)
+    assert sorted(stills.tiles) == list(range(len(job.timeline.shots)))
+    refs = decoded_frames(done.video, mids)
+    for k, tile in stills.tiles.items():
+        assert tile.shape == (round(THUMB * 320 / 180), THUMB, 3)
+        diffs = tile_diffs(tile, refs)
+        assert int(np.argmin(diffs)) == k and diffs[k] < 8, (k, diffs)
+    half = sheet.Stills(job.timeline, THUMB)
+    half.tiles = {k: tile for k, tile in stills.tiles.items() if k % 2}
+    mixed = sheet.make(
+        done.video, job.timeline, tmp_path / "mixed.jpg", columns=COLUMNS, thumb_width=THUMB, stills=half
+    )
+    plain = sheet.make(done.video, job.timeline, tmp_path / "plain.jpg", columns=COLUMNS, thumb_width=THUMB)
+    assert mixed.tiles == plain.tiles
+    with Image.open(mixed.path) as a, Image.open(plain.path) as b:
+        one, other = np.asarray(a.convert("RGB")).astype(int), np.asarray(b.convert("RGB")).astype(int)
+    for x, y, w, h in mixed.tiles:
+        assert np.abs(one[y : y + h, x : x + w] - other[y : y + h, x : x + w]).mean() < 8
+
+
 def test_caption_names_shot_times_slot_text_and_voice(made) -> None:
     """Under a tile: its index, start-end time, slot, on-screen text and voice-over line, readable by OCR."""
     tl, _, result = made

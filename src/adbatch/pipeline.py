@@ -223,7 +223,7 @@ def _pipeline(job: run.Job, record: Record, timer: Timer, hold: ExitStack) -> ma
         timer.timings["render_wait"] = round(time.perf_counter() - tic, 4)
         done = timer.run("render", run.render, job, got, shape, assets, laid, timer.timings)
     record.outputs = done.outputs
-    timer.run("sheet", run.contact_sheet, job, got, laid, shape.chosen)
+    timer.run("sheet", run.contact_sheet, job, got, laid, shape.chosen, done)
     with timer.stage("qa"):
         record.qa, record.formats = run.gate(job, done)
         if job.cfg.qa.required:

@@ -24,7 +24,7 @@ from PIL import Image
 from adbatch import memory
 from adbatch.config import RenderConf
 from adbatch.domain.timeline import TextBox, Timeline
-from adbatch.render import captions, layout, loudness, mix, segments
+from adbatch.render import captions, layout, loudness, mix, segments, sheet
 from adbatch.render.canvas import Canvas
 from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, StaticShot, StillShot
 from adbatch.render.overlays import overlay_patches, watermark_patch
@@ -176,21 +176,32 @@ def frame_size(job: RenderJob, conf: RenderConf) -> tuple[int, int]:
 
 
 def render(
-    job: RenderJob, conf: RenderConf, *, video: Path, thumb: Path, work_dir: Path, body_cache: Path | None = None
+    job: RenderJob,
+    conf: RenderConf,
+    *,
+    video: Path,
+    thumb: Path,
+    work_dir: Path,
+    body_cache: Path | None = None,
+    stills: sheet.Stills | None = None,
 ) -> RenderResult:
     """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail.
 
     With ``body_cache``, the body (everything after the hook beat) is encoded once per
     distinct body and kept there; this video encodes only its opener and joins the two
     by stream copy (``adbatch.render.segments``), which is what makes hook variants cheap.
+    ``stills`` is handed every frame drawn, to keep the contact sheet's tiles.
     """
     started = time.perf_counter()
     comp = compositor(job, conf, yuv=True)
     spent = [0.0]
+    fps = int(conf.fps)
 
     def frame_function(t: float) -> np.ndarray:
         tic = time.perf_counter()
         frame = comp.frame(t)
+        if stills is not None:
+            stills.take(round(t * fps), frame, comp.canvas)
         spent[0] += time.perf_counter() - tic
         return frame
 

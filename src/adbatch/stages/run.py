@@ -122,6 +122,7 @@ class Cut:
 class Rendered:
     outputs: manifest.Outputs
     cuts: list[Cut]  # every format, main first (the first is ``video.mp4``, as in ``outputs``)
+    stills: sheet.Stills | None = None  # the contact sheet's tiles, kept as the main format was drawn
 
 
 def intake(cfg: AdbatchConf, cat: catalog.Catalog, row: int) -> Intake:
@@ -325,9 +326,10 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
     """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them; then the
     same timeline re-flowed for every other format of ``render.formats``, on the same encoded soundtrack."""
     cuts, soundtrack = [], None
+    stills = sheet.Stills(laid.final, job.cfg.style.sheet.thumb_width)
     for fmt in job.formats:
         card = laid.card if fmt.main else end_card(job, got, assets, fmt)
-        cut, done = _draw(job, got, shape, assets, laid, fmt, card, soundtrack)
+        cut, done = _draw(job, got, shape, assets, laid, fmt, card, soundtrack, stills if fmt.main else None)
         cuts.append(cut)
         soundtrack = soundtrack or (done.soundtrack.path if done.soundtrack else None)
         timings["render_frames"] = round(
@@ -356,7 +358,7 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
         video_codec=info.video_codec,
         audio_codec=info.audio_codec,
     )
-    return Rendered(outputs=outputs, cuts=cuts)
+    return Rendered(outputs=outputs, cuts=cuts, stills=stills)
 
 
 def _draw(
@@ -368,9 +370,10 @@ def _draw(
     fmt: formats.Format,
     card: Path,
     soundtrack: Path | None,
+    stills: sheet.Stills | None = None,
 ) -> tuple[Cut, encode.RenderResult]:
     """One format of the video: its frames over ``soundtrack`` (None: mix and encode it), its layout record and
-    its probe."""
+    its probe; ``stills`` keeps the contact sheet's tiles as the frames are drawn."""
     cfg, look, cap = job.cfg, got.look, job.cfg.captions
     placed = {p.path: p.meta["product_box"] for p in assets.scenes.values() if p.meta.get("product_box")}
     sources = [
@@ -406,6 +409,7 @@ def _draw(
         thumb=job.out_dir / thumb,
         work_dir=job.work,
         body_cache=Path(cfg.cache_dir) / "bodies" if cfg.render.share_body else None,
+        stills=stills,
     )
     audio = done.soundtrack.as_log() if done.soundtrack else {}
     job.log.info(
@@ -479,8 +483,8 @@ def _record_layout(
     write_text(job.out_dir / name, final.model_copy(update={"boxes": boxes}).model_dump_json(indent=1))
 
 
-def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> None:
-    """``sheet.jpg``: a frame per shot with its time, text and voice line."""
+def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate, done: Rendered) -> None:
+    """``sheet.jpg``: a frame per shot with its time, text and voice line (the tiles the render kept)."""
     sheet.make(
         job.out_dir / "video.mp4",
         laid.final,
@@ -489,6 +493,7 @@ def contact_sheet(job: Job, got: Intake, laid: Laid, chosen: HookCandidate) -> N
         archetype=got.archetype.name,
         hook=f"#{chosen.rank} {chosen.angle}",
         style=job.cfg.style.sheet,
+        stills=done.stills,
     )
 
 
