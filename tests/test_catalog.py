@@ -180,6 +180,30 @@ def test_unparseable_catalog_fails(tmp_path: Path) -> None:
         load_catalog(path)
 
 
+def test_a_row_longer_than_the_header_names_its_line(tmp_path: Path) -> None:
+    """A row with more cells than the header has columns cannot be mapped to fields: the whole file is refused,
+    naming the line (a quoted cell spanning two lines counts both)."""
+    path = tmp_path / "catalog.csv"
+    path.write_text('id,name,description,image\nok,Ok,"two\nlines",images/ok.png\nx,X,d,images/x.png,surplus\n')
+    with pytest.raises(CatalogError, match="line 4 has 5 fields; the header has 4"):
+        load_catalog(path)
+
+
+def test_short_rows_blank_lines_bom_and_repeated_columns(tmp_path: Path) -> None:
+    """A byte-order mark and header case are ignored, blank lines skipped, a short row's missing cells are empty
+    (so its missing image is reported as empty, not as "nan"), and a repeated column is kept as ``name.1``."""
+    make_png(tmp_path / "images" / "ok.png")
+    path = tmp_path / "catalog.csv"
+    body = "ID, Name ,description,image,name\n\nok, Ok ,A mug.,images/ok.png,Other\n   \nshort,Short,A lamp.\n"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    cat = load_catalog(path)
+    assert len(cat) == 2 and cat.table["id"] == ["ok", "short"]
+    product = validate(path, 1, tmp_path)
+    assert (product.name, product.extra) == ("Ok", {"name.1": "Other"})
+    error = row_error(path, tmp_path, row=2)
+    assert (error.row, error.field, error.reason) == (2, "image", "is required but empty")
+
+
 def test_job_keys_use_ids_or_row_numbers(tmp_path: Path) -> None:
     """Valid ids are job keys; unusable ids become _row<N>, and keys map back to rows."""
     make_png(tmp_path / "images" / "ok.png")

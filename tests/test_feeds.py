@@ -99,11 +99,11 @@ def test_out_of_stock_items_are_skipped_by_default(www) -> None:
     """out_of_stock (Google) and "out of stock" (Meta) rows make no product; skip_unavailable=false keeps them."""
     root, base = www
     google, meta = served_copy("google_merchant.tsv", root, base), served_copy("meta_catalog.csv", root, base)
-    assert list(load_catalog(google).frame["id"]) == ["gs-30ml", "km-01"]
-    assert list(load_catalog(meta).frame["id"]) == ["summit-bottle-750", "candle-cedar-fig"]
+    assert list(load_catalog(google).table["id"]) == ["gs-30ml", "km-01"]
+    assert list(load_catalog(meta).table["id"]) == ["summit-bottle-750", "candle-cedar-fig"]
     conf = resolved(None)
     conf.skip_unavailable = False
-    assert list(load_catalog(google, conf).frame["id"]) == ["gs-30ml", "km-01", "pb-blk"]
+    assert list(load_catalog(google, conf).table["id"]) == ["gs-30ml", "km-01", "pb-blk"]
 
 
 def test_shopify_rows_merge_per_handle_with_images_by_position(www, tmp_path: Path) -> None:
@@ -111,9 +111,9 @@ def test_shopify_rows_merge_per_handle_with_images_by_position(www, tmp_path: Pa
     the draft product is skipped; the description is text; the price is the lowest variant's."""
     root, base = www
     cat = load_catalog(served_copy("shopify_products_export.csv", root, base))
-    assert list(cat.frame["id"]) == ["northwind-daypack"]
-    assert cat.frame["image"][0].endswith("northwind-daypack.webp")
-    assert [u.rsplit("/", 1)[1] for u in cat.frame["extra_images"][0].split("|")] == [
+    assert list(cat.table["id"]) == ["northwind-daypack"]
+    assert cat.table["image"][0].endswith("northwind-daypack.webp")
+    assert [u.rsplit("/", 1)[1] for u in cat.table["extra_images"][0].split("|")] == [
         f"northwind-daypack-{n}.png" for n in (2, 3, 4)
     ]
     p = validate(cat, 1, tmp_path)
@@ -127,8 +127,8 @@ def test_legacy_shopify_merges_variants_and_skips_drafts(www, tmp_path: Path) ->
     a variant in stock keeps the product; Status draft is skipped."""
     root, base = www
     cat = load_catalog(served_copy("shopify_products_export_legacy.csv", root, base))
-    assert list(cat.frame["id"]) == ["pulse-earbuds"]
-    assert cat.frame["image"][0].endswith("/pulse-earbuds.png")
+    assert list(cat.table["id"]) == ["pulse-earbuds"]
+    assert cat.table["image"][0].endswith("/pulse-earbuds.png")
     p = validate(cat, 1, tmp_path)
     assert p.price == 75.0 and len(p.extra_images) == 2 and "font" not in p.description
 
@@ -142,7 +142,7 @@ def test_shopify_product_with_every_variant_sold_out_is_skipped(tmp_path: Path) 
     make_png(tmp_path / "a.png")
     make_png(tmp_path / "b.png")
     cat = load_catalog(write(tmp_path / "export.csv", rows))
-    assert list(cat.frame["id"]) == ["b"]
+    assert list(cat.table["id"]) == ["b"]
 
 
 @pytest.mark.parametrize(
