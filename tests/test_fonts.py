@@ -187,3 +187,16 @@ def test_a_brand_font_comes_first_and_still_falls_back() -> None:
     serif = text.render("Mug", text.TextStyle(size=48, font_path=brand), 400, 200)
     sans = text.render("Mug", text.TextStyle(size=48), 400, 200)
     assert serif.shape != sans.shape or not np.array_equal(serif, sans)
+
+
+def test_coverage_is_every_code_point_the_fonts_cmap_maps() -> None:
+    """A font's coverage (read with numbered glyph names, the fast way) is exactly the code points fontTools'
+    own reading of its best cmap maps to a glyph, for every font the renderer ships."""
+    from fontTools.ttLib import TTFont
+
+    shipped = sorted((Path(adbatch.__file__).parent / "fonts").glob("*.[ot]tf"))
+    assert len(shipped) >= 8
+    for path in shipped:
+        with TTFont(path, lazy=True) as ttf:
+            named = frozenset(ttf.getBestCmap())
+        assert fonts.coverage(fonts.FontSpec(path.stem, path)) == named, path.name

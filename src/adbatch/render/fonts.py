@@ -128,6 +128,10 @@ def _cmap(path: str, index: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
     with TTFont(path, fontNumber=index, lazy=True) as ttf:
+        # the cmap maps code points to glyph *names*: deriving them (from the post or CFF table, else from the
+        # cmap itself, 3917 of them for DejaVu) took 0.19 s for the bundled fonts; numbered names take 0.06 s,
+        # and which code points have a glyph is all that is asked
+        ttf.setGlyphOrder([f"glyph{i}" for i in range(ttf["maxp"].numGlyphs)])
         return frozenset(ttf.getBestCmap())
 
 
