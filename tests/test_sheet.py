@@ -172,3 +172,13 @@ def test_frames_at_gives_an_exact_reference_frame_within_two_frames(tmp_path) ->
         assert matches, f"the frame at {t} s is none of the decoded frames"
         want = min(round(t * fps), n - 1)
         assert min(abs(k - want) for k in matches) <= 2, (t, matches)
+
+
+def test_a_caption_quotes_on_screen_text_once(made) -> None:
+    """On-screen text is quoted under its tile, but a customer's words, already in quotes, are not quoted twice."""
+    tl, _, _ = made
+    look = sheet.SheetStyle()
+    plain = sheet._caption(tl.shots[0], "Brighter skin", None, 400, 14, look)
+    quoted = sheet._caption(tl.shots[0], "“Love it” — a customer", None, 400, 14, look)
+    assert plain[1][0] == "“Brighter skin”"
+    assert quoted[1][0] == "“Love it” — a customer"

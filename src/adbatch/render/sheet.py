@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 Rgb = tuple[int, int, int]
 DECODERS = 2  # the sheet's times are split between this many decoders, side by side
+QUOTE_MARKS = "“\"'‘«„"  # on-screen text that opens with one (a customer's words) is not quoted again
 
 
 class Stills:
@@ -198,7 +199,7 @@ def _caption(
     """Caption lines (text, bold, colour): index, times and slot, then the on-screen text and the
     voice-over line, each wrapped to the tile and cut to its line budget."""
     lines = [(f"#{shot.index}  {shot.start:.2f}-{shot.end:.2f} s  {shot.slot}", True, rgb(look.ink))]
-    shown_text = f"“{shown}”" if shown else "(no text)"
+    shown_text = (shown if shown[0] in QUOTE_MARKS else f"“{shown}”") if shown else "(no text)"
     lines += [(line, False, rgb(look.dim)) for line in _wrapped(shown_text, size, width, look.text_lines)]
     said_text = f"VO: {said or '(none)'}"
     lines += [(line, False, rgb(look.vo_ink)) for line in _wrapped(said_text, size, width, look.vo_lines)]
