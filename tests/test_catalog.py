@@ -189,19 +189,32 @@ def test_a_row_longer_than_the_header_names_its_line(tmp_path: Path) -> None:
         load_catalog(path)
 
 
-def test_short_rows_blank_lines_bom_and_repeated_columns(tmp_path: Path) -> None:
-    """A byte-order mark and header case are ignored, blank lines skipped, a short row's missing cells are empty
-    (so its missing image is reported as empty, not as "nan"), and a repeated column is kept as ``name.1``."""
+def test_the_csv_reads_as_pandas_read_it(tmp_path: Path) -> None:
+    """As pandas' read_csv read the catalog before (so rows keep their numbers and cells their hashes): a
+    byte-order mark and header case are ignored, blank and whitespace-only lines skipped, a row of empty cells
+    kept (an invalid row, not a vanished one), a short row's missing cells empty, an unnamed header cell named
+    ``unnamed: N`` and a repeated column numbered, skipping a number another column has."""
     make_png(tmp_path / "images" / "ok.png")
     path = tmp_path / "catalog.csv"
-    body = "ID, Name ,description,image,name\n\nok, Ok ,A mug.,images/ok.png,Other\n   \nshort,Short,A lamp.\n"
-    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    header = "ID, Name ,description,image,name,name.1,\r\n"
+    body = "\r\nok, Ok ,A mug.,images/ok.png,Other,More,\r\n   \r\n,,,,,,\r\nshort,Short,A lamp.\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + (header + body).encode())
     cat = load_catalog(path)
-    assert len(cat) == 2 and cat.table["id"] == ["ok", "short"]
+    assert cat.table.columns[:7] == ("id", "name", "description", "image", "name.2", "name.1", "unnamed: 6")
+    assert len(cat) == 3 and cat.table["id"] == ["ok", "", "short"]
     product = validate(path, 1, tmp_path)
-    assert (product.name, product.extra) == ("Ok", {"name.1": "Other"})
-    error = row_error(path, tmp_path, row=2)
-    assert (error.row, error.field, error.reason) == (2, "image", "is required but empty")
+    assert (product.name, product.extra) == ("Ok", {"name.2": "Other", "name.1": "More", "unnamed: 6": ""})
+    assert row_error(path, tmp_path, row=2).field == "id"
+    error = row_error(path, tmp_path, row=3)
+    assert (error.row, error.field, error.reason) == (3, "image", "is required but empty")
+
+
+def test_a_quote_never_closed_refuses_the_file(tmp_path: Path) -> None:
+    """An opening quote with no closing one would swallow every later row into one cell: the file is refused."""
+    path = tmp_path / "catalog.csv"
+    path.write_text('id,name,description,image\na,A,"oops,images/a.png\nb,B,d,images/b.png\nc,C,d,images/c.png\n')
+    with pytest.raises(CatalogError, match="cannot be read as a UTF-8 CSV"):
+        load_catalog(path)
 
 
 def test_job_keys_use_ids_or_row_numbers(tmp_path: Path) -> None:

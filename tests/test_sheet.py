@@ -100,11 +100,11 @@ def tile_diffs(tile: np.ndarray, refs: list[np.ndarray]) -> list[float]:
 def test_the_render_keeps_each_shots_middle_frame_as_its_tile(tmp_path) -> None:
     """Handed to the render, ``Stills`` keeps one tile per shot, each the drawn frame the encoded video shows at
     the shot's middle (less the codec's loss); a sheet made with only some of them decodes the others, and
-    tile by tile it matches the sheet decoded from the file."""
+    tile by tile it matches the sheet decoded from the file; tiles kept for other shots are not used."""
     job = speech_music_job(tmp_path)
     stills = sheet.Stills(job.timeline, THUMB)
     done = encode.render(
-        job, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path, stills=stills
+        job, TINY, video=tmp_path / "video.mp4", thumb=tmp_path / "thumb.jpg", work_dir=tmp_path, on_frame=stills.take
     )
     mids = sheet.middles(job.timeline)
     assert sorted(stills.tiles) == list(range(len(job.timeline.shots)))
@@ -124,6 +124,14 @@ def test_the_render_keeps_each_shots_middle_frame_as_its_tile(tmp_path) -> None:
         one, other = np.asarray(a.convert("RGB")).astype(int), np.asarray(b.convert("RGB")).astype(int)
     for x, y, w, h in mixed.tiles:
         assert np.abs(one[y : y + h, x : x + w] - other[y : y + h, x : x + w]).mean() < 8
+    shifted = job.timeline.model_copy(update={"shots": job.timeline.shots[1:]})  # other shots, other middles
+    elsewhere = sheet.Stills(shifted, THUMB)
+    elsewhere.tiles = {k: np.zeros_like(tile) for k, tile in stills.tiles.items()}  # black: seen if used
+    again = sheet.make(
+        done.video, job.timeline, tmp_path / "again.jpg", columns=COLUMNS, thumb_width=THUMB, stills=elsewhere
+    )
+    with Image.open(again.path) as c:
+        assert np.abs(np.asarray(c.convert("RGB")).astype(int) - other).mean() < 1
 
 
 def test_caption_names_shot_times_slot_text_and_voice(made) -> None:
@@ -180,5 +188,7 @@ def test_a_caption_quotes_on_screen_text_once(made) -> None:
     look = sheet.SheetStyle()
     plain = sheet._caption(tl.shots[0], "Brighter skin", None, 400, 14, look)
     quoted = sheet._caption(tl.shots[0], "“Love it” — a customer", None, 400, 14, look)
+    opens = sheet._caption(tl.shots[0], '"New" formula, same price', None, 400, 14, look)
     assert plain[1][0] == "“Brighter skin”"
     assert quoted[1][0] == "“Love it” — a customer"
+    assert opens[1][0].startswith('“"New"')

@@ -2,7 +2,7 @@
 
 The checks that make a row a ``Product`` (slugs, image content, sizes) live in
 ``adbatch.stages.catalog``; this module holds only the shape, so planning, providers and the
-report can use it without importing the catalog stage (pandas, media fetching).
+report can use it without importing the catalog stage (CSV reading, media fetching).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from PIL import Image
 from adbatch import memory
 from adbatch.config import RenderConf
 from adbatch.domain.timeline import TextBox, Timeline
-from adbatch.render import captions, layout, loudness, mix, segments, sheet
+from adbatch.render import captions, layout, loudness, mix, segments
 from adbatch.render.canvas import Canvas
 from adbatch.render.frames import ClipShot, Compositor, Layer, OverlayPatch, StaticShot, StillShot
 from adbatch.render.overlays import overlay_patches, watermark_patch
@@ -183,14 +183,14 @@ def render(
     thumb: Path,
     work_dir: Path,
     body_cache: Path | None = None,
-    stills: sheet.Stills | None = None,
+    on_frame: Callable[[int, np.ndarray, Canvas], None] | None = None,
 ) -> RenderResult:
     """Encode the video (H.264 yuv420p + AAC, faststart) and its thumbnail.
 
     With ``body_cache``, the body (everything after the hook beat) is encoded once per
     distinct body and kept there; this video encodes only its opener and joins the two
     by stream copy (``adbatch.render.segments``), which is what makes hook variants cheap.
-    ``stills`` is handed every frame drawn, to keep the contact sheet's tiles.
+    ``on_frame(n, frame, canvas)`` is handed every frame drawn (the contact sheet keeps its tiles so).
     """
     started = time.perf_counter()
     comp = compositor(job, conf, yuv=True)
@@ -200,8 +200,8 @@ def render(
     def frame_function(t: float) -> np.ndarray:
         tic = time.perf_counter()
         frame = comp.frame(t)
-        if stills is not None:
-            stills.take(round(t * fps), frame, comp.canvas)
+        if on_frame is not None:
+            on_frame(round(t * fps), frame, comp.canvas)
         spent[0] += time.perf_counter() - tic
         return frame
 

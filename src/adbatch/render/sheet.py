@@ -28,16 +28,17 @@ from PIL import Image, ImageDraw
 from adbatch.domain.timeline import Shot, Timeline
 from adbatch.media.color import rgb
 from adbatch.render import text
-from adbatch.render.canvas import Canvas
 from adbatch.store.atomic import atomic_path
 from adbatch.style import SheetStyle
 
 if TYPE_CHECKING:
     from av.video.frame import VideoFrame
 
+    from adbatch.render.canvas import Canvas
+
 Rgb = tuple[int, int, int]
 DECODERS = 2  # the sheet's times are split between this many decoders, side by side
-QUOTE_MARKS = "“\"'‘«„"  # on-screen text that opens with one (a customer's words) is not quoted again
+QUOTES = {"“": "”", '"': '"', "«": "»", "„": "“"}  # a quotation on screen (a customer's words) is not quoted again
 
 
 class Stills:
@@ -48,8 +49,8 @@ class Stills:
 
     def __init__(self, timeline: Timeline, width: int) -> None:
         last = max(0, round(timeline.duration * timeline.fps) - 1)
-        self.width = width
-        self.tile_of = {min(round(mid * timeline.fps), last): k for k, mid in enumerate(middles(timeline))}
+        self.width, self.times = width, middles(timeline)
+        self.tile_of = {min(round(mid * timeline.fps), last): k for k, mid in enumerate(self.times)}
         self.tiles: dict[int, np.ndarray] = {}  # shot index -> its tile
 
     def take(self, n: int, frame: np.ndarray, canvas: Canvas) -> None:
@@ -90,12 +91,12 @@ def make(
     """Write the contact sheet of ``video`` (one tile per timeline shot) to ``out`` atomically; the
     title bar shows whichever of product, archetype and hook are given. ``columns`` and
     ``thumb_width`` default to ``style``'s (the ``style.sheet`` config node). ``stills``: the tiles the
-    render kept (``Stills`` of the same timeline at the same width); the others are decoded from ``video``."""
+    render kept, used when made for the same shots at the same width; the others are decoded from ``video``."""
     look = style or SheetStyle()
     columns, tw, gap = columns or look.columns, thumb_width or look.thumb_width, look.gap
     tl = timeline if isinstance(timeline, Timeline) else Timeline.model_validate_json(Path(timeline).read_text())
-    kept = stills.tiles if stills is not None and stills.width == tw else {}
     mids = middles(tl)
+    kept = stills.tiles if stills is not None and (stills.width, stills.times) == (tw, mids) else {}
     missing = [k for k in range(len(mids)) if k not in kept]
     decoded = dict(zip(missing, frames_at(Path(video), [mids[k] for k in missing], width=tw), strict=True))
     thumbs = [kept[k] if k in kept else decoded[k] for k in range(len(mids))]
@@ -199,11 +200,17 @@ def _caption(
     """Caption lines (text, bold, colour): index, times and slot, then the on-screen text and the
     voice-over line, each wrapped to the tile and cut to its line budget."""
     lines = [(f"#{shot.index}  {shot.start:.2f}-{shot.end:.2f} s  {shot.slot}", True, rgb(look.ink))]
-    shown_text = (shown if shown[0] in QUOTE_MARKS else f"“{shown}”") if shown else "(no text)"
+    shown_text = (shown if _quotation(shown) else f"“{shown}”") if shown else "(no text)"
     lines += [(line, False, rgb(look.dim)) for line in _wrapped(shown_text, size, width, look.text_lines)]
     said_text = f"VO: {said or '(none)'}"
     lines += [(line, False, rgb(look.vo_ink)) for line in _wrapped(said_text, size, width, look.vo_lines)]
     return lines
+
+
+def _quotation(shown: str) -> bool:
+    """Whether on-screen text is a quotation: quoted whole, or up to its attribution (``“…” — a customer``)."""
+    close, said = QUOTES.get(shown[0]), shown.split(" — ")[0].rstrip()
+    return close is not None and len(said) > 1 and said.endswith(close)
 
 
 def _wrapped(body: str, size: int, width: int, limit: int) -> list[str]:

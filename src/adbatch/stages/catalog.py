@@ -17,7 +17,7 @@ import csv
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,6 +26,7 @@ from adbatch import feeds
 from adbatch.domain.product import HEX_COLOR, Product  # the row's shape lives in domain/; importable from here too
 from adbatch.errors import CatalogError
 from adbatch.stages import media
+from adbatch.stages.table import Table, read_csv
 
 log = logging.getLogger(__name__)
 
@@ -36,47 +37,6 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 TEXT_LIMITS = {"name": 80, "description": 2000, "audience": 200, "cta": 40, "benefits": 1000}
 INVALID_KEY_PREFIX = "_row"  # job key of a row whose id cannot be used (never a valid slug)
 FEED_FIELDS = ("extra_images", "sale_price", "availability", "source_id")  # mapped by adbatch.feeds; not extras
-
-
-@dataclass(frozen=True)
-class Table:
-    """The catalog's cells: every cell a string, every row as long as the header (a short row is padded with "").
-
-    Plain rows, not a pandas DataFrame: the catalog is looked up by row and column and nothing more, and
-    importing pandas cost every job 0.45 s and 34 MB."""
-
-    columns: tuple[str, ...]
-    cells: tuple[tuple[str, ...], ...]
-
-    @classmethod
-    def of(cls, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> Table:
-        header = tuple(columns)
-        padded = tuple((*row, *[""] * (len(header) - len(row))) for row in map(tuple, rows))
-        return cls(header, padded)
-
-    @classmethod
-    def of_records(cls, records: Iterable[Mapping[str, str]]) -> Table:
-        """Records (dicts) as a table: the columns in order of first appearance, a missing cell ""."""
-        records = list(records)
-        columns = list(dict.fromkeys(key for record in records for key in record))
-        return cls.of(columns, ([str(r.get(c, "")) for c in columns] for r in records))
-
-    def __len__(self) -> int:
-        return len(self.cells)
-
-    def __getitem__(self, column: str) -> list[str]:
-        """Every row's cell of ``column``."""
-        k = self.columns.index(column)
-        return [row[k] for row in self.cells]
-
-    def row(self, row: int) -> dict[str, str]:
-        """The cells of 1-based data row ``row``, by column."""
-        return dict(zip(self.columns, self.cells[row - 1], strict=True))
-
-    def with_columns(self, names: Iterable[str]) -> Table:
-        """This table with each of ``names`` it lacks added, empty."""
-        more = [n for n in names if n not in self.columns]
-        return Table((*self.columns, *more), tuple((*row, *[""] * len(more)) for row in self.cells))
 
 
 class RowError(CatalogError):
@@ -220,48 +180,20 @@ def _from_feed(path: Path, conf: Any, name: str) -> Catalog:
 
 
 def _adbatch_table(path: Path) -> Table:
-    """The adbatch CSV: cells stripped, column names lower-cased (a repeated name gets ``.1``, ``.2``), blank
-    lines skipped, required columns checked, optional ones added empty; a row longer than the header is an
-    error naming its line."""
+    """The adbatch CSV (``adbatch.stages.table``): required columns checked, optional ones added empty."""
     try:
-        header, rows = _csv_rows(path, encoding="utf-8-sig")
+        table = read_csv(path)
     except (csv.Error, UnicodeDecodeError, ValueError) as exc:
         raise CatalogError(f"{path.name} cannot be read as a UTF-8 CSV: {exc}") from exc
-    columns = _unique([c.strip().lower() for c in header])
-    missing = [c for c in REQUIRED if c not in columns]
+    missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise CatalogError(
             f"{path.name} lacks required column(s) {', '.join(missing)}; "
-            f"required: {', '.join(REQUIRED)} (found: {', '.join(columns)})"
+            f"required: {', '.join(REQUIRED)} (found: {', '.join(table.columns)})"
         )
-    if not rows:
+    if not table:
         raise CatalogError(f"{path.name} has a header but no product rows")
-    return Table.of(columns, ([cell.strip() for cell in row] for row in rows)).with_columns(OPTIONAL)
-
-
-def _csv_rows(path: Path, encoding: str = "utf-8") -> tuple[list[str], list[list[str]]]:
-    """A CSV's header and data rows, blank lines left out; ValueError for no header or a row longer than it."""
-    with path.open(encoding=encoding, newline="") as f:
-        reader = csv.reader(f)
-        lines = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    if not lines:
-        raise ValueError("the file has no header row")
-    (_, header), data = lines[0], lines[1:]
-    for line, row in data:
-        if len(row) > len(header):
-            raise ValueError(f"line {line} has {len(row)} fields; the header has {len(header)}")
-    return header, [row for _, row in data]
-
-
-def _unique(names: list[str]) -> list[str]:
-    """Column names with a repeated one numbered (``name``, ``name.1``, ...), so no column hides another."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        out.append(f"{name}.{count}" if count else name)
-    return out
+    return table.with_columns(OPTIONAL)
 
 
 Fail = Callable[[str, str], NoReturn]  # fail(field, reason): raise the row's RowError
@@ -332,9 +264,8 @@ def _read_reviews(path: Path) -> list[str]:
     if path.suffix.lower() == ".txt":
         return path.read_text(encoding="utf-8").splitlines()
     if path.suffix.lower() == ".csv":
-        header, rows = _csv_rows(path)
-        k = next((i for i, c in enumerate(header) if c.strip().lower() in keys), 0)
-        return [row[k] if k < len(row) else "" for row in rows]
+        table = read_csv(path, encoding="utf-8")
+        return table[next((c for c in table.columns if c in keys), table.columns[0])]
     import json
 
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -413,7 +413,7 @@ def _draw(
         thumb=job.out_dir / thumb,
         work_dir=job.work,
         body_cache=Path(cfg.cache_dir) / "bodies" if cfg.render.share_body else None,
-        stills=stills,
+        on_frame=stills.take if stills else None,
     )
     audio = done.soundtrack.as_log() if done.soundtrack else {}
     job.log.info(
