@@ -97,9 +97,8 @@ def make(
     tl = timeline if isinstance(timeline, Timeline) else Timeline.model_validate_json(Path(timeline).read_text())
     mids = middles(tl)
     kept = stills.tiles if stills is not None and (stills.width, stills.times) == (tw, mids) else {}
-    missing = [k for k in range(len(mids)) if k not in kept]
-    decoded = dict(zip(missing, frames_at(Path(video), [mids[k] for k in missing], width=tw), strict=True))
-    thumbs = [kept[k] if k in kept else decoded[k] for k in range(len(mids))]
+    decoded = iter(frames_at(Path(video), [t for k, t in enumerate(mids) if k not in kept], width=tw))
+    thumbs = [kept[k] if k in kept else next(decoded) for k in range(len(mids))]
     th = thumbs[0].shape[0]
     size = max(look.font_min, tw // look.font_divisor)
     line_h = int(size * look.line_height)

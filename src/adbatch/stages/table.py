@@ -47,9 +47,10 @@ class Table:
 
     def __getitem__(self, column: str) -> list[str]:
         """Every row's cell of ``column``; KeyError when the table has no such column."""
-        if column not in self.columns:
-            raise KeyError(column)
-        k = self.columns.index(column)
+        try:
+            k = self.columns.index(column)
+        except ValueError:
+            raise KeyError(column) from None
         return [row[k] for row in self.cells]
 
     def row(self, row: int) -> dict[str, str]:
