@@ -19,7 +19,9 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
         raw = wav.readframes(wav.getnframes())
     if width != PCM_BYTES:
         raise ValueError(f"{path}: only 16-bit PCM WAV is supported")
-    data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / PCM_FULL_SCALE
+    data = np.frombuffer(raw, dtype="<i2").astype(np.float32)
+    del raw
+    data /= PCM_FULL_SCALE  # in place: a music bed is ~10 MB a copy
     return data.reshape(-1, channels), rate
 
 

@@ -262,7 +262,8 @@ def premix(job: RenderJob, conf: RenderConf) -> np.ndarray:
 def encoded_soundtrack(job: RenderJob, conf: RenderConf, *, encoder: Callable[[np.ndarray], Path]) -> loudness.Encoded:
     """The soundtrack normalised and AAC-encoded by ``encoder``, its encoded true peak within
     ``conf.true_peak_db`` (re-normalised with more headroom when the codec overshoots)."""
-    return loudness.encode_under_ceiling(premix(job, conf), int(conf.audio_fps), encode=encoder, **_levels(job, conf))
+    mixed = functools.partial(premix, job, conf)  # mixed when needed, not held through the encode
+    return loudness.encode_under_ceiling(mixed, int(conf.audio_fps), encode=encoder, **_levels(job, conf))
 
 
 def _soundtrack_then_give_back(

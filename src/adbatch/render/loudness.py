@@ -52,6 +52,7 @@ COARSE = 16  # frames per group in the loudness-cost estimate
 OVERSAMPLE = 4  # peaks between samples are estimated at quarter-sample steps (as BS.1770 true peak)
 SINC_TAPS = 16
 CODEC_ROUNDS = 3  # re-normalise-and-encode passes allowed after the first encode overshoots
+CHUNK = 1 << 18  # samples of the limiter's gain curve made at a time (float64: a whole one is 2x the track)
 CODEC_MARGIN_DB = 0.3  # beyond the measured overshoot: a re-encode of a quieter track overshoots a little differently
 
 METER = "peak=true:metadata=1"  # true peak (4x oversampled); metadata=1 keeps the 100 ms lines out of the log
@@ -135,9 +136,10 @@ def normalize(
     limiter = _Limiter(track, rate, attack_s=attack_s, release_s=release_s)
     allowed = true_peak_db - codec_headroom_db
     aim, ceiling_db = target_lufs, allowed
+    out = np.empty_like(limiter.track)  # each round writes over the last one's track (~10 MB), not beside it
     for _ in range(ROUNDS):
         gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
-        out, reduction = limiter.apply(gain_db, ceiling_db)
+        out, reduction = limiter.apply(gain_db, ceiling_db, out=out)
         after = measure(out, rate=rate)
         miss, overshoot = target_lufs - after["integrated_lufs"], after["true_peak_dbtp"] - allowed
         if abs(miss) <= SETTLE_LU and overshoot <= 0:
@@ -171,7 +173,7 @@ class Encoded:
 
 
 def encode_under_ceiling(
-    premix: np.ndarray,
+    premix: np.ndarray | Callable[[], np.ndarray],
     rate: int,
     *,
     encode: Callable[[np.ndarray], Path],
@@ -188,13 +190,16 @@ def encode_under_ceiling(
     The first encode is exactly the one ``normalize`` with the style's headroom would give, so a
     video the codec leaves under the ceiling is unchanged. The new headroom is counted from where
     the normalised peak really was, which may be under the ceiling when a plain gain sufficed.
+
+    ``premix`` may be the function that mixes it: then it is mixed again for a re-encode (rare) instead of being
+    held through the encode, which runs beside the video's (a 30 s stereo track is ~10 MB).
     """
     headroom = codec_headroom_db
     tried: list[float] = []  # the headroom of each encode
     peaks: list[float] = []  # and its encoded true peak
     while True:
         track, figures = normalize(
-            premix,
+            premix() if callable(premix) else premix,
             rate,
             target_lufs=target_lufs,
             true_peak_db=true_peak_db,
@@ -203,6 +208,7 @@ def encode_under_ceiling(
             release_s=release_s,
         )
         path = encode(track)
+        del track  # a re-encode normalises the premix anew
         reading = measure(path)
         tried.append(headroom)
         peaks.append(reading["true_peak_dbtp"])
@@ -236,16 +242,30 @@ class _Limiter:
         per_block = int(BLOCK_S * rate) // COARSE
         n = len(self.held) // (per_block * COARSE) * per_block * COARSE
         self.coarse_held = self.held[:n].reshape(-1, COARSE).max(axis=1)
-        power = (self.track[:n].astype(np.float64) ** 2).sum(axis=1).reshape(-1, COARSE).sum(axis=1)
+        power = np.empty(n // COARSE)
+        step = per_block * COARSE  # a block at a time: the track's squares in float64 are 4x the track
+        for start in range(0, n, step):
+            square = self.track[start : start + step].astype(np.float64)
+            power[start // COARSE : (start + step) // COARSE] = (
+                np.square(square, out=square).sum(axis=1).reshape(-1, COARSE).sum(axis=1)
+            )
         self.power = power.reshape(-1, per_block)
         loud = self.power.sum(axis=1)
         self.gated = loud >= loud.mean() * levels.power_gain(RELATIVE_GATE_DB)  # blocks the meter would count
 
-    def apply(self, gain_db: float, ceiling_db: float) -> tuple[np.ndarray, float]:
-        """The gained and limited track, and the deepest reduction in dB."""
-        curve = _curve(self.held, self.ramp, levels.gain(ceiling_db - gain_db))
-        out = self.track * (curve * levels.gain(gain_db))[:, None].astype(np.float32)
-        return out, max(0.0, -levels.to_db(curve.min()))
+    def apply(self, gain_db: float, ceiling_db: float, *, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+        """The gained and limited track (written into ``out`` when given), and the deepest reduction in dB."""
+        sums, width = _running_sums(self.held, self.ramp, levels.gain(ceiling_db - gain_db))
+        out = np.empty_like(self.track) if out is None else out
+        lowest = 1.0
+        for start in range(0, len(out), CHUNK):  # the float64 curve a chunk at a time, not 2x the track at once
+            end = min(len(out), start + CHUNK)
+            curve = sums[start + width : end + width] - sums[start:end]
+            curve /= width
+            lowest = min(lowest, float(curve.min()))
+            curve *= levels.gain(gain_db)
+            np.multiply(self.track[start:end], curve.astype(np.float32)[:, None], out=out[start:end])
+        return out, max(0.0, -levels.to_db(lowest))
 
     def gain_for(self, rise_db: float, ceiling_db: float) -> float:
         """The static gain whose result, after the limiter's predicted loudness cost, is ``rise_db``
@@ -268,10 +288,19 @@ class _Limiter:
 def _curve(held: np.ndarray, ramp: int, allowed: float) -> np.ndarray:
     """Limiter gain per frame: ``allowed / held`` capped at 1, then a moving average of width
     2 * ramp + 1 (edges extended, which keeps the average a bound at the ends too)."""
-    need = np.minimum(1.0, allowed / np.maximum(held, TINY_PEAK))
-    sums = np.cumsum(np.pad(need, (ramp + 1, ramp), mode="edge"), dtype=np.float64)  # float64: 1.4M terms
-    curve: np.ndarray = (sums[2 * ramp + 1 :] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
+    sums, width = _running_sums(held, ramp, allowed)
+    curve: np.ndarray = sums[width:] - sums[:-width]
+    curve /= width
     return curve
+
+
+def _running_sums(held: np.ndarray, ramp: int, allowed: float) -> tuple[np.ndarray, int]:
+    """``_curve``'s running sums and its width: the curve at frame i is (sums[i + width] - sums[i]) / width."""
+    need = np.maximum(held, TINY_PEAK)
+    np.divide(allowed, need, out=need)
+    np.minimum(1.0, need, out=need)
+    sums = np.cumsum(np.pad(need, (ramp + 1, ramp), mode="edge"), dtype=np.float64)  # float64: 1.4M terms
+    return sums, 2 * ramp + 1
 
 
 def _peak_envelope(track: np.ndarray) -> np.ndarray:
@@ -280,7 +309,9 @@ def _peak_envelope(track: np.ndarray) -> np.ndarray:
     half = SINC_TAPS // 2
     j = np.arange(-half + 1, half + 1)  # y(n + p) = sum_j x[n + j] * sinc(p - j) * window(j)
     window = np.cos(np.pi * (j - 0.5) / (SINC_TAPS + 1)) ** 2
-    envelope: np.ndarray = np.abs(track).max(axis=1)
+    envelope: np.ndarray = np.abs(track[:, 0])
+    for channel in track.T[1:]:  # a channel at a time: |track| whole would be a full copy of it
+        np.maximum(envelope, np.abs(channel), out=envelope)
     for k in range(1, OVERSAMPLE):
         taps = (np.sinc(k / OVERSAMPLE - j) * window)[::-1].astype(track.dtype)  # the track's precision: float32
         for channel in track.T:

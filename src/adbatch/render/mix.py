@@ -6,6 +6,7 @@ instead of a stack of audio clips each running its own FFmpeg reader.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from adbatch.render.levels import gain as db_gain
 from adbatch.style import MixStyle
 
 DEFAULT_LEVELS = MixStyle()  # for callers that mix without a composed config
+# samples computed at a time where a whole-track float64 temporary would otherwise be made: the soundtrack is mixed
+# while the encoder holds its frames, so each full copy (~10 MB for 30 s of stereo float32) adds to the render's peak
+CHUNK = 1 << 18
 
 
 def resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
@@ -26,10 +30,12 @@ def resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
     if src == dst:
         return data
     n = int(round(len(data) * dst / src))
-    x_old, x_new = np.arange(len(data)) / src, np.arange(n) / dst
-    out = np.empty((n, data.shape[1]), dtype=np.float32)  # filled a channel at a time: one float64 copy at most
-    for c in range(data.shape[1]):
-        out[:, c] = np.interp(x_new, x_old, data[:, c])
+    x_old = np.arange(len(data)) / src
+    out = np.empty((n, data.shape[1]), dtype=np.float32)
+    for start in range(0, n, CHUNK):  # a chunk at a time: its float64 times and values, not the track's
+        x_new = np.arange(start, min(n, start + CHUNK)) / dst
+        for c in range(data.shape[1]):
+            out[start : start + len(x_new), c] = np.interp(x_new, x_old, data[:, c])
     return out
 
 
@@ -60,7 +66,9 @@ def compress(voice: np.ndarray, rate: int, *, style: MixStyle = DEFAULT_LEVELS) 
     speech = voice[np.abs(voice) > peaks.max() * SPEECH_FLOOR]
     if not len(speech):
         return voice
-    own = 10 * np.log10(float(np.mean(speech.astype(np.float64) ** 2)))  # the voice's level while it speaks
+    power = speech.astype(np.float64)
+    own = 10 * np.log10(float(np.mean(np.square(power, out=power))))  # the voice's level while it speaks
+    del power, speech
     over = np.maximum(0.0, 20 * np.log10(np.maximum(peaks, 1e-9)) - (own + style.comp_threshold_db))
     want = over * (1 - 1 / style.comp_ratio)  # dB to take off, per block
     attack = 1 - np.exp(-COMP_BLOCK_S / max(style.comp_attack_s, 1e-6))
@@ -70,9 +78,12 @@ def compress(voice: np.ndarray, rate: int, *, style: MixStyle = DEFAULT_LEVELS) 
         level += (target - level) * (attack if target > level else release)
         reduction[i] = level
     centres = (np.arange(blocks) + 0.5) * block
-    gain = np.interp(np.arange(len(voice), dtype=np.float32), centres, reduction).astype(np.float32)
-    np.power(np.float32(10), gain / np.float32(-20), out=gain)  # dB to gain, in place: a 30 s bus is 1.4M values
-    out: np.ndarray = (voice * gain).astype(np.float32)
+    out = np.empty(len(voice), dtype=np.float32)
+    for start in range(0, len(voice), CHUNK):  # a chunk at a time: a 30 s bus is 1.4M values
+        end = min(len(voice), start + CHUNK)
+        gain = np.interp(np.arange(start, end, dtype=np.float32), centres, reduction).astype(np.float32)
+        np.power(np.float32(10), gain / np.float32(-20), out=gain)  # dB to gain
+        np.multiply(voice[start:end], gain, out=out[start:end])
     return out
 
 
@@ -82,12 +93,20 @@ def duck_envelope(timeline: Timeline, n: int, rate: int, *, style: MixStyle = DE
     gain = np.ones(n, dtype=np.float32)
     low = db_gain(style.duck_db)
     attack, release = style.duck_attack_s, style.duck_release_s
-    t = np.arange(n, dtype=np.float32) / rate
-    for cue in timeline.voice:
+    for cue in timeline.voice:  # outside its ramps a cue leaves the gain as it is: only its span is computed
+        span = _span(cue.start - attack, cue.end + release, n, rate)
+        t = np.arange(span.start, span.stop, dtype=np.float32) / rate
         inside = np.clip(np.minimum((t - (cue.start - attack)) / attack, ((cue.end + release) - t) / release), 0, 1)
-        gain = np.minimum(gain, 1 - (1 - low) * inside)
-    fade = np.clip((timeline.duration - t) / style.fade_out_s, 0, 1)
-    return gain * fade
+        np.minimum(gain[span], 1 - (1 - low) * inside, out=gain[span])
+    tail = _span(timeline.duration - style.fade_out_s, timeline.duration, n, rate)  # the fade: 1.0 before it
+    t = np.arange(tail.start, tail.stop, dtype=np.float32) / rate
+    gain[tail] *= np.clip((timeline.duration - t) / style.fade_out_s, 0, 1)
+    return gain
+
+
+def _span(start_s: float, end_s: float, n: int, rate: int) -> slice:
+    """The samples of ``n`` from ``start_s`` to ``end_s``, a sample wider on each side (float32 times round)."""
+    return slice(max(0, math.floor(start_s * rate) - 1), min(n, math.ceil(end_s * rate) + 2))
 
 
 def mix(
@@ -109,8 +128,10 @@ def mix(
         music = resample(music if music.shape[1] == 2 else np.repeat(music, 2, axis=1), src_rate, rate)
         reps = int(np.ceil(n / len(music)))
         music = np.tile(music, (reps, 1))[:n]
-        music_level = db_gain(music_gain_db + style.music_gain_db)
-        track += music * music_level * duck_envelope(timeline, n, rate, style=style)[:, None]
+        music *= db_gain(music_gain_db + style.music_gain_db)  # in place: each copy of the bed is ~10 MB
+        music *= duck_envelope(timeline, n, rate, style=style)[:, None]
+        track += music
+        del music
     bus = np.zeros(n, dtype=np.float32)  # the voice lines on their cues, compressed as one voice
     for cue in timeline.voice:
         voice, src_rate = read_wav(voice_files[cue.slot])
@@ -118,13 +139,18 @@ def mix(
         start = int(round(cue.start * rate))
         end = min(n, start + len(voice))
         bus[start:end] += voice[: end - start, 0]
-    track += compress(bus * db_gain(style.voice_gain_db), rate, style=style)[:, None]
-    track = band_limit(track, rate, style.lowpass_hz, taps=style.lowpass_taps)
-    peak = float(np.abs(track).max()) or 1.0
-    return track * min(1.0, db_gain(style.peak_dbfs) / peak)
+    bus *= db_gain(style.voice_gain_db)
+    track += compress(bus, rate, style=style)[:, None]
+    del bus
+    track = band_limit(track, rate, style.lowpass_hz, taps=style.lowpass_taps, in_place=True)
+    peak = float(max(track.max(), -track.min())) or 1.0
+    track *= min(1.0, db_gain(style.peak_dbfs) / peak)
+    return track
 
 
-def band_limit(track: np.ndarray, rate: int, cutoff_hz: float | None, *, taps: int) -> np.ndarray:
+def band_limit(
+    track: np.ndarray, rate: int, cutoff_hz: float | None, *, taps: int, in_place: bool = False
+) -> np.ndarray:
     """``track`` low-passed at ``cutoff_hz`` (a Hann-windowed sinc FIR of ``taps`` taps, zero phase); None or
     a cutoff at or above Nyquist: unchanged.
 
@@ -132,13 +158,13 @@ def band_limit(track: np.ndarray, rate: int, cutoff_hz: float | None, *, taps: i
     a synthesized voice (and the images linear resampling leaves above the source's Nyquist) carries energy up
     there, and the encoder's own cut rings it into true peaks several dB over what the limiter allowed,
     which once cost a video 3 LU of loudness to get back under the ceiling. Cut here, the limiter sees the
-    band the codec keeps."""
+    band the codec keeps. ``in_place``: the filtered channels are written over ``track`` (float32) itself."""
     if not cutoff_hz or cutoff_hz >= rate / 2:
         return track
     k = np.arange(taps) - (taps - 1) / 2
     fir = (2 * cutoff_hz / rate) * np.sinc(2 * cutoff_hz / rate * k) * np.hanning(taps)
     fir = (fir / fir.sum()).astype(np.float32)  # the track's precision: a float64 copy of it is 2x the memory
-    out = np.empty_like(track, dtype=np.float32)
+    out = track if in_place and track.dtype == np.float32 else np.empty_like(track, dtype=np.float32)
     for c in range(track.shape[1]):
-        out[:, c] = np.convolve(track[:, c], fir, mode="same")
+        out[:, c] = np.convolve(track[:, c], fir, mode="same")  # the column is copied before it is written over
     return out
