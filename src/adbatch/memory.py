@@ -5,7 +5,8 @@ from the top of its heaps. A job frees a lot at two points: after making its ass
 blurred, voice lines, the music bed), just before the render, the job's peak (the encoder's ~190 MB of
 buffers come on top of whatever the process holds); and at its end, where a worker that runs job after
 job would otherwise keep each job's high-water mark (measured: seven 1080x1920 renders in one process
-rose 240 -> 349 MB, and stayed at 146-197 MB with a trim after each).
+rose 240 -> 349 MB, and stayed at 146-197 MB with a trim after each). While a video encodes, the drawing
+thread frees each frame's scratch in its own arena: the renderer trims every ``segments.TRIM_EVERY`` frames.
 
 ``malloc_trim`` releases the free pages in every arena, a few milliseconds' work. Pinning glibc's mmap
 threshold instead (each big buffer its own mapping, returned on free) was measured too: 30 % more CPU in
