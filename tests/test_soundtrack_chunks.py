@@ -16,11 +16,12 @@ import pytest
 
 from adbatch.config import RenderConf
 from adbatch.domain.timeline import Timeline
+from adbatch.media import audio
 from adbatch.render import encode, levels, loudness, mix, segments
 from adbatch.style import MixStyle
 from tests.test_loudness import RATE, soundtrack, speech_music_job, square_bursts_over_a_tone
 
-LONG = 3 * mix.CHUNK + 12_345  # samples: crosses three chunk seams and ends on a short chunk
+LONG = 3 * audio.CHUNK + 12_345  # samples: crosses three chunk seams and ends on a short chunk
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +53,12 @@ def test_the_ducking_computed_over_each_cue_is_the_ducking_computed_over_the_tra
     """Only the samples under a cue's ramps (and the fade) are computed; every sample equals the whole formula's,
     also for a first cue whose ramp starts before the track does."""
     style = MixStyle(duck_attack_s=0.4, duck_release_s=0.35)
-    n = int(job.timeline.duration * rate)
     assert job.timeline.voice[0].start - style.duck_attack_s < 0  # the first ramp is cut by the start
-    got = mix.duck_envelope(job.timeline, n, rate, style=style)
-    assert np.array_equal(got, whole_duck_envelope(job.timeline, n, rate, style))
-    assert got.min() < 0.5  # it did duck
+    for n in (int(job.timeline.duration * rate), int(job.timeline.duration * rate) + rate // 2):  # and past the end
+        got = mix.duck_envelope(job.timeline, n, rate, style=style)
+        assert np.array_equal(got, whole_duck_envelope(job.timeline, n, rate, style))
+    cue = job.timeline.voice[1]
+    assert got[int((cue.start + cue.end) / 2 * rate)] < 0.5 and got[-1] == 0  # it ducked, and faded out
     assert got.dtype == np.float32
 
 
@@ -102,18 +104,66 @@ def test_band_limiting_in_place_writes_what_a_new_track_would_hold() -> None:
     assert np.array_equal(apart, same) and not np.array_equal(apart, track)
 
 
+def whole_envelope(track: np.ndarray) -> np.ndarray:
+    """The true-peak envelope as one pass over the whole track: |track| per frame, then the inter-sample peaks."""
+    half, j = loudness.SINC_TAPS // 2, np.arange(-loudness.SINC_TAPS // 2 + 1, loudness.SINC_TAPS // 2 + 1)
+    window = np.cos(np.pi * (j - 0.5) / (loudness.SINC_TAPS + 1)) ** 2
+    envelope = np.abs(track).max(axis=1)
+    for k in range(1, loudness.OVERSAMPLE):
+        taps = (np.sinc(k / loudness.OVERSAMPLE - j) * window)[::-1].astype(track.dtype)
+        for channel in track.T:
+            envelope = np.maximum(envelope, np.abs(np.convolve(channel, taps)[half : half + len(channel)]))
+    return envelope
+
+
 @pytest.mark.parametrize("gain_db", [3.0, 12.0])
-def test_the_limiter_applied_in_chunks_is_the_limiter_applied_whole(gain_db: float) -> None:
-    """The gain curve is made a chunk at a time from its running sums: the limited track and the deepest
-    reduction equal the whole curve's."""
+def test_the_limiter_in_chunks_is_the_limiter_over_the_whole_track(gain_db: float) -> None:
+    """The true-peak envelope a channel at a time, the block powers a block at a time and the gain curve a chunk
+    at a time from its running sums: the limited track, the deepest reduction and the loudness-cost inputs equal
+    the whole-track formulas'."""
     track = noise(LONG, seed=11)
+    attack, release = int(0.005 * RATE), int(0.05 * RATE)
     limiter = loudness._Limiter(track, RATE, attack_s=0.005, release_s=0.05)
+    envelope = np.concatenate([np.zeros(release, np.float32), whole_envelope(track), np.zeros(attack, np.float32)])
+    held = np.array([envelope[i : i + release + attack + 1].max() for i in range(0, len(track), 997)])
+    assert np.array_equal(limiter.held[::997], held)
+    per_block = int(loudness.BLOCK_S * RATE) // loudness.COARSE
+    n = len(limiter.held) // (per_block * loudness.COARSE) * per_block * loudness.COARSE
+    power = (track[:n].astype(np.float64) ** 2).sum(axis=1).reshape(-1, loudness.COARSE).sum(axis=1)
+    assert np.array_equal(limiter.power, power.reshape(-1, per_block))
     ceiling_db = -2.5
     got, deepest = limiter.apply(gain_db, ceiling_db)
-    curve = loudness._curve(limiter.held, limiter.ramp, levels.gain(ceiling_db - gain_db))
-    want = track * (curve * levels.gain(gain_db))[:, None].astype(np.float32)
-    assert np.array_equal(got, want)
+    need = np.minimum(1.0, levels.gain(ceiling_db - gain_db) / np.maximum(limiter.held, loudness.TINY_PEAK))
+    ramp = limiter.ramp
+    sums = np.cumsum(np.pad(need, (ramp + 1, ramp), mode="edge"), dtype=np.float64)
+    curve = (sums[2 * ramp + 1 :] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
+    assert np.array_equal(got, track * (curve * levels.gain(gain_db))[:, None].astype(np.float32))
     assert deepest == max(0.0, -levels.to_db(curve.min())) and deepest > 0
+    assert np.array_equal(loudness._curve(limiter.held, ramp, levels.gain(ceiling_db - gain_db)), curve)
+
+
+def test_the_mix_made_in_place_is_the_mix_made_in_copies(job) -> None:
+    """``mix.mix`` scales the bed and the voice in place and low-passes over its own track: the same samples as
+    the formula in fresh arrays (its parts, held to theirs above, are shared)."""
+    style, rate = mix.DEFAULT_LEVELS, RATE
+    n = int(round(job.timeline.duration * rate))
+    music, src = mix.read_wav(job.music)
+    music = mix.resample(music if music.shape[1] == 2 else np.repeat(music, 2, axis=1), src, rate)
+    music = np.tile(music, (int(np.ceil(n / len(music))), 1))[:n]
+    track = np.zeros((n, 2), np.float32)
+    level = levels.gain(job.music_gain_db + style.music_gain_db)
+    track += music * level * mix.duck_envelope(job.timeline, n, rate, style=style)[:, None]
+    bus = np.zeros(n, np.float32)
+    for cue in job.timeline.voice:
+        voice, src = mix.read_wav(job.voice[cue.slot])
+        voice = mix.resample(voice[:, :1], src, rate)
+        start = int(round(cue.start * rate))
+        bus[start : start + len(voice)] += voice[: n - start, 0]
+    track += mix.compress(bus * levels.gain(style.voice_gain_db), rate, style=style)[:, None]
+    track = mix.band_limit(track, rate, style.lowpass_hz, taps=style.lowpass_taps)
+    want = track * min(1.0, levels.gain(style.peak_dbfs) / float(np.abs(track).max()))
+    got = mix.mix(job.timeline, job.voice, job.music, rate=rate, music_gain_db=job.music_gain_db, style=style)
+    assert np.array_equal(got, want)
 
 
 @pytest.mark.parametrize("kind", ["voice", "bursts"])

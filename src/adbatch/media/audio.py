@@ -23,6 +23,10 @@ LAYOUTS = {1: "mono", 2: "stereo"}  # channel count -> FFmpeg's layout name (the
 PLANAR_FLOAT = "fltp"  # FFmpeg's planar float32: one row per channel, what numpy tracks turn into
 CHUNK_SAMPLES = 8192  # a track goes to a filter or an encoder this many samples at a time (~0.2 s), so their
 # buffers stay small: the meter oversamples what it is given 4x, a 30 s track at once would take ~50 MB more
+# samples a whole-track computation in numpy takes at a time where it would otherwise make a float64 temporary of
+# the whole track (mixer, limiter): the soundtrack is made while the encoder holds its frames, so every full copy
+# (~10 MB for 30 s of stereo float32, twice that in float64) adds to the render's peak
+CHUNK = 1 << 18
 
 
 def frame_of(track: np.ndarray, rate: int, *, start: int = 0) -> av.AudioFrame:

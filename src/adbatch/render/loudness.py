@@ -52,7 +52,6 @@ COARSE = 16  # frames per group in the loudness-cost estimate
 OVERSAMPLE = 4  # peaks between samples are estimated at quarter-sample steps (as BS.1770 true peak)
 SINC_TAPS = 16
 CODEC_ROUNDS = 3  # re-normalise-and-encode passes allowed after the first encode overshoots
-CHUNK = 1 << 18  # samples of the limiter's gain curve made at a time (float64: a whole one is 2x the track)
 CODEC_MARGIN_DB = 0.3  # beyond the measured overshoot: a re-encode of a quieter track overshoots a little differently
 
 METER = "peak=true:metadata=1"  # true peak (4x oversampled); metadata=1 keeps the 100 ms lines out of the log
@@ -136,16 +135,17 @@ def normalize(
     limiter = _Limiter(track, rate, attack_s=attack_s, release_s=release_s)
     allowed = true_peak_db - codec_headroom_db
     aim, ceiling_db = target_lufs, allowed
-    out = np.empty_like(limiter.track)  # each round writes over the last one's track (~10 MB), not beside it
-    for _ in range(ROUNDS):
-        gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
-        out, reduction = limiter.apply(gain_db, ceiling_db, out=out)
+    gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
+    out, reduction = limiter.apply(gain_db, ceiling_db)
+    for round_ in range(1, ROUNDS + 1):
         after = measure(out, rate=rate)
         miss, overshoot = target_lufs - after["integrated_lufs"], after["true_peak_dbtp"] - allowed
-        if abs(miss) <= SETTLE_LU and overshoot <= 0:
+        if (abs(miss) <= SETTLE_LU and overshoot <= 0) or round_ == ROUNDS:
             break
         aim += miss  # the limiter's loudness cost is predicted, not measured: correct by what the meter says
         ceiling_db -= max(0.0, overshoot)  # a peak the envelope underestimated: aim that much lower
+        gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
+        out, reduction = limiter.apply(gain_db, ceiling_db, out=out)  # over the last round's track (~10 MB)
     return out, {"before": before, "after": after, "gain_db": round(gain_db, 2), "limiter_db": round(reduction, 2)}
 
 
@@ -256,16 +256,16 @@ class _Limiter:
     def apply(self, gain_db: float, ceiling_db: float, *, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """The gained and limited track (written into ``out`` when given), and the deepest reduction in dB."""
         sums, width = _running_sums(self.held, self.ramp, levels.gain(ceiling_db - gain_db))
-        out = np.empty_like(self.track) if out is None else out
-        lowest = 1.0
-        for start in range(0, len(out), CHUNK):  # the float64 curve a chunk at a time, not 2x the track at once
-            end = min(len(out), start + CHUNK)
+        out = np.empty_like(self.track) if out is None else out  # made after the sums: not both at their peak
+        lows = []
+        for start in range(0, len(out), audio.CHUNK):  # the float64 curve a chunk at a time, not 2x the track at once
+            end = min(len(out), start + audio.CHUNK)
             curve = sums[start + width : end + width] - sums[start:end]
             curve /= width
-            lowest = min(lowest, float(curve.min()))
+            lows.append(curve.min())
             curve *= levels.gain(gain_db)
             np.multiply(self.track[start:end], curve.astype(np.float32)[:, None], out=out[start:end])
-        return out, max(0.0, -levels.to_db(lowest))
+        return out, max(0.0, -levels.to_db(float(np.min(lows))))
 
     def gain_for(self, rise_db: float, ceiling_db: float) -> float:
         """The static gain whose result, after the limiter's predicted loudness cost, is ``rise_db``
@@ -299,7 +299,15 @@ def _running_sums(held: np.ndarray, ramp: int, allowed: float) -> tuple[np.ndarr
     need = np.maximum(held, TINY_PEAK)
     np.divide(allowed, need, out=need)
     np.minimum(1.0, need, out=need)
-    sums = np.cumsum(np.pad(need, (ramp + 1, ramp), mode="edge"), dtype=np.float64)  # float64: 1.4M terms
+    # the edges extended, in float64 (1.4M terms), summed in place a chunk at a time (a whole in-place sum copies its
+    # input first): each chunk's first term takes the sum so far, so every sum is the one a single pass makes
+    sums = np.empty(len(need) + 2 * ramp + 1, np.float64)
+    sums[: ramp + 1], sums[ramp + 1 : ramp + 1 + len(need)], sums[ramp + 1 + len(need) :] = need[0], need, need[-1]
+    del need
+    for start in range(0, len(sums), audio.CHUNK):
+        if start:
+            sums[start] += sums[start - 1]
+        np.cumsum(sums[start : start + audio.CHUNK], out=sums[start : start + audio.CHUNK])
     return sums, 2 * ramp + 1
 
 

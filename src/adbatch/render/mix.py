@@ -20,9 +20,6 @@ from adbatch.render.levels import gain as db_gain
 from adbatch.style import MixStyle
 
 DEFAULT_LEVELS = MixStyle()  # for callers that mix without a composed config
-# samples computed at a time where a whole-track float64 temporary would otherwise be made: the soundtrack is mixed
-# while the encoder holds its frames, so each full copy (~10 MB for 30 s of stereo float32) adds to the render's peak
-CHUNK = 1 << 18
 
 
 def resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
@@ -32,8 +29,8 @@ def resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
     n = int(round(len(data) * dst / src))
     x_old = np.arange(len(data)) / src
     out = np.empty((n, data.shape[1]), dtype=np.float32)
-    for start in range(0, n, CHUNK):  # a chunk at a time: its float64 times and values, not the track's
-        x_new = np.arange(start, min(n, start + CHUNK)) / dst
+    for start in range(0, n, audio.CHUNK):  # a chunk at a time: its float64 times and values, not the track's
+        x_new = np.arange(start, min(n, start + audio.CHUNK)) / dst
         for c in range(data.shape[1]):
             out[start : start + len(x_new), c] = np.interp(x_new, x_old, data[:, c])
     return out
@@ -79,9 +76,10 @@ def compress(voice: np.ndarray, rate: int, *, style: MixStyle = DEFAULT_LEVELS) 
         reduction[i] = level
     centres = (np.arange(blocks) + 0.5) * block
     out = np.empty(len(voice), dtype=np.float32)
-    for start in range(0, len(voice), CHUNK):  # a chunk at a time: a 30 s bus is 1.4M values
-        end = min(len(voice), start + CHUNK)
-        gain = np.interp(np.arange(start, end, dtype=np.float32), centres, reduction).astype(np.float32)
+    for start in range(0, len(voice), audio.CHUNK):  # a chunk at a time: a 30 s bus is 1.4M values
+        end = min(len(voice), start + audio.CHUNK)
+        # the sample numbers as float32, as a whole-track arange makes them (an offset float32 arange rounds twice)
+        gain = np.interp(np.arange(start, end).astype(np.float32), centres, reduction).astype(np.float32)
         np.power(np.float32(10), gain / np.float32(-20), out=gain)  # dB to gain
         np.multiply(voice[start:end], gain, out=out[start:end])
     return out
@@ -95,18 +93,26 @@ def duck_envelope(timeline: Timeline, n: int, rate: int, *, style: MixStyle = DE
     attack, release = style.duck_attack_s, style.duck_release_s
     for cue in timeline.voice:  # outside its ramps a cue leaves the gain as it is: only its span is computed
         span = _span(cue.start - attack, cue.end + release, n, rate)
-        t = np.arange(span.start, span.stop, dtype=np.float32) / rate
+        t = _times(span, rate)
         inside = np.clip(np.minimum((t - (cue.start - attack)) / attack, ((cue.end + release) - t) / release), 0, 1)
         np.minimum(gain[span], 1 - (1 - low) * inside, out=gain[span])
-    tail = _span(timeline.duration - style.fade_out_s, timeline.duration, n, rate)  # the fade: 1.0 before it
-    t = np.arange(tail.start, tail.stop, dtype=np.float32) / rate
-    gain[tail] *= np.clip((timeline.duration - t) / style.fade_out_s, 0, 1)
+    # the fade: 1.0 before it, 0 after the timeline's end; a fade of no length (or less) is computed everywhere
+    fading = style.fade_out_s > 0
+    tail = slice(_span(timeline.duration - style.fade_out_s, 0, n, rate).start if fading else 0, n)
+    gain[tail] *= np.clip((timeline.duration - _times(tail, rate)) / style.fade_out_s, 0, 1)
     return gain
 
 
 def _span(start_s: float, end_s: float, n: int, rate: int) -> slice:
     """The samples of ``n`` from ``start_s`` to ``end_s``, a sample wider on each side (float32 times round)."""
-    return slice(max(0, math.floor(start_s * rate) - 1), min(n, math.ceil(end_s * rate) + 2))
+    start = min(n, max(0, math.floor(start_s * rate) - 1))
+    return slice(start, start if end_s * rate < start else min(n, math.ceil(end_s * rate) + 2))
+
+
+def _times(span: slice, rate: int) -> np.ndarray:
+    """The times of ``span``'s samples in float32, as a whole-track ``arange(n, dtype=float32) / rate`` gives them."""
+    times: np.ndarray = np.arange(span.start, span.stop).astype(np.float32) / rate
+    return times
 
 
 def mix(
