@@ -24,7 +24,7 @@ from adbatch.domain.archetype import load_archetype
 from adbatch.media import audio
 from adbatch.paths import ARCHETYPES_DIR
 from adbatch.providers import espeak, offline_art
-from adbatch.render import encode, loudness, mix, segments
+from adbatch.render import encode, limiter, loudness, mix, segments
 from tests.fakes.media import grey_mp4
 from tests.test_render import TINY
 
@@ -294,5 +294,5 @@ def test_the_limiters_running_max_is_the_max_of_every_window(k: int) -> None:
     """``_running_max`` (blocks, in the envelope's float32) against the plain max of each window."""
     x = np.random.default_rng(k).random(1000).astype(np.float32)
     want = np.array([x[i : i + k].max() for i in range(len(x) - k + 1)], dtype=np.float32)
-    got = loudness._running_max(x, k)
+    got = limiter._running_max(x, k)
     assert got.dtype == np.float32 and np.array_equal(got, want)

@@ -17,7 +17,7 @@ import pytest
 from adbatch.config import RenderConf
 from adbatch.domain.timeline import Timeline
 from adbatch.media import audio
-from adbatch.render import encode, levels, loudness, mix, segments
+from adbatch.render import encode, levels, limiter, loudness, mix, segments
 from adbatch.style import MixStyle
 from tests.test_loudness import RATE, soundtrack, speech_music_job, square_bursts_over_a_tone
 
@@ -106,11 +106,11 @@ def test_band_limiting_in_place_writes_what_a_new_track_would_hold() -> None:
 
 def whole_envelope(track: np.ndarray) -> np.ndarray:
     """The true-peak envelope as one pass over the whole track: |track| per frame, then the inter-sample peaks."""
-    half, j = loudness.SINC_TAPS // 2, np.arange(-loudness.SINC_TAPS // 2 + 1, loudness.SINC_TAPS // 2 + 1)
-    window = np.cos(np.pi * (j - 0.5) / (loudness.SINC_TAPS + 1)) ** 2
+    half, j = limiter.SINC_TAPS // 2, np.arange(-limiter.SINC_TAPS // 2 + 1, limiter.SINC_TAPS // 2 + 1)
+    window = np.cos(np.pi * (j - 0.5) / (limiter.SINC_TAPS + 1)) ** 2
     envelope = np.abs(track).max(axis=1)
-    for k in range(1, loudness.OVERSAMPLE):
-        taps = (np.sinc(k / loudness.OVERSAMPLE - j) * window)[::-1].astype(track.dtype)
+    for k in range(1, limiter.OVERSAMPLE):
+        taps = (np.sinc(k / limiter.OVERSAMPLE - j) * window)[::-1].astype(track.dtype)
         for channel in track.T:
             envelope = np.maximum(envelope, np.abs(np.convolve(channel, taps)[half : half + len(channel)]))
     return envelope
@@ -123,23 +123,23 @@ def test_the_limiter_in_chunks_is_the_limiter_over_the_whole_track(gain_db: floa
     the whole-track formulas'."""
     track = noise(LONG, seed=11)
     attack, release = int(0.005 * RATE), int(0.05 * RATE)
-    limiter = loudness._Limiter(track, RATE, attack_s=0.005, release_s=0.05)
+    limiting = limiter.Limiter(track, RATE, attack_s=0.005, release_s=0.05)
     envelope = np.concatenate([np.zeros(release, np.float32), whole_envelope(track), np.zeros(attack, np.float32)])
     held = np.array([envelope[i : i + release + attack + 1].max() for i in range(0, len(track), 997)])
-    assert np.array_equal(limiter.held[::997], held)
-    per_block = int(loudness.BLOCK_S * RATE) // loudness.COARSE
-    n = len(limiter.held) // (per_block * loudness.COARSE) * per_block * loudness.COARSE
-    power = (track[:n].astype(np.float64) ** 2).sum(axis=1).reshape(-1, loudness.COARSE).sum(axis=1)
-    assert np.array_equal(limiter.power, power.reshape(-1, per_block))
+    assert np.array_equal(limiting.held[::997], held)
+    per_block = int(limiter.BLOCK_S * RATE) // limiter.COARSE
+    n = len(limiting.held) // (per_block * limiter.COARSE) * per_block * limiter.COARSE
+    power = (track[:n].astype(np.float64) ** 2).sum(axis=1).reshape(-1, limiter.COARSE).sum(axis=1)
+    assert np.array_equal(limiting.power, power.reshape(-1, per_block))
     ceiling_db = -2.5
-    got, deepest = limiter.apply(gain_db, ceiling_db)
-    need = np.minimum(1.0, levels.gain(ceiling_db - gain_db) / np.maximum(limiter.held, loudness.TINY_PEAK))
-    ramp = limiter.ramp
+    got, deepest = limiting.apply(gain_db, ceiling_db)
+    need = np.minimum(1.0, levels.gain(ceiling_db - gain_db) / np.maximum(limiting.held, limiter.TINY_PEAK))
+    ramp = limiting.ramp
     sums = np.cumsum(np.pad(need, (ramp + 1, ramp), mode="edge"), dtype=np.float64)
     curve = (sums[2 * ramp + 1 :] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
     assert np.array_equal(got, track * (curve * levels.gain(gain_db))[:, None].astype(np.float32))
     assert deepest == max(0.0, -levels.to_db(curve.min())) and deepest > 0
-    assert np.array_equal(loudness._curve(limiter.held, ramp, levels.gain(ceiling_db - gain_db)), curve)
+    assert np.array_equal(limiter._curve(limiting.held, ramp, levels.gain(ceiling_db - gain_db)), curve)
 
 
 def test_the_mix_made_in_place_is_the_mix_made_in_copies(job) -> None:

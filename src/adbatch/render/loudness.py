@@ -9,7 +9,7 @@ keeps a platform's re-encode from clipping.
 Measuring is FFmpeg's ``ebur128`` filter with ``peak=true`` (true peak from an oversampled signal),
 run in this process by PyAV on the float samples (or a file's decoded audio); its figures are the
 Summary it logs as it closes, read exactly as they were from the FFmpeg command line. Normalising is a linear gain plus, only when that gain would push
-peaks over the ceiling, a look-ahead limiter computed here in numpy, then a re-measurement that
+peaks over the ceiling, a look-ahead limiter (``adbatch.render.limiter``, numpy), then a re-measurement that
 corrects the gain until both figures hold; the ceiling keeps headroom for the AAC encode's
 overshoot, and adbatch.stages.qa measures the delivered file. The headroom is a typical figure, not
 a bound (a dense, transient-heavy mix can overshoot it), so ``encode_under_ceiling`` measures the
@@ -34,7 +34,7 @@ import numpy as np
 from adbatch.config import RenderConf
 from adbatch.errors import RenderError
 from adbatch.media import audio
-from adbatch.render import levels
+from adbatch.render.limiter import Limiter
 from adbatch.style import MixStyle
 
 if TYPE_CHECKING:
@@ -45,12 +45,6 @@ _TARGET = RenderConf()  # the delivery target's defaults (render.loudness_lufs, 
 SILENT_LUFS = -70.0  # ebur128's absolute gate: at or below this there is nothing to normalise
 ROUNDS = 4  # measure-and-correct passes; the second almost always lands
 SETTLE_LU = 0.3  # stop correcting once the measured loudness is this close to the target
-BLOCK_S, RELATIVE_GATE_DB = 0.4, -10.0  # BS.1770 gating blocks and relative gate, for the cost estimate
-MAX_LIMITING_DB, BISECTIONS = 24.0, 12  # search range for the gain, and steps (24 dB / 2^12 ~ 0.006 dB)
-TINY_PEAK = 1e-12  # guards the division by a silent stretch's peak
-COARSE = 16  # frames per group in the loudness-cost estimate
-OVERSAMPLE = 4  # peaks between samples are estimated at quarter-sample steps (as BS.1770 true peak)
-SINC_TAPS = 16
 CODEC_ROUNDS = 3  # re-normalise-and-encode passes allowed after the first encode overshoots
 CODEC_MARGIN_DB = 0.3  # beyond the measured overshoot: a re-encode of a quieter track overshoots a little differently
 
@@ -132,7 +126,7 @@ def normalize(
     before = measure(track, rate=rate)
     if before["integrated_lufs"] <= SILENT_LUFS:
         return track, {"before": before, "after": before, "gain_db": 0.0, "limiter_db": 0.0}
-    limiter = _Limiter(track, rate, attack_s=attack_s, release_s=release_s)
+    limiter = Limiter(track, rate, attack_s=attack_s, release_s=release_s)
     allowed = true_peak_db - codec_headroom_db
     aim, ceiling_db = target_lufs, allowed
     gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
@@ -216,127 +210,6 @@ def encode_under_ceiling(
         if overshoot <= 0 or len(tried) > CODEC_ROUNDS:
             return Encoded(path=path, reading=reading, headroom_db=tuple(tried), true_peak_dbtp=tuple(peaks))
         headroom = max(headroom, true_peak_db - figures["after"]["true_peak_dbtp"]) + overshoot + CODEC_MARGIN_DB
-
-
-class _Limiter:
-    """A static gain followed by a look-ahead peak limiter, with a cheap prediction of how much
-    loudness the limiting costs, so the gain that lands on the target is found without metering each guess.
-
-    The limiter's gain at frame n is ceiling / (largest true-peak estimate over [n - release,
-    n + attack]), capped at 1 and averaged over a ramp no wider than the attack: every averaged
-    value is a bound from a window containing n, so the curve never lets a peak through. Gain
-    falls before a peak and holds after it, so low notes are not distorted by a gain that moves
-    within their period.
-    """
-
-    def __init__(self, track: np.ndarray, rate: int, *, attack_s: float, release_s: float) -> None:
-        self.track = track.astype(np.float32, copy=False)
-        attack, release = int(attack_s * rate), int(release_s * rate)
-        peaks = np.concatenate(
-            [np.zeros(release, np.float32), _peak_envelope(self.track), np.zeros(attack, np.float32)]
-        )
-        self.held = _running_max(peaks, release + attack + 1)  # over [n - release, n + attack]
-        del peaks
-        self.ramp = max(1, attack // 2)
-        # the cost estimate runs many times: on groups of COARSE frames (peak: max, power: sum)
-        per_block = int(BLOCK_S * rate) // COARSE
-        n = len(self.held) // (per_block * COARSE) * per_block * COARSE
-        self.coarse_held = self.held[:n].reshape(-1, COARSE).max(axis=1)
-        power = np.empty(n // COARSE)
-        step = per_block * COARSE  # a block at a time: the track's squares in float64 are 4x the track
-        for start in range(0, n, step):
-            square = self.track[start : start + step].astype(np.float64)
-            power[start // COARSE : (start + step) // COARSE] = (
-                np.square(square, out=square).sum(axis=1).reshape(-1, COARSE).sum(axis=1)
-            )
-        self.power = power.reshape(-1, per_block)
-        loud = self.power.sum(axis=1)
-        self.gated = loud >= loud.mean() * levels.power_gain(RELATIVE_GATE_DB)  # blocks the meter would count
-
-    def apply(self, gain_db: float, ceiling_db: float, *, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-        """The gained and limited track (written into ``out`` when given), and the deepest reduction in dB."""
-        sums, width = _running_sums(self.held, self.ramp, levels.gain(ceiling_db - gain_db))
-        out = np.empty_like(self.track) if out is None else out  # made after the sums: not both at their peak
-        lows = []
-        for start in range(0, len(out), audio.CHUNK):  # the float64 curve a chunk at a time, not 2x the track at once
-            end = min(len(out), start + audio.CHUNK)
-            curve = sums[start + width : end + width] - sums[start:end]
-            curve /= width
-            lows.append(curve.min())
-            curve *= levels.gain(gain_db)
-            np.multiply(self.track[start:end], curve.astype(np.float32)[:, None], out=out[start:end])
-        return out, max(0.0, -levels.to_db(float(np.min(lows))))
-
-    def gain_for(self, rise_db: float, ceiling_db: float) -> float:
-        """The static gain whose result, after the limiter's predicted loudness cost, is ``rise_db``
-        louder: gain + cost(gain) rises with gain, so bisection finds it."""
-        lo, hi = rise_db, rise_db + MAX_LIMITING_DB
-        for _ in range(BISECTIONS):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if mid + self._cost_db(mid, ceiling_db) < rise_db else (lo, mid)
-        return (lo + hi) / 2
-
-    def _cost_db(self, gain_db: float, ceiling_db: float) -> float:
-        """Loudness the limiter takes away (<= 0 dB), from the energy of the gated 400 ms blocks."""
-        curve = _curve(self.coarse_held, max(1, self.ramp // COARSE), levels.gain(ceiling_db - gain_db))
-        kept = self.power[self.gated]
-        if not kept.size:  # shorter than one block: nothing to estimate from
-            return 0.0
-        return levels.power_to_db((curve.reshape(self.power.shape)[self.gated] ** 2 * kept).sum() / kept.sum())
-
-
-def _curve(held: np.ndarray, ramp: int, allowed: float) -> np.ndarray:
-    """Limiter gain per frame: ``allowed / held`` capped at 1, then a moving average of width
-    2 * ramp + 1 (edges extended, which keeps the average a bound at the ends too)."""
-    sums, width = _running_sums(held, ramp, allowed)
-    curve: np.ndarray = sums[width:] - sums[:-width]
-    curve /= width
-    return curve
-
-
-def _running_sums(held: np.ndarray, ramp: int, allowed: float) -> tuple[np.ndarray, int]:
-    """``_curve``'s running sums and its width: the curve at frame i is (sums[i + width] - sums[i]) / width."""
-    need = np.maximum(held, TINY_PEAK)
-    np.divide(allowed, need, out=need)
-    np.minimum(1.0, need, out=need)
-    # the edges extended, in float64 (1.4M terms), summed in place a chunk at a time (a whole in-place sum copies its
-    # input first): each chunk's first term takes the sum so far, so every sum is the one a single pass makes
-    sums = np.empty(len(need) + 2 * ramp + 1, np.float64)
-    sums[: ramp + 1], sums[ramp + 1 : ramp + 1 + len(need)], sums[ramp + 1 + len(need) :] = need[0], need, need[-1]
-    del need
-    for start in range(0, len(sums), audio.CHUNK):
-        if start:
-            sums[start] += sums[start - 1]
-        np.cumsum(sums[start : start + audio.CHUNK], out=sums[start : start + audio.CHUNK])
-    return sums, 2 * ramp + 1
-
-
-def _peak_envelope(track: np.ndarray) -> np.ndarray:
-    """Per frame, the largest magnitude over all channels including the peaks between samples
-    (windowed-sinc interpolation at 1/4, 2/4 and 3/4 of a sample), which a true-peak meter sees."""
-    half = SINC_TAPS // 2
-    j = np.arange(-half + 1, half + 1)  # y(n + p) = sum_j x[n + j] * sinc(p - j) * window(j)
-    window = np.cos(np.pi * (j - 0.5) / (SINC_TAPS + 1)) ** 2
-    envelope: np.ndarray = np.abs(track[:, 0])
-    for channel in track.T[1:]:  # a channel at a time: |track| whole would be a full copy of it
-        np.maximum(envelope, np.abs(channel), out=envelope)
-    for k in range(1, OVERSAMPLE):
-        taps = (np.sinc(k / OVERSAMPLE - j) * window)[::-1].astype(track.dtype)  # the track's precision: float32
-        for channel in track.T:
-            between = np.convolve(channel, taps)[half : half + len(channel)]
-            np.maximum(envelope, np.abs(between, out=between), out=envelope)
-    return envelope
-
-
-def _running_max(x: np.ndarray, k: int) -> np.ndarray:
-    """max(x[i:i + k]) for every full window, in O(n) (van Herk / Gil-Werman blocks), in ``x``'s dtype: a
-    30 s track's envelope at 48 kHz is 1.4M values, and each copy of it counts toward the render's peak."""
-    n = len(x)
-    blocks = np.concatenate([x, np.full((-n) % k, -np.inf, x.dtype)]).reshape(-1, k)
-    suffix = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1]
-    prefix = np.maximum.accumulate(blocks, axis=1, out=blocks).ravel()  # blocks is not needed past here
-    out: np.ndarray = np.maximum(suffix.ravel()[: n - k + 1], prefix[k - 1 : n])
-    return out
 
 
 def _name(source: str | Path | np.ndarray) -> str:
