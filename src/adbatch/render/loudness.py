@@ -129,17 +129,17 @@ def normalize(
     limiter = Limiter(track, rate, attack_s=attack_s, release_s=release_s)
     allowed = true_peak_db - codec_headroom_db
     aim, ceiling_db = target_lufs, allowed
-    gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
-    out, reduction = limiter.apply(gain_db, ceiling_db)
-    for round_ in range(1, ROUNDS + 1):
+    last: np.ndarray | None = None  # each round writes over the last one's track (~10 MB), not beside it
+    for _ in range(ROUNDS):
+        gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
+        out, reduction = limiter.apply(gain_db, ceiling_db, out=last)
         after = measure(out, rate=rate)
         miss, overshoot = target_lufs - after["integrated_lufs"], after["true_peak_dbtp"] - allowed
-        if (abs(miss) <= SETTLE_LU and overshoot <= 0) or round_ == ROUNDS:
+        if abs(miss) <= SETTLE_LU and overshoot <= 0:
             break
         aim += miss  # the limiter's loudness cost is predicted, not measured: correct by what the meter says
         ceiling_db -= max(0.0, overshoot)  # a peak the envelope underestimated: aim that much lower
-        gain_db = limiter.gain_for(aim - before["integrated_lufs"], ceiling_db)
-        out, reduction = limiter.apply(gain_db, ceiling_db, out=out)  # over the last round's track (~10 MB)
+        last = out
     return out, {"before": before, "after": after, "gain_db": round(gain_db, 2), "limiter_db": round(reduction, 2)}
 
 

@@ -98,15 +98,20 @@ def duck_envelope(timeline: Timeline, n: int, rate: int, *, style: MixStyle = DE
         np.minimum(gain[span], 1 - (1 - low) * inside, out=gain[span])
     # the fade: 1.0 before it, 0 after the timeline's end; a fade of no length (or less) is computed everywhere
     fading = style.fade_out_s > 0
-    tail = slice(_span(timeline.duration - style.fade_out_s, 0, n, rate).start if fading else 0, n)
+    tail = slice(_first(timeline.duration - style.fade_out_s, n, rate) if fading else 0, n)
     gain[tail] *= np.clip((timeline.duration - _times(tail, rate)) / style.fade_out_s, 0, 1)
     return gain
 
 
 def _span(start_s: float, end_s: float, n: int, rate: int) -> slice:
     """The samples of ``n`` from ``start_s`` to ``end_s``, a sample wider on each side (float32 times round)."""
-    start = min(n, max(0, math.floor(start_s * rate) - 1))
+    start = _first(start_s, n, rate)
     return slice(start, start if end_s * rate < start else min(n, math.ceil(end_s * rate) + 2))
+
+
+def _first(start_s: float, n: int, rate: int) -> int:
+    """The first of ``n`` samples at or after ``start_s``, less one (float32 times round)."""
+    return min(n, max(0, math.floor(start_s * rate) - 1))
 
 
 def _times(span: slice, rate: int) -> np.ndarray:
