@@ -76,7 +76,9 @@ def videos(examples: list[Product]) -> list[Video]:
     for prod in examples:
         for archetype in ARCHETYPES:
             script = writer.write_now(request(prod, archetype), fill=True)
-            out.append(Video(prod, archetype, script, best_hook(script, prod, archetype)))
+            best = best_hook(script, prod, archetype)
+            script = writer.write_now(request(prod, archetype), fill=True, lead=best.angle)  # as lead_with
+            out.append(Video(prod, archetype, script, best))
     return out
 
 
@@ -147,6 +149,121 @@ def test_no_lead_in_is_spoken_in_more_than_half_the_products(videos) -> None:
                     owners[lead].add(v.product.id)
         phrase, count = most_shared(owners)
         assert count <= 3, (archetype.name, phrase, count)
+
+
+def triples(line: str, name: str) -> set[tuple[str, ...]]:
+    """A line's runs of three words, the product's name aside (a line may name it where it is on screen)."""
+    words = re.findall(r"[a-z0-9$.'-]+", line.replace(name, " ").lower())
+    return {tuple(w.strip(".") for w in words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def test_no_body_line_says_again_what_the_leading_hook_said(videos) -> None:
+    """The hook hook=best renders opens the video; no beat before the close repeats its words (23 of 56 did)."""
+    for v in videos:
+        heard = triples(v.hook.voice, v.product.name)
+        for copy in v.script.slots[:-1]:
+            assert not heard & triples(copy.voice, v.product.name), (v.product.id, v.archetype.name, copy.voice)
+
+
+def test_no_two_body_lines_say_the_same_thing(videos) -> None:
+    """A fact, a review's pain and a figure are each said once a body ("45-hour burn time", then "burns clean for
+    about 45 hours"; "water rings on my desk", then the review "no more water rings on my desk")."""
+    for v in videos:
+        lines = [s.voice.replace(v.product.name, " ") for s in v.script.slots[:-1]]
+        for i, line in enumerate(lines):
+            figures = set(re.findall(r"\d+", line.replace(v.product.price_text, "")))
+            for later in lines[i + 1 :]:
+                assert not triples(line, v.product.name) & triples(later, v.product.name), (v.product.id, line, later)
+                assert not figures & set(re.findall(r"\d+", later.replace(v.product.price_text, ""))), (line, later)
+
+
+def test_no_pain_beat_names_the_product_before_it_appears(videos) -> None:
+    """Problem, agitate and before beats show life without the product ("Nothing I tried came close to
+    Northwind Daypack 18L." then "Then I found Northwind Daypack 18L." named it twice in a row)."""
+    for v in videos:
+        for slot, copy in zip(v.archetype.slots[1:], v.script.slots, strict=True):
+            if slot.type in PAIN_BEATS:
+                assert v.product.name not in copy.voice, (v.product.id, v.archetype.name, copy.voice)
+
+
+def test_the_product_is_named_in_two_lines_in_a_row_only_when_its_facts_ran_out(videos) -> None:
+    """The name twice in a row is a tell; the writer names the product right after a line that did only when
+    every fact of the row is spoken already (a name-only line beats saying a fact twice)."""
+    for v in videos:
+        lines = [s.voice for s in v.script.slots[:-1]]
+        for before, line in zip(lines, lines[1:]):
+            if v.product.name in before and v.product.name in line:
+                rest = line.replace(v.product.name, "")
+                said = [f for f in insights.extract(v.product).facts if f.role not in ("name", "cta")]
+                assert not any(f.text.lower() in rest.lower() for f in said), (v.product.id, line)
+                assert all(
+                    f.text.lower() in " ".join([v.hook.voice, *lines]).lower() for f in said if f.role == "benefit"
+                )
+
+
+def test_the_body_is_written_around_whichever_hook_leads(tmp_path: Path) -> None:
+    """Each hook in turn leads: the body never says its fact, and the hooks stay the script's own."""
+    make_png(tmp_path / "images" / "p.png")
+    benefits = "Fades dark spots|Fragrance-free|Brighter skin in 2 weeks|Absorbs in seconds|Evens out dull skin"
+    row = product_row("p", image="images/p.png", benefits=benefits)
+    prod = load_catalog(write_catalog(tmp_path, [row])).validate_row(1, image_cache=tmp_path, max_mb=10, timeout_s=5)
+    ugc = next(a for a in ARCHETYPES if a.name == "ugc")
+    writer = OfflineScriptWriter()
+    unled = writer.write_now(request(prod, ugc), fill=True)
+    repeated = 0
+    for hook in unled.hooks:
+        led = writer.write_now(request(prod, ugc), fill=True, lead=hook.angle)
+        assert led.hooks == unled.hooks
+        words = [b.lower() for b in benefits.split("|") if b.lower() in hook.voice.lower()]
+        for copy in led.slots[:-1]:
+            assert not any(w in copy.voice.lower() for w in words), (hook.voice, copy.voice)
+        repeated += any(w in copy.voice.lower() for w in words for copy in unled.slots[:-1])
+    assert repeated, "no hook's fact was repeated without a lead: the test shows nothing"
+
+
+def test_lead_with_keeps_the_ranked_hooks_and_rewrites_the_body(examples) -> None:
+    """What a job calls after ranking: the ranked hooks as they were, the body around the first of them."""
+    import asyncio
+
+    prod, ugc = examples[0], next(a for a in ARCHETYPES if a.name == "ugc")
+    writer = OfflineScriptWriter()
+    script = writer.write_now(request(prod, ugc), fill=True)
+    ranked = script.model_copy(update={"hooks": tuple(reversed(script.hooks))})
+    led, _ = asyncio.run(writer.lead_with(request(prod, ugc), ranked))
+    assert led.hooks == ranked.hooks
+    assert led.slots == writer.write_now(request(prod, ugc), fill=True, lead=ranked.hooks[0].angle).slots
+
+
+def test_a_jobs_script_stage_writes_the_body_around_its_best_ranked_hook(examples, tmp_path: Path) -> None:
+    """``write.write_script`` (what a job runs, through the cache): hooks ranked, then the body around rank 1."""
+    import asyncio
+
+    import structlog
+
+    from adbatch.config import AdbatchConf
+    from adbatch.stages import write
+    from adbatch.stages.assets import Producer
+    from adbatch.store.cache import AssetCache
+
+    cfg, writer = AdbatchConf(), OfflineScriptWriter()
+    producer = Producer(AssetCache(str(tmp_path / "cache")), structlog.get_logger())
+    for prod in examples[:3]:
+        ugc = next(a for a in ARCHETYPES if a.name == "ugc")
+        req = request(prod, ugc)
+        script, _ = asyncio.run(
+            write.write_script(
+                writer,
+                producer,
+                cfg,
+                product=prod,
+                facts=req.insights,
+                archetype=ugc,
+                seed=req.seed,
+                words_per_second=req.words_per_second,
+            )
+        )
+        assert [h.rank for h in script.hooks] == [1, 2, 3, 4, 5]
+        assert script.slots == writer.write_now(req, fill=True, lead=script.hooks[0].angle).slots, prod.id
 
 
 def test_a_quote_inside_a_sentence_reads_on_in_lower_case(videos) -> None:

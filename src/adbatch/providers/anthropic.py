@@ -280,6 +280,11 @@ class AnthropicScriptWriter:
         )
         return request.script.model_copy(update={"slots": slots}), self._output(self.model, usage)
 
+    async def lead_with(self, request: ScriptRequest, script: Script) -> tuple[Script, Output]:
+        """The script as written: Claude writes hooks and body in one call, told that a beat never repeats
+        what a hook said (``script.j2``), so no second, paid call rewrites the body around the leader."""
+        return script, Output()
+
     # -- prompts and replies ------------------------------------------------------------------
 
     def _shorten_context(self, req: ShortenRequest) -> dict[str, Any]:

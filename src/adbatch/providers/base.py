@@ -179,6 +179,13 @@ class ScriptWriter(Provider, Protocol):
         long voice-over, ``adbatch.stages.fit``). The default: the script unchanged, nothing shorter."""
         return request.script, Output()
 
+    async def lead_with(self, request: ScriptRequest, script: Script) -> tuple[Script, Output]:
+        """``script`` (its hooks ranked, best first) with a body that leaves unsaid what its leading hook
+        says: that hook opens every hook=best video, and a beat saying it again spends seconds on what the
+        viewer just heard. The default: the script unchanged (a live writer writes hooks and body at once,
+        told that a beat never repeats a hook). A writer whose rewrite costs money does not override this."""
+        return script, Output()
+
     async def analyze(self, product: Product, out: Path) -> Output:
         """Write notes on the product (its photo, description and reviews) to ``out`` (JSON)."""
         raise NotImplementedError(f"the {self.name} writer does not analyse products (supports_vision is False)")

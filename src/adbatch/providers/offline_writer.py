@@ -9,9 +9,12 @@ one pass of a regex over the template: product text is data, never template sour
 
 Per slot the writer prefers, in order: the role the beat is about (a customer's quote in the
 social-proof beat, a customer's pain in a problem beat), a line that fits the slot's word budget, a
-line that says a fact rather than just the name, facts no other line of the video has used yet, and a
-line that fills most of its budget (the beat's time at the voice's speaking rate, so the voice carries
-the ad without dead air: a short line gets a second sentence from the bank's ``more`` section).
+line that says nothing the video's body or its leading hook has said (a fact, a review, a figure), a
+line that says a fact rather than just the name, a line that does not name the product right after a
+line that did, and a line that fills most of its budget (the beat's time at the voice's speaking rate,
+so the voice carries the ad without dead air: a short line gets a second sentence from the bank's
+``more`` section). The leading hook is the one ranked first (``lead_with``, after the job ranks the
+hooks): it opens every hook=best video, so the body leaves its fact to it; the close may repeat the price.
 
 Among the best, the template is taken in turn by catalog row (offset per archetype and beat), so a
 sweep's products open their lines differently (n products that can all fill the same k templates share
@@ -44,6 +47,8 @@ from adbatch.store.cache import file_digest
 _BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 _REVIEW = "review:"  # the key a review's words use up, whichever clause of it a line quotes (_keys)
+_FIGURE = "figure:"  # the key a figure uses up: "ice-cold for 24 hours", then "cold for 24 hours" is one fact twice
+_FIGURES = re.compile(r"\d+(?:[.,]\d+)?")
 _OPENS_SENTENCE = (".", "!", "?", "“")  # a quote after these starts a sentence (or a card) and keeps its capital
 MAX_BINDINGS = 48  # per template: plenty for a row's handful of facts of one kind
 FILL = 0.85  # a line under this share of its word budget leaves its beat half silent: it gets a second sentence
@@ -136,17 +141,24 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         slots = tuple(short.slot(s.slot) if s.slot in request.words and s.voice else s for s in request.script.slots)
         return request.script.model_copy(update={"slots": slots}), Output(units={"slots": len(request.words)})
 
-    def write_now(self, req: ScriptRequest, *, fill: bool = False) -> Script:
+    async def lead_with(self, request: ScriptRequest, script: Script) -> tuple[Script, Output]:
+        """The body written again around the ranked script's leading hook (``write_now(lead=...)``); the
+        hooks are drawn before the body from the same seed, so they are the script's own, in its order."""
+        body = self.write_now(request, fill=True, lead=script.hooks[0].angle).slots
+        return script.model_copy(update={"slots": body}), Output(units={"slots": len(body)})
+
+    def write_now(self, req: ScriptRequest, *, fill: bool = False, lead: str | None = None) -> Script:
         """One line per slot within its word budget (min of vo_words and its time at the speaking rate);
         ``fill``: a body line short of its beat's time takes a second (or third) sentence from the bank's
         ``more`` section, so the voice carries the ad, and may run up to STRETCH over (the timeline evens
-        beats out), and may repeat a fact only a hook said."""
+        beats out), and may repeat a fact only a hook said; but not the ``lead`` hook's (its angle: the
+        hook ranked first, heard by every video that renders hook=best), before the call to action."""
         rng = random.Random(f"{req.seed}:{req.product.id}:{req.archetype.name}")
         facts = self._facts(req)
         seconds = {s.id: req.speech_seconds[s.id] * req.words_per_second for s in req.archetype.slots}
         budgets = {s.id: seconds[s.id] if fill else min(s.vo_words[1], int(seconds[s.id])) for s in req.archetype.slots}
         caps = {s.id: s.vo_words[1] for s in req.archetype.slots}
-        hook_budget, used = budgets[req.archetype.slots[0].id], set[str]()
+        hook_budget, used, led = budgets[req.archetype.slots[0].id], set[str](), frozenset[str]()
         hooks = []
         for angle in ANGLES:
             # a hook stays one punchy sentence: no second sentence (its length decides the hook beat's)
@@ -164,11 +176,16 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
             )
             hooks.append(HookCandidate(angle=angle, text=entry["text"], voice=entry["voice"]))
             used |= keys
+            led = keys if angle == lead else led
         said = set[str]()  # what the body says: a body line may repeat a hook's fact (one hook of five is heard)
-        slots = []
+        slots, previous = [], next((h.voice for h in hooks if h.angle == lead), "")
         for slot in req.archetype.slots[1:]:
             prefer = _listed(self.bank.get("prefer", {}).get(slot.type))
+            unsaid = [f for f in facts if f.role in prefer and not led & set(_keys(f, facts))]
+            if led and "quote" not in prefer and not unsaid:
+                prefer = frozenset()  # the leading hook spoke the row's only pain: this beat says what was wanted
             kept = set() if "quote" in prefer else _kept_for_proof(facts)
+            kept |= led if slot.type != "cta" else set()  # the close may say the price again
             entry, keys = self._pick(
                 self.bank["slots"][slot.type],
                 facts,
@@ -181,10 +198,11 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
                 more=self._more(slot.type, facts, req.product.name) if fill else (),
                 hooked=used if fill else None,
                 max_words=caps[slot.id],
+                previous=previous,
             )
             entry.setdefault("visual", self._visual(slot.type, req))
             slots.append(SlotCopy(slot=slot.id, **entry))
-            said |= keys
+            said, previous = said | keys, entry["voice"]
         slots = self._fit_total(slots, hooks, req, stretch=STRETCH if fill else 1.0)
         return Script(writer=f"{self.name}/{self.model}", hooks=tuple(hooks), slots=tuple(slots))
 
@@ -226,7 +244,7 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
                 if len(said) < len(binding) and restating & {f.key for f in said}:
                     continue
                 entry = {k: render(t, binding, attribution=attribution) for k, t in variant.items()}
-                keys, roles = frozenset(k for f in said for k in _keys(f)), frozenset(f.role for f in said)
+                keys, roles = frozenset(k for f in said for k in _keys(f, facts)), frozenset(f.role for f in said)
                 options.append(_Option(entry, keys, roles, (n,), says=bool(keys)))
         return options
 
@@ -253,12 +271,14 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         hooked: set[str] | None = None,
         max_words: int = 99,
         full: float = FILL,
+        previous: str = "",
     ) -> tuple[dict[str, str], frozenset[str]]:
         """The best option for a slot (see the module docstring) and the facts it says; ``more`` are the
         second sentences a short line may take. Filling (``hooked`` given: the facts only a hook said, one
         hook of five is heard), a fact in ``used`` is avoided before a short line is, a hooked one only after;
-        a line ``full`` of its budget is as good as a fuller one. Among the best, the template whose turn
-        it is (``_in_turn``), then the seed's choice of its fillings."""
+        a line ``full`` of its budget is as good as a fuller one. A line does not name the product right
+        after the ``previous`` line did, and one that echoes that line's words is the last choice. Among
+        the best, the template whose turn it is (``_in_turn``), then the seed's choice of its fillings."""
         options = self._options(variants, facts, req.product.name)
         if not options:
             raise ValueError(f"no copy variant fits product {req.product.id!r} (bank {self.path})")
@@ -266,18 +286,22 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         if filling:
             skip = _restating(facts, req.product.name)  # an added sentence restating a line that names the product
             options += _extended(options, more, budget, used, name=req.product.name, restating=skip)
-        stretch = STRETCH if filling else 1.0
+        stretch, name = STRETCH if filling else 1.0, req.product.name
+        heard = _pairs(previous, name)
 
-        def rank(o: _Option) -> tuple[bool, bool, bool, bool, bool, int, bool]:
+        def rank(o: _Option) -> tuple[bool, bool, bool, bool, bool, bool, bool, int, bool, bool]:
             words = spoken_words(o.entry["voice"])
             return (
                 bool(prefer) and not prefer & o.roles,
                 words > stretch * budget or (filling and len(o.entry["voice"].split()) > max_words),
                 any(k.startswith(_REVIEW) for k in o.keys & used),  # a customer's words heard twice: last resort
+                filling and bool(o.keys & used),  # in a video, a fact said twice is worse than just the name
                 not o.says,
                 bool(o.keys & used),
+                name in o.entry["voice"] and name in previous,
                 -min(FILL_STEPS, int(words / budget * FILL_STEPS / full)) if filling else 0,  # fuller, up to full
                 bool(o.keys & (hooked or set())),
+                bool(heard & _pairs(o.entry["voice"], name)),
             )
 
         ranks = {id(o): rank(o) for o in options}
@@ -294,7 +318,7 @@ def _kept_for_proof(facts: Sequence[Fact]) -> set[str]:
     """The review of the best quote, which other beats leave to the social-proof beat (a review is quoted
     once a video: a pain beat that took it would leave the proof beat to repeat it)."""
     best = next((f for f in facts if f.role == "quote"), None)
-    return set(_keys(best)) - {best.key} if best else set()
+    return set(_keys(best, facts)) - {best.key} if best else set()
 
 
 def _listed(roles: str | list[str] | None) -> frozenset[str]:
@@ -302,10 +326,19 @@ def _listed(roles: str | list[str] | None) -> frozenset[str]:
     return frozenset([roles] if isinstance(roles, str) else roles or ())
 
 
-def _keys(fact: Fact) -> tuple[str, ...]:
+def _keys(fact: Fact, facts: Sequence[Fact]) -> tuple[str, ...]:
     """What saying ``fact`` uses up: its words, and for a customer's words their review (one review is
-    quoted once a video, not as the pain and again as the proof)."""
-    return (fact.key, f"{_REVIEW}{fact.item}") if fact.role in ("quote", "before") else (fact.key,)
+    quoted once a video, not as the pain and again as the proof); a pain in the words of one of the row's
+    (``facts``) reviews uses that review up too ("water rings on my desk", then "no more water rings…");
+    a figure other than the price is said once ("45-hour burn time", then "burns for about 45 hours")."""
+    figures = () if fact.role == "price" else tuple(f"{_FIGURE}{n}" for n in _FIGURES.findall(fact.text))
+    if fact.role in ("quote", "before"):
+        return fact.key, f"{_REVIEW}{fact.item}", *figures
+    if fact.role == "pain":
+        low = fact.text.lower()
+        heard = {f"{_REVIEW}{f.item}" for f in facts if f.role in ("quote", "before") and low in f.text.lower()}
+        return fact.key, *sorted(heard), *figures
+    return fact.key, *figures
 
 
 def _restating(facts: Sequence[Fact], name: str) -> set[str]:
@@ -313,6 +346,12 @@ def _restating(facts: Sequence[Fact], name: str) -> set[str]:
     a noun phrase whose head word is in the name. Beside the name they read as filler."""
     named = {w.lower() for w in re.findall(r"[\w'-]+", name)}
     return {f.key for f in facts if f.kind == "noun_phrase" and f.text.split()[-1].lower().strip(",.") in named}
+
+
+def _pairs(line: str, name: str) -> set[tuple[str, str]]:
+    """The line's word pairs, the product's name aside (a line after it may name it where it is on screen)."""
+    words = re.findall(r"[\w'$.-]+", line.replace(name, " ").lower())
+    return set(itertools.pairwise(w.strip(".") for w in words))
 
 
 def _in_turn(pool: Sequence[_Option], turn: int) -> list[_Option]:

@@ -37,8 +37,9 @@ async def write_script(
     seed: int,
     words_per_second: float,
 ) -> tuple[Script, Insights]:
-    """Analyse the product (live), write the script, rank its hooks (offline score, then a live judge);
-    the script with ranked hooks, and the insights it was written from (merged with the analysis)."""
+    """Analyse the product (live), write the script, rank its hooks (offline score, then a live judge),
+    and have the body leave the leading hook's fact unsaid (``ScriptWriter.lead_with``); the script
+    with ranked hooks, and the insights it was written from (merged with the analysis)."""
     notes = await product_notes(writer, producer, product)
     if notes is not None:
         facts = insights.merge(facts, notes)
@@ -92,7 +93,8 @@ async def write_script(
                 product=product, insights=facts, archetype=archetype, hooks=ranked, hook_seconds=hook_seconds
             ),
         )
-    return script.model_copy(update={"hooks": ranked}), facts
+    led, _ = await writer.lead_with(request, script.model_copy(update={"hooks": ranked}))
+    return check_structure(led, archetype), facts
 
 
 async def product_notes(writer: ScriptWriter, producer: Producer, product: Product) -> dict[str, Any] | None:
