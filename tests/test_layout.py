@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from adbatch.paths import ARCHETYPES_DIR, PROJECT_ROOT
 from adbatch.providers import offline_art
 from adbatch.render import captions, endcard, layout, overlays
 from adbatch.render.safezone import SafeZone
-from adbatch.stages import clip_prompts
+from adbatch.stages import clip_prompts, insights
 from adbatch.style import MotionStyle, PlateStyle, StyleConf
 from tests.conftest import make_png, run_adbatch
 
@@ -220,9 +220,34 @@ def test_the_end_card_quote_is_a_customers_words_with_attribution() -> None:
     ]
     assert (
         endcard.pick_quote(quotes, most_words=14, least_words=5, by="a customer")
-        == "“no more dull skin, finally” — a customer"
+        == "“No more dull skin, finally” — a customer"
     )
     assert endcard.pick_quote(quotes[:1], most_words=14, least_words=5, by="a customer") == ""
+
+
+def test_the_end_card_quotes_what_the_video_has_not_said() -> None:
+    """The card is a second voice: a quote the proof beat already spoke gives way to the next one that fits,
+    and is taken only when nothing else fits. A clause quoted alone starts with a capital; "iPhone" keeps its."""
+    quotes = ["my sunscreen doesn't pill on top of it anymore", "this one is still clear after eight weeks"]
+    spoken = ["In a buyer's words:  My sunscreen doesn't pill on top of it anymore."]
+    pick = partial(endcard.pick_quote, most_words=14, least_words=5, by="a customer")
+    assert pick(quotes, spoken=spoken) == "“This one is still clear after eight weeks” — a customer"
+    assert pick(quotes[:1], spoken=spoken) == "“My sunscreen doesn't pill on top of it anymore” — a customer"
+    assert pick(["iPhone fits in the side pocket easily"]) == "“iPhone fits in the side pocket easily” — a customer"
+
+
+def test_the_end_card_quotes_a_reviews_praise_not_its_complaint(examples) -> None:
+    """The example serum's first review opens on other serums "that turned orange in a month": the card quoted
+    that opening (the excerpt cut its payoff). It now quotes praise, one the video does not speak."""
+    from adbatch.stages.run import card_quote
+    from adbatch.style import EndCardStyle
+
+    serum = next(p for p in examples if p.id == "glow-serum")
+    found = insights.extract(serum)
+    spoken = ["In a buyer's words: my sunscreen doesn't pill on top of it anymore."]
+    assert "turned orange" in endcard.pick_quote(found.quotes, most_words=14, least_words=5, by="a customer")
+    assert card_quote(found, spoken, EndCardStyle()) == "“This one is still clear after eight weeks” — a customer"
+    assert card_quote(found.model_copy(update={"facts": ()}), spoken, EndCardStyle()).startswith("“I've tried")
 
 
 def test_the_end_card_quote_never_trails_off() -> None:

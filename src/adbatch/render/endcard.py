@@ -276,15 +276,18 @@ def _place(base: Image.Image, patch: Image.Image, x: int, y: int, role: str, wor
     return role, words, (x, y, patch.width, patch.height)
 
 
-def pick_quote(quotes: Sequence[str], *, most_words: int, least_words: int, by: str) -> str:
+def pick_quote(quotes: Sequence[str], *, most_words: int, least_words: int, by: str, spoken: Sequence[str] = ()) -> str:
     """The card's quote: the best customer quote of ``least_words`` to ``most_words`` words, verbatim, in
     quotation marks and attributed (``by``); empty when none is short enough to read at a glance. An excerpt
-    cut off mid-sentence ("…") is taken back to its last whole clause, so the card never trails off."""
-    for quote in quotes:
-        words = _whole(quote, least_words)
-        if least_words <= len(words.split()) <= most_words:
-            return f"“{words}” — {by}"
-    return ""
+    cut off mid-sentence ("…") is taken back to its last whole clause, so the card never trails off. One the
+    video does not already say (``spoken``: its voice lines) comes first: the card is a second voice."""
+    fitting = [w for w in (_whole(q, least_words) for q in quotes) if least_words <= len(w.split()) <= most_words]
+    heard = [" ".join(line.lower().split()) for line in spoken]
+    unsaid = [w for w in fitting if not any(" ".join(w.lower().split()) in line for line in heard)]
+    best = next(iter(unsaid or fitting), "")
+    if best.split()[:1] and best.split()[0].islower():  # a clause quoted on its own starts a sentence ("iPhone" stays)
+        best = best[:1].upper() + best[1:]
+    return f"“{best}” — {by}" if best else ""
 
 
 def _whole(quote: str, least_words: int) -> str:

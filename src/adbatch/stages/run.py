@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from adbatch.stages.assets import AssetPlan, Assets, Produced, Producer, Provide
 from adbatch.store import resume
 from adbatch.store.atomic import write_text
 from adbatch.store.cache import content_key
+from adbatch.style import EndCardStyle
 
 # the end card is scratch the renderer reads once: zlib's fastest level writes it in about half the time of the
 # default (6), for a slightly larger file that is deleted with the job's work folder
@@ -291,17 +293,16 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
     write_text(job.out_dir / "timeline.json", final.model_dump_json(indent=1))
-    card = end_card(job, got, assets, job.formats[0])
+    card = end_card(job, got, assets, job.formats[0], final)
     return Laid(final=final, voice_files=voice_files, card=card, fitting=fitting)
 
 
-def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format) -> Path:
+def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, final: timeline.Timeline) -> Path:
     """The closing frame at ``fmt``'s size: the product, its name and price, a customer's words and the call to
     action on the card background; where each part landed is kept beside it (``endcard.json``) for the layout
     record."""
     look, product, card_look = got.look, got.product, job.cfg.style.endcard
-    fewest, most = card_look.quote_words
-    quote = endcard.pick_quote(got.facts.quotes, most_words=most, least_words=fewest, by=card_look.quote_by)
+    quote = card_quote(got.facts, [cue.text for cue in final.voice], card_look)
     with Image.open(_made(assets.card, "end-card background")) as bg, Image.open(product.image) as photo:
         logo = Image.open(look.logo) if look.logo else None
         frame, parts = endcard.compose_with_parts(
@@ -326,13 +327,24 @@ def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format) -> Path
     return path
 
 
+def card_quote(facts: Insights, spoken: Sequence[str], look: EndCardStyle) -> str:
+    """The end card's customer words: a review's praise, whole (its typed quotes, never a "tired of …" opening
+    whose payoff the card would cut), one the video does not say (``spoken``) first; a row without typed
+    quotes offers the insights' excerpts."""
+    fewest, most = look.quote_words
+    praise = [f.text for f in facts.facts if f.role == "quote"]
+    return endcard.pick_quote(
+        praise or list(facts.quotes), most_words=most, least_words=fewest, by=look.quote_by, spoken=spoken
+    )
+
+
 def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, timings: dict[str, float]) -> Rendered:
     """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them; then the
     same timeline re-flowed for every other format of ``render.formats``, on the same encoded soundtrack."""
     cuts, soundtrack = [], None
     stills = sheet.Stills(laid.final, job.cfg.style.sheet.thumb_width)
     for fmt in job.formats:
-        card = laid.card if fmt.main else end_card(job, got, assets, fmt)
+        card = laid.card if fmt.main else end_card(job, got, assets, fmt, laid.final)
         cut, done = _draw(job, got, shape, assets, laid, fmt, card, soundtrack, stills if fmt.main else None)
         cuts.append(cut)
         soundtrack = soundtrack or (done.soundtrack.path if done.soundtrack else None)
