@@ -285,6 +285,19 @@ def test_quote_after_a_colon_is_lower_cased_but_not_i() -> None:
     assert render("“{quote}”", {"quote": quote}, attribution="a customer") == "“Case fits in my pocket”"
 
 
+def test_a_clause_quoted_on_its_own_card_starts_with_a_capital() -> None:
+    """A review's later clause ("…, so my sunscreen doesn't pill") opens its quote card capitalised; a brand
+    written in lower case ("iPhone") keeps its spelling; inside a sentence the clause reads on in lower case."""
+    clause = Fact(role="quote", kind="quote", text="my sunscreen doesn't pill", field="reviews", column="reviews")
+    brand = Fact(role="quote", kind="quote", text="iPhone fits in the pocket", field="reviews", column="reviews")
+    card = "“{quote}” — {quote:by}"
+    assert render(card, {"quote": clause}, attribution="a customer") == "“My sunscreen doesn't pill” — a customer"
+    assert render(card, {"quote": brand}, attribution="a customer") == "“iPhone fits in the pocket” — a customer"
+    assert (
+        render("Real review: {quote}.", {"quote": clause}, attribution="") == "Real review: my sunscreen doesn't pill."
+    )
+
+
 def test_no_price_follows_a_pain_line(videos) -> None:
     """A problem, agitate or before beat never ends on the price ("…a headache. All for $28.")."""
     for v in videos:

@@ -47,6 +47,13 @@ class Fact(BaseModel):
         return f"{self.role}:{self.text.lower()}"
 
 
+def upper_first(text: str) -> str:
+    """Capitalise a clause that starts a sentence or a quote card on its own ("my sunscreen doesn't pill…"),
+    unless its first word is not plain lower case ("iPhone", "eBay")."""
+    first = text.split()[0] if text.split() else ""
+    return text[:1].upper() + text[1:] if first.islower() and first.isalpha() else text
+
+
 def lower_first(text: str) -> str:
     """Lower-case a sentence's first letter, but not "I" ("I'm", "I've") or an acronym or brand ("SPF", "iPhone")."""
     first = text.split()[0] if text.split() else ""

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from adbatch.domain.archetype import ANGLES
-from adbatch.domain.facts import Fact, lower_first
+from adbatch.domain.facts import Fact, lower_first, upper_first
 from adbatch.domain.script import HookCandidate, Script, SlotCopy, spoken_words
 from adbatch.paths import PROMPTS_DIR
 from adbatch.providers.base import Output, ScriptRequest, ScriptWriter, ShortenRequest
@@ -101,7 +101,9 @@ def render(template: str, binding: Mapping[str, Fact], *, attribution: str) -> s
             return SENTENCE[fact.kind].format(fact.text)
         before = template[: match.start()].rstrip()
         mid_sentence = bool(before) and not before.endswith(_OPENS_SENTENCE)
-        return lower_first(fact.text) if mid_sentence and fact.kind == "quote" else fact.text
+        if fact.kind != "quote":
+            return fact.text
+        return lower_first(fact.text) if mid_sentence else upper_first(fact.text)  # “My sunscreen…” on a card
 
     line = " ".join(_BLANK.sub(fill, template).split())
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), line)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from adbatch.domain.facts import upper_first
 from adbatch.media.color import rgb
 from adbatch.media.draw import paste_with_shadow, rounded
 from adbatch.render import text
@@ -284,9 +285,7 @@ def pick_quote(quotes: Sequence[str], *, most_words: int, least_words: int, by: 
     fitting = [w for w in (_whole(q, least_words) for q in quotes) if least_words <= len(w.split()) <= most_words]
     heard = [" ".join(line.lower().split()) for line in spoken]
     unsaid = [w for w in fitting if not any(" ".join(w.lower().split()) in line for line in heard)]
-    best = next(iter(unsaid or fitting), "")
-    if best.split()[:1] and best.split()[0].islower():  # a clause quoted on its own starts a sentence ("iPhone" stays)
-        best = best[:1].upper() + best[1:]
+    best = upper_first(next(iter(unsaid or fitting), ""))  # a clause quoted on its own starts a sentence
     return f"“{best}” — {by}" if best else ""
 
 
