@@ -1,7 +1,8 @@
 """Copy a media buyer would run: no template tells across a sweep of the example catalog.
 
 The sweep is written as a job writes it (``write_now(fill=True)``, the offline voice's speaking rate, the
-job's seed) and its hooks ranked as a job ranks them, so what is checked is what the videos would say.
+job's seed), its hooks ranked as a job ranks them and its body written around the best (``lead_with``), so
+what is checked is what the videos would say.
 """
 
 from __future__ import annotations
@@ -266,6 +267,46 @@ def test_a_jobs_script_stage_writes_the_body_around_its_best_ranked_hook(example
         assert script.slots == writer.write_now(req, fill=True, lead=script.hooks[0].angle).slots, prod.id
 
 
+def test_a_body_shortened_to_fit_still_leaves_the_leading_hooks_fact_unsaid(examples) -> None:
+    """``shorten`` (a voice-over that runs long) redraws lines within word caps around the same leading hook:
+    fewer shortened lines repeat it than when the shortening ignores which hook leads."""
+    import asyncio
+
+    from adbatch.providers.base import ShortenRequest
+    from adbatch.stages import fit
+
+    writer, repeats = OfflineScriptWriter(), {"led": 0, "unled": 0}
+    for prod in examples:
+        for archetype in ARCHETYPES:
+            req = request(prod, archetype)
+            best = best_hook(writer.write_now(req, fill=True), prod, archetype)
+            script = writer.write_now(req, fill=True, lead=best.angle)
+            script = script.model_copy(update={"hooks": (best, *(h for h in script.hooks if h != best))})
+            caps = fit.word_caps(script, 0.7)
+            short, _ = asyncio.run(writer.shorten(ShortenRequest(request=req, script=script, words=caps)))
+            seconds = {k: min(v, caps.get(k, 1e9) / req.words_per_second) for k, v in req.speech_seconds.items()}
+            unled = writer.write_now(dataclasses.replace(req, speech_seconds=seconds))
+            heard = triples(best.voice, prod.name)
+            for said, key in ((short, "led"), (unled, "unled")):
+                lines = [s.voice for s in said.slots[:-1] if s.slot in caps]
+                repeats[key] += sum(bool(heard & triples(line, prod.name)) for line in lines)
+    assert repeats["led"] < repeats["unled"], repeats
+
+
+def test_an_unknown_lead_is_refused_and_a_foreign_script_keeps_its_body(examples) -> None:
+    """``lead`` names a hook angle; a script whose hooks this writer would not draw (cached by another version
+    of it) keeps its body rather than be rewritten around facts nobody knows."""
+    import asyncio
+
+    prod, ugc = examples[0], next(a for a in ARCHETYPES if a.name == "ugc")
+    writer = OfflineScriptWriter()
+    with pytest.raises(ValueError, match="not a hook angle"):
+        writer.write_now(request(prod, ugc), fill=True, lead="sarcasm")
+    script = writer.write_now(request(prod, ugc), fill=True)
+    foreign = script.model_copy(update={"hooks": tuple(h.model_copy(update={"voice": "Old."}) for h in script.hooks)})
+    assert asyncio.run(writer.lead_with(request(prod, ugc), foreign))[0] == foreign
+
+
 def test_a_quote_inside_a_sentence_reads_on_in_lower_case(videos) -> None:
     """After "word for it:", "wrote:" or any colon, a customer's words do not keep a capital ("I" and names aside)."""
     for v in videos:
@@ -293,6 +334,8 @@ def test_a_clause_quoted_on_its_own_card_starts_with_a_capital() -> None:
     card = "“{quote}” — {quote:by}"
     assert render(card, {"quote": clause}, attribution="a customer") == "“My sunscreen doesn't pill” — a customer"
     assert render(card, {"quote": brand}, attribution="a customer") == "“iPhone fits in the pocket” — a customer"
+    its = Fact(role="quote", kind="quote", text="it's lasted two months", field="reviews", column="reviews")
+    assert render(card, {"quote": its}, attribution="a customer") == "“It's lasted two months” — a customer"
     assert (
         render("Real review: {quote}.", {"quote": clause}, attribution="") == "Real review: my sunscreen doesn't pill."
     )

@@ -19,7 +19,7 @@ from adbatch.providers import offline_art
 from adbatch.render import captions, endcard, layout, overlays
 from adbatch.render.safezone import SafeZone
 from adbatch.stages import clip_prompts, insights
-from adbatch.style import MotionStyle, PlateStyle, StyleConf
+from adbatch.style import EndCardStyle, MotionStyle, PlateStyle, StyleConf
 from tests.conftest import make_png, run_adbatch
 
 FPS = 30
@@ -240,14 +240,40 @@ def test_the_end_card_quotes_a_reviews_praise_not_its_complaint(examples) -> Non
     """The example serum's first review opens on other serums "that turned orange in a month": the card quoted
     that opening (the excerpt cut its payoff). It now quotes praise, one the video does not speak."""
     from adbatch.stages.run import card_quote
-    from adbatch.style import EndCardStyle
 
     serum = next(p for p in examples if p.id == "glow-serum")
     found = insights.extract(serum)
     spoken = ["In a buyer's words: my sunscreen doesn't pill on top of it anymore."]
     assert "turned orange" in endcard.pick_quote(found.quotes, most_words=14, least_words=5, by="a customer")
-    assert card_quote(found, spoken, EndCardStyle()) == "“This one is still clear after eight weeks” — a customer"
-    assert card_quote(found.model_copy(update={"facts": ()}), spoken, EndCardStyle()).startswith("“I've tried")
+    look = EndCardStyle()
+    assert card_quote(found, spoken=spoken, look=look) == "“This one is still clear after eight weeks” — a customer"
+    assert card_quote(found.model_copy(update={"facts": ()}), spoken=spoken, look=look).startswith("“I've tried")
+
+
+def test_every_hook_variant_closes_on_the_same_end_card(examples) -> None:
+    """The card is part of the body the hook variants share: it avoids what any hook may say, not only the hook
+    its variant opens with (which gave glow-serum's variants different cards)."""
+    from types import SimpleNamespace
+
+    from adbatch.domain.archetype import available
+    from adbatch.providers.offline_writer import OfflineScriptWriter
+    from adbatch.stages.run import card_quote, said_in
+    from tests.test_copy_craft import request
+
+    look, differed = EndCardStyle(), 0
+    for prod in examples:
+        for archetype in (load_archetype(n, ARCHETYPES_DIR) for n in available(ARCHETYPES_DIR)):
+            script = OfflineScriptWriter().write_now(request(prod, archetype), fill=True)
+            body = [SimpleNamespace(slot=s.slot, text=s.voice) for s in script.slots if s.voice]
+            cards, naive = set(), set()
+            for hook in script.hooks:
+                final = SimpleNamespace(voice=[SimpleNamespace(slot=archetype.slots[0].id, text=hook.voice), *body])
+                found = insights.extract(prod)
+                cards.add(card_quote(found, spoken=said_in(script, final, archetype), look=look))
+                naive.add(card_quote(found, spoken=[c.text for c in final.voice], look=look))
+            assert len(cards) == 1, (prod.id, archetype.name, cards)
+            differed += len(naive) > 1
+    assert differed, "no variant's own hook changed its card: the test shows nothing"
 
 
 def test_the_end_card_quote_never_trails_off() -> None:

@@ -296,3 +296,14 @@ def test_the_limiters_running_max_is_the_max_of_every_window(k: int) -> None:
     want = np.array([x[i : i + k].max() for i in range(len(x) - k + 1)], dtype=np.float32)
     got = limiter._running_max(x, k)
     assert got.dtype == np.float32 and np.array_equal(got, want)
+
+
+def test_the_body_key_follows_the_end_cards_pixels_not_its_path(tmp_path: Path) -> None:
+    """The end card is drawn into the job's folder under one name: a new card (another quote) at the same path
+    must not reuse a body encoded with the old one (``content_key`` hashes a path by its bytes)."""
+    job = speech_music_job(tmp_path)
+    card = next(s.path for s in job.shots if s.kind == "static")
+    before = encode.body_key(job, RenderConf(), 1)
+    assert encode.body_key(job, RenderConf(), 1) == before
+    plate(card, (200, 40, 40), seed=99)
+    assert encode.body_key(job, RenderConf(), 1) != before

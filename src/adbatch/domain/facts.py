@@ -51,7 +51,7 @@ def upper_first(text: str) -> str:
     """Capitalise a clause that starts a sentence or a quote card on its own ("my sunscreen doesn't pill…"),
     unless its first word is not plain lower case ("iPhone", "eBay")."""
     first = text.split()[0] if text.split() else ""
-    return text[:1].upper() + text[1:] if first.islower() and first.isalpha() else text
+    return text[:1].upper() + text[1:] if first[:1].islower() and first[1:] == first[1:].lower() else text
 
 
 def lower_first(text: str) -> str:

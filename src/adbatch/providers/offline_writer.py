@@ -8,10 +8,11 @@ fragrance-free", "brighter skin in 2 weeks"), so one template serves every row. 
 one pass of a regex over the template: product text is data, never template source.
 
 Per slot the writer prefers, in order: the role the beat is about (a customer's quote in the
-social-proof beat, a customer's pain in a problem beat), a line that fits the slot's word budget, a
-line that says nothing the video's body or its leading hook has said (a fact, a review, a figure), a
-line that says a fact rather than just the name, a line that does not name the product right after a
-line that did, and a line that fills most of its budget (the beat's time at the voice's speaking rate,
+social-proof beat, a customer's pain in a problem beat), a line that fits the slot's word budget, in a
+video a line that says nothing its body has said (a fact, a review, a figure), one that leaves the leading
+hook's fact unsaid, a line that says a fact rather than just the name (when shortening, this comes before
+avoiding what the body said), a line that does not name the product right after a line that did, and a
+line that fills most of its budget (the beat's time at the voice's speaking rate,
 so the voice carries the ad without dead air: a short line gets a second sentence from the bank's
 ``more`` section). The leading hook is the one ranked first (``lead_with``, after the job ranks the
 hooks): it opens every hook=best video, so the body leaves its fact to it; the close may repeat the price.
@@ -48,7 +49,7 @@ _BLANK = re.compile(r"\{([a-z_]+?)(\d?)(?::([a-z_|]+))?\}")
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 _REVIEW = "review:"  # the key a review's words use up, whichever clause of it a line quotes (_keys)
 _FIGURE = "figure:"  # the key a figure uses up: "ice-cold for 24 hours", then "cold for 24 hours" is one fact twice
-_FIGURES = re.compile(r"\d+(?:[.,]\d+)?")
+_FIGURES = re.compile(r"(\d+(?:[.,]\d+)?)(?:[\s-]+([a-z]+))?")  # a figure and its unit: "45-hour", "45 hours"
 _OPENS_SENTENCE = (".", "!", "?", "“")  # a quote after these starts a sentence (or a card) and keeps its capital
 MAX_BINDINGS = 48  # per template: plenty for a row's handful of facts of one kind
 FILL = 0.85  # a line under this share of its word budget leaves its beat half silent: it gets a second sentence
@@ -139,15 +140,19 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         """The listed slots' lines chosen again within their word caps (the bank's shorter variants)."""
         req = request.request
         seconds = {k: min(v, request.words.get(k, 1e9) / req.words_per_second) for k, v in req.speech_seconds.items()}
-        short = self.write_now(dataclasses.replace(req, speech_seconds=seconds))
+        short = self.write_now(dataclasses.replace(req, speech_seconds=seconds), lead=request.script.hooks[0].angle)
         slots = tuple(short.slot(s.slot) if s.slot in request.words and s.voice else s for s in request.script.slots)
         return request.script.model_copy(update={"slots": slots}), Output(units={"slots": len(request.words)})
 
     async def lead_with(self, request: ScriptRequest, script: Script) -> tuple[Script, Output]:
         """The body written again around the ranked script's leading hook (``write_now(lead=...)``); the
-        hooks are drawn before the body from the same seed, so they are the script's own, in its order."""
-        body = self.write_now(request, fill=True, lead=script.hooks[0].angle).slots
-        return script.model_copy(update={"slots": body}), Output(units={"slots": len(body)})
+        hooks are drawn before the body from the same seed, so they are the script's own. Free and not cached
+        (it is the writer's own deterministic redraw). A script whose hooks this writer would not draw (one
+        cached from another version of it) keeps its body: the facts to leave unsaid are not known."""
+        again = self.write_now(request, fill=True, lead=script.hooks[0].angle)
+        if {h.voice for h in again.hooks} != {h.voice for h in script.hooks}:
+            return script, Output()
+        return script.model_copy(update={"slots": again.slots}), Output(units={"slots": len(again.slots)})
 
     def write_now(self, req: ScriptRequest, *, fill: bool = False, lead: str | None = None) -> Script:
         """One line per slot within its word budget (min of vo_words and its time at the speaking rate);
@@ -179,6 +184,8 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
             hooks.append(HookCandidate(angle=angle, text=entry["text"], voice=entry["voice"]))
             used |= keys
             led = keys if angle == lead else led
+        if lead is not None and lead not in ANGLES:
+            raise ValueError(f"lead={lead!r} is not a hook angle; angles: {', '.join(ANGLES)}")
         said = set[str]()  # what the body says: a body line may repeat a hook's fact (one hook of five is heard)
         slots, previous = [], next((h.voice for h in hooks if h.angle == lead), "")
         for slot in req.archetype.slots[1:]:
@@ -201,6 +208,7 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
                 hooked=used if fill else None,
                 max_words=caps[slot.id],
                 previous=previous,
+                avoid=led if slot.type != "cta" else frozenset(),
             )
             entry.setdefault("visual", self._visual(slot.type, req))
             slots.append(SlotCopy(slot=slot.id, **entry))
@@ -274,8 +282,10 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         max_words: int = 99,
         full: float = FILL,
         previous: str = "",
+        avoid: frozenset[str] = frozenset(),
     ) -> tuple[dict[str, str], frozenset[str]]:
-        """The best option for a slot (see the module docstring) and the facts it says; ``more`` are the
+        """The best option for a slot (see the module docstring) and the facts it says (``avoid``: the leading
+        hook's, said again only as a last resort); ``more`` are the
         second sentences a short line may take. Filling (``hooked`` given: the facts only a hook said, one
         hook of five is heard), a fact in ``used`` is avoided before a short line is, a hooked one only after;
         a line ``full`` of its budget is as good as a fuller one. A line does not name the product right
@@ -291,13 +301,14 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         stretch, name = STRETCH if filling else 1.0, req.product.name
         heard = _pairs(previous, name)
 
-        def rank(o: _Option) -> tuple[bool, bool, bool, bool, bool, bool, bool, int, bool, bool]:
+        def rank(o: _Option) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, int, bool, bool]:
             words = spoken_words(o.entry["voice"])
             return (
                 bool(prefer) and not prefer & o.roles,
                 words > stretch * budget or (filling and len(o.entry["voice"].split()) > max_words),
                 any(k.startswith(_REVIEW) for k in o.keys & used),  # a customer's words heard twice: last resort
                 filling and bool(o.keys & used),  # in a video, a fact said twice is worse than just the name
+                bool(o.keys & avoid),  # the leading hook's fact, said again a few seconds after it
                 not o.says,
                 bool(o.keys & used),
                 name in o.entry["voice"] and name in previous,
@@ -333,7 +344,8 @@ def _keys(fact: Fact, facts: Sequence[Fact]) -> tuple[str, ...]:
     quoted once a video, not as the pain and again as the proof); a pain in the words of one of the row's
     (``facts``) reviews uses that review up too ("water rings on my desk", then "no more water rings…");
     a figure other than the price is said once ("45-hour burn time", then "burns for about 45 hours")."""
-    figures = () if fact.role == "price" else tuple(f"{_FIGURE}{n}" for n in _FIGURES.findall(fact.text))
+    found = _FIGURES.findall(fact.text.lower())
+    figures = () if fact.role == "price" else tuple(f"{_FIGURE}{n} {unit.removesuffix('s')}" for n, unit in found)
     if fact.role in ("quote", "before"):
         return fact.key, f"{_REVIEW}{fact.item}", *figures
     if fact.role == "pain":

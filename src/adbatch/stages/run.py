@@ -293,16 +293,24 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
     write_text(job.out_dir / "timeline.json", final.model_dump_json(indent=1))
-    card = end_card(job, got, assets, job.formats[0], final)
+    card = end_card(job, got, assets, job.formats[0], said_in(shape.script, final, got.archetype))
     return Laid(final=final, voice_files=voice_files, card=card, fitting=fitting)
 
 
-def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, final: timeline.Timeline) -> Path:
+def said_in(script: Script, final: timeline.Timeline, archetype: Archetype) -> list[str]:
+    """What a video of this body may say aloud: every hook candidate (any variant may open it) and the body's
+    voice lines. The end card avoids all of it, so every hook variant closes on the same card (one body)."""
+    hook_id = archetype.slots[0].id
+    body = [cue.text for cue in final.voice if cue.slot != hook_id and not cue.slot.startswith(plan.HOOK_VARIANT)]
+    return [*(h.voice for h in script.hooks), *body]
+
+
+def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, spoken: Sequence[str]) -> Path:
     """The closing frame at ``fmt``'s size: the product, its name and price, a customer's words and the call to
     action on the card background; where each part landed is kept beside it (``endcard.json``) for the layout
     record."""
     look, product, card_look = got.look, got.product, job.cfg.style.endcard
-    quote = card_quote(got.facts, [cue.text for cue in final.voice], card_look)
+    quote = card_quote(got.facts, spoken=spoken, look=card_look)
     with Image.open(_made(assets.card, "end-card background")) as bg, Image.open(product.image) as photo:
         logo = Image.open(look.logo) if look.logo else None
         frame, parts = endcard.compose_with_parts(
@@ -327,7 +335,7 @@ def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, final: 
     return path
 
 
-def card_quote(facts: Insights, spoken: Sequence[str], look: EndCardStyle) -> str:
+def card_quote(facts: Insights, *, spoken: Sequence[str], look: EndCardStyle) -> str:
     """The end card's customer words: a review's praise, whole (its typed quotes, never a "tired of …" opening
     whose payoff the card would cut), one the video does not say (``spoken``) first; a row without typed
     quotes offers the insights' excerpts."""
@@ -344,7 +352,8 @@ def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, t
     cuts, soundtrack = [], None
     stills = sheet.Stills(laid.final, job.cfg.style.sheet.thumb_width)
     for fmt in job.formats:
-        card = laid.card if fmt.main else end_card(job, got, assets, fmt, laid.final)
+        spoken = said_in(shape.script, laid.final, got.archetype)
+        card = laid.card if fmt.main else end_card(job, got, assets, fmt, spoken)
         cut, done = _draw(job, got, shape, assets, laid, fmt, card, soundtrack, stills if fmt.main else None)
         cuts.append(cut)
         soundtrack = soundtrack or (done.soundtrack.path if done.soundtrack else None)
