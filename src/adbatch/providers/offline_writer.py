@@ -160,6 +160,8 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
         ``more`` section, so the voice carries the ad, and may run up to STRETCH over (the timeline evens
         beats out), and may repeat a fact only a hook said; but not the ``lead`` hook's (its angle: the
         hook ranked first, heard by every video that renders hook=best), before the call to action."""
+        if lead is not None and lead not in ANGLES:
+            raise ValueError(f"lead={lead!r} is not a hook angle; angles: {', '.join(ANGLES)}")
         rng = random.Random(f"{req.seed}:{req.product.id}:{req.archetype.name}")
         facts = self._facts(req)
         seconds = {s.id: req.speech_seconds[s.id] * req.words_per_second for s in req.archetype.slots}
@@ -184,17 +186,14 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
             hooks.append(HookCandidate(angle=angle, text=entry["text"], voice=entry["voice"]))
             used |= keys
             led = keys if angle == lead else led
-        if lead is not None and lead not in ANGLES:
-            raise ValueError(f"lead={lead!r} is not a hook angle; angles: {', '.join(ANGLES)}")
         said = set[str]()  # what the body says: a body line may repeat a hook's fact (one hook of five is heard)
         slots, previous = [], next((h.voice for h in hooks if h.angle == lead), "")
         for slot in req.archetype.slots[1:]:
             prefer = _listed(self.bank.get("prefer", {}).get(slot.type))
-            unsaid = [f for f in facts if f.role in prefer and not led & set(_keys(f, facts))]
-            if led and "quote" not in prefer and not unsaid:
+            if led and "quote" not in prefer and all(led & set(_keys(f, facts)) for f in facts if f.role in prefer):
                 prefer = frozenset()  # the leading hook spoke the row's only pain: this beat says what was wanted
-            kept = set() if "quote" in prefer else _kept_for_proof(facts)
-            kept |= led if slot.type != "cta" else set()  # the close may say the price again
+            avoid = led if slot.type != "cta" else frozenset()  # the close may say the price again
+            kept = (set() if "quote" in prefer else _kept_for_proof(facts)) | avoid
             entry, keys = self._pick(
                 self.bank["slots"][slot.type],
                 facts,
@@ -208,7 +207,7 @@ class OfflineScriptWriter(ScriptWriter):  # no vision, no judge: the Protocol's 
                 hooked=used if fill else None,
                 max_words=caps[slot.id],
                 previous=previous,
-                avoid=led if slot.type != "cta" else frozenset(),
+                avoid=avoid,
             )
             entry.setdefault("visual", self._visual(slot.type, req))
             slots.append(SlotCopy(slot=slot.id, **entry))

@@ -293,16 +293,15 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
     write_text(job.out_dir / "timeline.json", final.model_dump_json(indent=1))
-    card = end_card(job, got, assets, job.formats[0], said_in(shape.script, final, got.archetype))
+    card = end_card(job, got, assets, job.formats[0], said_in(shape.script))
     return Laid(final=final, voice_files=voice_files, card=card, fitting=fitting)
 
 
-def said_in(script: Script, final: timeline.Timeline, archetype: Archetype) -> list[str]:
+def said_in(script: Script) -> list[str]:
     """What a video of this body may say aloud: every hook candidate (any variant may open it) and the body's
-    voice lines. The end card avoids all of it, so every hook variant closes on the same card (one body)."""
-    hook_id = archetype.slots[0].id
-    body = [cue.text for cue in final.voice if cue.slot != hook_id and not cue.slot.startswith(plan.HOOK_VARIANT)]
-    return [*(h.voice for h in script.hooks), *body]
+    voice lines (``plan.words_for``). The end card avoids all of it, so every hook variant closes on the same
+    card (one body)."""
+    return [*(h.voice for h in script.hooks), *(s.voice for s in script.slots if s.voice)]
 
 
 def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, spoken: Sequence[str]) -> Path:
@@ -349,10 +348,9 @@ def card_quote(facts: Insights, *, spoken: Sequence[str], look: EndCardStyle) ->
 def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, timings: dict[str, float]) -> Rendered:
     """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them; then the
     same timeline re-flowed for every other format of ``render.formats``, on the same encoded soundtrack."""
-    cuts, soundtrack = [], None
+    cuts, soundtrack, spoken = [], None, said_in(shape.script)
     stills = sheet.Stills(laid.final, job.cfg.style.sheet.thumb_width)
     for fmt in job.formats:
-        spoken = said_in(shape.script, laid.final, got.archetype)
         card = laid.card if fmt.main else end_card(job, got, assets, fmt, spoken)
         cut, done = _draw(job, got, shape, assets, laid, fmt, card, soundtrack, stills if fmt.main else None)
         cuts.append(cut)
