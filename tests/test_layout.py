@@ -236,6 +236,19 @@ def test_the_end_card_quotes_what_the_video_has_not_said() -> None:
     assert pick(["iPhone fits in the side pocket easily"]) == "“iPhone fits in the side pocket easily” — a customer"
 
 
+def test_a_quote_only_a_hook_candidate_says_beats_one_the_body_says() -> None:
+    """pulse-earbuds: one review is the proof beat, the other a social-proof hook candidate. A hook is heard in
+    one variant, the proof beat in all of them: the card takes the hook's review, in every variant."""
+    quotes = ["Case fits in the coin pocket of my jeans", "these have survived a half marathon without budging"]
+    body = ["Straight from a review: case fits in the coin pocket of my jeans."]
+    hooks = ["These have survived a half marathon without budging. Not my words."]
+    pick = partial(endcard.pick_quote, most_words=14, least_words=5, by="a customer")
+    assert (
+        pick(quotes, spoken=body, hooks=hooks) == "“These have survived a half marathon without budging” — a customer"
+    )
+    assert pick(quotes, spoken=[*body, *hooks]) == "“Case fits in the coin pocket of my jeans” — a customer"
+
+
 def test_the_end_card_quotes_a_reviews_praise_not_its_complaint(examples) -> None:
     """The example serum's first review opens on other serums "that turned orange in a month": the card quoted
     that opening (the excerpt cut its payoff). It now quotes praise, one the video does not speak."""
@@ -257,7 +270,7 @@ def test_every_hook_variant_closes_on_the_same_end_card(examples) -> None:
 
     from adbatch.domain.archetype import available
     from adbatch.providers.offline_writer import OfflineScriptWriter
-    from adbatch.stages.run import card_quote, said_in
+    from adbatch.stages.run import card_quote
     from tests.test_copy_craft import request
 
     look, differed = EndCardStyle(), 0
@@ -269,7 +282,8 @@ def test_every_hook_variant_closes_on_the_same_end_card(examples) -> None:
             for hook in script.hooks:
                 final = SimpleNamespace(voice=[SimpleNamespace(slot=archetype.slots[0].id, text=hook.voice), *body])
                 found = insights.extract(prod)
-                cards.add(card_quote(found, spoken=said_in(script), look=look))
+                hooks = [h.voice for h in script.hooks]
+                cards.add(card_quote(found, spoken=[c.text for c in body], hooks=hooks, look=look))
                 naive.add(card_quote(found, spoken=[c.text for c in final.voice], look=look))
             assert len(cards) == 1, (prod.id, archetype.name, cards)
             differed += len(naive) > 1

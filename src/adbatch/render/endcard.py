@@ -277,15 +277,28 @@ def _place(base: Image.Image, patch: Image.Image, x: int, y: int, role: str, wor
     return role, words, (x, y, patch.width, patch.height)
 
 
-def pick_quote(quotes: Sequence[str], *, most_words: int, least_words: int, by: str, spoken: Sequence[str] = ()) -> str:
+def pick_quote(
+    quotes: Sequence[str],
+    *,
+    most_words: int,
+    least_words: int,
+    by: str,
+    spoken: Sequence[str] = (),
+    hooks: Sequence[str] = (),
+) -> str:
     """The card's quote: the best customer quote of ``least_words`` to ``most_words`` words, verbatim, in
     quotation marks and attributed (``by``); empty when none is short enough to read at a glance. An excerpt
-    cut off mid-sentence ("…") is taken back to its last whole clause, so the card never trails off. One the
-    video does not already say (``spoken``: its voice lines) comes first: the card is a second voice."""
+    cut off mid-sentence ("…") is taken back to its last whole clause, so the card never trails off. The card
+    is a second voice: first a quote neither the video (``spoken``: its body's lines) nor any of its hooks
+    (``hooks``: each variant opens with one) says, then one only a hook says, then any."""
     fitting = [w for w in (_whole(q, least_words) for q in quotes) if least_words <= len(w.split()) <= most_words]
-    heard = [" ".join(line.lower().split()) for line in spoken]
-    unsaid = [w for w in fitting if not any(" ".join(w.lower().split()) in line for line in heard)]
-    best = upper_first(next(iter(unsaid or fitting), ""))  # a clause quoted on its own starts a sentence
+
+    def said(quote: str, lines: Sequence[str]) -> bool:
+        return any(" ".join(quote.lower().split()) in " ".join(line.lower().split()) for line in lines)
+
+    fresh = [w for w in fitting if not said(w, spoken)]
+    best = next(iter([w for w in fresh if not said(w, hooks)] or fresh or fitting), "")
+    best = upper_first(best)  # a clause quoted on its own starts a sentence
     return f"“{best}” — {by}" if best else ""
 
 

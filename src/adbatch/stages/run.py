@@ -293,23 +293,18 @@ def lay_out(job: Job, got: Intake, words: Written, shape: Directed, wanted: Asse
     )
     voice_files = plan.tempo_adjusted(assets, final, job.work)
     write_text(job.out_dir / "timeline.json", final.model_dump_json(indent=1))
-    card = end_card(job, got, assets, job.formats[0], said_in(shape.script))
+    card = end_card(job, got, assets, job.formats[0], shape.script)
     return Laid(final=final, voice_files=voice_files, card=card, fitting=fitting)
 
 
-def said_in(script: Script) -> list[str]:
-    """What a video of this body may say aloud: every hook candidate (any variant may open it) and the body's
-    voice lines (``plan.words_for``). The end card avoids all of it, so every hook variant closes on the same
-    card (one body)."""
-    return [*(h.voice for h in script.hooks), *(s.voice for s in script.slots if s.voice)]
-
-
-def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, spoken: Sequence[str]) -> Path:
+def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, script: Script) -> Path:
     """The closing frame at ``fmt``'s size: the product, its name and price, a customer's words and the call to
     action on the card background; where each part landed is kept beside it (``endcard.json``) for the layout
-    record."""
+    record. The quote avoids what the ``script`` says, its body and every hook candidate alike, so every hook
+    variant closes on the same card (they share one body)."""
     look, product, card_look = got.look, got.product, job.cfg.style.endcard
-    quote = card_quote(got.facts, spoken=spoken, look=card_look)
+    body, hooks = [s.voice for s in script.slots if s.voice], [h.voice for h in script.hooks]
+    quote = card_quote(got.facts, spoken=body, hooks=hooks, look=card_look)
     with Image.open(_made(assets.card, "end-card background")) as bg, Image.open(product.image) as photo:
         logo = Image.open(look.logo) if look.logo else None
         frame, parts = endcard.compose_with_parts(
@@ -334,24 +329,24 @@ def end_card(job: Job, got: Intake, assets: Assets, fmt: formats.Format, spoken:
     return path
 
 
-def card_quote(facts: Insights, *, spoken: Sequence[str], look: EndCardStyle) -> str:
+def card_quote(facts: Insights, *, spoken: Sequence[str], look: EndCardStyle, hooks: Sequence[str] = ()) -> str:
     """The end card's customer words: a review's praise, whole (its typed quotes, never a "tired of …" opening
-    whose payoff the card would cut), one the video does not say (``spoken``) first; a row without typed
-    quotes offers the insights' excerpts."""
+    whose payoff the card would cut), one the body (``spoken``) and the ``hooks`` do not say first
+    (``endcard.pick_quote``); a row without typed quotes offers the insights' excerpts."""
     fewest, most = look.quote_words
     praise = [f.text for f in facts.facts if f.role == "quote"]
     return endcard.pick_quote(
-        praise or list(facts.quotes), most_words=most, least_words=fewest, by=look.quote_by, spoken=spoken
+        praise or list(facts.quotes), most_words=most, least_words=fewest, by=look.quote_by, spoken=spoken, hooks=hooks
     )
 
 
 def render(job: Job, got: Intake, shape: Directed, assets: Assets, laid: Laid, timings: dict[str, float]) -> Rendered:
     """Draw, mix and encode ``video.mp4`` and ``thumb.jpg`` (captions.srt when asked), then probe them; then the
     same timeline re-flowed for every other format of ``render.formats``, on the same encoded soundtrack."""
-    cuts, soundtrack, spoken = [], None, said_in(shape.script)
+    cuts, soundtrack = [], None
     stills = sheet.Stills(laid.final, job.cfg.style.sheet.thumb_width)
     for fmt in job.formats:
-        card = laid.card if fmt.main else end_card(job, got, assets, fmt, spoken)
+        card = laid.card if fmt.main else end_card(job, got, assets, fmt, shape.script)
         cut, done = _draw(job, got, shape, assets, laid, fmt, card, soundtrack, stills if fmt.main else None)
         cuts.append(cut)
         soundtrack = soundtrack or (done.soundtrack.path if done.soundtrack else None)
