@@ -158,6 +158,25 @@ def test_every_state_of_a_phrase_has_the_same_box(track) -> None:
         assert all(np.array_equal(s[..., 3], states[0][..., 3]) for s in states)
 
 
+def test_a_phrase_is_painted_when_it_shows_and_only_its_state_on_screen_is_kept(tl, monkeypatch) -> None:
+    """A 30 s ad's phrase states took ~11 MB painted up front: now each state is painted as it first shows,
+    sized as painted, and the track holds the one on screen."""
+    painted = []
+    real = text.paint
+    monkeypatch.setattr(text, "paint", lambda *a, **k: painted.append(1) or real(*a, **k))
+    track = captions.build(tl, (540, 960), text_lead=LEAD)
+    assert track.captions and not painted  # laid out and placed, nothing painted
+    for cap in track.captions:
+        assert cap.size == cap.state(-1).shape[1::-1]  # the box it was placed by is the patch's
+    painted.clear()
+    first = track.captions[0].phrase
+    t = (first.starts[0] + first.end) / 2
+    key = track.state(t)
+    assert key is not None and track.patch(t) is track.patch(t) and len(painted) == 1  # once per state shown
+    patch = track.patch(t)
+    assert patch is not None and np.array_equal(patch.alpha[..., 0], track.captions[key[0]].state(key[1])[..., 3])
+
+
 def test_rtl_and_cjk_phrases_render_every_word(ugc, pacing) -> None:
     """A caption mixing Hebrew, Arabic, Chinese and emoji draws each word, highlighted word included."""
     tl = make_timeline(ugc, pacing, ["Try שמן זית with زيت الأرغان and 保温杯 🔥 today"])

@@ -9,9 +9,10 @@ live, eSpeak's word events offline) are grouped into short phrases. Timing rules
 - a word is highlighted from its start to the next word's start (the last word until
   the phrase ends); before its first word a phrase shows with no word highlighted.
 
-Every state of a phrase (no word, word 1, word 2, ...) is drawn once, with one layout,
-so the text never moves between states and a frame costs one blend of a cached patch
-(``frames.OverlayPatch``). Burned-in captions stop where the end card starts (it shows
+Every state of a phrase (no word, word 1, word 2, ...) is drawn with one layout, so the text
+never moves between states, when it first shows; a frame costs one blend of the patch kept for
+the state on screen (``frames.OverlayPatch``). Painting every state up front held ~11 MB of
+patches through a 30 s render for frames that each show one. Burned-in captions stop where the end card starts (it shows
 the CTA itself), skip what the hook or body text already shows, and sit in the free band above the
 product (``adbatch.render.layout``); the SRT keeps every phrase.
 """
@@ -166,12 +167,28 @@ def _chars(group: list[Word]) -> int:
 
 @dataclass(frozen=True)
 class Caption:
-    """One phrase as drawn: its layout and one RGBA patch per state, all of one size at ``xy``."""
+    """One phrase as drawn: its layout and where; ``state(k)`` paints it with word k highlighted."""
 
     phrase: Phrase
     layout: text.Layout
-    states: tuple[np.ndarray, ...]  # [0]: no word highlighted; [k + 1]: word k highlighted
+    look: text.TextStyle
+    highlight: tuple[int, int, int]
     xy: tuple[int, int]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of every state's patch."""
+        return text.painted_size(self.layout)
+
+    def state(self, k: int) -> np.ndarray:
+        """The RGBA patch with word ``k`` highlighted (-1: none), painted anew."""
+        fills = [self.highlight if i == k else self.look.fill for i in range(len(self.phrase.words))]
+        return text.paint(self.layout, self.look, fills)
+
+    @property
+    def states(self) -> tuple[np.ndarray, ...]:
+        """Every state: [0] no word highlighted, [k + 1] word k highlighted (each painted anew)."""
+        return tuple(self.state(k) for k in range(-1, len(self.phrase.words)))
 
 
 class CaptionTrack:
@@ -203,7 +220,7 @@ class CaptionTrack:
             cap = self.captions[key[0]]
             p = cap.phrase
             ov = Overlay(slot=p.slot, role="caption", text=p.text, start=p.start, end=p.end)
-            self._patch = key, OverlayPatch(ov, cap.states[key[1] + 1], cap.xy, motion=self.motion)
+            self._patch = key, OverlayPatch(ov, cap.state(key[1]), cap.xy, motion=self.motion)
         return self._patch[1]
 
     def blend(self, frame: np.ndarray, t: float, canvas: Canvas | None = None) -> None:
@@ -223,7 +240,7 @@ def build(
     motion: MotionStyle | None = None,
     gap: float = _GAP,
 ) -> CaptionTrack:
-    """Draw every phrase state once, centred in the safe zone just above the product (``adbatch.render.layout``;
+    """Lay every phrase out once (its states are painted as they show), centred in the safe zone just above the product (``adbatch.render.layout``;
     at ``style.band_bottom`` where its place is unknown), up to the end card. A phrase whose words the hook or
     body text already shows is not captioned, and a phrase leaves as a transition into a new beat starts.
     (``margins``: the platforms' UI, see ``adbatch.render.safezone``; ``motion``: how captions pop in;
@@ -249,13 +266,9 @@ def build(
         product = layout.product_during(timeline, size, start, end)
         tallest = int(h * (style.band_height if product is None else min(style.band_height, style.room)))
         lay = text.layout([text.Unit(word) for word in p.words], look, zone.centered_width, tallest)
-        n = len(p.words)
-        states = tuple(
-            text.paint(lay, look, [style.highlight if i == k else style.fill for i in range(n)]) for k in range(-1, n)
-        )
-        ph, pw = states[0].shape[:2]
+        pw, ph = text.painted_size(lay)
         y = layout.caption_y(zone, product, ph, gap=int(h * gap), fallback_bottom=int(h * style.band_bottom))
-        items.append(Caption(replace(p, start=start, end=end), lay, states, ((w - pw) // 2, y)))
+        items.append(Caption(replace(p, start=start, end=end), lay, look, style.highlight, ((w - pw) // 2, y)))
     return CaptionTrack(items, motion=motion)
 
 

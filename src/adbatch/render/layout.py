@@ -226,7 +226,7 @@ def drawn_texts(layers: Sequence[object]) -> list[TextBox]:
             out.append(TextBox(role=ov.role, text=ov.text, start=ov.start, end=ov.end, box=(layer.x, layer.y, w, h)))
         elif isinstance(layer, CaptionTrack):
             for cap in layer.captions:
-                (x, y), (h, w) = cap.xy, cap.states[0].shape[:2]
+                (x, y), (w, h) = cap.xy, cap.size
                 p = cap.phrase
                 out.append(TextBox(role="caption", text=p.text, start=p.start, end=p.end, box=(x, y, w, h)))
     return out

@@ -236,11 +236,19 @@ def paint(lay: Layout, style: TextStyle, fills: Sequence[tuple[int, int, int]] |
             stroke_width=lay.stroke,
             stroke_fill=stroke_fill,
         )
-    scale = min(1.0, lay.box[0] / lay.width, lay.box[1] / lay.height)
-    if scale < 1.0:
-        size = (max(1, int(lay.width * scale)), max(1, int(lay.height * scale)))
+    size = painted_size(lay)
+    if size != (lay.width, lay.height):
         img = img.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
     return np.asarray(img)
+
+
+def painted_size(lay: Layout) -> tuple[int, int]:
+    """(width, height) of ``paint(lay, ...)``'s patch, without painting it: the layout's, or scaled down to
+    its box."""
+    scale = min(1.0, lay.box[0] / lay.width, lay.box[1] / lay.height)
+    if scale < 1.0:
+        return max(1, int(lay.width * scale)), max(1, int(lay.height * scale))
+    return lay.width, lay.height
 
 
 def fit(text: str, style: TextStyle, max_width: int, max_height: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
