@@ -50,8 +50,9 @@ def test_give_back_returns_what_a_thread_freed_and_free_alone_kept() -> None:
 
 
 def test_the_encoder_hands_freed_memory_back_as_it_goes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Every ``segments.TRIM_EVERY`` frames of an encode, the pages freed while drawing go back to the system:
-    a 2.2 s part at 30 fps is trimmed after frames 30 and 60."""
+    """Before its encoder opens (a previous part's encoder's buffers) and every ``segments.TRIM_EVERY`` frames of
+    an encode (the pages freed while drawing), freed memory goes back to the system: a 2.2 s part at 30 fps is
+    trimmed before frame 0 and after frames 10, 20, ... 60."""
     import numpy as np
 
     from adbatch.config import RenderConf
@@ -63,4 +64,4 @@ def test_the_encoder_hands_freed_memory_back_as_it_goes(tmp_path, monkeypatch) -
     grey = np.full((96 * 3 // 2, 64), 128, np.uint8)
     conf = RenderConf(width=64, height=96, preset="ultrafast")
     segments.encode_video(lambda t: grey, start=0, end=66, fps=30, conf=conf, out=tmp_path / "v.mp4")
-    assert len(trims) == 66 // segments.TRIM_EVERY == 2
+    assert len(trims) == 1 + 66 // segments.TRIM_EVERY == 7

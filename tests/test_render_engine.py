@@ -88,6 +88,20 @@ def test_i420_round_trip_keeps_a_photo() -> None:
     assert back.shape == rgb.shape and psnr(back, rgb) > 35
 
 
+def test_i420_matches_bt601_limited_range_with_2x2_averaged_chroma() -> None:
+    """``to_i420`` (Y straight into the buffer, chroma from the RGB averaged at half size) is within one level of
+    the float conversion: BT.601 limited range, each chroma sample the mean over its 2x2 block."""
+    rng = np.random.default_rng(7)
+    rgb = rng.integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    rgb[:32] = rgb[:32] // 64 * 64  # flat areas and hard edges besides noise
+    out = canvas.to_i420(rgb).astype(float)
+    yuv = rgb.astype(float) @ canvas.BT601_LIMITED[:, :3].T.astype(float) + canvas.BT601_LIMITED[:, 3]
+    chroma = yuv[..., 1:].reshape(32, 2, 24, 2, 2).mean(axis=(1, 3))
+    y, u, v = canvas.planes(out, 48, 64)
+    assert np.abs(y.pixels - yuv[..., 0]).max() <= 1
+    assert np.abs(u.pixels - chroma[..., 0]).max() <= 1 and np.abs(v.pixels - chroma[..., 1]).max() <= 1
+
+
 def test_i420_needs_even_sides() -> None:
     with pytest.raises(ValueError, match="even sides"):
         canvas.Canvas(181, 320, yuv=True)

@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 
 # every this many frames, the pages the allocator holds free go back to the system (``adbatch.memory``): each
 # frame's drawing frees its scratch in the drawing thread's own arena and the soundtrack frees ~10 MB tracks in
-# another, so without it a 30 s ad's render climbs ~30 MB over its encoder's buffers; a trim takes ~1 ms
-TRIM_EVERY = 30
+# another, so without it a 30 s ad's render climbs ~30 MB over its encoder's buffers; a trim takes ~1.4 ms. Every
+# 10 frames, not 30: the freed pages of x264's first frames (its buffers fill over ~25 frames) peaked 20 MB higher
+TRIM_EVERY = 10
 ENGINE = "i420-pyav-frame-threads"  # how frames are drawn and encoded: part of a cached body's key
 BITRATE_UNITS = {"k": 1_000, "M": 1_000_000}  # FFmpeg's SI suffixes on a bitrate
 
@@ -89,6 +90,7 @@ def encode_video(
     import av
 
     threading = x264_threading(conf)
+    memory.give_back()  # what the previous part's encoder freed: ~50 MB of its buffers stay in malloc's free lists
     with atomic_path(out) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw") as drawer:
         with av.open(str(tmp), "w", format="mp4") as container:
             stream = container.add_stream(conf.codec, rate=fps, options=x264_options(conf))
