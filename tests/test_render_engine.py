@@ -232,6 +232,29 @@ def test_render_thread_type_reaches_x264(tmp_path: Path, thread_type: str, slice
     assert f"sliced_threads={sliced}".encode() in out.read_bytes()
 
 
+@pytest.mark.parametrize(("params", "written"), [("", "rc_lookahead=10"), ("rc-lookahead=5", "rc_lookahead=5")])
+def test_render_x264_params_reach_x264(tmp_path: Path, params: str, written: str) -> None:
+    """``render.x264_params`` passes libx264's own options (none by default: veryfast's lookahead of 10 frames)."""
+    from adbatch.render import segments
+
+    conf = dataclasses.replace(RenderConf(), width=64, height=64, x264_params=params)
+    grey = np.full((96, 64), 128, np.uint8)
+    out = segments.encode_video(lambda t: grey, start=0, end=3, fps=30, conf=conf, out=tmp_path / "v.mp4")
+    assert f" {written} ".encode() in out.read_bytes()
+
+
+@pytest.mark.parametrize("params", ["rc-lookahead", "rc-lookahead=5:", "sync-lookahead=1 rc-lookahead=5"])
+def test_malformed_x264_params_are_refused_by_name(tmp_path: Path, params: str) -> None:
+    from adbatch.render import segments
+
+    conf = dataclasses.replace(RenderConf(), x264_params=params)
+    with pytest.raises(ValueError, match=r"render.x264_params=.*expected key=value pairs joined by ':'"):
+        segments.encode_video(
+            lambda t: np.zeros((6, 4), np.uint8), start=0, end=1, fps=30, conf=conf, out=tmp_path / "v.mp4"
+        )
+    assert not (tmp_path / "v.mp4").exists()
+
+
 def test_an_unknown_thread_type_is_refused_by_name(tmp_path: Path) -> None:
     from adbatch.render import segments
 

@@ -60,8 +60,10 @@ class RenderConf:
     audio_fps: int = 44100
     threads: int = 2  # encoder threads
     thread_type: str = (
-        "frame"  # x264's threads: frame (faster) | slice (each frame in slices: ~15 % slower, ~50 MB less)
+        "frame"  # x264's threads: frame (faster) | slice (each frame in slices: 15-40 % slower, ~45 MB less)
     )
+    # more of libx264's own options, as FFmpeg's -x264-params takes them ("key=value:key=value"); "": none
+    x264_params: str = ""
     thumb_time: float = 0.9  # thumbnail frame time, seconds
     motion_margin: float = 0.18  # plates are this much larger than the frame, room for camera moves
     share_body: bool = True  # encode the body after the hook once; hook variants join their opener to it

@@ -111,7 +111,8 @@ def timed(cmd: list[str]) -> tuple[float, float, float]:
 
 
 def x264(conf: dict) -> list[str]:
-    return ["-c:v", "libx264", "-preset", conf["preset"], "-crf", str(conf["crf"]), "-threads", str(conf["threads"])]
+    cmd = ["-c:v", "libx264", "-preset", conf["preset"], "-crf", str(conf["crf"]), "-threads", str(conf["threads"])]
+    return cmd + (["-x264-params", conf["x264_params"]] if conf.get("x264_params") else [])
 
 
 def floor(video: Path, conf: dict, work: Path, ffmpeg: str) -> dict:

@@ -13,6 +13,7 @@ true peak ``loudness.encode_under_ceiling`` measured, and no seam can add a peak
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 TRIM_EVERY = 10
 ENGINE = "i420-pyav-frame-threads"  # how frames are drawn and encoded: part of a cached body's key
 BITRATE_UNITS = {"k": 1_000, "M": 1_000_000}  # FFmpeg's SI suffixes on a bitrate
+X264_PARAMS = re.compile(r"[a-z0-9_-]+=[^:\s]+(:[a-z0-9_-]+=[^:\s]+)*")  # FFmpeg's -x264-params: key=value:key=value
 
 
 def split_frame(timeline: Timeline) -> int:
@@ -64,7 +66,13 @@ def body_signature(timeline: Timeline, split: int) -> dict[str, Any]:
 def x264_options(conf: RenderConf) -> dict[str, str]:
     """libx264's options for the preset: the one place they are set, so a whole video and the parts
     joined by stream copy are encoded alike."""
-    return {"preset": str(conf.preset), "crf": str(conf.crf)}
+    options = {"preset": str(conf.preset), "crf": str(conf.crf)}
+    params = str(conf.x264_params or "")
+    if params and not X264_PARAMS.fullmatch(params):  # x264 takes a malformed list no further than its first error
+        raise ValueError(
+            f"render.x264_params={params!r}: expected key=value pairs joined by ':', e.g. 'sync-lookahead=1'"
+        )
+    return options | ({"x264-params": params} if params else {})
 
 
 THREAD_TYPES = {"frame": "FRAME", "slice": "SLICE"}  # render.thread_type -> libavcodec's thread type
