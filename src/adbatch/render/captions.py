@@ -10,11 +10,11 @@ live, eSpeak's word events offline) are grouped into short phrases. Timing rules
   the phrase ends); before its first word a phrase shows with no word highlighted.
 
 Every state of a phrase (no word, word 1, word 2, ...) is drawn with one layout, so the text
-never moves between states, when it first shows; a frame costs one blend of the patch kept for
-the state on screen (``frames.OverlayPatch``). Painting every state up front held ~11 MB of
-patches through a 30 s render for frames that each show one. Burned-in captions stop where the end card starts (it shows
-the CTA itself), skip what the hook or body text already shows, and sit in the free band above the
-product (``adbatch.render.layout``); the SRT keeps every phrase.
+never moves between states, and painted when it first shows; a frame costs one blend of the patch
+kept for the state on screen (``frames.OverlayPatch``). Painting every state up front held ~11 MB
+of patches through a 30 s render for frames that each show one. Burned-in captions stop where the
+end card starts (it shows the CTA itself), skip what the hook or body text already shows, and sit in
+the free band above the product (``adbatch.render.layout``); the SRT keeps every phrase.
 """
 
 from __future__ import annotations
@@ -240,10 +240,10 @@ def build(
     motion: MotionStyle | None = None,
     gap: float = _GAP,
 ) -> CaptionTrack:
-    """Lay every phrase out once (its states are painted as they show), centred in the safe zone just above the product (``adbatch.render.layout``;
-    at ``style.band_bottom`` where its place is unknown), up to the end card. A phrase whose words the hook or
-    body text already shows is not captioned, and a phrase leaves as a transition into a new beat starts.
-    (``margins``: the platforms' UI, see ``adbatch.render.safezone``; ``motion``: how captions pop in;
+    """Lay every phrase out once (its states are painted as they show), centred in the safe zone just above
+    the product (``adbatch.render.layout``; at ``style.band_bottom`` where its place is unknown), up to the end
+    card. A phrase whose words the hook or body text already shows is not captioned, and a phrase leaves as a
+    transition into a new beat starts. (``margins``: the platforms' UI, see ``adbatch.render.safezone``; ``motion``: how captions pop in;
     ``gap``: space kept above the product, share of the height.)"""
     w, h = size
     zone = SafeZone(w, h, margins=margins)

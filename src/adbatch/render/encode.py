@@ -217,9 +217,7 @@ def render(
                 out=work_dir / "soundtrack.m4a",
             )
             ready = job.soundtrack
-            pending = (
-                None if ready else pool.submit(_soundtrack_then_give_back, job, conf, encoder=_given_back_first(aac))
-            )
+            pending = None if ready else pool.submit(_soundtrack_then_give_back, job, conf, encoder=aac)
 
             def soundtrack() -> Path:
                 if ready is not None:
@@ -266,18 +264,6 @@ def encoded_soundtrack(job: RenderJob, conf: RenderConf, *, encoder: Callable[[n
     ``conf.true_peak_db`` (re-normalised with more headroom when the codec overshoots)."""
     mixed = functools.partial(premix, job, conf)  # mixed when needed, not held through the encode
     return loudness.encode_under_ceiling(mixed, int(conf.audio_fps), encode=encoder, **_levels(job, conf))
-
-
-def _given_back_first(encoder: Callable[[np.ndarray], Path]) -> Callable[[np.ndarray], Path]:
-    """``encoder``, which first hands back to the system what mixing and normalising the track freed (~40 MB in
-    the soundtrack thread's own malloc arena): the AAC encode runs for seconds beside the video's, and holds only
-    the normalised track."""
-
-    def encode(track: np.ndarray) -> Path:
-        memory.give_back()
-        return encoder(track)
-
-    return encode
 
 
 def _soundtrack_then_give_back(

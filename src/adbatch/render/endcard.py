@@ -293,11 +293,12 @@ def pick_quote(
     (``hooks``: each variant opens with one) says, then one only a hook says, then any."""
     fitting = [w for w in (_whole(q, least_words) for q in quotes) if least_words <= len(w.split()) <= most_words]
 
-    def said(quote: str, lines: Sequence[str]) -> bool:
-        return any(" ".join(quote.lower().split()) in " ".join(line.lower().split()) for line in lines)
+    def plain(text: str) -> str:
+        return " ".join(text.lower().split())
 
-    fresh = [w for w in fitting if not said(w, spoken)]
-    best = next(iter([w for w in fresh if not said(w, hooks)] or fresh or fitting), "")
+    body, opened = plain(" | ".join(spoken)), plain(" | ".join(hooks))
+    fresh = [w for w in fitting if plain(w) not in body]
+    best = next(iter([w for w in fresh if plain(w) not in opened] or fresh or fitting), "")
     best = upper_first(best)  # a clause quoted on its own starts a sentence
     return f"“{best}” — {by}" if best else ""
 
