@@ -8,6 +8,7 @@ tracks longer than a chunk so that the seams are crossed.
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -140,6 +141,24 @@ def test_the_limiter_in_chunks_is_the_limiter_over_the_whole_track(gain_db: floa
     assert np.array_equal(got, track * (curve * levels.gain(gain_db))[:, None].astype(np.float32))
     assert deepest == max(0.0, -levels.to_db(curve.min())) and deepest > 0
     assert np.array_equal(limiter._curve(limiting.held, ramp, levels.gain(ceiling_db - gain_db)), curve)
+
+
+def test_the_limiter_applies_beside_its_output_a_chunk_at_a_time_not_whole_track_sums() -> None:
+    """Applying the limiter holds its output and a chunk's running sums, not float64 sums of the whole track (what
+    it held before: about as much again as the track, beside the output, while the encoder holds its frames)."""
+    track = noise(16 * audio.CHUNK, seed=13)
+    limiting = limiter.Limiter(track, RATE, attack_s=0.005, release_s=0.05)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        out, deepest = limiting.apply(12.0, -2.5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert deepest > 0 and out.shape == track.shape
+    assert peak - base - out.nbytes < track.nbytes / 3, (
+        f"{(peak - base - out.nbytes) / 2**20:.1f} MiB beside the output"
+    )
 
 
 def test_the_mix_made_in_place_is_the_mix_made_in_copies(job) -> None:

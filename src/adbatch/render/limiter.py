@@ -8,6 +8,8 @@ encode, and each full float64 copy of a 30 s track would add ~20 MB to the rende
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from adbatch.media import audio
@@ -58,16 +60,14 @@ class Limiter:
 
     def apply(self, gain_db: float, ceiling_db: float, *, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """The gained and limited track (written into ``out`` when given), and the deepest reduction in dB."""
-        sums, width = _running_sums(self.held, self.ramp, levels.gain(ceiling_db - gain_db))
-        out = np.empty_like(self.track) if out is None else out  # made after the sums: not both at their peak
-        lows = []
-        for start in range(0, len(out), audio.CHUNK):  # the float64 curve a chunk at a time, not 2x the track at once
-            end = min(len(out), start + audio.CHUNK)
-            curve = sums[start + width : end + width] - sums[start:end]
-            curve /= width
+        out = np.empty_like(self.track) if out is None else out
+        lows, start = [], 0
+        for curve in _curve_chunks(self.held, self.ramp, levels.gain(ceiling_db - gain_db)):
+            end = start + len(curve)
             lows.append(curve.min())
             curve *= levels.gain(gain_db)
             np.multiply(self.track[start:end], curve.astype(np.float32)[:, None], out=out[start:end])
+            start = end
         return out, max(0.0, -levels.to_db(float(np.min(lows))))
 
     def gain_for(self, rise_db: float, ceiling_db: float) -> float:
@@ -91,27 +91,34 @@ class Limiter:
 def _curve(held: np.ndarray, ramp: int, allowed: float) -> np.ndarray:
     """Limiter gain per frame: ``allowed / held`` capped at 1, then a moving average of width
     2 * ramp + 1 (edges extended, which keeps the average a bound at the ends too)."""
-    sums, width = _running_sums(held, ramp, allowed)
-    curve: np.ndarray = sums[width:] - sums[:-width]
-    curve /= width
-    return curve
+    return np.concatenate(list(_curve_chunks(held, ramp, allowed)))
 
 
-def _running_sums(held: np.ndarray, ramp: int, allowed: float) -> tuple[np.ndarray, int]:
-    """``_curve``'s running sums and its width: the curve at frame i is (sums[i + width] - sums[i]) / width."""
-    need = np.maximum(held, TINY_PEAK)
-    np.divide(allowed, need, out=need)
-    np.minimum(1.0, need, out=need)
-    # the edges extended, in float64 (1.4M terms), summed in place a chunk at a time (a whole in-place sum copies its
-    # input first): each chunk's first term takes the sum so far, so every sum is the one a single pass makes
-    sums = np.empty(len(need) + 2 * ramp + 1, np.float64)
-    sums[: ramp + 1], sums[ramp + 1 : ramp + 1 + len(need)], sums[ramp + 1 + len(need) :] = need[0], need, need[-1]
-    del need
-    for start in range(0, len(sums), audio.CHUNK):
-        if start:
-            sums[start] += sums[start - 1]
-        np.cumsum(sums[start : start + audio.CHUNK], out=sums[start : start + audio.CHUNK])
-    return sums, 2 * ramp + 1
+def _curve_chunks(held: np.ndarray, ramp: int, allowed: float, chunk: int = audio.CHUNK) -> Iterator[np.ndarray]:
+    """``_curve``, ``chunk`` frames at a time (float64), from running sums made a window at a time.
+
+    The curve at frame i is (S[i + width] - S[i]) / width, S the running sum of the needed gains with the
+    edges extended. Each window of S is summed on from the sum before it, in order, so every value is the
+    one a single pass over the track makes; but only a chunk's window is held, not a float64 sum and a
+    float32 copy of the whole envelope (~16 MB for 30 s at 44.1 kHz, made while the encoder holds its frames)."""
+    n, width = len(held), 2 * ramp + 1
+    carry = 0.0  # S just before the window
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        # the extended gains of S[start : stop + width]: need[0] ramp + 1 times, need, need[-1] ramp times
+        first, last = start - ramp - 1, stop + ramp
+        edges = np.full(max(0, -first), held[0]), np.full(max(0, last - n), held[-1])
+        need = np.concatenate([edges[0], held[max(0, first) : min(n, last)], edges[1]])
+        np.maximum(need, TINY_PEAK, out=need)
+        np.divide(allowed, need, out=need)
+        np.minimum(1.0, need, out=need)
+        sums = need.astype(np.float64)
+        sums[0] += carry
+        np.cumsum(sums, out=sums)
+        carry = float(sums[stop - start - 1])
+        curve: np.ndarray = sums[width : width + stop - start] - sums[: stop - start]
+        curve /= width
+        yield curve
 
 
 def _peak_envelope(track: np.ndarray) -> np.ndarray:
