@@ -15,7 +15,7 @@ from adbatch.config import PacingConf, RenderConf
 from adbatch.domain import timeline
 from adbatch.domain.archetype import load_archetype
 from adbatch.paths import ARCHETYPES_DIR
-from adbatch.render import canvas, captions, encode
+from adbatch.render import canvas, captions, encode, segments
 from adbatch.render.frames import OverlayPatch
 from adbatch.render.probe import probe
 from tests.fakes.media import mp4
@@ -219,6 +219,42 @@ def test_draft_render_matches_todays_render(tmp_path: Path) -> None:
     assert info.faststart and abs(info.duration - job.timeline.duration) <= 0.1
     score = ssim(done.video, reference(job, DRAFT, tmp_path / "today.mp4"))
     assert score >= MIN_SSIM, f"SSIM {score:.4f} against today's render"
+
+
+def test_the_opener_is_encoded_beside_its_own_plates_not_the_bodys(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The body is encoded first; the plates it held are let go before the opener's encoder opens, which fills its
+    ~200 MB of buffers beside the plates the opener shows, not beside the body's last ones. A body taken from the
+    cache draws nothing, so the opener starts with nothing held either."""
+    made: list = []
+    real_compositor, real_encode = encode.compositor, segments.encode_video
+    held: list[tuple[int | str, int]] = []
+
+    def compositor(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(real_compositor(*args, **kwargs))
+        return made[-1]
+
+    def encode_video(frame_function, **kwargs):  # type: ignore[no-untyped-def]
+        held.append((kwargs["start"], made[-1].plates.cache_info().currsize))
+        out = real_encode(frame_function, **kwargs)
+        held.append(("end", made[-1].plates.cache_info().currsize))
+        return out
+
+    monkeypatch.setattr(encode, "compositor", compositor)
+    monkeypatch.setattr(segments, "encode_video", encode_video)
+    job = make_job(tmp_path, DRAFT)
+    split = segments.split_frame(job.timeline)
+    for name in ("first", "second"):
+        encode.render(
+            job,
+            DRAFT,
+            video=tmp_path / f"{name}.mp4",
+            thumb=tmp_path / f"{name}.jpg",
+            work_dir=tmp_path,
+            body_cache=tmp_path / "b",
+        )
+    body_end, opener_end = held[1][1], held[3][1]
+    assert held[:4] == [(split, 0), ("end", body_end), (0, 0), ("end", opener_end)] and body_end and opener_end
+    assert held[4:] == [(0, 0), ("end", opener_end)]  # the second video's body came from the cache
 
 
 @pytest.mark.parametrize(("thread_type", "sliced"), [("frame", "0"), ("slice", "1")])

@@ -133,7 +133,7 @@ def compositor(job: RenderJob, conf: RenderConf, *, yuv: bool = False) -> Compos
                 motion=job.style.motion,
             )
         )
-    return Compositor(job.timeline, shots, overlays, size, canvas=canvas)
+    return Compositor(job.timeline, shots, overlays, size, canvas=canvas, plates=cut)
 
 
 def reframe(
@@ -226,7 +226,14 @@ def render(
                 return pending.result().path
 
             body_hit = _encode_in_parts(
-                frame_function, soundtrack, job, conf, video=video, work_dir=work_dir, body_cache=body_cache
+                frame_function,
+                soundtrack,
+                job,
+                conf,
+                video=video,
+                work_dir=work_dir,
+                body_cache=body_cache,
+                between_parts=comp.close,
             )
             audio = pending.result() if pending else None
         with atomic_path(thumb) as tmp:
@@ -234,7 +241,7 @@ def render(
                 tmp, "JPEG", quality=THUMB_JPEG_QUALITY
             )
     finally:
-        comp.close()  # clip readers
+        comp.close()  # clip readers and plates
     return RenderResult(
         video=video,
         thumb=thumb,
@@ -324,9 +331,12 @@ def _encode_in_parts(
     video: Path,
     work_dir: Path,
     body_cache: Path | None,
+    between_parts: Callable[[], None] = lambda: None,
 ) -> bool:
     """Encode the opener, and the body unless an identical one is cached; join them with ``audio()``
-    (the encoded soundtrack, waited for only now). Without ``body_cache``, the whole video is one part."""
+    (the encoded soundtrack, waited for only now). Without ``body_cache``, the whole video is one part.
+    ``between_parts()`` runs after the body is encoded, before the opener is (the compositor lets go of the
+    body's pictures)."""
     from filelock import FileLock
 
     fps = int(conf.fps)
@@ -345,6 +355,7 @@ def _encode_in_parts(
         if not body.is_file():
             hit = False
             segments.encode_video(frame_function, start=split, end=total, fps=fps, conf=conf, out=body)
+            between_parts()
         else:
             os.utime(body)  # a hit keeps the body from ``python -m adbatch.cache prune``
     opener = segments.encode_video(frame_function, start=0, end=split, fps=fps, conf=conf, out=work_dir / "opener.mp4")

@@ -10,6 +10,7 @@ blended only over its own box. Frames are drawn in the layout of their ``Canvas`
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -317,6 +318,14 @@ class OverlayPatch:
         apply(frame, canvas, inks(rgb, alpha.astype(np.uint8)[..., None], xy, canvas.yuv))
 
 
+class HeldPlates(Protocol):
+    """A cache of plates (a ``functools.lru_cache``): how many it holds, and a way to let them all go."""
+
+    def cache_info(self) -> functools._CacheInfo: ...
+
+    def cache_clear(self) -> None: ...
+
+
 class Compositor:
     """Turns the timeline plus prepared shots and overlays into frames.
 
@@ -334,8 +343,10 @@ class Compositor:
         size: tuple[int, int],
         *,
         canvas: Canvas | None = None,
+        plates: HeldPlates | None = None,
     ) -> None:
         self.shots, self.overlays = list(shots), list(overlays)
+        self.plates = plates  # the cache the still shots' plates come from (``encode.compositor``), if any
         self.w, self.h = size
         self.canvas = canvas or Canvas(*size)  # the shots must draw in it too
         self.starts = np.array([s.shot.start for s in self.shots])
@@ -346,7 +357,11 @@ class Compositor:
         return max(0, int(np.searchsorted(self.starts, t, side="right")) - 1)
 
     def close(self) -> None:
-        """Release the clip readers (a closed compositor reopens them if asked for a frame again)."""
+        """Release the clip readers and the plates held (a closed compositor reopens and reloads them if asked
+        for a frame again): between the parts of a video, so the next part's encoder fills its buffers beside
+        the plates that part shows, not beside the last ones of the part before (~13 MB at 1080x1920)."""
+        if self.plates is not None:
+            self.plates.cache_clear()
         for shot in self.shots:
             if isinstance(shot, ClipShot):
                 shot.close()
