@@ -44,6 +44,16 @@ def test_draft_preset_is_a_quarter_size_at_the_same_fps() -> None:
     assert (r.width, r.height, r.fps) == (540, 960, 30)
 
 
+def test_lean_preset_is_final_with_x264_holding_fewer_frames() -> None:
+    """render=lean delivers what render=final does (size, rate, codecs, quality settings); only x264's lookahead
+    buffering differs."""
+    final, lean = cfg().render, cfg("render=lean").render
+    assert lean.x264_params == "sync-lookahead=1:lookahead-threads=2" and final.x264_params == ""
+    assert {k: v for k, v in lean.items() if k not in ("name", "x264_params")} == {
+        k: v for k, v in final.items() if k not in ("name", "x264_params")
+    }
+
+
 def test_every_provider_stage_instantiates() -> None:
     """Each stage's _target_ builds a provider with a name, model and params()."""
     c = cfg()

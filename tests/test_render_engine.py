@@ -268,15 +268,26 @@ def test_render_thread_type_reaches_x264(tmp_path: Path, thread_type: str, slice
     assert f"sliced_threads={sliced}".encode() in out.read_bytes()
 
 
-@pytest.mark.parametrize(("params", "written"), [("", "rc_lookahead=10"), ("rc-lookahead=5", "rc_lookahead=5")])
-def test_render_x264_params_reach_x264(tmp_path: Path, params: str, written: str) -> None:
-    """``render.x264_params`` passes libx264's own options (none by default: veryfast's lookahead of 10 frames)."""
+@pytest.mark.parametrize(
+    ("params", "written"),
+    [
+        ("", ["rc_lookahead=10"]),
+        ("rc-lookahead=5", ["rc_lookahead=5"]),
+        ("", ["lookahead_threads=1"]),
+        # render=lean: x264 records the second option taken (it stops at a first one it cannot take), not sync_lookahead
+        ("sync-lookahead=1:lookahead-threads=2", ["lookahead_threads=2"]),
+    ],
+)
+def test_render_x264_params_reach_x264(tmp_path: Path, params: str, written: list[str]) -> None:
+    """``render.x264_params`` passes libx264's own options (none by default: veryfast's lookahead of 10 frames, on
+    one thread)."""
     from adbatch.render import segments
 
-    conf = dataclasses.replace(RenderConf(), width=64, height=64, x264_params=params)
-    grey = np.full((96, 64), 128, np.uint8)
+    conf = dataclasses.replace(RenderConf(), width=64, height=512, x264_params=params)
+    grey = np.full((768, 64), 128, np.uint8)  # tall enough for x264 to give its lookahead two threads
     out = segments.encode_video(lambda t: grey, start=0, end=3, fps=30, conf=conf, out=tmp_path / "v.mp4")
-    assert f" {written} ".encode() in out.read_bytes()
+    stream = out.read_bytes()
+    assert all(f" {setting} ".encode() in stream for setting in written), written
 
 
 @pytest.mark.parametrize("params", ["rc-lookahead", "rc-lookahead=5:", "sync-lookahead=1 rc-lookahead=5"])

@@ -176,9 +176,9 @@ def preset(name: str) -> dict:
     import yaml
 
     conf = yaml.safe_load((ROOT / "conf" / "render" / "final.yaml").read_text())
-    if name == "draft":
-        draft = yaml.safe_load((ROOT / "conf" / "render" / "draft.yaml").read_text())
-        conf |= {k: v for k, v in draft.items() if k != "defaults"}
+    if name != "final":  # the other presets are final with their own values on top
+        own = yaml.safe_load((ROOT / "conf" / "render" / f"{name}.yaml").read_text())
+        conf |= {k: v for k, v in own.items() if k != "defaults"}
     return conf
 
 
@@ -206,7 +206,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archetype", default="ugc")
     parser.add_argument("--product", default="glow-serum")
-    parser.add_argument("--preset", default="final", choices=["final", "draft"])
+    parser.add_argument("--preset", default="final", choices=["final", "lean", "draft"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
