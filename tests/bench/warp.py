@@ -31,8 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from adbatch.config import RenderConf  # noqa: E402
-from adbatch.render.canvas import chroma_matrix, planes, to_i420  # noqa: E402
+from adbatch.render.canvas import Canvas, planes, to_i420  # noqa: E402
 from adbatch.render.encode import load_rgb  # noqa: E402
+from adbatch.render.frames import warp  # noqa: E402
 
 Warp = Callable[[float, float, float], None]
 
@@ -53,7 +54,8 @@ def ways(size: tuple[int, int]) -> dict[str, Warp]:
     w, h = size
     pw, ph = plate_size(size)
     plate = to_i420(load_rgb(ROOT / "examples" / "images" / "glow-serum.png", (pw, ph)))
-    source, out = planes(plate, pw, ph), np.empty((h * 3 // 2, w), np.uint8)
+    canvas = Canvas(w, h, yuv=True)
+    source, out = planes(plate, pw, ph), canvas.empty()
     target = planes(out, w, h)
     images = [Image.fromarray(np.ascontiguousarray(p.pixels)) for p in source]
 
@@ -61,18 +63,7 @@ def ways(size: tuple[int, int]) -> dict[str, Warp]:
         return np.array([[z, 0, w / 2 - z * cx], [0, z, h / 2 - z * cy]], np.float32)
 
     def opencv(z: float, cx: float, cy: float) -> None:  # what the renderer does
-        m = matrix(z, cx, cy)
-        moves = {1: m, 2: chroma_matrix(m)}
-        for src, dst in zip(source, target, strict=True):
-            rows, cols = dst.pixels.shape
-            cv2.warpAffine(
-                src.pixels,
-                moves[dst.step],
-                (cols, rows),
-                dst=dst.pixels,
-                flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REFLECT,
-            )
+        warp(plate, out, matrix(z, cx, cy), canvas)
 
     def pillow_box(z: float, cx: float, cy: float) -> None:
         for image, dst in zip(images, target, strict=True):
@@ -106,14 +97,14 @@ def ways(size: tuple[int, int]) -> dict[str, Warp]:
     }
 
 
-def timed(warp: Warp, frames: int, size: tuple[int, int]) -> tuple[float, float]:
+def timed(way: Warp, frames: int, size: tuple[int, int]) -> tuple[float, float]:
     """Wall and CPU milliseconds per frame of a slow push-in with a drift (a camera preset's kind of move)."""
     pw, ph = plate_size(size)
     wall, cpu = time.perf_counter(), cpu_seconds()
     for k in range(frames):
         u = k / max(1, frames - 1)
         z = 1.0 + 0.1 * u
-        warp(z, pw / 2 + 0.3 * k, ph / 2 - 0.2 * k)
+        way(z, pw / 2 + 0.3 * k, ph / 2 - 0.2 * k)
     return (time.perf_counter() - wall) * 1000 / frames, (cpu_seconds() - cpu) * 1000 / frames
 
 
@@ -128,8 +119,8 @@ def main() -> None:
     candidates = ways((size[0], size[1]))
     figures: dict[str, list[tuple[float, float]]] = {name: [] for name in candidates}
     for _ in range(args.rounds):
-        for name, warp in candidates.items():
-            figures[name].append(timed(warp, args.frames, (size[0], size[1])))
+        for name, way in candidates.items():
+            figures[name].append(timed(way, args.frames, (size[0], size[1])))
     print(
         f"camera move of one {args.size} I420 frame: medians of {args.rounds} alternating rounds of "
         f"{args.frames} frames, OpenCV {cv2.__version__} ({cv2.getNumThreads()} threads), Pillow {Image.__version__}"

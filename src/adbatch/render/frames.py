@@ -10,7 +10,6 @@ blended only over its own box. Frames are drawn in the layout of their ``Canvas`
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -99,19 +98,25 @@ class StillShot:
 
     def frame(self, t: float) -> np.ndarray:
         plate, canvas = self.plate, self.canvas  # fetched once a frame (the renderer's plates sit in a cache)
-        m, out = self._matrix(t, plate), canvas.empty()
-        moves = {1: m, CHROMA: chroma_matrix(m) if canvas.yuv else m}  # per plane step
-        for src, dst in zip(canvas.planes(plate), canvas.planes(out), strict=True):
-            h, w = dst.pixels.shape[:2]
-            cv2.warpAffine(
-                src.pixels,
-                moves[dst.step],
-                (w, h),
-                dst=dst.pixels,
-                flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REFLECT,
-            )
+        out = canvas.empty()
+        warp(plate, out, self._matrix(t, plate), canvas)
         return out
+
+
+def warp(plate: np.ndarray, out: np.ndarray, m: np.ndarray, canvas: Canvas) -> None:
+    """``plate`` seen through the plate-to-frame affine matrix ``m`` (the luma plane's), written into ``out``, both
+    laid out as ``canvas`` lays out frames: one bilinear ``warpAffine`` per plane, at sub-pixel positions."""
+    moves = {1: m, CHROMA: chroma_matrix(m) if canvas.yuv else m}  # per plane step
+    for src, dst in zip(canvas.planes(plate), canvas.planes(out), strict=True):
+        h, w = dst.pixels.shape[:2]
+        cv2.warpAffine(
+            src.pixels,
+            moves[dst.step],
+            (w, h),
+            dst=dst.pixels,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REFLECT,
+        )
 
 
 class ClipShot:
@@ -319,9 +324,7 @@ class OverlayPatch:
 
 
 class HeldPlates(Protocol):
-    """A cache of plates (a ``functools.lru_cache``): how many it holds, and a way to let them all go."""
-
-    def cache_info(self) -> functools._CacheInfo: ...
+    """A cache of plates (a ``functools.lru_cache``) that can let them all go."""
 
     def cache_clear(self) -> None: ...
 
